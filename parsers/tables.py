@@ -1,0 +1,198 @@
+"""Reading the three statistical tables out of a Document onto the canonical keys.
+
+Every table row of the document becomes a list of cells (spans collapsed, group labels of
+row-spanning cells carried down). A row is a header, a band, or a data row whose labels name
+a canonical row by meaning; its value cells are the cells after its last label. Rows are
+taken in document order, so tables split over pages or flattened into text read the same.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from parsers import labels as L
+from parsers.model import Document, Table
+from parsers.values import Value, clean_cell, read_value
+
+SECTION_PATTERNS = [
+    ("active", re.compile(r"^[二2][、.．]?主动公开")),
+    ("requests", re.compile(r"^[三3][、.．]?(收到和处理|收到处理|依申请)")),
+    ("appeals", re.compile(r"^[四4][、.．]?.{0,12}(复议|诉讼)")),
+    (None, re.compile(r"^[五六5-6][、.．]?(存在|其他需要|主要问题|其他事项)")),
+]
+
+
+@dataclass
+class Row:
+    labels: list[str]  # squashed label cells, left to right
+    values: list[Value]  # the cells after the last label
+
+
+@dataclass
+class TableReader:
+    template: str | None
+    tables: dict = field(default_factory=lambda: {t: {} for t in L.TABLES})
+    units: dict = field(default_factory=dict)
+    context: str | None = None  # the table the document is in now
+    active_cols: list[str] | None = None  # column order from the last 信息内容 header
+    last_key: dict = field(default_factory=dict)  # table → last row key read
+    pending: tuple[str, str] | None = None  # a labelled row whose values come on the next row
+
+    def read(self, doc: Document) -> None:
+        for block in doc.blocks:
+            if block.kind == "table" and block.table is not None:
+                for row in table_rows(block.table):
+                    self.read_row(row)
+            else:
+                self.read_heading(block.text)
+
+    def read_heading(self, text: str) -> None:
+        s = clean_cell(text)[:30]
+        for table, pat in SECTION_PATTERNS:
+            if pat.search(s):
+                self.context = table
+                self.pending = None
+                return
+
+    def read_row(self, row: Row) -> None:
+        joined = "".join(row.labels)
+        if not row.labels:
+            self.read_unlabelled(row)
+            return
+        if self.read_header(row, joined):
+            return
+        hit = self.match(row, joined)
+        if hit is None:
+            return
+        table, key = hit
+        self.context = table
+        if not row.values:
+            self.pending = hit
+            return
+        self.pending = None
+        self.put(table, key, row.values)
+
+    def read_header(self, row: Row, joined: str) -> bool:
+        if joined.startswith("第二十条") or re.fullmatch(r"第[二十]+条.*", joined):
+            self.context = "active"
+            self.active_cols = None
+            return True
+        if any(re.search(L.ACTIVE_HEADER, x) for x in row.labels):
+            self.context = "active"
+            after = row.labels[[bool(re.search(L.ACTIVE_HEADER, x)) for x in row.labels].index(True) + 1:]
+            cols = [L.match_active_col(x) for x in after]
+            self.active_cols = cols if cols and None not in cols and len(set(cols)) == len(cols) else None
+            return True
+        req = sum(bool(re.search(L.REQUEST_HEADER, x)) for x in row.labels)
+        app = sum(bool(re.search(L.APPEAL_HEADER, x)) for x in row.labels)
+        if (req >= 2 and req >= app) or "勾稽" in joined:
+            self.context = "requests"
+            return True
+        if app >= 2:
+            self.context = "appeals"
+            return True
+        return False
+
+    def match(self, row: Row, joined: str) -> tuple[str, str] | None:
+        order = [t for t in (self.context,) if t] + [t for t in L.TABLES if t != self.context]
+        for label in [*reversed(row.labels), joined]:
+            for table in order:
+                key = L.match_row(table, label)
+                if key == "other_misc" and "其他处理" not in joined \
+                        and self.last_key.get("requests") != "other_unpaid_fee":
+                    key = None
+                if key:
+                    return table, key
+        return None
+
+    def read_unlabelled(self, row: Row) -> None:
+        if self.pending:
+            table, key = self.pending
+            self.pending = None
+            self.put(table, key, row.values)
+            return
+        if self.context != "appeals":
+            return
+        values = _trim(row.values, 15)
+        if len(values) != 15:
+            return
+        for i, key in enumerate(L.APPEAL_ROWS):
+            self.put("appeals", key, values[5 * i:5 * i + 5])
+
+    def columns(self, table: str, key: str) -> list[str]:
+        if table == "requests":
+            return L.REQUEST_COLS
+        if table == "appeals":
+            return L.APPEAL_COLS
+        template = self.template or "2019"
+        default = L.ACTIVE_ROWS[template].get(key) \
+            or L.ACTIVE_ROWS["2021" if template == "2019" else "2019"].get(key, [])
+        allowed = set(L.ACTIVE_ROWS["2019"].get(key, [])) | set(L.ACTIVE_ROWS["2021"].get(key, []))
+        if self.active_cols and set(self.active_cols) <= allowed:
+            return self.active_cols
+        return default
+
+    def put(self, table: str, key: str, values: list[Value]) -> None:
+        cols = self.columns(table, key)
+        fitted = _fit(values, len(cols))
+        cells = {c: v.number for c, v in zip(cols, fitted)}
+        old = self.tables[table].get(key)
+        if old is not None and (any(v is not None for v in old.values())
+                                or all(v is None for v in cells.values())):
+            return  # the first printing of a row wins, unless it was empty
+        self.tables[table][key] = cells
+        for c, v in zip(cols, fitted):
+            unit_key = f"{table}.{key}.{c}"
+            if v.unit in ("万元", "元", "亿元"):
+                self.units[unit_key] = v.unit
+            else:
+                self.units.pop(unit_key, None)
+        self.last_key[table] = key
+
+
+def _trim(values: list[Value], n: int) -> list[Value]:
+    """Drop blank cells at the end, then at the start, while there are more than n."""
+    values = list(values)
+    while len(values) > n and values[-1].number is None:
+        values.pop()
+    while len(values) > n and values[0].number is None:
+        values.pop(0)
+    return values
+
+
+def _fit(values: list[Value], n: int) -> list[Value]:
+    values = _trim(values, n)
+    if len(values) > n:
+        return [Value(None)] * n  # more numbers than columns: which is which is unknown
+    return values + [Value(None)] * (n - len(values))
+
+
+def table_rows(table: Table) -> list[Row]:
+    """Rows of a table as label and value cells, with spans collapsed."""
+    rows = []
+    for r, line in enumerate(table.grid()):
+        cells: list[str] = []
+        seen = set()
+        for pos in line:
+            if pos is None:
+                continue
+            if id(pos.cell) in seen:
+                continue
+            seen.add(id(pos.cell))
+            if pos.row != r:
+                # a cell spanning down from above: keep it only as a group label
+                if read_value(pos.text) is None:
+                    cells.append(pos.text)
+                continue
+            cells.append(pos.text)
+        rows.append(split_row(cells))
+    return rows
+
+
+def split_row(cells: list[str]) -> Row:
+    kinds = [read_value(c) for c in cells]
+    last_label = max((i for i, k in enumerate(kinds) if k is None), default=-1)
+    labels = [L.squash_label(c) for c, k in zip(cells[:last_label + 1], kinds) if k is None]
+    labels = [x for x in labels if x]
+    values = [k for k in kinds[last_label + 1:]]
+    return Row(labels, values)
