@@ -1,0 +1,277 @@
+"""PDF parser: built-in reportlab files (CJK font, ruled tables over a page break, fake bold)
+and the real hzq2023.pdf."""
+import io
+
+import pytest
+
+from parsers.model import ParseError
+from parsers.pdf import parse_pdf
+
+FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
+
+
+def _reportlab():
+    pytest.importorskip("reportlab")
+    from pathlib import Path
+    if not Path(FONT).exists():
+        pytest.skip("wqy-zenhei font not installed")
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    if "WQY" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("WQY", FONT, subfontIndex=0))
+
+
+def build_pdf(story_fn, encrypt: str | None = None) -> bytes:
+    """Build a PDF with platypus; `story_fn(styles)` returns the flowables. Page numbers are
+    drawn at the foot of each page ("- n -")."""
+    _reportlab()
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import SimpleDocTemplate
+
+    style = ParagraphStyle("cjk", fontName="WQY", fontSize=11, leading=17, wordWrap="CJK")
+    buf = io.BytesIO()
+
+    def number(canvas, doc):
+        canvas.setFont("WQY", 9)
+        canvas.drawCentredString(A4[0] / 2, 30, f"- {doc.page} -")
+
+    kwargs = {"encrypt": encrypt} if encrypt else {}
+    SimpleDocTemplate(buf, pagesize=A4, title="测试报告", **kwargs).build(
+        story_fn(style), onFirstPage=number, onLaterPages=number)
+    return buf.getvalue()
+
+
+def ruled_table(rows, spans=()):
+    from reportlab.platypus import Table, TableStyle
+    t = Table(rows, repeatRows=0)
+    cmds = [("GRID", (0, 0), (-1, -1), 0.5, "black"), ("FONT", (0, 0), (-1, -1), "WQY", 10)]
+    cmds += [("SPAN", a, b) for a, b in spans]
+    t.setStyle(TableStyle(cmds))
+    return t
+
+
+class FakeBold:
+    """Draws each string twice, 0.3pt apart (how some Word/WPS PDFs make bold)."""
+
+    def __new__(cls, text, per_char=False):
+        from reportlab.platypus import Flowable
+
+        class _F(Flowable):
+            def wrap(self, w, h):
+                return (w, 20)
+
+            def draw(self):
+                c = self.canv
+                c.setFont("WQY", 14)
+                if per_char:  # 二二、、主主动动 in content-stream order
+                    x = 0
+                    for ch in text:
+                        c.drawString(x, 4, ch)
+                        c.drawString(x + 0.3, 4, ch)
+                        x += c.stringWidth(ch, "WQY", 14)
+                else:
+                    c.drawString(0, 4, text)
+                    c.drawString(0.3, 4, text)
+        return _F()
+
+
+def long_table_pdf(nrows=70):
+    from reportlab.platypus import Paragraph
+
+    rows = [["项目", "本年新\n公开数量", "总计"]] + [[f"第{i}项", str(i), str(i * 2)]
+                                                for i in range(1, nrows + 1)]
+    return build_pdf(lambda st: [FakeBold("二、主动公开政府信息情况"),
+                                 Paragraph("表前说明文字。" * 12, st),
+                                 ruled_table(rows),
+                                 Paragraph("表后文字在这里。", st)])
+
+
+def report_pdf(pages=8, table_pages=(2, 5)) -> bytes:
+    """A multi-page report: prose pages, and ruled tables on some pages (for the benchmark)."""
+    from reportlab.platypus import PageBreak, Paragraph
+
+    prose = ("本机关坚持以习近平新时代中国特色社会主义思想为指导，全面贯彻落实政府信息公开条例，"
+             "不断完善政府信息公开制度，建立健全保障机制，推进政府信息公开工作规范有序发展。") * 3
+
+    def story(st):
+        out = []
+        for p in range(1, pages + 1):
+            out.append(Paragraph(f"第{p}部分", st))
+            if p in table_pages:
+                rows = [["申请人情况", "自然人", "商业企业", "科研机构", "总计"]]
+                rows += [[f"（{i}）办理结果第{i}项", str(i), "0", "0", str(i)] for i in range(24)]
+                out += [Paragraph(prose, st), ruled_table(rows)]
+            else:
+                out += [Paragraph(prose, st) for _ in range(9)]
+            out.append(PageBreak())
+        return out[:-1]
+    return build_pdf(story)
+
+
+# --- built files -------------------------------------------------------------------------
+
+def test_table_split_over_pages_is_joined():
+    doc = parse_pdf(long_table_pdf(70))
+    assert doc.format == "pdf" and doc.pages == 3
+    tables = doc.tables()
+    assert len(tables) == 1
+    t = tables[0]
+    assert len(t.rows) == 71 and t.page == 1
+    assert [c.text for c in t.rows[0]] == ["项目", "本年新公开数量", "总计"]  # line break removed
+    assert [c.text for c in t.rows[-1]] == ["第70项", "70", "140"]
+    assert all(len(r) == 3 for r in t.rows)
+    assert sum("joined" in n for n in doc.notes) == 1
+    texts = [b.text for b in doc.blocks if b.kind == "paragraph"]
+    assert not any("第5项" in s for s in texts)  # table text is not repeated as paragraphs
+
+
+def test_table_over_three_pages():
+    doc = parse_pdf(long_table_pdf(130))
+    assert doc.pages >= 3 and len(doc.tables()) == 1
+    assert len(doc.tables()[0].rows) == 131
+    assert sum("joined" in n for n in doc.notes) >= 2
+
+
+def test_reading_order_and_pages():
+    doc = parse_pdf(long_table_pdf(70))
+    kinds = [(b.kind, b.page) for b in doc.blocks if not b.text.startswith("- ")]
+    first_table = kinds.index(("table", 1))
+    assert all(k == "paragraph" for k, _ in kinds[:first_table])
+    after = [b.text for b in doc.blocks[first_table + 1:]]
+    assert "表后文字在这里。" in after
+    assert doc.title == "测试报告"
+
+
+def test_fake_bold_is_deduplicated():
+    doc = parse_pdf(long_table_pdf(5))
+    texts = [b.text for b in doc.blocks]
+    assert "二、主动公开政府信息情况" in texts
+
+
+def test_fake_bold_per_character():
+    from reportlab.platypus import Paragraph
+    data = build_pdf(lambda st: [FakeBold("二、主动公开", per_char=True), Paragraph("正文常常", st)])
+    texts = [b.text for b in parse_pdf(data).blocks]
+    assert "二、主动公开" in texts
+    assert "正文常常" in texts  # real doubled characters stay
+
+
+def test_fake_bold_inside_table_cells():
+    def story(st):
+        from reportlab.platypus import Table, TableStyle
+
+        class Doubled(Table):
+            def draw(self):  # the whole table drawn twice, 0.3pt apart
+                super().draw()
+                self.canv.translate(0.3, 0)
+                super().draw()
+        t = Doubled([["信息内容", "数量"], ["规章", "12"]])
+        t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, "black"),
+                               ("FONT", (0, 0), (-1, -1), "WQY", 10)]))
+        return [Paragraph("表：", st), t]
+    from reportlab.platypus import Paragraph
+    t = parse_pdf(build_pdf(story)).tables()[0]
+    assert t.text_rows() == [["信息内容", "数量"], ["规章", "12"]]
+
+
+def test_spans_from_ruled_table():
+    rows = [["申请人情况", "", ""], ["自然人", "法人", "总计"], ["1", "2", "3"]]
+    from reportlab.platypus import Paragraph
+    data = build_pdf(lambda st: [Paragraph("三、", st), ruled_table(rows, [((0, 0), (2, 0))])])
+    t = parse_pdf(data).tables()[0]
+    assert t.rows[0][0].text == "申请人情况" and t.rows[0][0].colspan == 3
+    g = t.grid()
+    assert len(g) == 3 and all(len(r) == 3 for r in g)
+    assert g[0][2].text == "申请人情况" and g[2][2].text == "3"
+
+
+def test_many_pages_only_some_with_tables():
+    doc = parse_pdf(report_pdf(8, (2, 5)))
+    assert doc.pages >= 8
+    assert len(doc.tables()) == 2
+    assert all(len(t.rows) == 25 for t in doc.tables())
+
+
+def test_corrupt_and_encrypted():
+    with pytest.raises(ParseError, match="corrupt PDF"):
+        parse_pdf(b"%PDF-1.7\n garbage garbage")
+    with pytest.raises(ParseError, match="corrupt PDF"):
+        parse_pdf(long_table_pdf(3)[:2000])
+    with pytest.raises(ParseError, match="empty"):
+        parse_pdf(b"")
+    from reportlab.lib.pdfencrypt import StandardEncryption
+    from reportlab.platypus import Paragraph
+    enc = StandardEncryption("secret", ownerPassword="owner", strength=128)
+    with pytest.raises(ParseError, match="^encrypted PDF"):
+        parse_pdf(build_pdf(lambda st: [Paragraph("机密", st)], encrypt=enc))
+
+
+# --- the real report ---------------------------------------------------------------------
+
+_CACHE = {}
+
+
+@pytest.fixture
+def hzq(shared_dir):
+    if "hzq" not in _CACHE:
+        _CACHE["hzq"] = parse_pdf((shared_dir / "corpus" / "hzq2023.pdf").read_bytes())
+    return _CACHE["hzq"]
+
+
+def test_hzq_tables(hzq):
+    assert hzq.pages == 5
+    tables = hzq.tables()
+    assert len(tables) == 3  # 二 (pp. 2-3) and 三 (pp. 3-4) joined, 四
+    active, requests, appeals = tables
+    assert active.page == 2 and requests.page == 3 and appeals.page == 4
+    assert len(active.rows) == 14
+    assert ["行政处罚", "4119"] == active.text_rows()[9]
+    assert ["行政事业性收费", "7730.28"] == active.text_rows()[13]
+    assert active.rows[8][0].text == "信息内容"  # its top ruling is missing at the page break
+    assert len(requests.rows) == 26
+    assert len(requests.grid()[0]) == 10
+    assert requests.rows[5][0].text == "三、本年度办理结果"  # vertical group label joined
+    labels = [r[-8].text for r in requests.rows[3:] if len(r) >= 8]
+    assert "2.其他法律行政止公开" in labels and "3.补正后申请内容仍不明确" in labels
+    assert requests.text_rows()[-1] == ["四、结转下年度继续办理"] + ["0"] * 7
+    assert requests.text_rows()[-2] == ["（七）总计", "21", "0", "0", "0", "0", "0", "21"]
+    assert [c.text for c in appeals.rows[-1]] == \
+        ["10", "1", "0", "0", "0", "0", "0", "0", "0", "0", "5", "0", "0", "0", "0"]
+    assert appeals.rows[0][0].text == "行政复议" and appeals.rows[0][0].colspan == 5
+    assert any("joined" in n for n in hzq.notes)
+
+
+def test_hzq_text(hzq):
+    texts = [b.text for b in hzq.blocks if b.kind == "paragraph"]
+    for heading in ("一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
+                    "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况",
+                    "六、其他需要报告的事项"):
+        assert heading in texts
+    assert not any("4119" in t for t in texts)
+    assert all(b.page for b in hzq.blocks)
+    assert "洪泽区人民政府2023年政府信息公开工作年度报告" in hzq.title
+
+
+def test_owner_password_only_opens():
+    from reportlab.lib.pdfencrypt import StandardEncryption
+    from reportlab.platypus import Paragraph
+    enc = StandardEncryption("", ownerPassword="owner", canPrint=1, strength=128)
+    doc = parse_pdf(build_pdf(lambda st: [Paragraph("可以打开", st)], encrypt=enc))
+    assert "可以打开" in [b.text for b in doc.blocks]
+
+
+def test_kangxi_radicals_are_folded():
+    from reportlab.platypus import Paragraph
+    rows = [["⼀、本年新收", "⼆"], ["规章", "１"]]
+    doc = parse_pdf(build_pdf(lambda st: [Paragraph("第⼀部分", st), ruled_table(rows)]))
+    assert "第一部分" in [b.text for b in doc.blocks]
+    assert doc.tables()[0].text_rows() == [["一、本年新收", "二"], ["规章", "1"]]
+
+
+def test_box_around_text_is_not_a_table():
+    from reportlab.platypus import Paragraph
+    rows = [["这是一个带边框的说明框，不是表格。"]]
+    doc = parse_pdf(build_pdf(lambda st: [Paragraph("正文", st), ruled_table(rows)]))
+    assert doc.tables() == []
+    assert "这是一个带边框的说明框，不是表格。" in [b.text for b in doc.blocks]
