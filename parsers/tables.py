@@ -22,6 +22,11 @@ SECTION_PATTERNS = [
 ]
 
 
+_NUM = r"[+\-]?\d+(?:\.\d+)?(?:万元|元)?"
+_FLAT_ROW = re.compile(rf"^(?P<label>.{{0,80}}?[\u4e00-\u9fff）)”])\s+(?P<nums>{_NUM}(?:\s+{_NUM})+)$")
+_NUM_ROW = re.compile(rf"^{_NUM}(?:\s+{_NUM}){{2,}}$")
+
+
 @dataclass
 class Row:
     labels: list[str]  # squashed label cells, left to right
@@ -44,7 +49,11 @@ class TableReader:
                 for row in table_rows(block.table):
                     self.read_row(row)
             else:
-                self.read_heading(block.text)
+                row = flat_row(block.text) if self.context else None
+                if row:
+                    self.read_row(row)
+                else:
+                    self.read_heading(block.text)
 
     def read_heading(self, text: str) -> None:
         s = clean_cell(text)[:30]
@@ -187,6 +196,17 @@ def table_rows(table: Table) -> list[Row]:
             cells.append(pos.text)
         rows.append(split_row(cells))
     return rows
+
+
+def flat_row(line: str) -> Row | None:
+    """A row flattened into a line of text: a label and two or more numbers, or only numbers."""
+    line = " ".join(line.split())
+    if _NUM_ROW.match(line):
+        return split_row(line.split())
+    m = _FLAT_ROW.match(line)
+    if m:
+        return split_row([m.group("label"), *m.group("nums").split()])
+    return None
 
 
 def split_row(cells: list[str]) -> Row:

@@ -6,8 +6,8 @@ Three flattenings are read back into tables:
 - cells ending in "|", a line of "|" an empty cell and a line of "||…" the end of a row
   (text saved from HTML);
 - one row per line, cells separated by tabs (text from PDF or spreadsheets).
-A line that is a label followed by whitespace-separated numbers is read as one table row
-too (rows flattened into running text). Other lines are paragraphs.
+Other lines are paragraphs (the table reader also reads a paragraph that is a label followed
+by numbers as a row: rows flattened into running text).
 """
 from __future__ import annotations
 
@@ -17,9 +17,6 @@ from parsers.model import Block, Cell, Document, ParseError, Table
 from parsers.normalize import normalize_text
 
 _PIPE_END = re.compile(r"^\|{2,}$")
-_NUM = r"[+\-]?\d+(?:\.\d+)?(?:万元|元)?"
-_FLAT_ROW = re.compile(rf"^(?P<label>.*?[\u4e00-\u9fff）)])\s+(?P<nums>{_NUM}(?:\s+{_NUM})*)\s*$")
-_NUM_ROW = re.compile(rf"^{_NUM}(?:\s+{_NUM}){{2,}}$")
 
 
 def decode_text(data: bytes) -> str:
@@ -72,10 +69,6 @@ class _Builder:
         line = line.strip()
         if not line:
             return
-        flat = _flat_row(line)
-        if flat:
-            self.row(flat)
-            return
         self.end_table()
         self.blocks.append(Block("paragraph", line))
 
@@ -91,15 +84,6 @@ class _Builder:
     def finish(self) -> list[Block]:
         self.end_table()
         return self.blocks
-
-
-def _flat_row(line: str) -> list[str] | None:
-    if _NUM_ROW.match(line):
-        return line.split()
-    m = _FLAT_ROW.match(line)
-    if m and len(m.group("label")) <= 80:
-        return [m.group("label"), *m.group("nums").split()]
-    return None
 
 
 def _read_cell_lines(lines: list[str], out: _Builder) -> None:
