@@ -1,0 +1,85 @@
+"""What every family shares: report titles, attachment links (href, iframe, pdf.js, onclick)."""
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, unquote, urljoin, urlsplit
+
+REPORT_TITLE = re.compile(
+    r"信息公开.{0,12}(年度报告|年报)|(\d{4}|[〇零一二三四五六七八九]{4})\s*年度?.{0,40}(年度报告|年报)")
+DOC_EXT = re.compile(r"\.(pdf|docx?|wps|xlsx?|et|ofd|jpe?g|png|tiff?)$", re.I)
+DOWNLOAD = re.compile(r"downfile\.jsp|download\.jsp|/download/|attachment", re.I)
+QUOTED = re.compile(r"""['"]([^'"\s]+)['"]""")
+
+
+def is_report_title(text: str | None) -> bool:
+    return bool(text and REPORT_TITLE.search(re.sub(r"\s+", "", text)))
+
+
+def is_document_url(url: str) -> bool:
+    path = urlsplit(url).path
+    return bool(DOC_EXT.search(path)) or bool(DOWNLOAD.search(url) and not path.endswith(
+        (".html", ".htm", ".shtml")))
+
+
+def viewer_target(url: str) -> str | None:
+    """The file shown by a pdf.js-style viewer URL (viewer.html?file=…), if any."""
+    parts = urlsplit(url)
+    if "viewer" in parts.path.lower():
+        f = parse_qs(parts.query).get("file")
+        if f:
+            return unquote(f[0])
+    return None
+
+
+def link_text(a) -> str:
+    text = " ".join(t.strip() for t in a.css("::text").getall() if t.strip())
+    return (a.attrib.get("title") or text or "").strip()
+
+
+def links(response, scope: str = "a"):
+    """(absolute url, link text) of the <a> elements under a CSS scope, javascript: skipped."""
+    for a in response.css(scope):
+        href = (a.attrib.get("href") or "").strip()
+        if not href or href.startswith(("javascript:", "#", "mailto:")):
+            continue
+        yield urljoin(response.url, href), link_text(a)
+
+
+def attachments(response):
+    """(absolute url, link text) of every document a detail page offers."""
+    seen = set()
+
+    def out(url, text):
+        url = urljoin(response.url, url)
+        target = viewer_target(url)
+        if target:
+            url = urljoin(url, target)
+        if url not in seen and (target or is_document_url(url)):
+            seen.add(url)
+            yield url, text
+
+    for url, text in links(response):
+        yield from out(url, text)
+    for el in response.css("iframe[src], embed[src], object[data], frame[src]"):
+        yield from out(el.attrib.get("src") or el.attrib.get("data"), el.attrib.get("title", ""))
+    for el in response.css("[onclick]"):
+        for cand in QUOTED.findall(el.attrib["onclick"]):
+            if is_document_url(cand) or viewer_target(cand):
+                yield from out(cand, link_text(el))
+
+
+class Adapter:
+    family = "generic"
+
+    def detect(self, response) -> bool:
+        return False
+
+    def parse_list(self, spider, response):
+        """Requests for the detail pages and further list pages of a list page."""
+        raise NotImplementedError
+
+    @staticmethod
+    def follow_report(spider, response, url: str, text: str):
+        """A report link: a document goes straight to the store, a page is a detail page."""
+        kind = "attachment" if is_document_url(url) else "detail"
+        return spider.follow(response, url, kind, text)

@@ -1,0 +1,130 @@
+"""Run one crawl in this process (Twisted's reactor cannot restart: one crawl per process).
+
+    python -m crawler.run --sources sources/ --archive data [--portal NAME] [--fast] [--resume]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import shutil
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from archive.captures import CaptureStore, default_archive
+from crawler import settings as defaults
+from crawler.sources import load_sources
+
+
+class CrawlError(RuntimeError):
+    pass
+
+
+def new_crawl_id() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(2)
+
+
+def resumable_run(store: CaptureStore, crawl_id: str | None = None) -> dict:
+    if crawl_id:
+        run = store.get_run(crawl_id)
+        if not run:
+            raise CrawlError(f"no crawl {crawl_id} in {store.root}")
+        return run
+    runs = [r for r in store.runs() if r["status"] in ("running", "interrupted")]
+    if not runs:
+        raise CrawlError(f"no interrupted crawl to resume in {store.root}")
+    return runs[-1]
+
+
+def run_crawl(sources: str | Path = "sources", archive: str | Path | None = None,
+              portals: list[str] | None = None, resume: bool | str = False, fast: bool = False,
+              progress: bool = False, overrides: dict | None = None) -> dict:
+    """Crawl the portals of a sources file or directory; returns the crawl report."""
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.settings import Settings
+
+    archive = Path(archive) if archive else default_archive()
+    store = CaptureStore(archive)
+    if resume:
+        run = resumable_run(store, resume if isinstance(resume, str) else None)
+        crawl_id, opts = run["id"], json.loads(run["options"] or "{}")
+        sources, portals = opts.get("sources", sources), opts.get("portals", portals)
+        fast = opts.get("fast", fast)
+        unclean = run["status"] == "running"
+    else:
+        crawl_id, unclean = new_crawl_id(), False
+    entries = load_sources(sources)
+    if portals:
+        unknown = set(portals) - {p.name for p in entries}
+        if unknown:
+            raise CrawlError(f"no portal named {', '.join(sorted(unknown))} in {sources}")
+        entries = [p for p in entries if p.name in portals]
+    jobdir = archive / "jobs" / crawl_id
+    if unclean and jobdir.exists():
+        # killed mid-write, Scrapy's queue may be torn; the capture store replays what was done
+        shutil.rmtree(jobdir)
+    store.close()
+
+    s = Settings()
+    s.setmodule(defaults, priority="project")
+    if fast:
+        s.update(defaults.FAST, priority="cmdline")
+    s.update({"JOBDIR": str(jobdir), "OGI_PROGRESS": progress, **(overrides or {})},
+             priority="cmdline")
+    process = CrawlerProcess(s, install_root_handler=not progress)
+    options = {"sources": str(sources), "portals": portals, "fast": fast,
+               "archive": str(archive)}
+    spider_cls = __import__("crawler.spiders.portals", fromlist=["PortalSpider"]).PortalSpider
+    process.crawl(spider_cls, portals=[p.as_dict() for p in entries], crawl_id=crawl_id,
+                  archive=str(archive), resuming=bool(resume), options=options)
+    process.start()
+    store = CaptureStore(archive)
+    run = store.get_run(crawl_id)
+    store.close()
+    if run and run["status"] == "finished" and jobdir.exists():
+        shutil.rmtree(jobdir)
+    report = json.loads(run["report"] or "{}") if run else {}
+    report["status"] = run["status"] if run else "failed"
+    return report
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m crawler.run")
+    ap.add_argument("--sources", default="sources")
+    ap.add_argument("--archive")
+    ap.add_argument("--portal", action="append")
+    ap.add_argument("--resume", nargs="?", const=True, default=False)
+    ap.add_argument("--fast", action="store_true")
+    ap.add_argument("-s", dest="set", action="append", default=[], metavar="NAME=VALUE")
+    a = ap.parse_args(argv)
+    over = dict(x.split("=", 1) for x in a.set)
+    report = run_crawl(a.sources, a.archive, a.portal, a.resume, a.fast, overrides=over)
+    print(json.dumps(report, ensure_ascii=False, indent=1))
+    return 0 if report.get("status") == "finished" else 1
+
+
+def spawn_crawl(sources, archive, *args: str, python: str = sys.executable, **popen):
+    """Start `python -m crawler.run …` as a child process (a fresh reactor per crawl)."""
+    import subprocess
+    root = Path(__file__).resolve().parents[1]
+    cmd = [python, "-m", "crawler.run", "--sources", str(sources), "--archive", str(archive),
+           *args]
+    return subprocess.Popen(cmd, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, **popen)
+
+
+def crawl_in_subprocess(sources, archive, *args: str, timeout: float = 300) -> dict:
+    """Run one crawl in a child process; returns its report (raises on failure)."""
+    proc = spawn_crawl(sources, archive, *args)
+    out, err = proc.communicate(timeout=timeout)
+    try:
+        report = json.loads(out)
+    except ValueError:
+        raise CrawlError(f"crawl failed (rc {proc.returncode}):\n{err[-4000:]}") from None
+    report["stderr"] = err
+    return report
+
+
+if __name__ == "__main__":
+    sys.exit(main())

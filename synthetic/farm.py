@@ -1,0 +1,229 @@
+"""The demo portal farm: simulated government portals on loopback, with known ground truth.
+
+Each portal listens on its own loopback address (127.0.0.2, 127.0.0.3, …) so that a crawler's
+per-domain politeness applies per portal. The farm logs every request it receives, answers
+conditional GETs (ETag / Last-Modified), and can edit or remove a report between crawls.
+
+    with Farm(reports_per_portal=4) as farm:
+        farm.write_sources("demo.yaml"); ...; farm.truth()
+"""
+from __future__ import annotations
+
+import hashlib
+import socket
+import threading
+import time
+from email.utils import formatdate, parsedate_to_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import yaml
+
+from synthetic.farm_sites import BlockedSite, GenericSite, GkmlptSite, HanwebSite, Site, TrsSite
+
+FAMILIES = [TrsSite, HanwebSite, GkmlptSite, GenericSite]
+CONFIGURED = {"trs", "gkmlpt"}   # families named in the sources file; the others are detected
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "DemoPortal/1.0"
+
+    def log_message(self, *args):  # the farm keeps its own log
+        pass
+
+    def setup(self):
+        super().setup()  # headers and body go in two writes: no Nagle wait between them
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def do_GET(self):
+        self._serve(b"")
+
+    def do_HEAD(self):
+        self._serve(b"", head=True)
+
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        self._serve(self.rfile.read(n) if n else b"")
+
+    def _serve(self, form: bytes, head: bool = False):
+        farm: Farm = self.server.farm
+        site: Site = self.server.site
+        parts = urlsplit(self.path)
+        if farm.delay:
+            time.sleep(farm.delay)
+        with farm.lock:
+            res = site.respond(self.command, parts.path, parts.query, form)
+            status, ctype, body, extra = res if res else (404, "text/html", b"<h1>404</h1>", {})
+            headers = {"Content-Type": ctype, **extra}
+            if status == 200 and self.command == "GET":
+                etag, lastmod = farm.validators(site, parts.path, body)
+                headers.update({"ETag": etag, "Last-Modified": lastmod})
+                if self._not_modified(etag, lastmod):
+                    status, body = 304, b""
+                    del headers["Content-Type"]  # as many servers do
+            farm.log.append({"host": site.host, "site": site.name, "method": self.command,
+                             "path": parts.path, "query": parts.query, "status": status,
+                             "size": len(body), "ua": self.headers.get("User-Agent", ""),
+                             "conditional": bool(self.headers.get("If-None-Match")
+                                                 or self.headers.get("If-Modified-Since"))})
+        self.send_response(status)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
+    def _not_modified(self, etag: str, lastmod: str) -> bool:
+        inm = self.headers.get("If-None-Match")
+        if inm:
+            return etag in [t.strip() for t in inm.split(",")]
+        ims = self.headers.get("If-Modified-Since")
+        if ims:
+            try:
+                return parsedate_to_datetime(ims) >= parsedate_to_datetime(lastmod)
+            except (TypeError, ValueError):
+                return False
+        return False
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):  # a client gone mid-request is normal here
+        pass
+
+
+class Farm:
+    def __init__(self, reports_per_portal: int = 4, portals_per_family: int = 1, seed: int = 7,
+                 port: int = 0, shared_dir: str | Path | None = None, blocked: bool = True,
+                 first_host: int = 2, delay: float = 0.0, body_pool: int = 0):
+        self.delay = delay       # seconds each response waits (to watch or interrupt a crawl)
+        self.lock = threading.RLock()
+        self.log: list[dict] = []
+        self.port = port
+        self.sites: list[Site] = []
+        self._validators: dict[tuple, tuple[str, str, str]] = {}
+        self._clock = time.time() - 86400
+        shared = Path(shared_dir) if shared_dir else None
+        n = first_host
+        for k in range(portals_per_family):
+            for cls in FAMILIES:
+                kw = {"shared": shared} if cls is GenericSite and k == 0 else {}
+                name = f"示例{cls.family.upper()}门户{k + 1}"
+                self.sites.append(cls(name, f"127.0.0.{n}", reports_per_portal,
+                                      seed * 100 + n, **kw))
+                n += 1
+        if blocked:
+            self.sites.append(BlockedSite("示例受阻门户", f"127.0.0.{n}", 0, seed))
+        for site in self.sites:
+            site.port, site.pool = port, body_pool
+        self._servers: list[ThreadingHTTPServer] = []
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def start(self) -> "Farm":
+        self.truth()  # render every report now, not while a crawler waits
+        for site in self.sites:
+            srv = _Server((site.host, self.port), _Handler)
+            srv.farm, srv.site = self, site
+            site.port = srv.server_address[1]
+            threading.Thread(target=srv.serve_forever, daemon=True).start()
+            self._servers.append(srv)
+        return self
+
+    def stop(self) -> None:
+        for srv in self._servers:
+            srv.shutdown()
+            srv.server_close()
+        self._servers.clear()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def validators(self, site: Site, path: str, body: bytes) -> tuple[str, str]:
+        """ETag and Last-Modified of a body; Last-Modified moves when the bytes change."""
+        sha = hashlib.sha256(body).hexdigest()
+        key = (site.host, path)
+        old = self._validators.get(key)
+        if old is None or old[0] != sha:
+            stamp = self._clock if old is None else max(time.time(), self._clock + 1)
+            self._validators[key] = (sha, f'"{sha[:16]}"', formatdate(stamp, usegmt=True))
+        return self._validators[key][1], self._validators[key][2]
+
+    # -- ground truth ---------------------------------------------------------------------
+    def truth(self) -> dict[str, str]:
+        """{url: sha256} of every report page and attachment the farm publishes now."""
+        with self.lock:
+            out = {}
+            for site in self.sites:
+                out.update(site.truth())
+            return out
+
+    def site(self, family: str) -> Site:
+        return next(s for s in self.sites if s.family == family and not isinstance(s, BlockedSite))
+
+    def disallowed(self) -> list[tuple[str, str]]:
+        return [(s.host, s.disallow) for s in self.sites if not isinstance(s, BlockedSite)]
+
+    def requests_to_disallowed(self) -> list[dict]:
+        rules = dict(self.disallowed())
+        return [r for r in self.log if r["host"] in rules and r["path"].startswith(rules[r["host"]])]
+
+    def edit_report(self, family: str = "trs") -> str:
+        """Publish a corrected edition of an HTML report; returns its URL."""
+        with self.lock:
+            site = self.site(family)
+            d = next(d for d in site.live() if d.fmt == "html" and d.raw is None)
+            d.version += 1
+            return site.base + d.detail
+
+    def remove_report(self, family: str = "generic") -> str:
+        """Take an HTML report down (unlisted, its page 404); returns its URL."""
+        with self.lock:
+            site = self.site(family)
+            d = next(d for d in reversed(site.live()) if d.fmt == "html" and d.raw is None)
+            d.removed = True
+            return site.base + d.detail
+
+    # -- registry -------------------------------------------------------------------------
+    def sources(self) -> dict:
+        entries = []
+        for i, s in enumerate(self.sites):
+            e = {"name": s.name, "region_code": f"9900{i + 1:02d}", "level": "县",
+                 "start_urls": [s.start_url()]}
+            if s.family in CONFIGURED and not isinstance(s, BlockedSite):
+                e["family"] = s.family
+            entries.append(e)
+        return {"portals": entries}
+
+    def write_sources(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        head = "# The demo portal farm (ogi demo-portals); valid while the farm runs.\n"
+        path.write_text(head + yaml.safe_dump(self.sources(), allow_unicode=True, sort_keys=False),
+                        encoding="utf-8")
+        return path
+
+
+def serve(port: int = 8641, reports_per_portal: int = 6, portals_per_family: int = 1,
+          sources_out: str | Path = "sources/demo-farm.yaml", shared_dir=None) -> None:
+    """Run the farm until Ctrl-C, printing the portals' URLs (the `ogi demo-portals` body)."""
+    farm = Farm(reports_per_portal=reports_per_portal, portals_per_family=portals_per_family,
+                port=port, shared_dir=shared_dir).start()
+    path = farm.write_sources(sources_out)
+    for s in farm.sites:
+        print(f"{s.family:8} {s.name:16} {s.start_url()}")
+    print(f"{len(farm.truth())} report URLs published; sources written to {path}")
+    print("Ctrl-C to stop.")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        farm.stop()

@@ -1,0 +1,396 @@
+"""The simulated portals of the demo farm: one Site subclass per CMS family.
+
+A Site answers (method, path, query, form) with (status, headers, body) and knows which of
+its URLs publish reports. Report bodies come from the report generator (synthetic/report.py).
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import html
+import json
+import math
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, quote
+
+CT = {"html": "text/html; charset={enc}", "pdf": "application/pdf",
+      "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+      "xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8",
+      "txt": "text/plain; charset=utf-8", "jpg": "image/jpeg"}
+
+
+@dataclass
+class Doc:
+    """One published report: a detail page, and for pdf/docx reports an attachment."""
+    id: int
+    seed: int
+    fmt: str                 # html | pdf | docx
+    title: str = ""
+    detail: str = ""         # path of the detail page
+    attachment: str = ""     # final path of the attachment ("" for html reports)
+    version: int = 0
+    removed: bool = False
+    raw: bytes | None = None  # a body given as is (shared corpus files)
+    extra: dict = field(default_factory=dict)
+
+
+def report_title(seed: int) -> str:
+    from synthetic.report import generate_report
+    return generate_report(seed).title
+
+
+@functools.lru_cache(maxsize=4096)
+def report_body(seed: int, fmt: str, encoding: str = "utf-8", version: int = 0) -> bytes:
+    """The bytes of a generated report; version > 0 gives a corrected edition."""
+    from synthetic.report import generate_report
+    rep = generate_report(seed + 100_000 * version)
+    try:
+        from synthetic import render_docx, render_html, render_pdf
+    except ImportError:  # the renderers are not there yet: a plain stand-in body
+        text = f"{rep.title}\n{rep.agency}\n{json.dumps(rep.record, ensure_ascii=False)}"
+        if fmt == "html":
+            return (f"<html><head><meta charset='{encoding}'><title>{html.escape(rep.title)}"
+                    f"</title></head><body><pre>{html.escape(text)}</pre></body></html>"
+                    ).encode(encoding, "replace")
+        return (b"%PDF-1.4\n" if fmt == "pdf" else b"PK\x03\x04") + text.encode("utf-8")
+    if fmt == "html":
+        return _html(render_html, rep, encoding)
+    return {"pdf": render_pdf.render_pdf, "docx": render_docx.render_docx}[fmt](rep)
+
+
+def _html(render_html, rep, encoding: str) -> bytes:
+    try:
+        return render_html.render_html(rep, encoding=encoding)
+    except UnicodeEncodeError:  # e.g. Kangxi radicals are not in GBK: publish it as GB18030
+        return render_html.render_html(rep, encoding="gb18030")
+
+
+def page(title: str, body: str, encoding: str) -> bytes:
+    return (f'<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html; '
+            f'charset={encoding}"><title>{html.escape(title)}</title></head><body>'
+            f'<div class="header">政府信息公开</div>{body}<div class="footer">主办单位：示例</div>'
+            f"</body></html>").encode(encoding, "replace")
+
+
+class Site:
+    family = "generic"
+    encoding = "utf-8"
+    disallow = "/private/"
+    blocked = False          # True: every answer is a JS challenge
+
+    def __init__(self, name: str, host: str, n_reports: int, seed: int):
+        self.name, self.host, self.port = name, host, 0
+        self.seed = seed
+        self.docs: list[Doc] = []
+        self.failed_once: set[str] = set()   # paths that already failed their one 503
+        self.fail_once: set[str] = set()
+        self.redirects: dict[str, str] = {}
+        self.broken: set[str] = set()
+        fmts = ["html", "pdf", "docx"]
+        for i in range(n_reports):
+            self.docs.append(Doc(id=1000 + i, seed=seed * 1000 + i, fmt=fmts[i % 3]))
+        self.pool = 0   # > 0: pdf/docx bodies drawn from this many renderings (benchmarks)
+        self.layout()
+        for d in self.docs:
+            if d.raw is None:
+                d.title = report_title(d.seed)
+
+    # -- content --------------------------------------------------------------------------
+    def body_of(self, d: Doc) -> bytes:
+        """The report's bytes, rendered on first use."""
+        seed = d.seed % self.pool if self.pool and d.fmt != "html" else d.seed
+        return report_body(seed, d.fmt, self.encoding if d.fmt == "html" else "utf-8", d.version)
+
+    def live(self) -> list[Doc]:
+        return [d for d in self.docs if not d.removed]
+
+    @property
+    def base(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start_url(self) -> str:
+        raise NotImplementedError
+
+    def layout(self) -> None:
+        """Assign paths to docs and set up redirects, broken links, 503s."""
+
+    def detail_page(self, d: Doc) -> bytes:
+        if d.fmt == "html":
+            return d.raw if d.raw is not None else self.body_of(d)
+        return page(d.title, f"<h1>{html.escape(d.title)}</h1><div class='content'><p>附件：</p>"
+                    f"{self.attachment_link(d)}</div>", self.encoding)
+
+    def attachment_link(self, d: Doc) -> str:
+        return f'<a href="{d.attachment}">{html.escape(d.title)}.{d.fmt}</a>'
+
+    def attachment_body(self, d: Doc) -> bytes:
+        return d.raw if d.raw is not None else self.body_of(d)
+
+    def robots(self) -> bytes:
+        return f"User-agent: *\nDisallow: {self.disallow}\n".encode()
+
+    def truth(self) -> dict[str, str]:
+        """{absolute url: sha256} of every report detail page and attachment published."""
+        out = {}
+        for d in self.live():
+            out[self.base + d.detail] = hashlib.sha256(self.detail_page(d)).hexdigest()
+            if d.attachment:
+                out[self.base + d.attachment] = hashlib.sha256(self.attachment_body(d)).hexdigest()
+        return out
+
+    # -- serving --------------------------------------------------------------------------
+    def respond(self, method: str, path: str, query: str, form: bytes):
+        """(status, content type, body, extra headers) or None for 404."""
+        if self.blocked:
+            return challenge()
+        if path == "/robots.txt":
+            return 200, CT["txt"], self.robots(), {}
+        if path in self.fail_once and path not in self.failed_once:
+            self.failed_once.add(path)
+            return 503, CT["txt"], b"Service Unavailable", {}
+        if path in self.redirects:
+            return 301, CT["txt"], b"", {"Location": self.redirects[path]}
+        if path in self.broken:
+            return None
+        for d in self.live():
+            if path == d.detail:
+                body = self.detail_page(d)
+                enc = "utf-8" if d.raw is not None else (
+                    "gb18030" if b"charset=gb18030" in body[:600] else self.encoding)
+                return 200, CT["html"].format(enc=enc), body, {}
+            if d.attachment and path == d.attachment:
+                return 200, CT[d.fmt], self.attachment_body(d), {}
+        if path.startswith(self.disallow):
+            return 200, CT["html"].format(enc=self.encoding), page("内部", "内部页面", self.encoding), {}
+        return self.route(method, path, query, form)
+
+    def route(self, method, path, query, form):
+        return None
+
+    def html(self, title: str, body: str):
+        return 200, CT["html"].format(enc=self.encoding), page(title, body, self.encoding), {}
+
+
+class TrsSite(Site):
+    """TRS WCM: index.html, index_1.html …; createPageHTML(n, cur, "index", "html")."""
+    family, encoding, per_page = "trs", "gbk", 3
+    root = "/zwgk/ndbg/"
+
+    def start_url(self):
+        return self.base + self.root + "index.html"
+
+    def layout(self):
+        for d in self.docs:
+            ym = f"2021{(d.id % 9) + 1:02d}"
+            day = f"{ym}{(d.id % 27) + 1:02d}"
+            d.detail = f"{self.root}{ym}/t{day}_{d.id}.html"
+            if d.fmt != "html":
+                d.attachment = f"{self.root}{ym}/P0{day}{d.id}{d.id % 7}.{d.fmt}"
+        self.redirects[self.root + "202101/t20210101_old.htm"] = self.docs[0].detail
+        self.broken.add(self.root + "202103/t20210306_9999.html")
+        self.fail_once.add(self.root + "index_1.html")
+
+    def attachment_link(self, d):
+        return f'<a href="./{d.attachment.rsplit("/", 1)[1]}" OLDSRC="/x">{html.escape(d.title)}</a>'
+
+    def route(self, method, path, query, form):
+        if not path.startswith(self.root):
+            return None
+        name = path[len(self.root):] or "index.html"
+        docs = self.live()
+        pages = max(1, math.ceil(len(docs) / self.per_page))
+        if name == "index.html":
+            n = 0
+        elif name.startswith("index_") and name.endswith(".html") and name[6:-5].isdigit():
+            n = int(name[6:-5])
+        else:
+            return None
+        if n >= pages:
+            return None
+        items = []
+        for d in docs[n * self.per_page:(n + 1) * self.per_page]:
+            rel = "." + d.detail[len(self.root) - 1:]
+            items.append(f'<li><a href="{rel}" target="_blank" title="{html.escape(d.title)}">'
+                         f"{html.escape(d.title[:20])}</a><span>2021-03-05</span></li>")
+        if n == 0:  # a moved page, a dead link and a link robots.txt forbids
+            items.append('<li><a href="./202101/t20210101_old.htm">2020年政府信息公开工作年度报告（旧址）</a></li>')
+            items.append('<li><a href="./202103/t20210306_9999.html">2019年政府信息公开工作年度报告</a></li>')
+            items.append('<li><a href="/private/t20210101_1.html">2021年政府信息公开工作年度报告（内部）</a></li>')
+        script = (f'<script type="text/javascript">var countPage = {pages};'
+                  f'createPageHTML({pages}, {n}, "index", "html");</script>')
+        return self.html("政府信息公开年报", f"<ul class='list'>{''.join(items)}</ul>{script}")
+
+
+class HanwebSite(Site):
+    """大汉 JCMS: /col/colN/index.html, list by POST dataproxy.jsp, downfile.jsp redirects."""
+    family, per_page = "hanweb", 2
+    col, unit = 1234, 5678
+    disallow = "/module/search/"
+
+    def start_url(self):
+        return f"{self.base}/col/col{self.col}/index.html"
+
+    def layout(self):
+        for d in self.docs:
+            d.detail = f"/art/2021/3/{d.id % 28 + 1}/art_{self.col}_{d.id}.html"
+            if d.fmt != "html":
+                d.attachment = f"/picture/0/2103{d.id}{d.id % 10}.{d.fmt}"
+        self.fail_once.add("/module/web/jpage/dataproxy.jsp")
+
+    def attachment_link(self, d):
+        if d.fmt == "pdf" and d.id % 2:  # a pdf shown in pdf.js inside an iframe
+            return (f'<iframe src="/module/pdfjs/web/viewer.html?file={quote(d.attachment)}" '
+                    'width="100%" height="800"></iframe>')
+        name = d.attachment.rsplit("/", 1)[1]
+        return (f'<a href="/module/download/downfile.jsp?classid=0&filename={name}">'
+                f"{html.escape(d.title)}.{d.fmt}</a>")
+
+    def record(self, d: Doc) -> str:
+        return (f'<record><![CDATA[<li><a href="{d.detail}" title="{html.escape(d.title)}" '
+                f'target="_blank">{html.escape(d.title)}</a><span>2021-03-05</span></li>]]></record>')
+
+    def route(self, method, path, query, form):
+        docs = self.live()
+        if path == f"/col/col{self.col}/index.html":
+            first = "".join(self.record(d) for d in docs[:self.per_page])
+            body = (f'<div id="{self.unit}"><script type="text/xml"><datastore><nextgroup><![CDATA['
+                    f'<a href="/module/web/jpage/dataproxy.jsp?page=1&webid=1&path=/&columnid='
+                    f'{self.col}&unitid={self.unit}&webname=%E7%A4%BA%E4%BE%8B&permissiontype=0">'
+                    f"</a>]]></nextgroup><recordset>{first}</recordset></datastore></script></div>"
+                    f"<script>$(document).ready(function(){{$('#{self.unit}').jpage({{"
+                    f"dataStore: null, perPage: {self.per_page}, totalRecord: {len(docs)}, "
+                    f"proxyUrl: '/module/web/jpage/dataproxy.jsp', groupSize: 3}});}});</script>"
+                    '<a href="/module/search/index.jsp?q=年报">2021年政府信息公开工作年度报告搜索</a>')
+            return self.html("政府信息公开年度报告", body)
+        if path == "/module/web/jpage/dataproxy.jsp":
+            q = {k: v[0] for k, v in parse_qs(query).items()}
+            f = {k: v[0] for k, v in parse_qs(form.decode("utf-8", "replace")).items()}
+            if method != "POST" or f.get("columnid") != str(self.col):
+                return 400, CT["txt"], b"bad request", {}
+            start, end = int(q.get("startrecord", 1)), int(q.get("endrecord", 1))
+            recs = "".join(self.record(d) for d in docs[start - 1:end])
+            xml = (f'<?xml version="1.0" encoding="UTF-8"?><datastore><nextgroup><![CDATA[]]>'
+                   f"</nextgroup><recordset>{recs}</recordset><totalrecord>{len(docs)}"
+                   "</totalrecord></datastore>")
+            return 200, CT["xml"], xml.encode(), {}
+        if path == "/module/download/downfile.jsp":
+            name = parse_qs(query).get("filename", [""])[0]
+            return 302, CT["txt"], b"", {"Location": f"/picture/0/{name}"}
+        return None
+
+
+class GkmlptSite(Site):
+    """广东 gkmlpt: JSON /gkmlpt/api/all/{catid}?page=N&sid=SID, sid from window._CONFIG."""
+    family, per_page, catid, sid = "gkmlpt", 3, "2637", "755001"
+    disallow = "/gkmlpt/search"
+
+    def start_url(self):
+        return f"{self.base}/gkmlpt/index#{self.catid}"
+
+    def layout(self):
+        for d in self.docs:
+            d.detail = f"/gkmlpt/content/0/{d.id // 10}/post_{d.id}.html"
+            if d.fmt != "html":
+                d.attachment = f"/attachment/0/{d.id}/{d.id}_{d.seed % 97}.{d.fmt}"
+        self.broken.add("/gkmlpt/content/0/999/post_9999.html")
+
+    def attachment_link(self, d):
+        if d.fmt == "docx":
+            return (f'<a href="javascript:;" onclick="downloadFile(\'{d.attachment}\')">'
+                    f"{html.escape(d.title)}.docx</a>")
+        return f'<a href="{d.attachment}">{html.escape(d.title)}.pdf</a>'
+
+    def route(self, method, path, query, form):
+        docs = self.live()
+        if path == "/gkmlpt/index":
+            body = (f"<script>window._CONFIG = {{SID: '{self.sid}', TITLE: '政府信息公开目录'}};"
+                    "</script><div id='app'></div>"
+                    '<a href="/gkmlpt/search?keywords=年报">2021年政府信息公开工作年度报告检索</a>')
+            return self.html("政府信息公开", body)
+        if path == f"/gkmlpt/api/all/{self.catid}":
+            q = {k: v[0] for k, v in parse_qs(query).items()}
+            if q.get("sid") != self.sid:
+                return 403, CT["json"], b'{"error": "sid"}', {}
+            n = int(q.get("page", 1))
+            arts = [{"id": d.id, "title": d.title, "url": self.base + d.detail,
+                     "first_publish_time": 1614902400} for d in
+                    docs[(n - 1) * self.per_page:n * self.per_page]]
+            if n == 1:  # the column also lists a dead link
+                arts.append({"id": 9999, "title": "2019年政府信息公开工作年度报告",
+                             "url": self.base + "/gkmlpt/content/0/999/post_9999.html"})
+            return 200, CT["json"], json.dumps({"articles": arts, "total": len(docs), "page": n,
+                                                "size": self.per_page}, ensure_ascii=False
+                                               ).encode(), {}
+        return None
+
+
+class GenericSite(Site):
+    """No known CMS: report links found by title, pagination by 下一页."""
+    family, encoding, per_page = "generic", "gbk", 4
+    disallow = "/admin/"
+
+    def __init__(self, *a, shared=None, **kw):
+        self.shared = shared
+        super().__init__(*a, **kw)
+
+    def start_url(self):
+        return self.base + "/xxgk/ndbg/list.html"
+
+    def layout(self):
+        if self.shared:  # the real seeds and corpus files of ../shared, published as they are
+            nxt = 2000
+            for p in sorted((self.shared / "corpus").glob("*.*")):
+                if p.suffix in (".pdf", ".html"):
+                    self.docs.append(Doc(id=nxt, seed=0, fmt=p.suffix[1:], raw=p.read_bytes(),
+                                         title=f"{p.stem}年政府信息公开工作年度报告"))
+                    nxt += 1
+        for d in self.docs:
+            d.detail = f"/xxgk/ndbg/2021/nb_{d.id}.html"
+            if d.fmt != "html":
+                d.attachment = f"/uploads/2021/{d.id}.{d.fmt}"
+        self.fail_once.add(self.docs[-1].detail)
+        self.redirects["/xxgk/ndbg/list_1.html"] = "/xxgk/ndbg/list.html"
+
+    def attachment_link(self, d):
+        if d.fmt == "docx":
+            return (f'<a href="javascript:void(0)" onclick="window.open(\'{d.attachment}\')">'
+                    "下载附件</a>")
+        return f'<a href="/pdfjs/web/viewer.html?file={quote(d.attachment)}">在线阅读</a>'
+
+    def route(self, method, path, query, form):
+        docs = self.live()
+        pages = max(1, math.ceil(len(docs) / self.per_page))
+        if path == "/xxgk/ndbg/list.html":
+            n = 1
+        elif path.startswith("/xxgk/ndbg/list_") and path[16:-5].isdigit():
+            n = int(path[16:-5])
+        elif path.startswith("/xxgk/tzgg/"):
+            return self.html("通知", "<p>通知公告</p>")
+        else:
+            return None
+        if n > pages:
+            return None
+        links = [f'<p><a href="{d.detail}">{html.escape(d.title)}</a></p>'
+                 for d in docs[(n - 1) * self.per_page:n * self.per_page]]
+        if n == 1:
+            links += ['<p><a href="/xxgk/tzgg/1.html">关于开展政务公开培训的通知</a></p>',
+                      '<p><a href="/admin/nb2021.html">2021年政府信息公开工作年度报告（草稿）</a></p>',
+                      '<p><a href="http://www.gov.cn/zhengce/nb.html">国务院办公厅2021年政府信息公开工作年度报告</a></p>']
+        nav = f'<a href="list_{n + 1}.html">下一页</a>' if n < pages else "<span>下一页</span>"
+        return self.html("年度报告", f"<div class='list'>{''.join(links)}</div><div>{nav}</div>")
+
+
+def challenge():
+    """A 瑞数-style JS challenge: HTTP 412 with an inline $_ts script and a cookie."""
+    body = (b"<html><head><meta charset='utf-8'><script>$_ts=window['$_ts'];if(!$_ts)$_ts={};"
+            b"$_ts.nsd=12345;$_ts.cd='qEcrr';</script><script src='/abc.js'></script></head>"
+            b"<body></body></html>")
+    return 412, "text/html; charset=utf-8", body, {"Set-Cookie": "FSSBBIl1UgzbN7N80S=x; path=/"}
+
+
+class BlockedSite(Site):
+    """A portal behind a JS challenge on every page."""
+    family, blocked = "generic", True
+
+    def start_url(self):
+        return self.base + "/xxgk/index.html"

@@ -1,0 +1,63 @@
+"""The capture store (archive/captures.py) used directly."""
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from archive.captures import CaptureStore
+
+
+def test_bodies_stored_once_by_sha256(tmp_path):
+    store = CaptureStore(tmp_path)
+    sha, new = store.store_body(b"%PDF-1.4 report")
+    assert new and sha == hashlib.sha256(b"%PDF-1.4 report").hexdigest()
+    assert store.store_body(b"%PDF-1.4 report") == (sha, False)
+    assert store.read_blob(sha) == b"%PDF-1.4 report"
+    assert (tmp_path / "blobs" / sha[:2] / sha).is_file()
+    assert [d["path"] for d in store.db["documents"].rows] == [f"blobs/{sha[:2]}/{sha}"]
+    with pytest.raises(ValueError):
+        store.read_blob("../../etc/passwd")
+
+
+def test_schema_wal_and_indexes(tmp_path):
+    CaptureStore(tmp_path).close()
+    db = sqlite3.connect(tmp_path / "archive.db")
+    assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
+    tables = {r[0] for r in db.execute("select name from sqlite_master where type='table'")}
+    assert {"portals", "crawl_runs", "captures", "documents", "change_events"} <= tables
+    idx = " ".join(r[0] or "" for r in db.execute(
+        "select sql from sqlite_master where type = 'index'"))
+    for col in ("sha256", "url", "portal", "crawl_id"):
+        assert f'ON "captures" ("{col}")' in idx
+
+
+def test_runs_captures_events_and_warc(tmp_path):
+    store = CaptureStore(tmp_path)
+    store.open_run("c1", {"sources": "x"})
+    sha, _ = store.store_body(b"<html>v1</html>")
+    wf, off = store.write_warc("c1", "http://127.0.0.2/a.html", "GET", [("User-Agent", "t")],
+                               b"", 200, "OK", [("ETag", '"v1"')], b"<html>v1</html>",
+                               "2026-01-01T00:00:00.000000Z")
+    store.add_capture(crawl_id="c1", portal="p", url="http://127.0.0.2/a.html",
+                      final_url="http://127.0.0.2/a.html", method="GET", status=200,
+                      response_headers=[("ETag", '"v1"')], sha256=sha, kind="detail",
+                      is_report=1, warc_file=wf, warc_offset=off)
+    store.record_event("c1", "p", "http://127.0.0.2/a.html", "new", new_sha256=sha)
+    store.finish_run("c1", "finished", {}, {"portals": {}})
+    assert store.last_capture("http://127.0.0.2/a.html")["sha256"] == sha
+    assert store.last_capture("http://127.0.0.2/a.html", before_crawl="c1") is None
+    assert store.live_report_urls("p") == {"http://127.0.0.2/a.html": sha}
+    store.record_event("c2", "p", "http://127.0.0.2/a.html", "removed", old_sha256=sha)
+    assert store.live_report_urls("p") == {}
+    assert store.get_run("c1")["status"] == "finished"
+    store.close()
+    with open(tmp_path / wf, "rb") as fh:
+        fh.seek(off)
+        recs = [(r.rec_type, r.rec_headers.get_header("WARC-Target-URI"))
+                for r in ArchiveIterator(fh)]
+    assert recs == [("response", "http://127.0.0.2/a.html"), ("request", "http://127.0.0.2/a.html")]
+    with pytest.raises(ValueError):
+        CaptureStore(tmp_path).warc_path("../evil")
