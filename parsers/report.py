@@ -83,9 +83,20 @@ def find_title(doc: Document, lines: list[str]) -> tuple[str | None, int | None]
     if container and _title_candidate(container):
         for i, s in candidates:
             if s in container or container in s:
-                return s, i
+                return _with_agency_line(s, i, lines), i
         return container, None
-    return candidates[0][::-1] if candidates else (None, None)
+    if not candidates:
+        return None, None
+    i, s = candidates[0]
+    return _with_agency_line(s, i, lines), i
+
+
+def _with_agency_line(title: str, i: int, lines: list[str]) -> str:
+    """A title broken over two lines: the body's name above, the year and report below."""
+    m = _TITLE.search(title)
+    if m and m.start() == 0 and i > 0 and _agency_like(clean_cell(lines[i - 1])):
+        return clean_cell(lines[i - 1]) + title
+    return title
 
 
 def find_year(title: str | None, lines: list[str]) -> int | None:
