@@ -1,0 +1,129 @@
+"""Extraction benchmark on synthetic reports: our path vs a naive baseline, per format.
+
+    .venv/bin/python bench/extract.py --n 50 --seed 1 [--formats pdf]
+
+Prints reports/s, pages/s (wall clock), CPU seconds and cell accuracy against the generator's truth for each method,
+and the speed ratio. A format is one entry in FORMATS: a renderer and its baselines.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import pdfplumber  # noqa: E402
+
+import parsers  # noqa: E402
+from parsers.model import Block, Cell, Document, Table  # noqa: E402
+from parsers.report import extract  # noqa: E402
+from synthetic.render_pdf import render_pdf  # noqa: E402
+from synthetic.report import generate_report  # noqa: E402
+from synthetic.score import Score, score  # noqa: E402
+
+
+def ours(data: bytes, name: str) -> dict:
+    return parsers.extract_bytes(data, name=name)
+
+
+def pdfplumber_naive(data: bytes, name: str) -> dict:
+    """pdfplumber's extract_text lines and extract_tables on every page, fed to the same
+    extractor: text lines outside tables become paragraphs, tables keep their grids
+    (no spans: pdfplumber prints None where a merged cell reaches)."""
+    doc = Document(format="pdf")
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        doc.pages = len(pdf.pages)
+        for n, page in enumerate(pdf.pages, 1):
+            found = page.find_tables()
+            boxes = [t.bbox for t in found]
+            items = []
+            for line in page.extract_text_lines():
+                inside = any(b[0] - 1 <= line["x0"] and line["x1"] <= b[2] + 1
+                             and b[1] - 1 <= line["top"] and line["bottom"] <= b[3] + 1
+                             for b in boxes)
+                if not inside:
+                    items.append((line["top"], Block("paragraph", text=line["text"], page=n)))
+            for t in found:
+                rows = [[Cell(c or "") for c in row] for row in t.extract()]
+                items.append((t.bbox[1], Block("table", table=Table(rows, page=n), page=n)))
+            doc.blocks += [b for _, b in sorted(items, key=lambda x: x[0])]
+    return extract(doc)
+
+
+def pdf_pages(data: bytes) -> tuple[int, int]:
+    """(pages, pages holding a ruled table)"""
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        return len(pdf.pages), sum(1 for p in pdf.pages if p.find_tables())
+
+
+FORMATS = {
+    "pdf": {"render": render_pdf, "ext": "pdf", "pages": pdf_pages,
+            "methods": {"ours": ours, "pdfplumber-naive": pdfplumber_naive}},
+}
+
+
+def make_corpus(fmt: str, n: int, seed: int):
+    rng = random.Random(seed)
+    spec = FORMATS[fmt]
+    out = []
+    for i in range(n):
+        rep = generate_report(seed * 1000 + i, pages=rng.randint(6, 10))
+        layout = rng.choice([None, "split", "split", "template", "flat"])
+        out.append((rep, spec["render"](rep, layout=layout)))
+    return out
+
+
+def run_method(fn, corpus, ext: str):
+    total, exact, errors = Score(), 0, 0
+    t0, c0 = time.perf_counter(), time.process_time()
+    results = []
+    for rep, data in corpus:
+        try:
+            results.append(fn(data, f"report.{ext}"))
+        except Exception:  # a crash scores every cell wrong
+            errors += 1
+            results.append({"tables": {}, "checks": []})
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+    for (rep, _), got in zip(corpus, results):
+        s = score(rep.record, got)
+        total.add(s)
+        exact += s.exact
+    return elapsed, cpu, total, exact, errors
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=50)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--formats", default=",".join(FORMATS))
+    args = ap.parse_args(argv)
+    print(f"{'format':6} {'method':18} {'reports/s':>9} {'pages/s':>8} {'cell acc':>9} "
+          f"{'exact':>7} {'errors':>6} {'seconds':>8} {'cpu s':>7}")
+    for fmt in args.formats.split(","):
+        spec = FORMATS[fmt]
+        t0 = time.perf_counter()
+        corpus = make_corpus(fmt, args.n, args.seed)
+        gen = time.perf_counter() - t0
+        counts = [spec["pages"](d) for _, d in corpus]
+        pages = sum(p for p, _ in counts)
+        speeds = {}
+        for name, fn in spec["methods"].items():
+            elapsed, cpu, total, exact, errors = run_method(fn, corpus, spec["ext"])
+            speeds[name] = elapsed
+            print(f"{fmt:6} {name:18} {len(corpus) / elapsed:9.2f} {pages / elapsed:8.1f} "
+                  f"{total.accuracy:9.4%} {exact:3d}/{len(corpus):<3d} {errors:6d} {elapsed:8.2f} {cpu:7.2f}")
+        first, *rest = speeds
+        for other in rest:
+            print(f"{fmt:6} speed ratio {first}/{other}: {speeds[other] / speeds[first]:.2f}x "
+                  f"({first} takes {speeds[first] / speeds[other]:.2f} of {other}'s time)")
+        print(f"{fmt:6} corpus: {len(corpus)} reports, {pages} pages "
+              f"({pages / len(corpus):.1f}/report, tables on {sum(t for _, t in counts) / len(corpus):.1f}"
+              f" pages/report), generated in {gen:.1f}s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""Render a synthetic report as a DOCX with real merged cells (gridSpan / vMerge)."""
+from __future__ import annotations
+
+import io
+
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+from docx.table import _Cell
+
+from synthetic.layout import Part, all_tables, choose_layout, section_blocks
+
+
+def _font(run, size: float, bold: bool = False) -> None:
+    if size != 10.5:  # the Normal style's size
+        run.font.size = Pt(size)
+    if bold:
+        run.font.bold = True
+
+
+def _normal_style(doc) -> None:
+    font = doc.styles["Normal"].font
+    font.name, font.size = "宋体", Pt(10.5)
+    doc.styles["Normal"].element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
+
+
+def _table(doc, part: Part) -> None:
+    nrows = len(part.rows)
+    ncols = sum(c.colspan for c in part.rows[0])
+    t = doc.add_table(rows=nrows, cols=ncols)
+    t.style = "Table Grid"
+    taken: set[tuple[int, int]] = set()
+    placed = []
+    for r, row in enumerate(part.rows):
+        col = 0
+        for c in row:
+            while (r, col) in taken:
+                col += 1
+            for dr in range(c.rowspan):
+                for dc in range(c.colspan):
+                    taken.add((r + dr, col + dc))
+            placed.append((r, col, c))
+            col += c.colspan
+    for r, col, c in placed:
+        cell = _Cell(_tc_at(t, r, col), t)
+        if c.rowspan > 1 or c.colspan > 1:
+            end = _Cell(_tc_at(t, r + c.rowspan - 1, col + c.colspan - 1), t)
+            cell = cell.merge(end)
+        lines = c.text.split("\n")
+        par = cell.paragraphs[0]
+        for i, line in enumerate(lines):
+            if i:
+                par = cell.add_paragraph()
+            if c.kind != "label":
+                par.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            _font(par.add_run(line), 9, bold=c.kind == "head")
+    t.autofit = False
+    for gc, w in zip(t._tbl.tblGrid.gridCol_lst, part.widths):
+        gc.w = Cm(16.0 * w)
+
+
+def _tc_at(t, r: int, col: int):
+    """The <w:tc> covering grid column `col` of row `r` (table.cell() is quadratic)."""
+    x = 0
+    for tc in t._tbl.tr_lst[r].tc_lst:
+        x += tc.grid_span
+        if col < x:
+            return tc
+    raise IndexError((r, col))
+
+
+def render_docx(report, layout=None) -> bytes:
+    lay = choose_layout(report, "docx", layout)
+    tables = all_tables(report, lay)
+    doc = Document()
+    _normal_style(doc)
+    for kind, val in section_blocks(report):
+        if kind == "title":
+            p = doc.add_paragraph()
+            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            _font(p.add_run(val), 18, bold=True)
+        elif kind == "heading":
+            p = doc.add_paragraph()
+            _font(p.add_run(val), 12, bold=True)
+        elif kind in ("subheading", "para"):
+            p = doc.add_paragraph()
+            p.paragraph_format.first_line_indent = Pt(21)
+            _font(p.add_run(val), 10.5, bold=kind == "subheading")
+        elif kind == "sign":
+            p = doc.add_paragraph()
+            p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            _font(p.add_run(val), 10.5)
+        elif kind == "table":
+            for i, part in enumerate(tables[val]):
+                if i and lay.between == "page":
+                    doc.add_page_break()
+                elif i:  # Word needs a paragraph between two tables or it joins them
+                    doc.add_paragraph()
+                _table(doc, part)
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()

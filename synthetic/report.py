@@ -1,0 +1,504 @@
+"""Synthetic OGI annual reports with known truth.
+
+`generate_report(seed, **options)` draws a random but internally consistent report, injects
+the defects asked for (or drawn at random), and keeps two views of it:
+- `printed`: the text of every cell as the renderers print it ("" for a blank cell);
+- `record`: the extraction record the extractor must produce (../shared/spec/ogi-report.md).
+The expected checks are computed here from the spec's rules, independently of `parsers/`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+
+from synthetic import text
+
+# --- canonical keys and template labels ------------------------------------------------------
+
+ACTIVE_2019 = [  # (band, [(row, label)], [(col, header)])
+    ("第二十条第（一）项", [("regulations", "规章"), ("normative_documents", "规范性文件")],
+     [("new_made", "本年新制作数量"), ("new_published", "本年新公开数量"),
+      ("total_published", "对外公开总数量")]),
+    ("第二十条第（五）项", [("licensing", "行政许可"), ("other_management", "其他对外管理服务事项")],
+     [("prev_items", "上一年项目数量"), ("change", "本年增/减"), ("decisions", "处理决定数量")]),
+    ("第二十条第（六）项", [("punishment", "行政处罚"), ("coercion", "行政强制")],
+     [("prev_items", "上一年项目数量"), ("change", "本年增/减"), ("decisions", "处理决定数量")]),
+    ("第二十条第（八）项", [("fees", "行政事业性收费")],
+     [("prev_items", "上一年项目数量"), ("change", "本年增/减")]),
+    ("第二十条第（九）项", [("procurement", "政府集中采购")],
+     [("projects", "采购项目数量"), ("amount", "采购总金额")]),
+]
+ACTIVE_2021 = [
+    ("第二十条第（一）项", [("regulations", "规章"), ("normative_documents", "行政规范性文件")],
+     [("issued", "本年制发件数"), ("repealed", "本年废止件数"), ("in_force", "现行有效件数")]),
+    ("第二十条第（五）项", [("licensing", "行政许可")], [("decisions", "本年处理决定数量")]),
+    ("第二十条第（六）项", [("punishment", "行政处罚"), ("coercion", "行政强制")],
+     [("decisions", "本年处理决定数量")]),
+    ("第二十条第（八）项", [("fees", "行政事业性收费")], [("amount", "本年收费金额（单位：万元）")]),
+]
+
+REQ_COLS = [("natural_person", "自然人"), ("commercial", "商业企业"), ("research", "科研机构"),
+            ("social_org", "社会公益组织"), ("legal_service", "法律服务机构"), ("other_org", "其他"),
+            ("total", "总计")]
+APPLICANTS = [c for c, _ in REQ_COLS[:-1]]
+REQ_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
+RESULTS_GROUP = "三、本年度办理结果"
+# (row, group label or None, label); group None = a row label over the label columns
+REQ_ROWS_HEAD = [("new_received", None, "一、本年新收政府信息公开申请数量"),
+                 ("carried_over", None, "二、上年结转政府信息公开申请数量")]
+REQ_OUTCOMES = [
+    ("granted", None, "（一）予以公开"),
+    ("partly_granted", None, "（二）部分公开（区分处理的，只计这一情形，不计其他情形）"),
+    ("withheld_state_secret", "（三）不予公开", "1.属于国家秘密"),
+    ("withheld_prohibited", "（三）不予公开", "2.其他法律行政法规禁止公开"),
+    ("withheld_security", "（三）不予公开", "3.危及“三安全一稳定”"),
+    ("withheld_third_party", "（三）不予公开", "4.保护第三方合法权益"),
+    ("withheld_internal", "（三）不予公开", "5.属于三类内部事务信息"),
+    ("withheld_process", "（三）不予公开", "6.属于四类过程性信息"),
+    ("withheld_enforcement", "（三）不予公开", "7.属于行政执法案卷"),
+    ("withheld_query", "（三）不予公开", "8.属于行政查询事项"),
+    ("unavailable_not_held", "（四）无法提供", "1.本机关不掌握相关政府信息"),
+    ("unavailable_needs_creation", "（四）无法提供", "2.没有现成信息需要另行制作"),
+    ("unavailable_unclear", "（四）无法提供", "3.补正后申请内容仍不明确"),
+    ("declined_petition", "（五）不予处理", "1.信访举报投诉类申请"),
+    ("declined_duplicate", "（五）不予处理", "2.重复申请"),
+    ("declined_publication", "（五）不予处理", "3.要求提供公开出版物"),
+    ("declined_excessive", "（五）不予处理", "4.无正当理由大量反复申请"),
+    ("declined_confirmation", "（五）不予处理", "5.要求行政机关确认或重新出具已获取信息"),
+]
+OTHER_ONE = [("other", None, "（六）其他处理")]
+OTHER_THREE = [
+    ("other_no_correction", "（六）其他处理",
+     "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请"),
+    ("other_unpaid_fee", "（六）其他处理",
+     "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"),
+    ("other_misc", "（六）其他处理", "3.其他"),
+]
+REQ_TAIL = [("total", None, "（七）总计"), ("carried_forward", None, "四、结转下年度继续办理")]
+
+APPEAL_ROWS = [("review", "行政复议"), ("litigation_direct", "未经复议直接起诉"),
+               ("litigation_after_review", "复议后起诉")]
+APPEAL_COLS = [("upheld", "结果维持"), ("corrected", "结果纠正"), ("other", "其他结果"),
+               ("pending", "尚未审结"), ("total", "总计")]
+APPEAL_PARTS = [c for c, _ in APPEAL_COLS[:-1]]
+
+SECTIONS = ["一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
+            "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况",
+            "六、其他需要报告的事项"]
+
+# Kangxi radicals that NFKC folds back to the ordinary hanzi
+KANGXI = {"一": "⼀", "二": "⼆", "人": "⼈", "十": "⼗", "文": "⽂", "方": "⽅", "日": "⽇",
+          "行": "⾏", "大": "⼤", "子": "⼦", "工": "⼯", "己": "⼰", "自": "⾃", "至": "⾄",
+          "生": "⽣", "用": "⽤", "目": "⽬", "示": "⽰", "立": "⽴", "力": "⼒", "入": "⼊"}
+
+
+def requests_rows(template: str, other_rows: str) -> list[tuple[str, str | None, str]]:
+    other = OTHER_THREE if (template == "2021" and other_rows == "three") else OTHER_ONE
+    return REQ_ROWS_HEAD + REQ_OUTCOMES + other + REQ_TAIL
+
+
+def active_bands(template: str):
+    return ACTIVE_2019 if template == "2019" else ACTIVE_2021
+
+
+# --- the report -------------------------------------------------------------------------------
+
+@dataclass
+class SyntheticReport:
+    seed: int
+    agency: str
+    short: str           # short name used in the narrative
+    portal: str          # the site that publishes it (CMS noise)
+    year: int
+    template: str
+    title: str
+    title_lines: list[str]  # the title as printed (1 or 2 lines)
+    publish_date: dt.date
+    options: dict        # the defects injected (after drawing)
+    printed: dict        # table -> row -> col -> printed text ("" = blank); missing table = None
+    req_rows: list       # requests rows as printed: (row, group, label) after truncation
+    req_rows_all: list   # the template's requests rows for this report
+    labels: dict         # template label -> printed spelling (label variants)
+    narrative: dict
+    record: dict
+    errors: list = field(default_factory=list)  # human-readable list of injected errors
+
+    def label(self, s: str) -> str:
+        return self.labels.get(s, s)
+
+
+def _value(text_: str):
+    """The record value of a printed cell (the spec's rules for our own printed forms)."""
+    t = text_.strip().replace(" ", "").replace("\u3000", "").replace("\xa0", "")
+    t = t.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    for u in ("万元", "元"):
+        if t.endswith(u):
+            t = t[: -len(u)]
+    if t == "":
+        return None
+    if "." in t:
+        return float(t)
+    return int(t)
+
+
+def _unit(text_: str) -> str | None:
+    t = text_.strip()
+    for u in ("万元", "元"):
+        if t.endswith(u):
+            return u
+    return None
+
+
+def _draw_options(rng: random.Random, options: dict) -> dict:
+    o = dict(options)
+    o.setdefault("arithmetic_errors", rng.random() < 0.2)
+    o.setdefault("blanks", rng.random() < 0.15)
+    o.setdefault("units", rng.random() < 0.2)
+    o.setdefault("signs", rng.random() < 0.25)
+    o.setdefault("truncate", rng.choices([None, "requests", "appeals", "both"],
+                                         weights=[88, 5, 5, 2])[0])
+    o.setdefault("other_rows", rng.choice(["one", "three", "three"]))
+    o.setdefault("label_variants", rng.random() < 0.5)
+    o.setdefault("cell_noise", rng.random() < 0.2)
+    pages = rng.randint(5, 8)  # about how many pages the PDF comes out
+    if o.get("pages") is None:
+        o["pages"] = pages
+    if o["truncate"] is True:
+        o["truncate"] = rng.choice(["requests", "appeals", "both"])
+    if o["truncate"] is False:
+        o["truncate"] = None
+    return o
+
+
+def _draw_labels(rng: random.Random, template: str, variants) -> dict:
+    """Choose printed spellings for template labels. `variants` True draws a random subset."""
+    all_kinds = ["normative", "numdot", "halfwidth", "spaces", "typo", "split", "kangxi",
+                 "dotspace", "annot", "spaced"]
+    if variants is True:
+        kinds = {k for k in all_kinds if rng.random() < 0.35} or {rng.choice(all_kinds)}
+    elif not variants:
+        kinds = set()
+    else:
+        kinds = set(variants)
+    labels: dict[str, str] = {}
+    req_labels = [lab for _, _, lab in REQ_ROWS_HEAD + REQ_OUTCOMES + OTHER_ONE + OTHER_THREE
+                  + REQ_TAIL]
+    groups = ["（三）不予公开", "（四）无法提供", "（五）不予处理", "（六）其他处理", RESULTS_GROUP]
+    all_labels = req_labels + groups + [lab for b in ACTIVE_2019 + ACTIVE_2021 for _, lab in b[1]]
+    all_labels += [b[0] for b in ACTIVE_2019] + SECTIONS
+    heads = [h for _, h in REQ_COLS] + ["法人或其他组织", "申请人情况"]
+    all_labels += heads
+    long_labels = [s for s in req_labels if len(s) >= 9]
+    spaced = set(rng.sample(long_labels, 3)) if "spaces" in kinds else set()
+    split = set(rng.sample(long_labels, 3)) if "split" in kinds else set()
+    kx_rate = 0.5 if "kangxi" in kinds else 0.0
+    for s in all_labels:
+        p = s
+        if "normative" in kinds:
+            p = {"规范性文件": "行政规范性文件", "行政规范性文件": "规范性文件"}.get(p, p)
+        if "typo" in kinds and p == "2.其他法律行政法规禁止公开":
+            p = "2.其他法律行政止公开"
+        if "numdot" in kinds:
+            p = p.replace(".", "、", 1) if p[:1].isdigit() else p
+        if "dotspace" in kinds and p[:1].isdigit():  # 1. 属于国家秘密
+            p = p[:2] + " " + p[2:]
+        if "annot" in kinds and p in ("规范性文件", "行政规范性文件"):
+            p += rng.choice(["（有规范性文件登记号）", " (有规范性文件登记号)"])
+        if "spaced" in kinds and (s in heads or s == RESULTS_GROUP):  # 自 然 人
+            p = " ".join(p) if s in heads else p[:2] + " " + " ".join(p[2:])
+        if "halfwidth" in kinds:
+            p = p.replace("（", "(").replace("）", ")")
+        if s in spaced:
+            i = rng.randint(3, len(p) - 2)
+            p = p[:i] + " " + p[i:]
+        if s in split:
+            i = rng.randint(4, len(p) - 2)
+            p = p[:i] + "\n" + p[i:]
+        if kx_rate and rng.random() < kx_rate:
+            p = "".join(KANGXI.get(ch, ch) if rng.random() < 0.7 else ch for ch in p)
+        if p != s:
+            labels[s] = p
+    if "split" in kinds:  # column headers of table 二 wrapped by hand, as in Word exports
+        heads = sorted({h for b in ACTIVE_2019 + ACTIVE_2021 for _, h in b[2] if len(h) >= 5})
+        for h in rng.sample(heads, 3):
+            i = rng.randint(2, len(h) - 2)
+            labels[h] = labels.get(h, h)[:i] + "\n" + labels.get(h, h)[i:]
+    labels["__kinds__"] = ",".join(sorted(kinds))
+    return labels
+
+
+def _split(rng: random.Random, n: int, weights: list[float]) -> list[int]:
+    """Distribute n items over len(weights) bins."""
+    out = [0] * len(weights)
+    if n <= 0:
+        return out
+    if n > 200:  # proportional for big numbers, then the rest one by one
+        tot = sum(weights)
+        for i, w in enumerate(weights):
+            out[i] = int(n * w / tot * rng.uniform(0.6, 1.0))
+        n -= sum(out)
+    for i in rng.choices(range(len(weights)), weights=weights, k=n):
+        out[i] += 1
+    return out
+
+
+def _draw_active(rng: random.Random, template: str, o: dict) -> dict:
+    t: dict[str, dict[str, str]] = {}
+
+    def num(hi: int, zero: float = 0.35) -> int:
+        return 0 if rng.random() < zero else rng.randint(1, hi)
+
+    if template == "2019":
+        for r in ("regulations", "normative_documents"):
+            made = num(80 if r == "normative_documents" else 5)
+            pub = made if rng.random() < 0.8 else rng.randint(0, made)
+            t[r] = {"new_made": str(made), "new_published": str(pub),
+                    "total_published": str(pub + num(300, 0.3))}
+        for r in ("licensing", "other_management", "punishment", "coercion", "fees"):
+            prev = num(2000 if r in ("licensing", "punishment") else 150)
+            ch = num(50, 0.5)
+            if o["signs"] and ch and rng.random() < 0.4:
+                ch = -min(ch, prev) if prev else ch
+            cht = (f"+{ch}" if (o["signs"] and ch > 0 and rng.random() < 0.7) else str(ch))
+            t[r] = {"prev_items": str(prev), "change": cht}
+            if r != "fees":
+                t[r]["decisions"] = str(num(5000 if r in ("licensing", "punishment") else 300))
+        t["procurement"] = {"projects": str(num(400)), "amount": str(num(5000, 0.4))}
+        if rng.random() < 0.5:
+            t["procurement"]["amount"] = f"{rng.uniform(1, 99999):.{rng.choice([1, 2, 2, 4])}f}"
+    else:
+        for r in ("regulations", "normative_documents"):
+            iss = num(3 if r == "regulations" else 40)
+            rep = num(10, 0.6)
+            t[r] = {"issued": str(iss), "repealed": str(rep), "in_force": str(iss + num(200, 0.2))}
+        for r in ("licensing", "punishment", "coercion"):
+            t[r] = {"decisions": str(num(6000 if r != "coercion" else 300))}
+        t["fees"] = {"amount": (f"{rng.uniform(0, 9000):.{rng.choice([1, 2, 2, 4])}f}"
+                                if rng.random() < 0.6 else "0")}
+    return t
+
+
+def _draw_requests(rng: random.Random, rows: list) -> dict:
+    keys = [r for r, _, _ in rows]
+    outcomes = [r for r in keys if r not in ("new_received", "carried_over", "total",
+                                             "carried_forward")]
+    scale = rng.choice([0, 3, 10, 30, 100, 400, 2000])
+    w = {r: 1.0 for r in outcomes}
+    w.update(granted=8.0, partly_granted=2.0, unavailable_not_held=4.0, declined_duplicate=1.5,
+             declined_petition=1.5)
+    cols: dict[str, dict[str, int]] = {}
+    for c in APPLICANTS:
+        if c == "natural_person":
+            new = rng.randint(0, scale) if scale else 0
+        else:
+            new = rng.randint(0, max(1, scale // 20)) if rng.random() < 0.3 else 0
+        carried = rng.randint(0, max(1, new // 10)) if new and rng.random() < 0.4 else 0
+        pool = new + carried
+        fwd = rng.randint(0, max(1, pool // 8)) if pool and rng.random() < 0.4 else 0
+        fwd = min(fwd, pool)
+        split_ = _split(rng, pool - fwd, [w[r] for r in outcomes])
+        col = {"new_received": new, "carried_over": carried, "carried_forward": fwd}
+        col.update(zip(outcomes, split_))
+        col["total"] = pool - fwd
+        cols[c] = col
+    out = {}
+    for r in keys:
+        vals = {c: cols[c][r] for c in APPLICANTS}
+        vals["total"] = sum(vals.values())
+        out[r] = {c: str(v) for c, v in vals.items()}
+    return out
+
+
+def _draw_appeals(rng: random.Random) -> dict:
+    out = {}
+    for r, _ in APPEAL_ROWS:
+        hi = rng.choice([0, 0, 2, 5, 30])
+        vals = {c: (rng.randint(0, hi) if hi else 0) for c in APPEAL_PARTS}
+        vals["total"] = sum(vals.values())
+        out[r] = {c: str(v) for c, v in vals.items()}
+    return out
+
+
+def _inject_errors(rng: random.Random, printed: dict, errors: list) -> None:
+    req, app = printed["requests"], printed["appeals"]
+    kinds = rng.sample(["row_total", "outcome_total", "balance", "appeals_row_total", "zero_total"],
+                       rng.randint(1, 2))
+    for kind in kinds:
+        delta = rng.choice([1, 1, 2, 3, 10, -1, -2])
+        if kind == "row_total":
+            r = rng.choice(list(req))
+            cell = (r, "total")
+        elif kind == "outcome_total":
+            cell = ("total", rng.choice(APPLICANTS))
+        elif kind == "balance":
+            cell = ("carried_forward", rng.choice(APPLICANTS + ["total"]))
+        elif kind == "appeals_row_total":
+            r = rng.choice([r for r, _ in APPEAL_ROWS])
+            old = int(app[r]["total"])
+            app[r]["total"] = str(old + delta if old + delta >= 0 else old + abs(delta))
+            errors.append(f"appeals.{r}.total {old}->{app[r]['total']}")
+            continue
+        else:  # a total printed as 0 where the parts are not (seen in real reports)
+            r = rng.choice(list(req))
+            if req[r]["natural_person"] == "0":
+                req[r]["natural_person"] = str(rng.randint(1, 5))
+                errors.append(f"requests.{r}.natural_person 0->{req[r]['natural_person']}")
+            old = req[r]["total"]
+            req[r]["total"] = "0" if old != "0" else str(rng.randint(1, 9))
+            errors.append(f"requests.{r}.total {old}->{req[r]['total']}")
+            continue
+        r, c = cell
+        old = int(req[r][c])
+        new = old + delta if old + delta >= 0 else old + abs(delta)
+        req[r][c] = str(new)
+        errors.append(f"requests.{r}.{c} {old}->{new}")
+
+
+def _inject_blanks(rng: random.Random, printed: dict) -> None:
+    cells = [(t, r, c) for t in ("active", "requests", "appeals") if printed[t]
+             for r in printed[t] for c in printed[t][r]]
+    for t, r, c in rng.sample(cells, rng.randint(1, 6)):
+        printed[t][r][c] = ""
+    if rng.random() < 0.2:  # a whole row left blank
+        t = rng.choice(["active", "requests"])
+        r = rng.choice(list(printed[t]))
+        for c in printed[t][r]:
+            printed[t][r][c] = ""
+
+
+def _inject_units(rng: random.Random, printed: dict, template: str) -> None:
+    if template == "2019":
+        cell = printed["active"]["procurement"]
+        v = float(cell["amount"] or "0")
+        if rng.random() < 0.5:
+            cell["amount"] = f"{v:.{rng.choice([2, 4, 6])}f}万元"
+        else:
+            cell["amount"] = f"{int(v * 10000)}{rng.choice(['元', ' 元'])}"
+    else:
+        cell = printed["active"]["fees"]
+        cell["amount"] = f"{float(cell['amount'] or '0'):.2f}万元"
+
+
+def _noise(rng: random.Random, s: str) -> str:
+    """Stray spaces and the odd fullwidth digit around a printed number."""
+    if not s:
+        return rng.choice(["", " ", "\u3000"]) if rng.random() < 0.5 else s
+    r = rng.random()
+    if r < 0.3:
+        return " " + s
+    if r < 0.55:
+        return s + "\u3000"
+    if r < 0.7 and s.isdigit():
+        return s.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    return s
+
+
+def compute_checks(tables: dict, req_rows_all: list) -> list[str]:
+    """The spec's checks over record values (None = unevaluable), missing/incomplete tables."""
+    checks: list[str] = []
+    req, app = tables.get("requests"), tables.get("appeals")
+    if req is not None:
+        keys = [r for r, _, _ in req_rows_all]
+        outcomes = [r for r in keys if r not in ("new_received", "carried_over", "total",
+                                                 "carried_forward")]
+        cols = [c for c, _ in REQ_COLS]
+
+        def get(r, c):
+            return req.get(r, {}).get(c) if r in req else None
+
+        for r in keys:
+            if r not in req:
+                continue
+            parts = [get(r, c) for c in APPLICANTS]
+            tot = get(r, "total")
+            if tot is not None and None not in parts and sum(parts) != tot:
+                checks.append(f"requests.row_total:{r}")
+        for c in cols:
+            parts = [get(r, c) for r in outcomes]
+            tot = get("total", c)
+            if tot is not None and None not in parts and sum(parts) != tot:
+                checks.append(f"requests.outcome_total:{c}")
+        for c in cols:
+            vals = [get(r, c) for r in ("new_received", "carried_over", "total", "carried_forward")]
+            if None not in vals and vals[0] + vals[1] != vals[2] + vals[3]:
+                checks.append(f"requests.balance:{c}")
+    if app is not None:
+        for r, _ in APPEAL_ROWS:
+            parts = [app.get(r, {}).get(c) for c in APPEAL_PARTS]
+            tot = app.get(r, {}).get("total")
+            if tot is not None and None not in parts and sum(parts) != tot:
+                checks.append(f"appeals.row_total:{r}")
+    if req is None:
+        checks.append("requests.missing")
+    elif len(req) < len(req_rows_all):
+        checks.append("requests.incomplete")
+    if app is None:
+        checks.append("appeals.missing")
+    return checks
+
+
+def generate_report(seed: int, **options) -> SyntheticReport:
+    rng = random.Random(seed)
+    o = _draw_options(rng, options)
+    year = o.get("year") or rng.randint(2019, 2025)
+    template = "2019" if year <= 2020 else "2021"
+    agency, short, portal = text.agency_name(rng)
+    if "agency" in o:
+        agency = o["agency"]
+    two_lines = rng.random() < 0.15
+    title_tail = f"{year}{'年度' if rng.random() < 0.15 else '年'}政府信息公开工作年度报告"
+    title_lines = [agency, title_tail] if two_lines else [agency + title_tail]
+    title = title_tail if two_lines else agency + title_tail
+    publish = dt.date(year + 1, rng.randint(1, 3), rng.randint(1, 28))
+
+    rows_all = requests_rows(template, o["other_rows"])
+    printed = {"active": _draw_active(rng, template, o), "requests": _draw_requests(rng, rows_all),
+               "appeals": _draw_appeals(rng)}
+    errors: list[str] = []
+    if o["arithmetic_errors"]:
+        _inject_errors(rng, printed, errors)
+    if o["units"]:
+        _inject_units(rng, printed, template)
+    if o["blanks"]:
+        _inject_blanks(rng, printed)
+    if o["cell_noise"]:
+        for t in printed.values():
+            for row in t.values():
+                for c in row:
+                    if rng.random() < 0.1:
+                        row[c] = _noise(rng, row[c])
+    req_rows = list(rows_all)
+    if o["truncate"] in ("requests", "both"):
+        cut = rng.randint(4, len(rows_all) - 1)
+        req_rows = rows_all[:cut]
+        printed["requests"] = {r: printed["requests"][r] for r, _, _ in req_rows}
+        errors.append(f"requests truncated after {req_rows[-1][0]}")
+    if o["truncate"] in ("appeals", "both"):
+        printed["appeals"] = None
+        errors.append("appeals missing")
+
+    labels = _draw_labels(rng, template, o["label_variants"])
+    pages = o["pages"]
+    budget = max(500, int((pages - 2.3) * 2300))  # narrative characters
+    narr = text.narrative(rng, short, year, budget)
+
+    tables: dict = {}
+    units: dict = {}
+    for t, rows in printed.items():
+        if rows is None:
+            tables[t] = None
+            continue
+        tables[t] = {r: {c: _value(v) for c, v in cols.items()} for r, cols in rows.items()}
+        for r, cols in rows.items():
+            for c, v in cols.items():
+                u = _unit(v)
+                if u:
+                    units[f"{t}.{r}.{c}"] = u
+    record = {"title": title, "agency": agency, "year": year, "template": template,
+              "tables": tables, "units": units, "checks": compute_checks(tables, rows_all)}
+    return SyntheticReport(seed=seed, agency=agency, short=short, portal=portal, year=year,
+                           template=template, title=title, title_lines=title_lines,
+                           publish_date=publish, options=o, printed=printed, req_rows=req_rows,
+                           req_rows_all=rows_all, labels=labels, narrative=narr, record=record,
+                           errors=errors)
