@@ -11,17 +11,35 @@ __all__ = ["Block", "Cell", "Document", "ParseError", "Table", "parse_bytes", "p
 
 def parse_bytes(data: bytes, name: str = "", content_type: str = "") -> Document:
     """Sniff the format from the bytes (name and content type are only hints) and parse."""
+    from parsers.limits import precheck
     from parsers.sniff import sniff_format
     fmt = sniff_format(data, name=name, content_type=content_type)
+    precheck(data, fmt)  # refuse bombs, encrypted and truncated files before parsing
     if fmt == "html":
         from parsers.html import parse_html
         return parse_html(data)
     if fmt == "pdf":
+        from parsers.ocr import ocr_pdf, ocr_reason
         from parsers.pdf import parse_pdf
-        return parse_pdf(data)
+        doc = parse_pdf(data)
+        reason = ocr_reason(doc)  # no text layer, or one that is garbage
+        if reason:
+            ocr_doc = ocr_pdf(data)
+            ocr_doc.notes.insert(0, f"ocr because {reason}")
+            return ocr_doc
+        return doc
     if fmt == "docx":
         from parsers.docx import parse_docx
         return parse_docx(data)
+    if fmt in ("doc", "wps"):
+        from parsers.office import parse_office
+        return parse_office(data, fmt)
+    if fmt in ("xls", "xlsx"):
+        from parsers.sheet import parse_sheet
+        return parse_sheet(data, fmt)
+    if fmt == "image":
+        from parsers.ocr import ocr_image
+        return ocr_image(data)
     if fmt == "text":
         from parsers.text import parse_text
         return parse_text(data)

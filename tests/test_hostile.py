@@ -1,0 +1,93 @@
+"""Hostile inputs: each gives a one-line reason (non-zero exit), bounded time and memory,
+and the rest of the batch is still done."""
+import time
+
+import pytest
+
+from parsers.guard import run_guarded
+from synthetic.render_docx import render_docx
+from synthetic.render_html import render_html
+from synthetic.render_pdf import render_pdf
+from synthetic.report import generate_report
+from synthetic.score import score
+import hostile  # tests/hostile.py
+
+LIMITS = dict(timeout_s=60, memory_mb=1024)
+
+
+@pytest.fixture(scope="module")
+def report():
+    return generate_report(41)
+
+
+def refused(data, name, reason):
+    t = time.monotonic()
+    res = run_guarded(data, name=name, **LIMITS)
+    assert res.record is None, name
+    assert reason in res.error and "\n" not in res.error, res.error
+    assert time.monotonic() - t < LIMITS["timeout_s"] and res.peak_rss_mb < LIMITS["memory_mb"]
+    return res
+
+
+def test_zero_bytes():
+    refused(b"", "empty.pdf", "empty file (0 bytes)")
+
+
+def test_truncated_pdf(report):
+    pdf = render_pdf(report)
+    refused(pdf[: len(pdf) * 6 // 10], "cut.pdf", "truncated PDF")
+
+
+def test_encrypted_pdf():
+    refused(hostile.encrypted_pdf(), "locked.pdf", "encrypted PDF")
+
+
+def test_password_protected_docx():
+    refused(hostile.encrypted_docx(), "locked.docx", "password-protected document")
+
+
+def test_docx_zip_bomb():
+    data = hostile.docx_bomb(300)
+    assert len(data) < 2_000_000
+    refused(data, "bomb.docx", "zip bomb refused")
+
+
+def test_pdf_with_2000_pages():
+    refused(hostile.pdf_with_pages(2000), "long.pdf", "PDF has too many pages: 2000")
+
+
+def test_deeply_nested_html():
+    refused(hostile.nested_html(100_000), "deep.html", "HTML nested deeper than")
+
+
+def test_200_mb_file_is_refused_unread(tmp_path):
+    path = tmp_path / "huge.pdf"
+    hostile.sparse_file(path, 200 * 2**20)
+    t = time.monotonic()
+    res = run_guarded(path, **LIMITS)
+    assert res.error == "file too large: 200.0 MB (limit 50 MB)"
+    assert res.peak_rss_mb == 0 and time.monotonic() - t < 1  # no child, nothing read
+
+
+def test_extension_that_lies_is_sniffed(report):
+    res = run_guarded(render_pdf(report), name="report.doc", **LIMITS)
+    assert res.ok, res.error
+    assert score(report.record, res.record).accuracy >= 0.995
+
+
+def test_html_that_lies_about_its_charset(report):
+    html = render_html(report, encoding="gb18030")
+    assert b"gb18030" in html.lower() or b"gbk" in html.lower() or b"gb2312" in html.lower()
+    lying = html.replace(b"gb18030", b"utf-8").replace(b"GB18030", b"utf-8")
+    res = run_guarded(lying, name="report.html", **LIMITS)
+    assert res.ok, res.error
+    assert score(report.record, res.record).accuracy >= 0.995
+
+
+def test_batch_goes_on_after_hostile_files(report, tmp_path):
+    files = {"a.docx": hostile.encrypted_docx(), "b.pdf": b"", "c.docx": render_docx(report)}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    results = [run_guarded(tmp_path / n, **LIMITS) for n in sorted(files)]
+    assert [r.ok for r in results] == [False, False, True]
+    assert score(report.record, results[2].record).accuracy == 1.0
