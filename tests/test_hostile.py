@@ -1,9 +1,11 @@
 """Hostile inputs: each gives a one-line reason (non-zero exit), bounded time and memory,
 and the rest of the batch is still done."""
+import json
 import time
 
 import pytest
 
+from ogi.cli import main
 from parsers.guard import run_guarded
 from synthetic.render_docx import render_docx
 from synthetic.render_html import render_html
@@ -84,10 +86,17 @@ def test_html_that_lies_about_its_charset(report):
     assert score(report.record, res.record).accuracy >= 0.995
 
 
-def test_batch_goes_on_after_hostile_files(report, tmp_path):
-    files = {"a.docx": hostile.encrypted_docx(), "b.pdf": b"", "c.docx": render_docx(report)}
+def test_batch_goes_on_after_hostile_files(report, tmp_path, capsys):
+    files = {"a.docx": hostile.encrypted_docx(), "b.pdf": b"", "c.docx": render_docx(report),
+             "d.pdf": hostile.nested_html(100_000)}
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
-    results = [run_guarded(tmp_path / n, **LIMITS) for n in sorted(files)]
-    assert [r.ok for r in results] == [False, False, True]
-    assert score(report.record, results[2].record).accuracy == 1.0
+    status = main(["extract", *(str(tmp_path / n) for n in sorted(files)), "--timeout", "60",
+                   "--memory", "1024"])
+    out, err = capsys.readouterr()
+    assert status == 1
+    errors = err.strip().splitlines()
+    assert [e.split(":")[0].rsplit("/", 1)[-1] for e in errors] == ["a.docx", "b.pdf", "d.pdf"]
+    assert "password-protected" in errors[0] and "empty file" in errors[1] and "nested" in errors[2]
+    records = [json.loads(x) for x in out.strip().splitlines()]
+    assert len(records) == 1 and score(report.record, records[0]).accuracy == 1.0
