@@ -11,10 +11,14 @@ _NUMBER = re.compile(r"^([+\-−－]?)(\d+(?:\.\d+)?)(万元|亿元|元|件|个|
 _BLANKS = {"", "-", "—", "——", "－", "/", "／", "\\", "…"}
 
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
 @dataclass(frozen=True)
 class Value:
-    number: int | float | None  # None for a blank
+    number: int | float | None  # None for a blank or an unreadable cell
     unit: str | None = None
+    unreadable: bool = False  # text where a number belongs (OCR noise): kept as null
 
 
 def clean_cell(text: str) -> str:
@@ -24,13 +28,20 @@ def clean_cell(text: str) -> str:
 
 
 def read_value(text: str) -> Value | None:
-    """The cell as a value, or None when it is a label (text that is not a number)."""
+    """The cell as a value, or None when it is a label.
+
+    A label has two or more hanzi, or one and no digit (一、 is a label, 人4 is noise). Other
+    text that is not a number is an unreadable value: null, its digits never guessed at.
+    """
     s = clean_cell(text).replace(",", "").replace("，", "")
     if s in _BLANKS:
         return Value(None)
     m = _NUMBER.match(s)
     if not m:
-        return None
+        hanzi = len(_CJK.findall(s))
+        if hanzi >= 2 or (hanzi == 1 and not re.search(r"\d", s)) or not re.search(r"\d", s):
+            return None
+        return Value(None, unreadable=True)
     sign, digits, unit = m.groups()
     number = float(digits) if "." in digits else int(digits)
     if sign in ("-", "−", "－"):

@@ -131,9 +131,16 @@ def test_active_labels_by_meaning(label, key):
     ("998.435698万元", Value(998.435698, "万元")), ("25211 元", Value(25211, "元")),
     ("73802895.90元", Value(73802895.9, "元")), ("", Value(None)), ("\xa0", Value(None)),
     ("[bookmark: _GoBack]+1", Value(1)), ("1,234", Value(1234)), ("行政许可", None),
+    ("一、", None), ("其他", None), ("人4", Value(None, unreadable=True)), ("1O", Value(None, unreadable=True)),
 ])
 def test_cell_values(text, value):
     assert read_value(text) == value
+
+
+def test_ocr_noise_in_a_value_cell_is_null_not_a_label():
+    row = [Cell(x) for x in ["5.属于三类内部事务信息", "3", "0", "0", "0", "0", "1", "人4"]]
+    rec = extract(doc_of(heading("三、收到和处理政府信息公开申请情况"), Block("table", table=Table(rows=[row]))))
+    assert rec["tables"]["requests"]["withheld_internal"] == dict(zip(L.REQUEST_COLS, [3, 0, 0, 0, 0, 1, None]))
 
 
 def test_checks_skip_nulls_and_report_each_violation():
