@@ -5,7 +5,10 @@ builder both call.
 """
 from parsers.model import Block, Cell, Document, ParseError, Table
 
-__all__ = ["Block", "Cell", "Document", "ParseError", "Table", "parse_bytes", "parse_file",
+# Bump when a change to any parser or the extractor can change a record: the archive re-parses.
+PARSER_VERSION = "1"
+
+__all__ = ["PARSER_VERSION", "Block", "Cell", "Document", "ParseError", "Table", "parse_bytes", "parse_file",
            "extract_bytes", "extract_file"]
 
 

@@ -1,0 +1,73 @@
+"""`ogi build`, `ogi serve`, `ogi export`, `ogi search`: thin layers over archive functions."""
+from __future__ import annotations
+
+import json
+
+
+def register(sub) -> None:
+    p = sub.add_parser("build", help="parse new captures into the archive's report tables")
+    _archive_arg(p)
+    p.add_argument("--workers", type=int, default=None, help="parallel parser processes "
+                   "(default: number of CPUs)")
+    p.add_argument("--timeout", type=float, default=120.0, help="seconds per document")
+    p.add_argument("--memory", type=int, default=1536, help="MB per document")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=run_build)
+
+    p = sub.add_parser("serve", help="publish the archive with datasette (read-only)")
+    _archive_arg(p)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8001)
+    p.set_defaults(func=run_serve)
+
+    p = sub.add_parser("export", help="write the canonical tables as CSV or Parquet")
+    _archive_arg(p)
+    p.add_argument("--out", help="output directory (default ARCHIVE/export)")
+    p.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    p.set_defaults(func=run_export)
+
+    p = sub.add_parser("search", help="full-text search of the archive's reports")
+    _archive_arg(p)
+    p.add_argument("query", help="Chinese words or phrases; spaces separate required terms")
+    p.add_argument("--limit", type=int, default=20)
+    p.set_defaults(func=run_search)
+
+
+def _archive_arg(p) -> None:
+    p.add_argument("--archive", metavar="DIR",
+                   help="archive directory (default $OGI_ARCHIVE or ./data)")
+
+
+def run_build(args) -> int:
+    from archive.build import build
+    stats = build(args.archive, workers=args.workers, timeout=args.timeout,
+                  mem_mb=args.memory, progress=not args.no_progress)
+    print(json.dumps(stats.as_dict(), ensure_ascii=False))
+    return 0
+
+
+def run_serve(args) -> int:
+    from archive.publish import serve
+    serve(args.archive, host=args.host, port=args.port)
+    return 0
+
+
+def run_export(args) -> int:
+    from archive.export import export
+    for path in export(args.archive, args.out, args.format):
+        print(path)
+    return 0
+
+
+def run_search(args) -> int:
+    from archive import search
+    from archive.schema import archive_dir, open_db
+    db = open_db(archive_dir(args.archive))
+    sql = ("SELECT r.id, r.agency, r.year, r.title, t.text FROM reports_fts "
+           "JOIN reports r ON r.id = reports_fts.rowid "
+           "LEFT JOIN report_texts t ON t.report_id = r.id "
+           "WHERE reports_fts MATCH ? ORDER BY reports_fts.rowid DESC LIMIT ?")
+    for rid, agency, year, title, text in db.execute(sql, (search.match_query(args.query),
+                                                           args.limit)):
+        print(f"{rid}\t{year}\t{agency}\t{title}\n\t{search.snippet(text, args.query)}")
+    return 0

@@ -1,0 +1,51 @@
+"""`ogi export`: the canonical tables as CSV (UTF-8, header row) or Parquet (needs pyarrow)."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from archive.schema import archive_dir, open_db
+
+TABLES = ["agencies", "reports", "report_values", "report_checks", "report_figures",
+          "report_texts", "carryover_mismatches", "change_events"]
+SKIP: dict[str, set] = {}
+
+
+def export(archive=None, out=None, fmt: str = "csv", tables=None) -> list[Path]:
+    db = open_db(archive_dir(archive))
+    out = Path(out or archive_dir(archive) / "export")
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in tables or TABLES:
+        if name not in db.table_names() + db.view_names():
+            continue
+        cols = [c for c in _columns(db, name) if c not in SKIP.get(name, set())]
+        sql = f"SELECT {', '.join(f'[{c}]' for c in cols)} FROM [{name}]"
+        path = out / f"{name}.{'parquet' if fmt == 'parquet' else 'csv'}"
+        if fmt == "parquet":
+            _parquet(db, sql, cols, path)
+        elif fmt == "csv":
+            with path.open("w", newline="", encoding="utf-8") as fh:
+                w = csv.writer(fh)
+                w.writerow(cols)
+                w.writerows(db.execute(sql))
+        else:
+            raise ValueError(f"unknown format {fmt!r}")
+        written.append(path)
+    db.close()
+    return written
+
+
+def _columns(db, name: str) -> list[str]:
+    return [r[1] for r in db.execute(f"PRAGMA table_info([{name}])")]
+
+
+def _parquet(db, sql: str, cols: list[str], path: Path) -> None:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise SystemExit("Parquet export needs pyarrow: pip install pyarrow") from None
+    rows = db.execute(sql).fetchall()
+    table = pa.table({c: [r[i] for r in rows] for i, c in enumerate(cols)})
+    pq.write_table(table, path)

@@ -1,0 +1,160 @@
+"""The archive's own tables (beside the crawler's portals, crawl_runs, captures, documents and
+change_events in the same archive.db). docs/archive.md documents every column."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import sqlite_utils
+
+from archive import search
+
+DB_NAME = "archive.db"
+
+# requests rows in template order (../shared/spec/ogi-report.md)
+WITHHELD = ["state_secret", "prohibited", "security", "third_party", "internal", "process",
+            "enforcement", "query"]
+UNAVAILABLE = ["not_held", "needs_creation", "unclear"]
+DECLINED = ["petition", "duplicate", "publication", "excessive", "confirmation"]
+OTHER = ["no_correction", "unpaid_fee", "misc"]
+APPEAL_COLS = ["upheld", "corrected", "other", "pending", "total"]
+
+# report_figures: one row per report, the requests table's 总计 column and the appeals table
+FIGURE_COLUMNS = (
+    ["received", "carried_over", "granted", "partly_granted", "withheld"]
+    + [f"withheld_{k}" for k in WITHHELD]
+    + ["unavailable"] + [f"unavailable_{k}" for k in UNAVAILABLE]
+    + ["declined"] + [f"declined_{k}" for k in DECLINED]
+    + ["other_handling", "processed", "carried_forward"]
+    + [f"review_{c}" for c in APPEAL_COLS]
+    + [f"lawsuit_{c}" for c in APPEAL_COLS]
+)
+
+
+INDEXES = {
+    "reports": [["agency", "year"], ["year", "check_status"], ["province", "city"],
+                ["province", "year"], ["city"], ["template"], ["check_status"],
+                ["parse_status"], ["capture_id"], ["url"]],
+    "report_checks": [["kind"]],
+    "report_figures": [["agency", "year"], ["year"], ["province"], ["city"], ["template"]],
+    "agencies": [["province"], ["city"]],
+}
+
+
+def archive_dir(path: str | os.PathLike | None = None) -> Path:
+    """--archive, else $OGI_ARCHIVE, else ./data."""
+    return Path(path or os.environ.get("OGI_ARCHIVE") or "data")
+
+
+def open_db(archive: str | os.PathLike | None = None) -> sqlite_utils.Database:
+    root = archive_dir(archive)
+    root.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(root / DB_NAME)
+    db.execute("PRAGMA busy_timeout = 30000")
+    db.enable_wal()
+    ensure_schema(db)
+    return db
+
+
+def ensure_schema(db: sqlite_utils.Database) -> None:
+    """Create what is missing; idempotent."""
+    t = db.table
+    if not t("agencies").exists():
+        t("agencies").create({"name": str, "region_code": str, "province": str, "city": str,
+                              "county": str, "level": str, "portal": str}, pk="name")
+    if not t("reports").exists():
+        t("reports").create({
+            "id": int, "sha256": str, "title": str, "agency": str, "year": int, "template": str,
+            "published": str, "province": str, "city": str, "county": str, "portal": str,
+            "url": str, "raw": str, "capture_id": int, "fetched_at": str, "content_type": str,
+            "size": int, "parse_status": str, "error": str, "check_status": str,
+            "checks_failed": int, "current": int, "parser_version": str, "parsed_at": str,
+            "units": str,
+        }, pk="id", foreign_keys=[("agency", "agencies", "name")])
+        db.execute("CREATE UNIQUE INDEX reports_sha256 ON reports(sha256)")
+    if not t("report_texts").exists():
+        t("report_texts").create({"report_id": int, "text": str, "sections": str,
+                                  "record": str},
+                                 pk="report_id", foreign_keys=[("report_id", "reports", "id")])
+    if not t("report_values").exists():
+        t("report_values").create({"report_id": int, "table_key": str, "row_key": str,
+                                   "col_key": str, "value": float, "unit": str},
+                                  pk=("report_id", "table_key", "row_key", "col_key"),
+                                  foreign_keys=[("report_id", "reports", "id")])
+    if not t("report_checks").exists():
+        t("report_checks").create({"report_id": int, "check_id": str, "kind": str,
+                                   "table_key": str, "subject": str},
+                                  pk=("report_id", "check_id"),
+                                  foreign_keys=[("report_id", "reports", "id")])
+    if not t("report_figures").exists():
+        cols = {"report_id": int, "agency": str, "province": str, "city": str, "year": int,
+                "template": str}
+        cols.update({c: float for c in FIGURE_COLUMNS})
+        t("report_figures").create(cols, pk="report_id",
+                                   foreign_keys=[("report_id", "reports", "id")])
+    for table, columns in INDEXES.items():  # facets and joins need these to stay fast
+        for cols in columns:
+            t(table).create_index(cols, if_not_exists=True)
+    if not t("build_runs").exists():
+        t("build_runs").create({"id": int, "started_at": str, "finished_at": str,
+                                "parser_version": str, "workers": int, "stats": str}, pk="id")
+    if not t("archive_meta").exists():
+        t("archive_meta").create({"key": str, "value": str}, pk="key")
+    _ensure_fts(db)
+    _ensure_views(db)
+
+
+def _ensure_fts(db: sqlite_utils.Database) -> None:
+    want = str(search.FTS_VERSION)
+    have = db.execute("SELECT value FROM archive_meta WHERE key='fts_version'").fetchone()
+    if have and have[0] == want and db.table(search.FTS_TABLE).exists():
+        return
+    with db.conn:
+        search.rebuild_index(db.conn)
+        db.table("archive_meta").upsert({"key": "fts_version", "value": want}, pk="key")
+
+
+CARRYOVER_VIEW = """
+SELECT cur.agency, cur.year, v_cur.col_key AS col,
+       v_cur.value AS carried_over, v_prev.value AS prev_carried_forward,
+       cur.id AS report_id, prev.id AS prev_report_id
+FROM reports cur
+JOIN reports prev ON prev.agency = cur.agency AND prev.year = cur.year - 1
+     AND prev.current = 1 AND prev.parse_status = 'ok'
+JOIN report_values v_cur ON v_cur.report_id = cur.id AND v_cur.table_key = 'requests'
+     AND v_cur.row_key = 'carried_over'
+JOIN report_values v_prev ON v_prev.report_id = prev.id AND v_prev.table_key = 'requests'
+     AND v_prev.row_key = 'carried_forward' AND v_prev.col_key = v_cur.col_key
+WHERE cur.current = 1 AND cur.parse_status = 'ok'
+  AND v_cur.value IS NOT NULL AND v_prev.value IS NOT NULL AND v_cur.value != v_prev.value
+"""
+
+
+def _ensure_views(db: sqlite_utils.Database) -> None:
+    db.create_view("carryover_mismatches", CARRYOVER_VIEW, replace=True)
+
+
+# The crawler's tables (archive/captures.py owns them). Created empty only where they are
+# missing: in a published snapshot, so every canned query runs, and in test fixtures.
+CRAWLER_TABLES = {
+    "portals": ({"name": str, "region_code": str, "level": str, "parent": str, "family": str,
+                 "start_urls": str, "allowed_domains": str, "source_file": str,
+                 "updated_at": str}, "name"),
+    "crawl_runs": ({"id": str, "started_at": str, "finished_at": str, "status": str,
+                    "options": str, "stats": str, "report": str}, "id"),
+    "captures": ({"id": int, "crawl_id": str, "portal": str, "url": str, "final_url": str,
+                  "method": str, "status": int, "request_headers": str,
+                  "response_headers": str, "fetched_at": str, "sha256": str, "size": int,
+                  "content_type": str, "kind": str, "is_report": int, "referer": str,
+                  "link_text": str, "error": str, "warc_file": str, "warc_offset": int}, "id"),
+    "documents": ({"sha256": str, "size": int, "first_seen": str, "path": str}, "sha256"),
+    "change_events": ({"id": int, "crawl_id": str, "portal": str, "url": str, "event": str,
+                       "old_sha256": str, "new_sha256": str, "detected_at": str,
+                       "detail": str}, "id"),
+}
+
+
+def ensure_crawler_tables(db: sqlite_utils.Database) -> None:
+    for name, (cols, pk) in CRAWLER_TABLES.items():
+        if not db.table(name).exists():
+            db.table(name).create(cols, pk=pk)

@@ -1,0 +1,136 @@
+"""Chinese full-text search on plain SQLite FTS5.
+
+FTS5's unicode61 tokenizer treats a run of hanzi as one token and the trigram tokenizer cannot
+match terms shorter than three characters. So we tokenize ourselves, the same way for documents
+and for queries, and hand FTS5 space-separated tokens:
+
+- a run of hanzi becomes its overlapping character bigrams plus its last character
+  ("行政复议" → 行政 政复 复议 议); a one-character run is that character;
+- a run of letters or digits is one word (fullwidth forms and Kangxi radicals folded).
+
+A query term becomes an FTS5 phrase of its own tokens, so a term matches exactly where it occurs
+as a substring of the text (within a run of hanzi, across runs where the query spans them).
+Two-character words (复议, 泄密) are one bigram; a single character is a prefix query.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+FTS_VERSION = 2  # bump when tokens() changes: the index is then rebuilt
+
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_RUN = re.compile(f"(?P<han>[{_HAN}]+)|(?P<word>[^\\W_{_HAN}]+)")
+
+
+# what NFKC would change that matters for matching: Kangxi radicals, compatibility ideographs,
+# fullwidth digits and letters, ideographic space (normalising whole texts is slow)
+_FOLD = re.compile("[\u2f00-\u2fdf\uf900-\ufaff\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000]")
+
+
+def nfkc(text: str) -> str:
+    text = text or ""
+    if _FOLD.search(text) is None:
+        return text
+    return _FOLD.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+
+
+def _runs(text: str) -> list[tuple[str, str]]:
+    text = nfkc(text)
+    return [(m.lastgroup, m.group()) for m in _RUN.finditer(text)]
+
+
+def _han_tokens(run: str, closed: bool) -> list[str]:
+    """Bigrams of a hanzi run; `closed` adds the last character (the run ends there)."""
+    if len(run) == 1:
+        return [run]
+    out = [run[i:i + 2] for i in range(len(run) - 1)]
+    if closed:
+        out.append(run[-1])
+    return out
+
+
+def tokens(text: str) -> str:
+    """The text as the space-separated tokens stored in the FTS5 index."""
+    out: list[str] = []
+    for kind, run in _runs(text):
+        out.extend(_han_tokens(run, True) if kind == "han" else [run.lower()])
+    return " ".join(out)
+
+
+def _term_phrase(term: str) -> str | None:
+    runs = _runs(term)
+    if not runs:
+        return None
+    toks: list[str] = []
+    prefix = False
+    for i, (kind, run) in enumerate(runs):
+        last = i == len(runs) - 1
+        if kind == "word":
+            toks.append(run.lower())
+        elif len(run) == 1:
+            toks.append(run)
+            prefix = last  # a lone last character may begin a bigram in the text
+        else:
+            toks.extend(_han_tokens(run, closed=not last))
+    return '"' + " ".join(toks) + '"' + ("*" if prefix else "")
+
+
+def match_query(query: str) -> str:
+    """A user's search (words separated by spaces, all required) as an FTS5 MATCH expression."""
+    terms = [t for t in re.split(r"\s+", (query or "").replace('"', " ")) if t]
+    phrases = [p for p in (_term_phrase(t) for t in terms) if p]
+    return " ".join(phrases) if phrases else '""'
+
+
+def snippet(text: str, query: str, width: int = 40) -> str:
+    """Plain-text context around the first place a query term occurs in text (【】 marks it)."""
+    text = nfkc(text)
+    for term in re.split(r"\s+", nfkc((query or "").replace('"', " "))):
+        if not term:
+            continue
+        i = text.find(term)
+        if i < 0:
+            i = text.lower().find(term.lower())
+        if i >= 0:
+            start, end = max(0, i - width), min(len(text), i + len(term) + width)
+            s = ("…" if start else "") + text[start:i] + "【" + text[i:i + len(term)] + "】" \
+                + text[i + len(term):end] + ("…" if end < len(text) else "")
+            return re.sub(r"\s+", " ", s)
+    return re.sub(r"\s+", " ", text[:2 * width]) + ("…" if len(text) > 2 * width else "")
+
+
+# ---- the index --------------------------------------------------------------------------
+FTS_TABLE = "reports_fts"
+_COLS = ("title", "agency", "body")
+
+
+def create_index(conn) -> None:
+    """A contentless FTS5 table: it stores the index only; rowid = reports.id."""
+    conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
+                 f"{', '.join(_COLS)}, content='', tokenize='unicode61')")
+
+
+def index_row(conn, rowid: int, title: str, agency: str, body: str) -> None:
+    conn.execute(f"INSERT INTO {FTS_TABLE}(rowid, {', '.join(_COLS)}) VALUES (?, ?, ?, ?)",
+                 (rowid, tokens(title), tokens(agency), tokens(body)))
+
+
+def unindex_row(conn, rowid: int, title: str, agency: str, body: str) -> None:
+    """Contentless tables forget a row only when told the tokens it was indexed with."""
+    conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {', '.join(_COLS)}) "
+                 f"VALUES ('delete', ?, ?, ?, ?)",
+                 (rowid, tokens(title), tokens(agency), tokens(body)))
+
+
+def rebuild_index(conn) -> int:
+    """Drop and refill the index from reports + report_texts (after FTS_VERSION changes)."""
+    conn.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+    create_index(conn)
+    n = 0
+    rows = conn.execute("SELECT r.id, r.title, r.agency, t.text FROM reports r "
+                        "LEFT JOIN report_texts t ON t.report_id = r.id").fetchall()
+    for rowid, title, agency, body in rows:
+        index_row(conn, rowid, title or "", agency or "", body or "")
+        n += 1
+    return n

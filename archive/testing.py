@@ -1,0 +1,62 @@
+"""Fixture archives for tests, the benchmark and demos: captures written through the crawler's
+CaptureStore, reports stored from known records (no parser involved)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from archive.captures import CaptureStore
+from archive.schema import open_db
+from archive.store import refresh_current, store_report
+
+SECTION_KEYS = [("一、总体情况", "overview"), ("五、存在的主要问题及改进情况", "problems"),
+                ("六、其他需要报告的事项", "other")]
+
+
+def report_text(rep) -> str:
+    """Plain text of a synthetic report (title, narrative, section headings), without tables."""
+    n = rep.narrative
+    parts = [rep.title, *n.get("intro", [])]
+    for heading, key in SECTION_KEYS:
+        parts.append(heading)
+        for item in n.get(key, []):
+            parts.extend(item if isinstance(item, (tuple, list)) else [item])
+    parts.append(f"{rep.agency}\n{rep.publish_date.year}年{rep.publish_date.month}月"
+                 f"{rep.publish_date.day}日")
+    return "\n".join(parts)
+
+
+def add_portal(store: CaptureStore, name: str, region_code: str, level: str = "county") -> None:
+    store.upsert_portal({"name": name, "region_code": region_code, "level": level,
+                         "family": "generic", "start_urls": [f"http://{name}.test/"],
+                         "allowed_domains": [f"{name}.test"], "source_file": "fixture"})
+
+
+def add_report(archive: Path, *, record: dict, text: str, url: str, portal: str,
+               body: bytes | None = None, crawl_id: str = "c1", fetched_at: str | None = None,
+               parser_version: str = "fixture", store: CaptureStore | None = None) -> int:
+    """One captured document and its report (stored from `record` as if parsed)."""
+    own = store is None
+    store = store or CaptureStore(archive)
+    body = body if body is not None else text.encode("utf-8")
+    sha, _ = store.store_body(body)  # also records the documents row
+    cid = store.add_capture(crawl_id=crawl_id, portal=portal, url=url, final_url=url,
+                            method="GET", status=200, fetched_at=fetched_at, sha256=sha,
+                            size=len(body), content_type="text/html; charset=utf-8",
+                            kind="detail", is_report=1)
+    capture = store.db["captures"].get(cid)
+    portal_row = store.db["portals"].get(portal) if store.db["portals"].count_where(
+        "name = ?", [portal]) else {}
+    if own:
+        store.close()
+    db = open_db(archive)
+    with db.conn:
+        rid = store_report(db, sha256=sha, record=record, parser_version=parser_version,
+                           text=text, capture=capture, portal=portal_row, ext=".html")
+    db.close()
+    return rid
+
+
+def finish(archive: Path) -> None:
+    db = open_db(archive)
+    refresh_current(db)
+    db.close()

