@@ -6,7 +6,7 @@ import importlib
 import sys
 
 # Each module has register(subparsers): it adds its sub-commands, each with func=handler.
-COMMAND_MODULES = ["parsers.cli", "archive.cli", "crawler.cli"]
+COMMAND_MODULES = ["parsers.cli", "archive.cli", "crawler.cli", "ogi.demo"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -5,6 +5,12 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   fonts-wqy-zenhei            # CJK TrueType font embedded in generated PDFs
+  fonts-noto-cjk              # CJK glyphs for LibreOffice conversions and browser screenshots
+  libreoffice-writer-nogui    # .doc / .wps → .docx
+  libreoffice-calc-nogui      # spreadsheets LibreOffice opens
+  tesseract-ocr               # OCR of scanned reports
+  tesseract-ocr-chi-sim
+  chromium                    # headless browser tests of the datasette instance
 )
 
 missing=()
