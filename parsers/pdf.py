@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import pypdfium2 as pdfium
 import pypdfium2.raw as praw
 
+from parsers import pdf_layout
 from parsers.model import Block, Cell, Document, ParseError, Table
 from parsers.normalize import normalize_text, squash_spaces
 
@@ -51,6 +52,7 @@ class _Table:
     x1: float
     page: int
     ncols: int
+    continued: bool = False  # recovered from the layout as the rest of the table before
 
     def to_table(self) -> Table:
         xs = _cluster([v for r in self.rows for c in r for v in (c.x0, c.x1)])
@@ -79,7 +81,8 @@ def parse_pdf(data: bytes, options: PdfParseOptions | None = None) -> Document:
     unreadable = 0
     for i in range(len(pdf)):
         try:
-            pages.append(_read_page(pdf, i, opts, doc.notes))
+            pages.append(_read_page(pdf, i, opts, doc.notes,
+                                    continuing=bool(pages) and _ends_in_table(pages[-1])))
         except pdfium.PdfiumError as e:  # one damaged page: keep the others
             doc.notes.append(f"page {i + 1}: unreadable ({str(e).splitlines()[0][:80]})")
             pages.append([])
@@ -98,16 +101,43 @@ def parse_pdf(data: bytes, options: PdfParseOptions | None = None) -> Document:
     return doc
 
 
-def _read_page(pdf, i: int, opts: PdfParseOptions, notes: list[str]) -> list[_Item]:
+def _layout_worth(text: str, continuing: bool) -> bool:
+    """Is the page's text worth a look for tables without rulings? Enough numbers standing
+    alone; after a page that ended in a table, one near the top (not the page number)."""
+    if pdf_layout.maybe_table(text):
+        return True
+    if not continuing:
+        return False
+    head = "\n".join(ln for ln in _LINE_BREAK.split(text[:600]) if not _PAGE_NO.match(ln.strip()))
+    return pdf_layout.maybe_table(head, 1)
+
+
+def _ends_in_table(items: list[_Item]) -> bool:
+    """The page ends in a table, maybe followed by a few short lines (the headers of the
+    table's next band)."""
+    tail = [it for it in items if not it.margin]
+    k = next((n for n in range(len(tail) - 1, -1, -1) if tail[n].table is not None), None)
+    return k is not None and len(tail) - k <= 4 and all(len(it.text) <= 40 for it in tail[k + 1:])
+
+
+def _read_page(pdf, i: int, opts: PdfParseOptions, notes: list[str],
+               continuing: bool = False) -> list[_Item]:
     page = pdf[i]
     tp = page.get_textpage()
     try:
         try:
+            grids = []
             h, v = page_edges(page)
             if len(h) >= opts.min_rulings and len(v) >= opts.min_rulings:
-                items = _table_page(page, tp, h + v, i + 1, opts)
-                if items is not None:
-                    return items
+                grids = _find_grids(page, h + v, opts)
+            text = None
+            if not grids:  # the fast path: a page of text with no numbers laid out in columns
+                text = tp.get_text_range()
+                if not _layout_worth(text, continuing):
+                    return [_Item(0, t) for t in text_lines(tp, text)]
+            items = _table_page(page, tp, grids, i + 1, continuing)
+            if items is not None:
+                return items
         except Exception as e:  # keep the page's text even if table finding fails
             notes.append(f"page {i + 1}: table finder failed ({type(e).__name__}: {e})")
         return [_Item(0, t) for t in text_lines(tp)]
@@ -140,30 +170,30 @@ def clean(s: str) -> str:
 
 # --- text pages: pdfium's own line breaks -------------------------------------------------
 
-def text_lines(tp) -> list[str]:
-    text = tp.get_text_range()
+def text_lines(tp, text: str | None = None) -> list[str]:
+    text = tp.get_text_range() if text is None else text
     if re.search(r"([^\s\d])\1", text):  # maybe "fake bold": 二二、、主主动动
-        text = "".join(ch for ch, box in page_chars(tp))
+        text = "".join(ch for _, ch, box in page_chars(tp))
     return [t for t in (clean(s) for s in _LINE_BREAK.split(text)) if t]
 
 
 def page_chars(tp, top_y: float = 0.0):
-    """(char, box) in content order without fake-bold copies; box = (x0, top, x1, bottom)
-    measured down from `top_y`, or None for spaces and generated line breaks."""
+    """(index, char, box) in content order without fake-bold copies; box = (x0, top, x1,
+    bottom) measured down from `top_y`, or None for spaces and generated line breaks."""
     seen: dict = {}
     l, r, b, t = (ctypes.c_double() for _ in range(4))
     raw = tp.raw
     for i in range(tp.count_chars()):
         ch = chr(praw.FPDFText_GetUnicode(raw, i))
         if ch.isspace() or praw.FPDFText_IsGenerated(raw, i) == 1:
-            yield ch, None
+            yield i, ch, None
             continue
         if not praw.FPDFText_GetCharBox(raw, i, l, r, b, t):
             continue
         size = max(t.value - b.value, r.value - l.value, 1.0)
         if _seen_before(seen, ch, l.value, b.value, min(max(size * 0.2, 0.5), 2.0)):
             continue
-        yield ch, (l.value, top_y - t.value, r.value, top_y - b.value)
+        yield i, ch, (l.value, top_y - t.value, r.value, top_y - b.value)
 
 
 def _seen_before(seen: dict, ch: str, x: float, y: float, tol: float) -> bool:
@@ -272,36 +302,36 @@ class _EdgePage:
         self.edges, self.bbox = edges, bbox
 
 
-def _table_page(page, tp, edges, pageno: int, opts: PdfParseOptions) -> list[_Item] | None:
+def _find_grids(page, edges, opts: PdfParseOptions) -> list[_Grid]:
+    """Ruled tables of a page. A grid of one column (rules between rows only, in a frame)
+    is not taken: its rows are left to the layout reader."""
     from pdfplumber.table import TableFinder
 
     left, bottom, right, top_y = page.get_bbox()
-    height = top_y - bottom
     edges = edges + _closing_edges(edges)
-    finder = TableFinder(_EdgePage(edges, (left, 0, right, height)), dict(opts.table_settings))
+    finder = TableFinder(_EdgePage(edges, (left, 0, right, top_y - bottom)),
+                         dict(opts.table_settings))
     grids = [g for g in (_grid(t.cells) for t in finder.tables) if g is not None]
-    if not grids:
-        return None
+    return [g for g in grids if len(g.xs) > 2]
+
+
+def _table_page(page, tp, grids: list[_Grid], pageno: int,
+                continuing: bool = False) -> list[_Item] | None:
+    """Characters into ruled cells, tables recovered from the layout of the rest, and text
+    lines. None when the page has no table after all."""
+    left, bottom, right, top_y = page.get_bbox()
+    height = top_y - bottom
     cell_chars: list[dict] = [{} for _ in grids]
-    lines: list[tuple[float, float, list[str]]] = []  # running text outside the tables
-    cur: list[str] = []
-    cur_top, cur_bottom = None, None
+    free: list[tuple[int, str, tuple | None]] = []  # outside the ruled tables, with breaks
     last_owner = None  # (grid index, cell index) of the last char placed in a cell
-
-    def flush():
-        nonlocal cur, cur_top, cur_bottom
-        if cur and cur_top is not None:
-            lines.append((cur_top, cur_bottom, cur))
-        cur, cur_top, cur_bottom = [], None, None
-
-    for ch, box in page_chars(tp, top_y):
+    for i, ch, box in page_chars(tp, top_y):
         if box is None:
             if ch in "\r\n":
-                flush()
+                free.append((i, ch, None))
             elif last_owner is not None:
                 cell_chars[last_owner[0]].setdefault(last_owner[1], []).append((" ", None))
-            elif cur:
-                cur.append(ch)
+            else:
+                free.append((i, ch, None))
             continue
         cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
         for g, grid in enumerate(grids):
@@ -312,10 +342,35 @@ def _table_page(page, tp, edges, pageno: int, opts: PdfParseOptions) -> list[_It
                 break
         else:
             last_owner = None
-            cur.append(ch)
-            cur_top = box[1] if cur_top is None else min(cur_top, box[1])
-            cur_bottom = box[3] if cur_bottom is None else max(cur_bottom, box[3])
-    flush()
+            free.append((i, ch, box))
+    recovered: list[pdf_layout.Recovered] = []
+    if _layout_worth("".join(ch for _, ch, _ in free), continuing):
+        glyphs = pdf_layout.read_glyphs(tp, [(i, ch) for i, ch, box in free if box], top_y)
+        first_grid = min((g.ys[0] for g in grids), default=height)
+        recovered = pdf_layout.find_tables(glyphs, continuing and first_grid > height * 0.2,
+                                           margin=height * 0.08)
+    if not grids and not recovered:
+        return None
+    taken = {k for t in recovered for k in t.keys}
+    lines: list[tuple[float, float, list[str]]] = []  # running text outside the tables
+    cur: list[str] = []
+    cur_top, cur_bottom = None, None
+    for i, ch, box in free:
+        if box is None:
+            if ch in "\r\n":
+                if cur and cur_top is not None:
+                    lines.append((cur_top, cur_bottom, cur))
+                cur, cur_top, cur_bottom = [], None, None
+            elif cur:
+                cur.append(ch)
+            continue
+        if i in taken:
+            continue
+        cur.append(ch)
+        cur_top = box[1] if cur_top is None else min(cur_top, box[1])
+        cur_bottom = box[3] if cur_bottom is None else max(cur_bottom, box[3])
+    if cur and cur_top is not None:
+        lines.append((cur_top, cur_bottom, cur))
     items = []
     for line_top, line_bottom, chars in lines:
         text = clean("".join(chars))
@@ -324,6 +379,10 @@ def _table_page(page, tp, edges, pageno: int, opts: PdfParseOptions) -> list[_It
                                                                  height)))
     for grid, chars in zip(grids, cell_chars):
         items.append(_Item(grid.ys[0], table=grid.finish(chars, pageno)))
+    for t in recovered:
+        rows = [[_Cell(x0, x1, 1, clean(text)) for x0, x1, text in row] for row in t.rows]
+        items.append(_Item(t.top, table=_Table(rows, t.x0, t.x1, pageno, t.ncols,
+                                               continued=t.continued)))
     items.sort(key=lambda it: it.top)
     return items
 
@@ -465,7 +524,7 @@ def _join_tables(pages: list[list[_Item]], notes: list[str]) -> None:
         a, b = last.table, first.table
         width = max(a.x1 - a.x0, 1.0)
         same_frame = abs(a.x0 - b.x0) <= width * 0.03 and abs(a.x1 - b.x1) <= width * 0.03
-        if not (same_frame or a.ncols == b.ncols):
+        if not (same_frame or a.ncols == b.ncols or b.continued):
             continue
         a.rows.extend(b.rows)
         first.table = a  # page n+1's item now stands for the joined table (emitted once)

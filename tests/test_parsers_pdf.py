@@ -275,3 +275,189 @@ def test_box_around_text_is_not_a_table():
     doc = parse_pdf(build_pdf(lambda st: [Paragraph("正文", st), ruled_table(rows)]))
     assert doc.tables() == []
     assert "这是一个带边框的说明框，不是表格。" in [b.text for b in doc.blocks]
+
+
+# --- tables printed without ruling lines (recovered from the layout) ------------------------
+
+REQ_COLS = ["natural_person", "commercial", "research", "social_org", "legal_service",
+            "other_org", "total"]
+# (group label, sub-group label, label, row key) of table 三, template 2019
+REQ_ROWS = [
+    ("一、本年新收政府信息公开申请数量", None, None, "new_received"),
+    ("二、上年结转政府信息公开申请数量", None, None, "carried_over"),
+    ("三、本年度办理结果", "（一）予以公开", None, "granted"),
+    ("", "（二）部分公开（区分处理的，只计这一情形，不计其他情形）", None, "partly_granted"),
+    ("", "（三）不予公开", "1.属于国家秘密", "withheld_state_secret"),
+    ("", "", "2.其他法律行政法规禁止公开", "withheld_prohibited"),
+    ("", "", "3.危及“三安全一稳定”", "withheld_security"),
+    ("", "", "4.保护第三方合法权益", "withheld_third_party"),
+    ("", "", "5.属于三类内部事务信息", "withheld_internal"),
+    ("", "", "6.属于四类过程性信息", "withheld_process"),
+    ("", "", "7.属于行政执法案卷", "withheld_enforcement"),
+    ("", "", "8.属于行政查询事项", "withheld_query"),
+    ("", "（四）无法提供", "1.本机关不掌握相关政府信息", "unavailable_not_held"),
+    ("", "", "2.没有现成信息需要另行制作", "unavailable_needs_creation"),
+    ("", "", "3.补正后申请内容仍不明确", "unavailable_unclear"),
+    ("", "（五）不予处理", "1.信访举报投诉类申请", "declined_petition"),
+    ("", "", "2.重复申请", "declined_duplicate"),
+    ("", "", "3.要求提供公开出版物", "declined_publication"),
+    ("", "", "4.无正当理由大量反复申请", "declined_excessive"),
+    ("", "", "5.要求行政机关确认或重新出具已获取信息", "declined_confirmation"),
+    ("", "（六）其他处理", None, "other"),
+    ("", "（七）总计", None, "total"),
+    ("四、结转下年度继续办理", None, None, "carried_forward"),
+]
+
+
+def _req_values():
+    """Numbers for table 三 (row i, column j), a few cells left blank."""
+    out = {}
+    for i, (_, _, _, key) in enumerate(REQ_ROWS):
+        vals = [(i * 7 + j * 3) % 11 if (i + j) % 5 else 0 for j in range(6)]
+        row = vals + [sum(vals)]
+        if i == 6:
+            row[3] = None  # a blank cell stays blank
+        out[key] = dict(zip(REQ_COLS, row))
+    return out
+
+
+def layout_table(rows, widths, rules="none", valign="TOP", spans=()):
+    """A reportlab table drawn without a grid: no rules, rules under rows, or a frame."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, Table, TableStyle
+    st = ParagraphStyle("cell", fontName="WQY", fontSize=9, leading=11, wordWrap="CJK")
+    data = [[Paragraph(c, st) if isinstance(c, str) and len(c) > 6 else c for c in row]
+            for row in rows]
+    t = Table(data, colWidths=widths, repeatRows=0)
+    cmds = [("FONT", (0, 0), (-1, -1), "WQY", 9), ("VALIGN", (0, 0), (-1, -1), valign)]
+    if rules in ("hrules", "frame+hrules"):
+        cmds.append(("LINEBELOW", (0, 0), (-1, -1), 0.5, "black"))
+    if rules in ("frame", "frame+hrules"):
+        cmds.append(("BOX", (0, 0), (-1, -1), 0.8, "black"))
+    cmds += [("SPAN", a, b) for a, b in spans]
+    t.setStyle(TableStyle(cmds))
+    return t
+
+
+def requests_pdf(rules="none", valign="TOP") -> tuple[bytes, dict]:
+    from reportlab.platypus import Paragraph
+    values = _req_values()
+    head = [["", "", "", "申请人情况", "", "", "", "", "", ""],
+            ["", "", "", "自然人", "法人或其他组织", "", "", "", "", "总计"],
+            ["", "", "", "", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", ""]]
+    body = []
+    for group, sub, label, key in REQ_ROWS:
+        cells = [group, sub or "", label or ""]
+        nums = ["" if v is None else str(v) for v in values[key].values()]
+        body.append(cells + nums)
+    widths = [62, 70, 110] + [36] * 7
+    data = build_pdf(lambda st: [Paragraph("三、收到和处理政府信息公开申请情况", st),
+                                 layout_table(head + body, widths, rules, valign)])
+    return data, values
+
+
+def active_pdf(rules="none") -> tuple[bytes, dict]:
+    from reportlab.platypus import Paragraph
+    rows = [["第二十条第（一）项", "", "", ""],
+            ["信息内容", "本年新制作数量", "本年新公开数量", "对外公开总数量"],
+            ["规章", "2", "1", "35"],
+            ["规范性文件", "14", "14", "208"],
+            ["第二十条第（五）项", "", "", ""],
+            ["信息内容", "上一年项目数量", "本年增/减", "处理决定数量"],
+            ["行政许可", "126", "+3", "5310"],
+            ["其他对外管理服务事项", "40", "-2", "17"],
+            ["第二十条第（六）项", "", "", ""],
+            ["信息内容", "上一年项目数量", "本年增/减", "处理决定数量"],
+            ["行政处罚", "88", "0", "1046"],
+            ["行政强制", "12", "1", "63"],
+            ["第二十条第（八）项", "", "", ""],
+            ["信息内容", "上一年项目数量", "本年增/减", ""],
+            ["行政事业性收费", "9", "0", ""],
+            ["第二十条第（九）项", "", "", ""],
+            ["信息内容", "采购项目数量", "采购总金额", ""],
+            ["政府集中采购", "31", "998.43万元", ""]]
+    want = {
+        "regulations": {"new_made": 2, "new_published": 1, "total_published": 35},
+        "normative_documents": {"new_made": 14, "new_published": 14, "total_published": 208},
+        "licensing": {"prev_items": 126, "change": 3, "decisions": 5310},
+        "other_management": {"prev_items": 40, "change": -2, "decisions": 17},
+        "punishment": {"prev_items": 88, "change": 0, "decisions": 1046},
+        "coercion": {"prev_items": 12, "change": 1, "decisions": 63},
+        "fees": {"prev_items": 9, "change": 0},
+        "procurement": {"projects": 31, "amount": 998.43},
+    }
+    data = build_pdf(lambda st: [Paragraph("二、主动公开政府信息情况", st),
+                                 layout_table(rows, [150, 100, 100, 100], rules)])
+    return data, want
+
+
+def _extract(data):
+    import parsers
+    return parsers.extract_bytes(data, name="x.pdf")
+
+
+@pytest.mark.parametrize("valign", ["TOP", "MIDDLE", "BOTTOM"])
+def test_borderless_requests_table(valign):
+    data, values = requests_pdf("none", valign)
+    doc = parse_pdf(data)
+    assert len(doc.tables()) == 1
+    t = doc.tables()[0]
+    rows = t.text_rows()
+    assert len(rows) >= 24
+    wrapped = next(r for r in rows if any("确认或重新" in c for c in r))
+    assert [c for c in wrapped if c] == ["5.要求行政机关确认或重新出具已获取信息"] + \
+        [str(v) for v in values["declined_confirmation"].values()]
+    texts = [b.text for b in doc.blocks if b.kind == "paragraph"]
+    assert "三、收到和处理政府信息公开申请情况" in texts
+    assert not any("国家秘密" in s or "出具已获取" in s for s in texts)  # not twice
+    assert _extract(data)["tables"]["requests"] == values
+
+
+@pytest.mark.parametrize("rules", ["hrules", "frame", "frame+hrules"])
+def test_requests_table_with_partial_rules(rules):
+    data, values = requests_pdf(rules)
+    doc = parse_pdf(data)
+    assert len(doc.tables()) == 1
+    assert _extract(data)["tables"]["requests"] == values
+
+
+@pytest.mark.parametrize("rules", ["none", "hrules"])
+def test_borderless_active_table(rules):
+    data, want = active_pdf(rules)
+    doc = parse_pdf(data)
+    assert len(doc.tables()) == 1
+    rec = _extract(data)
+    assert rec["tables"]["active"] == want
+    assert rec["units"] == {"active.procurement.amount": "万元"}
+    texts = [b.text for b in doc.blocks if b.kind == "paragraph"]
+    assert "二、主动公开政府信息情况" in texts and not any("5310" in s for s in texts)
+
+
+def test_prose_with_numbers_is_not_a_table():
+    from reportlab.platypus import Paragraph
+    lines = ["2023年，本机关共收到政府信息公开申请 12 件，办结 10 件，结转 2 件。",
+             "全年主动公开政府信息 1 356 条，其中 政策文件 45 条， 解读 18 篇， 图解 6 篇。",
+             "第 1 季度 3 件 ， 第 2 季度 4 件 ， 第 3 季度 2 件 ， 第 4 季度 3 件 。",
+             "电话： 0531 - 8888 6666    邮编： 250000    传真： 0531 - 8888 6667"]
+    data = build_pdf(lambda st: [Paragraph(s, st) for s in lines * 3])
+    doc = parse_pdf(data)
+    assert doc.tables() == []
+    texts = [b.text for b in doc.blocks if b.kind == "paragraph"]
+    assert any("共收到政府信息公开申请 12 件" in s for s in texts)
+    rec = _extract(data)
+    assert all(v is None for v in rec["tables"].values())
+
+
+def test_label_and_one_number_lines_stay_text():
+    """Lines of a label and one number set apart (a contact list) are not strong enough
+    evidence for a table."""
+    from reportlab.platypus import Paragraph
+    gap = "&nbsp;" * 8
+    lines = [f"{label}{gap}{n}" for label, n in
+             [("联系电话", "12345"), ("邮政编码", "250000"), ("办公时间", "9"), ("受理窗口", "3"),
+              ("办理时限", "20"), ("咨询电话", "12345"), ("传真号码", "88886666")]]
+    data = build_pdf(lambda st: [Paragraph("六、其他需要报告的事项", st)] +
+                     [Paragraph(s, st) for s in lines])
+    doc = parse_pdf(data)
+    assert doc.tables() == []
+    assert "联系电话 12345" in [b.text for b in doc.blocks]
