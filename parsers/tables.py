@@ -70,6 +70,9 @@ class TableReader:
             return
         if self.read_header(row, joined):
             return
+        if not row.values and all(re.search(L.REQUEST_HEADER, x) or re.search(L.APPEAL_HEADER, x)
+                                  for x in row.labels):
+            return  # a stray header cell (a lone 总计) is not a row waiting for its values
         hit = self.match(row, joined)
         if hit is None:
             return
