@@ -183,3 +183,10 @@ def test_cli_reports_bad_files_and_goes_on(tmp_path, capsys):
     lines = err.strip().splitlines()
     assert len(lines) == 2 and all("Traceback" not in x for x in lines)
     assert "empty" in lines[0] and "missing.docx" in lines[1]
+
+
+def test_lone_header_cell_does_not_capture_the_appeals_values():
+    rows = [[Cell("行政复议"), Cell("行政诉讼")], [Cell("总计")], [Cell(str(x)) for x in range(15)]]
+    rec = extract(doc_of(heading("四、政府信息公开行政复议、行政诉讼情况"), Block("table", table=Table(rows=rows))))
+    assert "total" not in (rec["tables"]["requests"] or {})
+    assert rec["tables"]["appeals"]["litigation_after_review"] == dict(zip(L.APPEAL_COLS, [10, 11, 12, 13, 14]))
