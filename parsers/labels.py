@@ -115,6 +115,7 @@ ACTIVE_COL_PATTERNS = [
 ]
 REQUEST_HEADER = r"^(自然人|法人或其他组织|商业企业|科研机构|社会公益组织|法律服务机构|申请人情况|总计)$"
 APPEAL_HEADER = r"^(行政复议|行政诉讼|未经复议直接起诉|复议后起诉|结果维持|结果纠正|其他结果|尚未审结|总计|其他)$"
+APPEAL_COLUMN = r"^(结果维持|结果纠正|其他结果|尚未审结|总计|其他)$"
 ACTIVE_HEADER = r"^信息内容$"
 
 _NUMBERING = re.compile(

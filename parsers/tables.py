@@ -42,6 +42,7 @@ class TableReader:
     active_cols: list[str] | None = None  # column order from the last 信息内容 header
     last_key: dict = field(default_factory=dict)  # table → last row key read
     pending: tuple[str, str] | None = None  # a labelled row whose values come on the next row
+    appeal_values: list = field(default_factory=list)  # table 四's values wrapped over rows
 
     def read(self, doc: Document) -> None:
         for block in doc.blocks:
@@ -68,6 +69,7 @@ class TableReader:
         if not row.labels:
             self.read_unlabelled(row)
             return
+        self.appeal_values = []
         if self.read_header(row, joined):
             return
         if not row.values and all(re.search(L.REQUEST_HEADER, x) or re.search(L.APPEAL_HEADER, x)
@@ -100,8 +102,12 @@ class TableReader:
         if (req >= 2 and req >= app) or "勾稽" in joined:
             self.context = "requests"
             return True
-        if app >= 2:
+        if app >= 2 and (any(re.search(L.APPEAL_COLUMN, x) for x in row.labels)
+                         or {"行政复议", "行政诉讼"} <= set(row.labels) or len(_trim(row.values, 5)) < 5):
+            # column names, or both top groups; a group and a leaf with five values
+            # (行政诉讼 | 未经复议直接起诉 | 0 2 1 0 3) is a data row
             self.context = "appeals"
+            self.appeal_values = []
             return True
         return False
 
@@ -125,11 +131,15 @@ class TableReader:
             return
         if self.context != "appeals":
             return
-        values = _trim(row.values, 15)
-        if len(values) != 15:
+        # the 15 values of table 四 in one row, or wrapped over several
+        values = _trim(self.appeal_values + row.values, 15)
+        if len(values) < 15:
+            self.appeal_values = values
             return
-        for i, key in enumerate(L.APPEAL_ROWS):
-            self.put("appeals", key, values[5 * i:5 * i + 5])
+        self.appeal_values = []
+        if len(values) == 15:
+            for i, key in enumerate(L.APPEAL_ROWS):
+                self.put("appeals", key, values[5 * i:5 * i + 5])
 
     def columns(self, table: str, key: str) -> list[str]:
         if table == "requests":

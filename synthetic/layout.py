@@ -41,6 +41,13 @@ class Layout:
     html: str = "plain"                 # "plain" | "cms" | "word"
     meta_charset: bool = True           # HTML declares its charset
     between: str = "none"               # what separates split parts: "none" | "para" | "page"
+    appeals_names: str = "paren"        # labelled 四: "paren" | "halfwidth" | "bare" | "two_col"
+    lost_style: str = "empty"           # a lost group label: "empty" cell | "absent" cell
+    html_tbody: str = "one"             # "one" <tbody> | "thead" + <tbody> | "two" <tbody>
+    text: str = "cell-lines"            # text flattening: "cell-lines" | "pipes" | "tab-rows"
+    text_wrap: bool = False             # tab rows: table 四's 15 values wrapped over two lines
+    rejoin: bool = False                # a split table 三 kept as one table: the group cells
+                                        # (三、本年度办理结果, ...) start again mid-table
     extra: dict = field(default_factory=dict)
 
 
@@ -51,6 +58,24 @@ def choose_layout(report: R.SyntheticReport, fmt: str, layout=None) -> Layout:
     """A Layout from an instance, a preset name, a dict of fields, or drawn from the seed."""
     if isinstance(layout, Layout):
         return layout
+    lay = _choose_layout(report, fmt, layout)
+    if isinstance(layout, dict):
+        return lay
+    # later fields come from a stream of their own: older fields keep their draws
+    rng = random.Random(f"{report.seed}:{fmt}:layout2")
+    text = rng.choice(["cell-lines", "pipes", "tab-rows"])
+    wrap = rng.random() < 0.3
+    names = rng.choice(["paren", "halfwidth", "bare", "two_col"])
+    lost = rng.choice(["empty", "absent"])
+    tbody = rng.choices(["one", "thead", "two"], weights=[5, 3, 2])[0]
+    rejoin = lay.name == "random" and rng.random() < 0.3
+    if lay.name == "template":
+        return replace(lay, text=text)
+    return replace(lay, text=text, text_wrap=wrap, appeals_names=names, lost_style=lost,
+                   html_tbody=tbody, rejoin=rejoin)
+
+
+def _choose_layout(report: R.SyntheticReport, fmt: str, layout=None) -> Layout:
     rng = random.Random(f"{report.seed}:{fmt}:layout")
     nreq = len(report.req_rows)
     split_at = rng.randint(3, max(3, nreq - 2)) if nreq > 5 else None
@@ -102,6 +127,8 @@ def active_parts(rep: R.SyntheticReport, lay: Layout) -> list[Part]:
         head[-1].colspan += span
         b.append(head)
         for key, lab in brows:
+            if key not in vals:  # a row the body left out (no rule-making power, ...)
+                continue
             line = [GCell(rep.label(lab), kind="label")]
             line += [GCell(vals[key][c]) for c, _ in bcols]
             line[-1].colspan += span
@@ -131,8 +158,12 @@ def _req_header_merged(rep) -> list[list[GCell]]:
     ]
 
 
+def _lost(rep, group: str) -> bool:
+    return group in (rep.options.get("lost_groups") or [])
+
+
 def _req_body_merged(rep, body: list, first: bool, repeat_group: bool,
-                     numeral_cell: bool = False) -> list[list[GCell]]:
+                     numeral_cell: bool = False, lost_style: str = "empty") -> list[list[GCell]]:
     vals = rep.printed["requests"]
     out = []
     n_results = sum(1 for r, _, _ in body if r not in _HEADS)
@@ -151,8 +182,12 @@ def _req_body_merged(rep, body: list, first: bool, repeat_group: bool,
             if not results_started:
                 results_started = True
                 text_ = rep.label(R.RESULTS_GROUP) if (first or repeat_group) else ""
+                if _lost(rep, R.RESULTS_GROUP):
+                    text_ = ""
                 line.append(GCell(text_, rowspan=n_results, kind="label"))
             if group is None:
+                line.append(GCell(rep.label(lab), colspan=2, kind="label"))
+            elif _lost(rep, group) and lost_style == "absent":  # no group cell at all
                 line.append(GCell(rep.label(lab), colspan=2, kind="label"))
             else:
                 prev = body[i - 1][1] if i else None
@@ -162,8 +197,9 @@ def _req_body_merged(rep, body: list, first: bool, repeat_group: bool,
                         n += 1
                     # the first row of a group in a continued part: group cell left empty
                     cont = (not first and i == 0 and group == rep_group_at_split(rep, key))
-                    line.append(GCell("" if cont and not repeat_group else rep.label(group),
-                                      rowspan=n, kind="label"))
+                    gtext = "" if (cont and not repeat_group) or _lost(rep, group) \
+                        else rep.label(group)
+                    line.append(GCell(gtext, rowspan=n, kind="label"))
                 line.append(GCell(rep.label(lab), kind="label"))
         line += [GCell(vals[key][c]) for c, _ in R.REQ_COLS]
         out.append(line)
@@ -190,11 +226,11 @@ def _req_body_flat(rep, body: list, first: bool) -> list[list[GCell]]:
     vals = rep.printed["requests"]
     out = []
     for i, (key, group, lab) in enumerate(body):
-        if key == "granted":
+        if key == "granted" and not _lost(rep, R.RESULTS_GROUP):
             out.append([GCell(rep.label(R.RESULTS_GROUP), colspan=8, kind="band")])
         text_ = rep.label(lab)
         prev = body[i - 1][1] if i else None
-        if group and group != prev:
+        if group and group != prev and not _lost(rep, group):
             text_ = rep.label(group) + " " + text_
         out.append([GCell(text_, kind="label")] + [GCell(vals[key][c]) for c, _ in R.REQ_COLS])
     return out
@@ -211,11 +247,13 @@ def requests_parts(rep: R.SyntheticReport, lay: Layout) -> list[Part]:
         widths = [0.06, 0.11, 0.27] + [0.08] * 7
         head = _req_header_merged
         mk = (lambda ch, first: _req_body_merged(rep, ch, first, lay.repeat_group,
-                                                 lay.numeral_cell))
+                                                 lay.numeral_cell, lay.lost_style))
     parts = []
     for i, ch in enumerate(chunks):
         rows = (head(rep) if i == 0 or lay.repeat_header else []) + mk(ch, i == 0)
         parts.append(Part(rows, widths, continued=i > 0))
+    if lay.rejoin and len(parts) == 2:  # a Word table cut over pages, exported as one table
+        return [Part(parts[0].rows + parts[1].rows, widths)]
     return parts
 
 
@@ -226,12 +264,23 @@ def appeals_parts(rep: R.SyntheticReport, lay: Layout) -> list[Part]:
     if vals is None:
         return []
     heads = [h for _, h in R.APPEAL_COLS]
+    if lay.appeals == "labelled" and lay.appeals_names == "two_col":
+        # 行政诉讼 | 未经复议直接起诉 / 复议后起诉 in a label column of its own
+        rows = [[GCell("", colspan=2, kind="head")] + [GCell(h, kind="head") for h in heads],
+                [GCell("行政复议", colspan=2, kind="label")]
+                + [GCell(vals["review"][c]) for c, _ in R.APPEAL_COLS],
+                [GCell("行政诉讼", rowspan=2, kind="label"), GCell("未经复议直接起诉", kind="label")]
+                + [GCell(vals["litigation_direct"][c]) for c, _ in R.APPEAL_COLS],
+                [GCell("复议后起诉", kind="label")]
+                + [GCell(vals["litigation_after_review"][c]) for c, _ in R.APPEAL_COLS]]
+        return [Part(rows, [0.14, 0.2] + [0.132] * 5)]
     if lay.appeals == "labelled":
-        names = {"review": "行政复议", "litigation_direct": "行政诉讼（未经复议直接起诉）",
-                 "litigation_after_review": "行政诉讼（复议后起诉）"}
+        names = {"paren": ("行政复议", "行政诉讼（未经复议直接起诉）", "行政诉讼（复议后起诉）"),
+                 "halfwidth": ("行政复议", "行政诉讼(未经复议直接起诉)", "行政诉讼(复议后起诉)"),
+                 "bare": ("行政复议", "未经复议直接起诉", "复议后起诉")}[lay.appeals_names]
         rows = [[GCell("", kind="head")] + [GCell(h, kind="head") for h in heads]]
-        for key, _ in R.APPEAL_ROWS:
-            rows.append([GCell(rep.label(names[key]), kind="label")]
+        for (key, _), name in zip(R.APPEAL_ROWS, names):
+            rows.append([GCell(rep.label(name), kind="label")]
                         + [GCell(vals[key][c]) for c, _ in R.APPEAL_COLS])
         return [Part(rows, [0.3] + [0.14] * 5)]
     rows = [

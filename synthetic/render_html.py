@@ -37,14 +37,27 @@ def _cell_html(c: GCell, style: str, rng: random.Random) -> str:
     return f"<{tag}{attrs}>{body}</{tag}>"
 
 
-def _table_html(part: Part, style: str, rng: random.Random) -> str:
+def _table_html(part: Part, style: str, rng: random.Random, tbody: str = "one") -> str:
     rows = []
     for r in part.rows:
         rows.append("<tr>" + "".join(_cell_html(c, style, rng) for c in r) + "</tr>")
+    nhead = 0  # leading rows that are all header cells
+    while nhead < len(part.rows) - 1 and all(c.kind == "head" for c in part.rows[nhead]):
+        nhead += 1
     attrs = ' border="1" cellspacing="0" cellpadding="0"'
     if style == "word":
         attrs = ' class="MsoNormalTable" border="1" cellspacing="0" cellpadding="0" ' \
                 'style="border-collapse:collapse;border:none"'
+    # a rowspan stops at the end of its row group: cut only where no cell spans the cut
+    cuts = [k for k in range(1, len(rows))
+            if not any(i + c.rowspan > k for i, r in enumerate(part.rows[:k]) for c in r)]
+    if tbody == "thead" and nhead in cuts:
+        return (f"<table{attrs}><thead>{''.join(rows[:nhead])}</thead>"
+                f"<tbody>{''.join(rows[nhead:])}</tbody></table>")
+    if tbody == "two" and cuts:
+        k = rng.choice(cuts)
+        return (f"<table{attrs}><tbody>{''.join(rows[:k])}</tbody>"
+                f"<tbody>{''.join(rows[k:])}</tbody></table>")
     return f"<table{attrs}><tbody>{''.join(rows)}</tbody></table>"
 
 
@@ -72,7 +85,8 @@ def _article(rep, lay, rng: random.Random) -> str:
                 if i and lay.between != "none":
                     out.append('<p>&nbsp;</p>' if lay.between == "para"
                                else '<br style="page-break-before:always" clear="all">')
-                out.append(_table_html(part, "word" if lay.html == "word" else "plain", rng))
+                out.append(_table_html(part, "word" if lay.html == "word" else "plain", rng,
+                                       lay.html_tbody))
     return "\n".join(out)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 from dataclasses import dataclass, field
 
 from synthetic import text
@@ -128,6 +129,10 @@ class SyntheticReport:
         return self.labels.get(s, s)
 
 
+BLANK_MARKERS = ("—", "/", "－")  # printed in a cell that says nothing: read as null
+MINUS_SIGNS = ("-", "－", "−")
+
+
 def _value(text_: str):
     """The record value of a printed cell (the spec's rules for our own printed forms)."""
     t = text_.strip().replace(" ", "").replace("\u3000", "").replace("\xa0", "")
@@ -135,8 +140,11 @@ def _value(text_: str):
     for u in ("万元", "元"):
         if t.endswith(u):
             t = t[: -len(u)]
-    if t == "":
+    if t == "" or t in BLANK_MARKERS:
         return None
+    t = t.replace(",", "")  # thousands separators
+    if t[:1] in MINUS_SIGNS:
+        t = "-" + t[1:]
     if "." in t:
         return float(t)
     return int(t)
@@ -169,6 +177,95 @@ def _draw_options(rng: random.Random, options: dict) -> dict:
     if o["truncate"] is False:
         o["truncate"] = None
     return o
+
+
+# --- drift seen in real reports, drawn from a stream of its own (older options keep their draws)
+
+# table 二 rows a body may leave out (never the table's last row: that would read as truncation)
+OMIT_CHOICES = {"2019": [(["regulations"], 6), (["other_management"], 2), (["coercion"], 1),
+                         (["regulations", "coercion"], 1)],
+                "2021": [(["regulations"], 6), (["coercion"], 2)]}
+GROUP_LABELS = ["（三）不予公开", "（四）无法提供", "（五）不予处理", "（六）其他处理"]
+
+
+def _draw_drift(rng: random.Random, o: dict, template: str) -> None:
+    """Options for the drift of real reports: omitted rows, blank tables and blank markers,
+    header cells cut short, lost group labels, thousands separators, minus signs."""
+    def flag(name, p):
+        v = o.get(name, "draw")
+        o[name] = (rng.random() < p) if v == "draw" else v
+        return o[name]
+
+    if flag("omit_rows", 0.1) is True:
+        choices = OMIT_CHOICES[template]
+        o["omit_rows"] = list(rng.choices([c for c, _ in choices], [w for _, w in choices])[0])
+    elif not o["omit_rows"]:
+        o["omit_rows"] = []
+    if flag("blank_table", 0.05) is True:
+        o["blank_table"] = rng.choice(["active", "requests", "appeals"])
+    elif not o["blank_table"]:
+        o["blank_table"] = None
+    if flag("blank_marker", 0.35) is True:
+        o["blank_marker"] = rng.choice(list(BLANK_MARKERS) + ["mixed"])
+    elif not o["blank_marker"]:
+        o["blank_marker"] = None
+    flag("short_heads", 0.12)
+    if flag("lost_groups", 0.12) is True:
+        pool = GROUP_LABELS + [RESULTS_GROUP]
+        o["lost_groups"] = rng.choice([["（三）不予公开"], ["（三）不予公开"], [RESULTS_GROUP],
+                                       ["（三）不予公开", RESULTS_GROUP],
+                                       rng.sample(pool, rng.randint(1, 3))])
+    elif not o["lost_groups"]:
+        o["lost_groups"] = []
+    flag("thousands", 0.15)
+    if o.get("minus", "draw") == "draw":
+        o["minus"] = rng.choice(["-", "-", "－", "−"])
+
+
+_NUM = re.compile(r"^([+\-]?)(\d{4,})(\.\d+)?(\s?万元|\s?元)?$")
+
+
+def _apply_drift(rng: random.Random, printed: dict, o: dict) -> None:
+    act = printed["active"]
+    for r in o["omit_rows"]:
+        act.pop(r, None)
+    if o["blank_table"] and printed[o["blank_table"]] is not None:
+        for row in printed[o["blank_table"]].values():
+            for c in row:
+                row[c] = ""
+    for t in printed.values():
+        for row in (t or {}).values():
+            for c, v in row.items():
+                if v.startswith("-") and o["minus"] != "-":
+                    v = o["minus"] + v[1:]
+                m = _NUM.match(v)
+                if o["thousands"] and m and rng.random() < 0.85:
+                    sign, digits, frac, unit = m.groups()
+                    v = f"{sign}{int(digits):,}{frac or ''}{unit or ''}"
+                if v == "" and o["blank_marker"]:
+                    mk = o["blank_marker"]
+                    v = rng.choice(BLANK_MARKERS) if mk == "mixed" else mk
+                row[c] = v
+
+
+def _cut_heads(rng: random.Random, template: str, labels: dict) -> None:
+    """Header cells of table 二 cut short (seed: 本年新 / 本年新 for 本年新制作数量 /
+    本年新公开数量): only the template's column order tells them apart."""
+    bands = active_bands(template)
+    done = set()
+    if rng.random() < 0.6:  # the first two heads cut to the same stem
+        for _, h in bands[0][2][:2]:
+            labels[h] = h[:3] if template == "2019" else h[:2]
+            done.add(h)
+    for _, _, cols in bands:
+        for _, h in cols:
+            if h in done:
+                continue
+            done.add(h)
+            base = h.split("（")[0]
+            k = rng.choice([2, 3, 4])
+            if rng.random() < 0.5 and k < len(base):
+                labels[h] = base[:k]
 
 
 def _draw_labels(rng: random.Random, template: str, variants) -> dict:
@@ -468,6 +565,16 @@ def generate_report(seed: int, **options) -> SyntheticReport:
                 for c in row:
                     if rng.random() < 0.1:
                         row[c] = _noise(rng, row[c])
+    drng = random.Random(f"{seed}:drift")
+    _draw_drift(drng, o, template)
+    _apply_drift(drng, printed, o)
+    if o["cell_noise"]:
+        nrng = random.Random(f"{seed}:noise")
+        for t in printed.values():
+            for row in t.values():
+                for c in row:
+                    if row[c] in BLANK_MARKERS and nrng.random() < 0.1:
+                        row[c] = _noise(nrng, row[c])
     req_rows = list(rows_all)
     if o["truncate"] in ("requests", "both"):
         cut = rng.randint(4, len(rows_all) - 1)
@@ -479,6 +586,8 @@ def generate_report(seed: int, **options) -> SyntheticReport:
         errors.append("appeals missing")
 
     labels = _draw_labels(rng, template, o["label_variants"])
+    if o["short_heads"]:
+        _cut_heads(drng, template, labels)
     pages = o["pages"]
     budget = max(500, int((pages - 2.3) * 2300))  # narrative characters
     narr = text.narrative(rng, short, year, budget)

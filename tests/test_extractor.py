@@ -190,3 +190,15 @@ def test_lone_header_cell_does_not_capture_the_appeals_values():
     rec = extract(doc_of(heading("四、政府信息公开行政复议、行政诉讼情况"), Block("table", table=Table(rows=rows))))
     assert "total" not in (rec["tables"]["requests"] or {})
     assert rec["tables"]["appeals"]["litigation_after_review"] == dict(zip(L.APPEAL_COLS, [10, 11, 12, 13, 14]))
+
+
+def test_appeals_with_group_and_leaf_labels_and_wrapped_values():
+    labelled = [[Cell("行政复议", colspan=2)] + [Cell(x) for x in "10102"],
+                [Cell("行政诉讼", rowspan=2), Cell("未经复议直接起诉")] + [Cell(x) for x in "02103"],
+                [Cell("复议后起诉")] + [Cell(x) for x in "11002"]]
+    rec = extract(doc_of(heading("四、政府信息公开行政复议、行政诉讼情况"), Block("table", table=Table(rows=labelled))))
+    assert rec["tables"]["appeals"]["litigation_direct"] == dict(zip(L.APPEAL_COLS, [0, 2, 1, 0, 3]))
+    assert rec["tables"]["appeals"]["litigation_after_review"] == dict(zip(L.APPEAL_COLS, [1, 1, 0, 0, 2]))
+    wrapped = [[Cell("行政复议"), Cell("行政诉讼")], [Cell(str(x)) for x in range(8)], [Cell(str(x)) for x in range(8, 15)]]
+    rec = extract(doc_of(heading("四、政府信息公开行政复议、行政诉讼情况"), Block("table", table=Table(rows=wrapped))))
+    assert rec["tables"]["appeals"]["litigation_after_review"] == dict(zip(L.APPEAL_COLS, [10, 11, 12, 13, 14]))

@@ -12,11 +12,12 @@ from synthetic.layout import choose_layout
 from synthetic.render_docx import render_docx
 from synthetic.render_html import render_html
 from synthetic.render_pdf import render_pdf
+from synthetic.render_text import render_text
 from synthetic.report import generate_report
 from synthetic.score import Score, score
 
 N = 200
-BASE = {"html": 10_000, "docx": 20_000, "pdf": 30_000}
+BASE = {"html": 10_000, "docx": 20_000, "pdf": 30_000, "text": 40_000}
 LAYOUTS = [None, None, "template", "split", None, "flat", "cms", "word"]
 
 
@@ -33,11 +34,13 @@ def render(fmt: str, i: int):
         return rep, lay, render_html(rep, layout=lay, encoding=enc), f"report{seed}.html"
     if fmt == "docx":
         return rep, lay, render_docx(rep, layout=lay), f"report{seed}.docx"
+    if fmt == "text":
+        return rep, lay, render_text(rep, layout=lay), f"report{seed}.txt"
     return rep, lay, render_pdf(rep, layout=lay), f"report{seed}.pdf"
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("fmt", ["html", "docx", "pdf"])
+@pytest.mark.parametrize("fmt", ["html", "docx", "pdf", "text"])
 def test_roundtrip(fmt, capsys):
     if fmt == "docx" and importlib.util.find_spec("parsers.docx") is None:
         pytest.skip("parsers/docx.py is not written yet")

@@ -16,8 +16,10 @@ from synthetic.layout import PRESETS
 from synthetic.render_docx import render_docx
 from synthetic.render_html import render_html
 from synthetic.render_pdf import render_pdf
+from synthetic.render_text import render_text
 
-CLEAN = dict(arithmetic_errors=False, blanks=False, truncate=None, units=False, cell_noise=False)
+CLEAN = dict(arithmetic_errors=False, blanks=False, truncate=None, units=False, cell_noise=False,
+             omit_rows=False, blank_table=None, blank_marker=None, thousands=False)
 
 
 def test_deterministic_per_seed():
@@ -26,6 +28,7 @@ def test_deterministic_per_seed():
         assert a.record == b.record and a.printed == b.printed and a.labels == b.labels
         assert render_html(a) == render_html(b)
         assert render_pdf(a) == render_pdf(b)
+        assert render_text(a) == render_text(b)
         # DOCX zip members carry timestamps; the document XML must match
         xa = zipfile.ZipFile(io.BytesIO(render_docx(a))).read("word/document.xml")
         xb = zipfile.ZipFile(io.BytesIO(render_docx(b))).read("word/document.xml")
@@ -185,3 +188,94 @@ def test_pdf_pages_option():
         assert 8 <= len(pdf.pages) <= 11
         pages_with_tables = [p.page_number for p in pdf.pages if p.find_tables()]
         assert len(pages_with_tables) >= 2
+
+
+def _blank_printed(v: str) -> bool:
+    return v.strip(" \u3000") in ("", *R.BLANK_MARKERS)
+
+
+def test_omitted_rows_are_not_truncation():
+    for seed in range(20):
+        rep = R.generate_report(seed, omit_rows=True, **{k: v for k, v in CLEAN.items()
+                                                          if k != "omit_rows"})
+        act = rep.record["tables"]["active"]
+        assert rep.options["omit_rows"] and not set(rep.options["omit_rows"]) & set(act)
+        last = R.active_bands(rep.template)[-1][1][-1][0]
+        assert last in act and last not in rep.options["omit_rows"]
+        assert not any(c.startswith("active.") for c in rep.record["checks"])
+        assert rep.record["checks"] == []
+        text = render_html(rep, layout="template").decode("utf-8")
+        if "regulations" in rep.options["omit_rows"]:
+            assert ">规章<" not in text
+
+
+def test_blank_tables_and_markers():
+    for t in ("active", "requests", "appeals"):
+        rep = R.generate_report(9, **{**CLEAN, "blank_table": t, "blank_marker": "—",
+                                       "arithmetic_errors": True})
+        vals = [v for r in rep.record["tables"][t].values() for v in r.values()]
+        assert vals and all(v is None for v in vals)
+        assert all(v == "—" for r in rep.printed[t].values() for v in r.values())
+        assert not any(c.startswith(f"{t}.") for c in rep.record["checks"])
+    rep = R.generate_report(12, **{**CLEAN, "blanks": True, "blank_marker": "mixed"})
+    cells = [(t, r, c) for t in rep.printed for r in rep.printed[t] for c in rep.printed[t][r]]
+    marked = [rep.printed[t][r][c] for t, r, c in cells if _blank_printed(rep.printed[t][r][c])]
+    assert marked and all(m in R.BLANK_MARKERS for m in marked)
+    assert all(rep.record["tables"][t][r][c] is None for t, r, c in cells
+               if _blank_printed(rep.printed[t][r][c]))
+
+
+def test_thousands_separators_and_minus_signs():
+    seen = {"comma": 0, "minus": 0, "decimal": 0}
+    for seed in range(60):
+        rep = R.generate_report(seed, **{**CLEAN, "thousands": True, "signs": True,
+                                         "minus": "－", "units": seed % 2 == 0})
+        for t, rows in rep.printed.items():
+            for r, cols in rows.items():
+                for c, v in cols.items():
+                    got = rep.record["tables"][t][r][c]
+                    if "," in v:
+                        seen["comma"] += 1
+                        assert got == float(v.replace(",", "").rstrip("万元 ")) and abs(got) >= 1000
+                    if v.startswith("－"):
+                        seen["minus"] += 1
+                        assert got < 0
+                    if rep.template == "2021" and r == "fees" and "." in v:
+                        seen["decimal"] += 1
+                        assert isinstance(got, float)
+    assert all(seen.values()), seen
+
+
+def test_short_heads_and_lost_groups_are_printed():
+    rep = R.generate_report(11, year=2020, short_heads=True, lost_groups=["（三）不予公开"],
+                            label_variants=False, **CLEAN)
+    heads = [rep.label(h) for _, h in R.ACTIVE_2019[0][2]]
+    assert any(rep.label(h) != h for b in R.ACTIVE_2019 for _, h in b[2])
+    assert all(h.startswith(rep.label(h)) for b in R.ACTIVE_2019 for _, h in b[2]), heads
+    for layout in ("template", "flat", {"lost_style": "absent"}):
+        text = render_html(rep, layout=layout).decode("utf-8")
+        assert "不予公开" not in text and "属于国家秘密" in text
+    rep = R.generate_report(11, year=2020, lost_groups=[R.RESULTS_GROUP], **CLEAN)
+    assert "本年度办理结果" not in render_html(rep, layout="flat").decode("utf-8")
+    assert "本年度办理结果" not in render_html(rep, layout="template").decode("utf-8")
+
+
+@pytest.mark.parametrize("mode", ["cell-lines", "pipes", "tab-rows"])
+def test_text_flattenings(mode):
+    rep = R.generate_report(31, year=2020, **{**CLEAN, "label_variants": False})
+    text = render_text(rep, layout={"text": mode, "text_wrap": True}).decode("utf-8")
+    lines = text.split("\n")
+    assert rep.title_lines[0] in lines
+    if mode == "cell-lines":
+        assert "\t规章" in lines and "\t行政许可" in lines
+        assert sum(1 for x in lines if x.startswith("\t")) > 300
+    elif mode == "pipes":
+        assert "规章 |" in lines and "||" in lines
+    else:
+        row = next(x for x in lines if x.startswith("规章\t")).split("\t")
+        assert row[1:4] == [rep.printed["active"]["regulations"][c]
+                            for c in ("new_made", "new_published", "total_published")]
+        vals = [rep.printed["appeals"][r][c] for r, _ in R.APPEAL_ROWS for c, _ in R.APPEAL_COLS]
+        wrapped = [x.split("\t") for x in lines if x.count("\t") in (4, 6, 7, 9)
+                   and all(f.strip().isdigit() for f in x.split("\t"))]
+        assert sum(wrapped[-2:], []) == vals
