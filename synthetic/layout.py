@@ -26,6 +26,21 @@ class Part:
     continued: bool = False       # the second part of a split table
 
 
+def placed_cells(part: Part) -> list[tuple[int, int, GCell]]:
+    """(row, grid column, cell) of every cell, columns taken by spans from above skipped."""
+    taken: set[tuple[int, int]] = set()
+    out = []
+    for r, row in enumerate(part.rows):
+        col = 0
+        for c in row:
+            while (r, col) in taken:
+                col += 1
+            taken.update((r + dr, col + dc) for dr in range(c.rowspan) for dc in range(c.colspan))
+            out.append((r, col, c))
+            col += c.colspan
+    return out
+
+
 @dataclass
 class Layout:
     name: str = "random"

@@ -9,7 +9,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from docx.table import _Cell
 
-from synthetic.layout import Part, all_tables, choose_layout, section_blocks
+from synthetic.layout import Part, all_tables, choose_layout, placed_cells, section_blocks
 
 
 def _font(run, size: float, bold: bool = False) -> None:
@@ -30,19 +30,7 @@ def _table(doc, part: Part) -> None:
     ncols = sum(c.colspan for c in part.rows[0])
     t = doc.add_table(rows=nrows, cols=ncols)
     t.style = "Table Grid"
-    taken: set[tuple[int, int]] = set()
-    placed = []
-    for r, row in enumerate(part.rows):
-        col = 0
-        for c in row:
-            while (r, col) in taken:
-                col += 1
-            for dr in range(c.rowspan):
-                for dc in range(c.colspan):
-                    taken.add((r + dr, col + dc))
-            placed.append((r, col, c))
-            col += c.colspan
-    for r, col, c in placed:
+    for r, col, c in placed_cells(part):
         cell = _Cell(_tc_at(t, r, col), t)
         if c.rowspan > 1 or c.colspan > 1:
             end = _Cell(_tc_at(t, r + c.rowspan - 1, col + c.colspan - 1), t)

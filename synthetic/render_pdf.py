@@ -17,7 +17,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from synthetic.layout import Part, all_tables, choose_layout, section_blocks
+from synthetic.layout import Part, all_tables, choose_layout, placed_cells, section_blocks
 
 FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 FONT = "WQYZenHei"
@@ -42,25 +42,16 @@ def _para(text: str, style: str) -> Paragraph:
 
 
 def _table(part: Part, width: float) -> Table:
-    data, spans, placed = [], [], set()
     ncols = len(part.widths)
-    for r, row in enumerate(part.rows):
-        line: list = [""] * ncols
-        col = 0
-        for c in row:
-            while (r, col) in placed:
-                col += 1
-            for dr in range(c.rowspan):
-                for dc in range(c.colspan):
-                    placed.add((r + dr, col + dc))
-            line[col] = _para(c.text, "label" if c.kind == "label" else "cell") if c.text else ""
-            end = (col + c.colspan - 1, r + c.rowspan - 1)
-            if c.rowspan > 1 or c.colspan > 1:
-                spans.append(("SPAN", (col, r), end))
-            if c.kind != "value":  # room for punctuation that CJK wrapping hangs past the edge
-                spans.append(("RIGHTPADDING", (col, r), end, 9))
-            col += c.colspan
-        data.append(line)
+    data = [[""] * ncols for _ in part.rows]
+    spans = []
+    for r, col, c in placed_cells(part):
+        data[r][col] = _para(c.text, "label" if c.kind == "label" else "cell") if c.text else ""
+        end = (col + c.colspan - 1, r + c.rowspan - 1)
+        if c.rowspan > 1 or c.colspan > 1:
+            spans.append(("SPAN", (col, r), end))
+        if c.kind != "value":  # room for punctuation that CJK wrapping hangs past the edge
+            spans.append(("RIGHTPADDING", (col, r), end, 9))
     t = Table(data, colWidths=[w * width for w in part.widths], splitByRow=1)
     t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.6, colors.black),
                            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),

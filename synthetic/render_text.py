@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 
-from synthetic.layout import GCell, Part, all_tables, choose_layout, section_blocks
+from synthetic.layout import GCell, Part, all_tables, choose_layout, placed_cells, section_blocks
 
 
 def _grid(part: Part) -> tuple[int, list[list[tuple[str, GCell | None]]]]:
@@ -24,19 +24,12 @@ def _grid(part: Part) -> tuple[int, list[list[tuple[str, GCell | None]]]]:
     ncols = len(part.widths)
     grid: list[list[tuple[str, GCell | None]]] = [[("cov", None)] * ncols
                                                   for _ in part.rows]
-    taken: set[tuple[int, int]] = set()
-    for r, row in enumerate(part.rows):
-        col = 0
-        for c in row:
-            while (r, col) in taken:
-                col += 1
-            for dr in range(c.rowspan):
-                for dc in range(c.colspan):
-                    taken.add((r + dr, col + dc))
-                    if r + dr < len(grid) and col + dc < ncols:
-                        grid[r + dr][col + dc] = ("rowcov" if dr and not dc else "cov", None)
-            grid[r][col] = ("cell", c)
-            col += c.colspan
+    for r, col, c in placed_cells(part):
+        for dr in range(c.rowspan):
+            for dc in range(c.colspan):
+                if r + dr < len(grid) and col + dc < ncols:
+                    grid[r + dr][col + dc] = ("rowcov" if dr and not dc else "cov", None)
+        grid[r][col] = ("cell", c)
     return ncols, grid
 
 
