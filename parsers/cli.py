@@ -8,10 +8,9 @@ from __future__ import annotations
 import json
 import os
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from parsers.guard import MEMORY_MB, TIMEOUT_S, run_guarded
+from parsers.guard import MEMORY_MB, TIMEOUT_S, run_many
 
 
 def register(sub) -> None:
@@ -24,7 +23,7 @@ def register(sub) -> None:
     p.add_argument("--timeout", type=float, default=TIMEOUT_S, metavar="S",
                    help=f"seconds allowed per file (default {TIMEOUT_S:g})")
     p.add_argument("--memory", type=int, default=MEMORY_MB, metavar="MB",
-                   help=f"address space allowed per file (default {MEMORY_MB})")
+                   help=f"memory a file's extraction may add (default {MEMORY_MB})")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
                    help="files extracted at once (default: the number of CPUs)")
     p.set_defaults(func=run_extract)
@@ -35,19 +34,17 @@ def run_extract(args) -> int:
     if out:
         out.mkdir(parents=True, exist_ok=True)
 
-    def one(path):
-        return run_guarded(path, timeout_s=args.timeout, memory_mb=args.memory)
-
     failed = 0
-    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        for path, result in zip(args.paths, pool.map(one, args.paths)):
-            if not result.ok:
-                failed += 1
-                print(f"{path}: {result.error}", file=sys.stderr, flush=True)
-                continue
-            text = json.dumps(result.record, ensure_ascii=False)
-            if out:
-                (out / f"{Path(path).stem}.json").write_text(text + "\n", encoding="utf-8")
-            else:
-                print(text, flush=True)
+    results = run_many(args.paths, workers=args.jobs, timeout_s=args.timeout,
+                       memory_mb=args.memory)  # in input order
+    for path, result in results:
+        if not result.ok:
+            failed += 1
+            print(f"{path}: {result.error}", file=sys.stderr, flush=True)
+            continue
+        text = json.dumps(result.record, ensure_ascii=False)
+        if out:
+            (out / f"{Path(path).stem}.json").write_text(text + "\n", encoding="utf-8")
+        else:
+            print(text, flush=True)
     return 1 if failed else 0

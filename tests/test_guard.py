@@ -38,3 +38,100 @@ def test_size_limit_refuses_before_reading(tmp_path):
     big.write_bytes(b"%PDF-1.4\n" + bytes(2_000_000))
     res = run_guarded(big, max_bytes=1_000_000)
     assert res.error == "file too large: 1.9 MB (limit 1 MB)" and res.peak_rss_mb == 0
+
+
+# ---- the pool: order, crashes, helpers (a parser replaced in this process is what a forked
+# child runs)
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+import parsers
+from parsers.guard import Task, run_many
+from parsers.model import ParseError
+
+
+def _fake_parse(monkeypatch, fn):
+    monkeypatch.setattr(parsers, "parse_bytes", fn)
+
+
+def test_run_many_in_input_order_or_as_they_finish(monkeypatch):
+    def parse(data, name="", content_type=""):
+        time.sleep(1.0 if name == "slow" else 0)
+        raise ParseError(f"{name} refused")
+    _fake_parse(monkeypatch, parse)
+    items = [Task(b"x", name="slow", key=1), b"", Task(b"x", name="fast", key=3)]
+    ordered = list(run_many(items, workers=2, timeout_s=30, memory_mb=512))
+    assert [item for item, _ in ordered] == items
+    assert [r.error for _, r in ordered] == ["slow refused", "empty file (0 bytes)", "fast refused"]
+    assert {r.status for _, r in ordered} == {"parse_error"}
+    finished = [r.error for _, r in run_many(items, workers=2, timeout_s=30, memory_mb=512,
+                                             ordered=False)]
+    assert finished == ["empty file (0 bytes)", "fast refused", "slow refused"]
+
+
+def test_document_text_and_sections_come_back():
+    report = generate_report(33)
+    [(_, res)] = run_many([render_docx(report)], timeout_s=60, memory_mb=1024, document=True)
+    assert res.ok and res.status == "ok" and res.document["ext"] == ".docx"
+    assert report.agency in res.document["text"] and res.document["sections"]
+
+
+def test_crash_is_one_line(monkeypatch):
+    _fake_parse(monkeypatch, lambda *a, **k: os.kill(os.getpid(), signal.SIGSEGV))
+    res = run_guarded(b"x", timeout_s=30, memory_mb=512)
+    assert res.status == "crashed" and res.error == "parser crashed with SIGSEGV (memory limit 512 MB)"
+
+
+def test_parser_bug_is_an_internal_error(monkeypatch):
+    def parse(*a, **k):
+        raise KeyError("nope")
+    _fake_parse(monkeypatch, parse)
+    res = run_guarded(b"x", timeout_s=30, memory_mb=512)
+    assert res.status == "error" and res.error.startswith("internal error: KeyError: 'nope' (")
+
+
+def _helpers(monkeypatch, tmp_path, code, n):
+    """The parser starts n helpers in sessions of their own (as parsers.proc does), then waits."""
+    pids = tmp_path / "pids"
+
+    def parse(*a, **k):
+        procs = [subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
+                 for _ in range(n)]
+        pids.write_text(" ".join(str(p.pid) for p in procs))
+        time.sleep(60)
+    _fake_parse(monkeypatch, parse)
+    return pids
+
+
+def _gone(pid: int) -> bool:
+    for _ in range(40):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_timeout_kills_helpers_in_their_own_session(monkeypatch, tmp_path):
+    pids = _helpers(monkeypatch, tmp_path, "import time; time.sleep(60)", 1)
+    res = run_guarded(b"x", timeout_s=1.5, memory_mb=512)
+    assert res.status == "timeout" and res.error == "timed out after 1.5 s"
+    assert all(_gone(int(p)) for p in pids.read_text().split())
+
+
+def test_memory_of_helpers_counts_together(monkeypatch, tmp_path):
+    # each helper stays under the address-space limit it inherits; together they do not
+    hog = "import time; b = b'x' * (150 * 2**20); time.sleep(60)"
+    pids = _helpers(monkeypatch, tmp_path, hog, 2)
+    t = time.monotonic()
+    res = run_guarded(b"x", timeout_s=30, memory_mb=200)
+    assert res.status == "memory" and res.error == "out of memory (limit 200 MB)", res.error
+    assert time.monotonic() - t < 10 and res.peak_rss_mb > 200
+    assert all(_gone(int(p)) for p in pids.read_text().split())
