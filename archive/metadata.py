@@ -229,8 +229,10 @@ def metadata(archive_path: str) -> dict:
         tables[name] = {"description": description, "columns": columns}
     tables["reports"].update({
         "facets": ["province", "city", "year", "template", "check_status"],
-        "fts_table": "reports_fts", "fts_pk": "id", "label_column": "title",
-        "size": 50,
+        "label_column": "title", "size": 50,
+        # the search box: the archive's plugin, not datasette's own fts_table (see
+        # archive/datasette_plugin.py)
+        "plugins": {"ogi-archive": {"fts_table": "reports_fts", "fts_pk": "id"}},
     })
     tables["report_figures"]["facets"] = ["province", "city", "year", "template"]
     tables["agencies"]["facets"] = ["province", "city"]

@@ -76,11 +76,15 @@ def _term_phrase(term: str) -> str | None:
     return '"' + " ".join(toks) + '"' + ("*" if prefix else "")
 
 
-def match_query(query: str) -> str:
-    """A user's search (words separated by spaces, all required) as an FTS5 MATCH expression."""
+def match_query(query: str, column: str | None = None) -> str:
+    """A user's search (words separated by spaces, all required) as an FTS5 MATCH expression;
+    with `column`, limited to that column of the index."""
     terms = [t for t in re.split(r"\s+", (query or "").replace('"', " ")) if t]
     phrases = [p for p in (_term_phrase(t) for t in terms) if p]
-    return " ".join(phrases) if phrases else '""'
+    expr = " ".join(phrases) if phrases else '""'
+    if column:
+        expr = "{" + column.replace("}", "") + "} : (" + expr + ")"
+    return expr
 
 
 def snippet(text: str, query: str, width: int = 40) -> str:

@@ -1,14 +1,20 @@
-"""The Chinese full-text index: a term matches exactly where it occurs in the text."""
+"""The Chinese full-text index: a term matches exactly where it occurs in the text; the reports
+table's search box through datasette; the published snapshot."""
 from __future__ import annotations
 
+import json
+import os
 import re
 import sqlite3
+import urllib.parse
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archive import search
-from archive.testing import report_text
+from archive import datasette_plugin, search
+from archive.publish import make_datasette, snapshot, snapshot_is_current
+from archive.testing import add_report, finish, report_text
 from synthetic.report import generate_report
 
 TEXTS = [report_text(generate_report(s)) for s in range(3)]
@@ -81,3 +87,117 @@ def test_unindex_forgets_a_row():
     search.unindex_row(c, 1, "", "", "行政复议")
     assert c.execute("select count(*) from reports_fts where reports_fts match '\"复议\"'"
                      ).fetchone()[0] == 0
+
+
+# ---- the search box through datasette (archive/datasette_plugin.py) ------------------------
+SENTENCES = ["本年度未发生泄密事件。", "依法答复申请人。", "工作平稳。", "本年度未发生泄密事件。",
+             "工作平稳。"]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    root = tmp_path_factory.mktemp("searchbox")
+    texts = {}
+    for i, sentence in enumerate(SENTENCES):
+        rep = generate_report(200 + i, year=2020 + i % 2)
+        text = report_text(rep) + "\n" + sentence
+        rid = add_report(root, record=rep.record, text=text, url=f"http://p.test/{i}.html",
+                         portal="p")
+        texts[rid] = (rep.record.get("title") or "", text)
+    finish(root)
+    return root, snapshot(root), texts
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+@pytest.mark.anyio
+async def _page(ds, query: str) -> dict:
+    r = await ds.client.get("/ogi/reports.json?_size=50&_shape=objects&" + query)
+    assert r.status_code == 200, r.text[:500]
+    return r.json()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("term", ["复议", "政府信息公开", "泄密", "依法答复", "泄密 2020", "平稳",
+                                  "没有这个词", "复"])
+async def test_search_box_rows_count_and_facets_are_exact(served, term):
+    """Whichever list the filter uses (the matches, or the reports that do not match), the rows,
+    the count and the facets are those of the reports whose text contains every word."""
+    root, path, texts = served
+    datasette_plugin.clear_cache(everything=True)
+    ds = make_datasette(path, archive=root)
+    words = term.split()
+    want = {rid for rid, (_, text) in texts.items() if all(w in text for w in words)}
+    for _ in range(2):  # the first request finds the matches, the second reuses them
+        data = await _page(ds, "_search=" + urllib.parse.quote(term))
+        assert {r["id"] for r in data["rows"]} == want
+        assert data["filtered_table_rows_count"] == len(want)
+        years = {v["value"]: v["count"] for v in data["facet_results"]["year"]["results"]}
+        assert sum(years.values()) == len(want)
+    sql = data["query"]["sql"]
+    assert "ogi_hits" in sql or "ogi_misses" in sql
+
+
+@pytest.mark.anyio
+async def test_search_box_forms(served):
+    root, path, texts = served
+    ds = make_datasette(path, archive=root)
+    everywhere = (await _page(ds, "_search=" + urllib.parse.quote("复议")))["query"]["sql"]
+    assert "not in (select value from json_each(ogi_misses('reports'" in everywhere
+    rare = (await _page(ds, "_search=" + urllib.parse.quote("依法答复")))["query"]["sql"]
+    assert " in (select value from json_each(ogi_hits('reports'" in rare
+    # an empty box filters nothing
+    assert (await _page(ds, "_search=+"))["filtered_table_rows_count"] == len(texts)
+    # the box is shown
+    html = (await ds.client.get("/ogi/reports?_search=" + urllib.parse.quote("泄密"))).text
+    assert 'name="_search"' in html and 'value="泄密"' in html
+
+
+@pytest.mark.anyio
+async def test_search_box_column_and_raw_mode(served):
+    root, path, texts = served
+    ds = make_datasette(path, archive=root)
+    in_title = {rid for rid, (title, _) in texts.items() if "2021" in title}
+    data = await _page(ds, "_search_title=2021")
+    assert {r["id"] for r in data["rows"]} == in_title and in_title
+    data = await _page(ds, "_search=" + urllib.parse.quote('"泄密" OR "依法 法答"')
+                       + "&_searchmode=raw")
+    assert {r["id"] for r in data["rows"]} == {
+        rid for rid, (_, t) in texts.items() if "泄密" in t or "依法答" in t}
+    r = await ds.client.get("/ogi/reports.json?_search_nosuchcolumn=x")
+    assert r.status_code == 400
+
+
+@pytest.mark.anyio
+async def test_sql_functions(served):
+    root, path, texts = served
+    ds = make_datasette(path, archive=root)
+    r = await ds.client.get("/ogi.json?_shape=array&sql=" + urllib.parse.quote(
+        "select ogi_hits('reports', ogi_match('泄密')) as hits, "
+        "ogi_misses('reports', ogi_match('泄密')) as misses"))
+    row = r.json()[0]
+    want = sorted(rid for rid, (_, t) in texts.items() if "泄密" in t)
+    assert sorted(json.loads(row["hits"])) == want
+    assert sorted(json.loads(row["misses"])) == sorted(set(texts) - set(want))
+
+
+def test_snapshot_is_kept_while_the_archive_is_unchanged(tmp_path):
+    rep = generate_report(300)
+    add_report(tmp_path, record=rep.record, text=report_text(rep), url="http://p.test/a",
+               portal="p")
+    finish(tmp_path)
+    path = snapshot(tmp_path)
+    made = os.stat(path).st_mtime_ns
+    assert snapshot_is_current(tmp_path)
+    assert os.stat(snapshot(tmp_path)).st_mtime_ns == made  # kept
+    rep = generate_report(301)
+    add_report(tmp_path, record=rep.record, text=report_text(rep), url="http://p.test/b",
+               portal="p")
+    assert not snapshot_is_current(tmp_path)
+    path = snapshot(tmp_path)
+    db = sqlite3.connect(path)
+    assert db.execute("select count(*) from reports").fetchone()[0] == 2
+    assert db.execute("pragma journal_mode").fetchone()[0] == "delete"
