@@ -17,13 +17,9 @@ from parsers.guard import GuardResult, Task, run_many
 from archive.schema import archive_dir, open_db
 from archive.store import now, refresh_current, store_report
 
-# Used only while parsers/ has no PARSER_VERSION of its own.
-FALLBACK_PARSER_VERSION = "0.1"
-
-
 def parser_version() -> str:
     import parsers
-    return str(getattr(parsers, "PARSER_VERSION", FALLBACK_PARSER_VERSION))
+    return parsers.PARSER_VERSION
 
 
 @dataclass
