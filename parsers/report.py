@@ -150,6 +150,20 @@ def detect_template(doc: Document, year: int | None) -> str | None:
     return None
 
 
+_PAGE_FURNITURE = re.compile(
+    r"^(版权所有|主办单位|承办单位|主办：|网站标识码|.{0,4}ICP备|公安备案|附件下载|附件：?$|扫一扫|"
+    r"友情链接|相关链接|相关文章|相关阅读|分享到|打印本页|【打印】|关闭窗口|【关闭】|上一篇|下一篇|"
+    r"省市政府网站|新闻媒体$|政府网站$)")
+
+
+def _page_end(lines: list[str], start: int) -> int:
+    """Where the report's last section ends on a web page: at the page's own furniture."""
+    for j in range(start, len(lines)):
+        if _PAGE_FURNITURE.match(clean_cell(lines[j])):
+            return j
+    return len(lines)
+
+
 def find_sections(lines: list[str]) -> list[dict]:
     """The six sections in order, each with its heading and text."""
     found: list[tuple[int, int, str]] = []  # (line index, section number, heading)
@@ -164,7 +178,7 @@ def find_sections(lines: list[str]) -> list[dict]:
             want = number
     sections = []
     for k, (i, number, heading) in enumerate(found):
-        end = found[k + 1][0] if k + 1 < len(found) else len(lines)
+        end = found[k + 1][0] if k + 1 < len(found) else _page_end(lines, i + 1)
         sections.append({"number": number, "heading": heading,
                          "text": "\n".join(lines[i + 1:end])})
     return sections

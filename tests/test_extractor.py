@@ -202,3 +202,11 @@ def test_appeals_with_group_and_leaf_labels_and_wrapped_values():
     wrapped = [[Cell("行政复议"), Cell("行政诉讼")], [Cell(str(x)) for x in range(8)], [Cell(str(x)) for x in range(8, 15)]]
     rec = extract(doc_of(heading("四、政府信息公开行政复议、行政诉讼情况"), Block("table", table=Table(rows=wrapped))))
     assert rec["tables"]["appeals"]["litigation_after_review"] == dict(zip(L.APPEAL_COLS, [10, 11, 12, 13, 14]))
+
+
+def test_last_section_stops_at_the_web_page_footer():
+    doc = doc_of(*(heading(x) for x in ["某某区2021年政府信息公开工作年度报告", "五、存在的主要问题及改进情况", "问题。",
+                                        "六、其他需要报告的事项", "本年度未收取信息处理费。", "附件下载",
+                                        "友情链接", "国家税务总局某某区税务局", "版权所有：某某区人民政府"]))
+    assert extract(doc)["sections"][-1] == {"number": 6, "heading": "六、其他需要报告的事项",
+                                             "text": "本年度未收取信息处理费。"}
