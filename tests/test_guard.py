@@ -11,7 +11,7 @@ def test_good_file_gives_its_record():
     report = generate_report(31)
     res = run_guarded(render_docx(report), name="r.docx", timeout_s=60, memory_mb=1024)
     assert res.ok and score(report.record, res.record).accuracy == 1.0
-    assert 0 < res.peak_rss_mb < 1024
+    assert 0 <= res.peak_rss_mb < 1024  # memory the extraction added; a small file may add ~none
 
 
 def test_time_limit_kills_the_child_and_its_converter():
