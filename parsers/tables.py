@@ -87,7 +87,7 @@ class TableReader:
         self.put(table, key, row.values)
 
     def read_header(self, row: Row, joined: str) -> bool:
-        if joined.startswith("第二十条") or re.fullmatch(r"第[二十]+条.*", joined):
+        if re.match(r"第[一二三四五六七八九十]+条", joined):  # a band: 第二十条第（五）项
             self.context = "active"
             self.active_cols = None
             return True
@@ -107,7 +107,6 @@ class TableReader:
             # column names, or both top groups; a group and a leaf with five values
             # (行政诉讼 | 未经复议直接起诉 | 0 2 1 0 3) is a data row
             self.context = "appeals"
-            self.appeal_values = []
             return True
         return False
 
