@@ -120,6 +120,30 @@ async def _page(ds, query: str) -> dict:
     return r.json()
 
 
+def _facets(data) -> dict:
+    return {name: ([(v["value"], v["count"]) for v in f["results"]], f["truncated"])
+            for name, f in data["facet_results"].items()}
+
+
+def _ids_of(path, ids, where="1") -> set[int]:
+    db = sqlite3.connect(path)
+    return {r[0] for r in db.execute(f"select id from reports where {where}")} & set(ids)
+
+
+def _facets_of(path, ids, where="1", size=20) -> dict:
+    """The five facets of the reports among ids, counted by SQLite as datasette does."""
+    db = sqlite3.connect(path)
+    keep = sorted(_ids_of(path, ids, where))
+    out = {}
+    for col in ["province", "city", "year", "template", "check_status"]:
+        rows = db.execute(f"select {col}, count(*) as n from reports where id in "
+                          f"(select value from json_each(?)) and {col} is not null "
+                          f"group by {col} order by n desc, {col} limit {size + 1}",
+                          (json.dumps(keep),)).fetchall()
+        out[col] = ([tuple(r) for r in rows[:size]], len(rows) > size)
+    return out
+
+
 @pytest.mark.anyio
 @pytest.mark.parametrize("term", ["复议", "政府信息公开", "泄密", "依法答复", "泄密 2020", "平稳",
                                   "没有这个词", "复"])
@@ -137,8 +161,14 @@ async def test_search_box_rows_count_and_facets_are_exact(served, term):
         assert data["filtered_table_rows_count"] == len(want)
         years = {v["value"]: v["count"] for v in data["facet_results"]["year"]["results"]}
         assert sum(years.values()) == len(want)
+        assert _facets(data) == _facets_of(path, want)
+        one_year = await _page(ds, "year=2020&_search=" + urllib.parse.quote(term))
+        assert _facets(one_year) == _facets_of(path, want, "year = 2020")
+        assert one_year["filtered_table_rows_count"] == len(_ids_of(path, want, "year = 2020"))
     sql = data["query"]["sql"]
     assert "ogi_hits" in sql or "ogi_misses" in sql
+    if "ogi_misses" in sql:  # the facets were counted by subtraction
+        assert any(k[0] == "query" for k in datasette_plugin._facet_cache)
 
 
 @pytest.mark.anyio
@@ -182,6 +212,26 @@ async def test_sql_functions(served):
     want = sorted(rid for rid, (_, t) in texts.items() if "泄密" in t)
     assert sorted(json.loads(row["hits"])) == want
     assert sorted(json.loads(row["misses"])) == sorted(set(texts) - set(want))
+
+
+def test_snapshot_keeps_fts5s_own_match_sets_of_frequent_terms(served):
+    """The match sets stored in the snapshot are FTS5's answers, and the search box uses them."""
+    root, path, texts = served
+    db = sqlite3.connect(path)
+    stored = db.execute(f"select expr, form, n, ids from {search.MATCHES_TABLE}").fetchall()
+    assert {e for e, *_ in stored} >= {search.match_query(t) for t in ["政府信息公开", "复议"]}
+    every = {r[0] for r in db.execute("select id from reports")}
+    for expr, form, n, ids in stored:
+        want = {r[0] for r in db.execute("select rowid from reports_fts where reports_fts "
+                                         "match ?", (expr,))}
+        got = set(json.loads(ids))
+        assert (got if form == "hits" else every - got) == want and n == len(want), expr
+    key = ("k",)
+    cfg = {"fts_table": "reports_fts", "fts_pk": "id", "table": "reports"}
+    m = datasette_plugin._precomputed(db, key, cfg, search.match_query("政府信息公开"))
+    assert m is not None and m.n == len(texts)
+    assert datasette_plugin._precomputed(db, key, cfg, search.match_query("平稳")) is None
+    assert datasette_plugin._precomputed(db, None, cfg, search.match_query("复议")) is None
 
 
 def test_snapshot_is_kept_while_the_archive_is_unchanged(tmp_path):
