@@ -6,14 +6,26 @@ import pytest
 from parsers import parse_bytes
 from parsers.ocr import cell_regions, find_tables, Grid, ocr_confidence, ocr_reason
 from parsers.model import Document, Block
-from synthetic.render_scan import rasterise, render_scan, scan_pdf_bytes
+from synthetic.render_scan import rasterise, scan_pdf_bytes
 from synthetic.report import generate_report
+
+
+def _pages_with(pdf: bytes, text: str) -> bytes:
+    """Only the pages of a PDF whose text has `text` (keeps the OCR in tests to a page or two)."""
+    import pypdfium2 as pdfium
+    src, out = pdfium.PdfDocument(pdf), pdfium.PdfDocument.new()
+    keep = [i for i in range(len(src)) if text in src[i].get_textpage().get_text_range()]
+    out.import_pages(src, keep)
+    buf = io.BytesIO()
+    out.save(buf)
+    return buf.getvalue()
 
 
 @pytest.fixture(scope="module")
 def scanned():
+    from synthetic.render_pdf import render_pdf
     report = generate_report(21)
-    return report, parse_bytes(render_scan(report), name="scan.pdf")
+    return report, parse_bytes(scan_pdf_bytes(_pages_with(render_pdf(report), "本年新收"), seed=21), name="scan.pdf")
 
 
 def test_scan_is_ocrd_with_confidence(scanned):
@@ -67,3 +79,137 @@ def test_text_layer_decision():
     assert "no text layer" in ocr_reason(Document(pages=3))
     garbage = Document(blocks=[Block("paragraph", text="\ue001\ue002$%&'()*+" * 30)], pages=1)
     assert "garbage" in ocr_reason(garbage)
+
+
+# ---------------------------------------------------------------- number cells: right or unreadable
+
+def _r(text, conf):
+    from parsers.ocr import Reading
+    return Reading(text, conf)
+
+
+def _unreadable(text):
+    from parsers.values import Value, read_value
+    return read_value(text) == Value(None, unreadable=True)
+
+
+def test_agreeing_sure_readings_keep_the_number():
+    from parsers.ocr import decide
+    assert decide("5284", [_r("5284", 91), _r("5284", 91), _r("5284", 96)]) == "5284"
+    # chi_sim reads a lone 1 as 工; the digits-only readings are sure of it
+    assert decide("工", [_r("", 60), _r("1", 5), _r("1", 95)]) == "1"
+
+
+def test_disagreeing_number_cell_is_unreadable_not_a_wrong_number():
+    from parsers.ocr import decide
+    # chi_sim reads a clean 5284 as 0284, and is fairly sure of it: nobody gets to win
+    assert _unreadable(decide("0284", [_r("0284", 86), _r("5284", 0), _r("5284", 97)]))
+
+
+def test_low_confidence_number_cell_is_unreadable():
+    from parsers.ocr import decide
+    assert _unreadable(decide("9", [_r("9", 17), _r("9", 17), _r("", 0)]))   # a 0 read as 9
+    assert _unreadable(decide("工", [_r("", 36), _r("", 0), _r("4", 80)]))   # a 1 read as 4, once
+
+
+def test_cell_no_reading_takes_for_a_number_is_left_alone():
+    from parsers.ocr import decide
+    assert decide("果", [_r("", 80), _r("", 0), _r("", 0)]) == "果"
+
+
+def test_read_numbers_counts_the_cells_set_aside(monkeypatch):
+    from PIL import Image
+    import parsers.ocr as ocr
+    second = {"chi_sim": (["12", "7"], [95.0, 40.0]), "eng": (["12", "1"], [96.0, 41.0])}
+
+    def fake(crops, lang=ocr.LANG, config=(), cell_conf=None):
+        texts, confs = second[lang]
+        cell_conf.extend(confs)
+        return list(texts), list(confs)
+    monkeypatch.setattr(ocr, "ocr_stacked", fake)
+    crop = Image.new("L", (20, 20), 255)
+    texts, set_aside = ocr.read_numbers([crop, crop, crop], ["12", "7", "总计"], [93.0, 45.0, 90.0])
+    assert texts[0] == "12" and texts[2] == "总计" and _unreadable(texts[1]) and set_aside == 1
+
+
+def test_scanned_number_cells_are_right_or_unreadable():
+    """One small rendered table, OCR'd for real: every number is the truth or set aside."""
+    from PIL import Image, ImageDraw, ImageFont
+    from parsers.ocr import ocr_images
+    from parsers.values import read_value
+    from synthetic.render_pdf import FONT_PATH
+    font = ImageFont.truetype(FONT_PATH, 40)
+    values = [["5284", "0", "1", "4"], ["5284", "1", "0", "37"], ["19", "2316", "0", "8"]]
+    w, h = 180, 70
+    img = Image.new("L", (60 + 4 * w, 60 + 3 * h), 255)
+    d = ImageDraw.Draw(img)
+    for r in range(4):
+        d.line((30, 30 + r * h, 30 + 4 * w, 30 + r * h), fill=0, width=3)
+    for c in range(5):
+        d.line((30 + c * w, 30, 30 + c * w, 30 + 3 * h), fill=0, width=3)
+    for r, row in enumerate(values):
+        for c, v in enumerate(row):
+            d.text((30 + c * w + 30, 30 + r * h + 14), v, font=font, fill=0)
+    x, y = 60, 30 + h + 14   # a smudge on the second 5284
+    d.rectangle((x + 2, y + 6, x + 22, y + 12), fill=255)
+    d.line((x + 2, y + 8, x + 3, y + 24), fill=0, width=4)
+    doc = ocr_images([img])
+    (table,) = doc.tables()
+    got = [[read_value(c.text) for c in row] for row in table.rows]
+    set_aside = 0
+    for want_row, got_row in zip(values, got):
+        for want, v in zip(want_row, got_row):
+            assert v is not None and (v.number == int(want) or v.unreadable), (want, v)
+            set_aside += v.unreadable
+    assert sum(v.number is not None for row in got for v in row) >= 8
+    if set_aside:
+        assert any(f"{set_aside} number cell(s) set aside as unreadable" in n for n in doc.notes)
+
+
+def test_noise_on_a_number_is_read_again_and_grouped_digits_agree():
+    from parsers.ocr import _reading, decide, numberish
+    assert numberish("人4") and numberish("4】") and numberish("工") and numberish("0")
+    assert not numberish("5件") and not numberish("2.重复申请") and not numberish("总计")
+    assert decide("人4", [_reading("人4", 60), _r("4", 72), _r("4", 97)]) == "4"
+    assert decide("4,047", [_reading("4,047", 87), _r("4047", 0), _r("4.047", 0)]) == "4047"
+    assert decide("00", [_reading("00", 40), _r("0", 51), _r("0", 42)]) == "0"
+
+
+def test_a_cell_right_of_a_number_that_reads_as_no_number_keeps_the_row_aligned(monkeypatch):
+    """A 0 read as 一 would pass for a label and shift the numbers after it one column."""
+    from PIL import Image, ImageDraw
+    import parsers.ocr as ocr
+    from parsers.tables import split_row
+    img = Image.new("L", (900, 200), 255)
+    d = ImageDraw.Draw(img)
+    for y in (50, 150):
+        d.line((50, y, 850, y), fill=0, width=3)
+    for x in (50, 250, 450, 650, 850):
+        d.line((x, 50, x, 150), fill=0, width=3)
+    for x in (100, 300, 500, 700):
+        d.rectangle((x, 90, x + 30, 110), fill=0)   # some ink in every cell
+    first = {None: ["总计", "18", "一", "21"]}
+
+    def fake(crops, lang=ocr.LANG, config=(), cell_conf=None):
+        texts = first[None] if not config else ["18", "", "21"]
+        cell_conf.extend([95.0] * len(texts))
+        return list(texts), [95.0] * len(texts)
+    monkeypatch.setattr(ocr, "ocr_stacked", fake)
+    (grid,) = find_tables(img.point(lambda v: 0 if v < 160 else 255))
+    table, _, set_aside = ocr.read_table(img, grid)
+    row = split_row([c.text for c in table.rows[0]])
+    assert row.labels == ["总计"] and [v.number for v in row.values] == [18, None, 21]
+    assert row.values[1].unreadable and set_aside == 1
+
+
+def test_label_slips_are_mended():
+    from parsers.ocr import fix_slips
+    assert fix_slips("(一)子以公开") == "(一)予以公开" and fix_slips("不子处理") == "不予处理"
+    assert fix_slips("王子") == "王子"
+
+
+def test_a_lone_1_read_as_gong_is_a_vote_the_digit_readings_must_confirm():
+    from parsers.ocr import _first_reading, decide
+    assert decide("工", [_first_reading("工", 50), _r("", 0), _r("1", 75)]) == "1"
+    # eng's slip on a lone 1 is a 4, even a sure one: the two disagree, nobody wins
+    assert _unreadable(decide("工", [_first_reading("工", 30), _r("", 0), _r("4", 95)]))
