@@ -36,6 +36,8 @@ def read_value(text: str) -> Value | None:
     s = clean_cell(text).replace(",", "").replace("，", "")
     if s in _BLANKS:
         return Value(None)
+    if s.startswith(("?", "？")):  # a reader's mark for a number it could not read (OCR)
+        return Value(None, unreadable=True)
     m = _NUMBER.match(s)
     if not m:
         hanzi = len(_CJK.findall(s))

@@ -38,6 +38,9 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 
 def _para(text: str, style: str) -> Paragraph:
+    # WenQuanYi has no glyph for U+2212 (−): a page would show nothing where the text layer has
+    # a minus, and a scan of it would lose the sign. Print the fullwidth minus it does have.
+    text = text.replace("\u2212", "\uff0d")
     return Paragraph("<br/>".join(escape(x) for x in text.split("\n")), _styles()[style])
 
 

@@ -132,6 +132,7 @@ def test_active_labels_by_meaning(label, key):
     ("73802895.90元", Value(73802895.9, "元")), ("", Value(None)), ("\xa0", Value(None)),
     ("[bookmark: _GoBack]+1", Value(1)), ("1,234", Value(1234)), ("行政许可", None),
     ("一、", None), ("其他", None), ("人4", Value(None, unreadable=True)), ("1O", Value(None, unreadable=True)),
+    ("?", Value(None, unreadable=True)), ("?5284", Value(None, unreadable=True)),
 ])
 def test_cell_values(text, value):
     assert read_value(text) == value
