@@ -41,6 +41,17 @@ class Score:
     def exact(self) -> bool:
         return not self.wrong and not self.meta
 
+    @property
+    def blanked(self) -> int:
+        """Cells left null where the truth has a number (safe: nobody quotes a blank)."""
+        return sum(1 for _, want, got in self.wrong
+                   if got in (None, "<absent>") and want not in (None, "<extra>"))
+
+    @property
+    def misread(self) -> int:
+        """Cells holding a number that is not the truth: the ones a journalist would quote."""
+        return sum(1 for _, _, got in self.wrong if got not in (None, "<absent>"))
+
     def add(self, other: "Score") -> None:
         self.cells += other.cells
         self.correct += other.correct
