@@ -30,10 +30,7 @@ def compute_checks(tables: dict, template: str | None) -> list[str]:
         elif _truncated(name, rows, template):
             checks.append(f"{name}.incomplete")
     requests = tables.get("requests") or {}
-    for row in L.REQUEST_ROWS:
-        cells = requests.get(row)
-        if cells and _differs(cells.get("total"), _sum([cells.get(c) for c in REQUEST_PARTS])):
-            checks.append(f"requests.row_total:{row}")
+    checks += _row_totals("requests", requests, L.REQUEST_ROWS, REQUEST_PARTS)
     outcome_rows = _outcome_rows(requests)
     if outcome_rows and "total" in requests:
         for col in L.REQUEST_COLS:
@@ -46,12 +43,14 @@ def compute_checks(tables: dict, template: str | None) -> list[str]:
             right = _sum([requests["total"].get(col), requests["carried_forward"].get(col)])
             if _differs(left, right):
                 checks.append(f"requests.balance:{col}")
-    appeals = tables.get("appeals") or {}
-    for row in L.APPEAL_ROWS:
-        cells = appeals.get(row)
-        if cells and _differs(cells.get("total"), _sum([cells.get(c) for c in APPEAL_PARTS])):
-            checks.append(f"appeals.row_total:{row}")
+    checks += _row_totals("appeals", tables.get("appeals") or {}, L.APPEAL_ROWS, APPEAL_PARTS)
     return checks
+
+
+def _row_totals(name: str, rows: dict, order: list[str], parts: list[str]) -> list[str]:
+    """`<table>.row_total:<row>` for each row whose printed total is not the sum of its parts."""
+    return [f"{name}.row_total:{row}" for row in order if (cells := rows.get(row))
+            and _differs(cells.get("total"), _sum([cells.get(c) for c in parts]))]
 
 
 def _outcome_rows(requests: dict) -> list[str] | None:
