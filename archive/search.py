@@ -15,28 +15,17 @@ Two-character words (复议, 泄密) are one bigram; a single character is a pre
 from __future__ import annotations
 
 import re
-import unicodedata
 
-FTS_VERSION = 2  # bump when tokens() changes: the index is then rebuilt
+from parsers.normalize import normalize_text
+
+FTS_VERSION = 3  # bump when tokens() changes: the index is then rebuilt
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _RUN = re.compile(f"(?P<han>[{_HAN}]+)|(?P<word>[^\\W_{_HAN}]+)")
 
 
-# what NFKC would change that matters for matching: Kangxi radicals, compatibility ideographs,
-# fullwidth digits and letters, ideographic space (normalising whole texts is slow)
-_FOLD = re.compile("[\u2f00-\u2fdf\uf900-\ufaff\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000]")
-
-
-def nfkc(text: str) -> str:
-    text = text or ""
-    if _FOLD.search(text) is None:
-        return text
-    return _FOLD.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
-
-
 def _runs(text: str) -> list[tuple[str, str]]:
-    text = nfkc(text)
+    text = normalize_text(text)
     return [(m.lastgroup, m.group()) for m in _RUN.finditer(text)]
 
 
@@ -89,8 +78,8 @@ def match_query(query: str, column: str | None = None) -> str:
 
 def snippet(text: str, query: str, width: int = 40) -> str:
     """Plain-text context around the first place a query term occurs in text (【】 marks it)."""
-    text = nfkc(text)
-    for term in re.split(r"\s+", nfkc((query or "").replace('"', " "))):
+    text = normalize_text(text)
+    for term in re.split(r"\s+", normalize_text((query or "").replace('"', " "))):
         if not term:
             continue
         i = text.find(term)
@@ -185,3 +174,13 @@ def precompute_matches(conn, table: str = "reports", pk: str = "id",
                      (FTS_TABLE, expr, form, n, json.dumps(ids)))
         stored += 1
     return stored
+
+
+def find(conn, query: str, limit: int = 20) -> list[tuple]:
+    """(id, agency, year, title, snippet) of the newest reports matching a query."""
+    sql = ("SELECT r.id, r.agency, r.year, r.title, t.text FROM reports_fts "
+           "JOIN reports r ON r.id = reports_fts.rowid "
+           "LEFT JOIN report_texts t ON t.report_id = r.id "
+           "WHERE reports_fts MATCH ? ORDER BY reports_fts.rowid DESC LIMIT ?")
+    return [(rid, agency, year, title, snippet(text, query))
+            for rid, agency, year, title, text in conn.execute(sql, (match_query(query), limit))]
