@@ -63,11 +63,6 @@ def run_search(args) -> int:
     from archive import search
     from archive.schema import archive_dir, open_db
     db = open_db(archive_dir(args.archive))
-    sql = ("SELECT r.id, r.agency, r.year, r.title, t.text FROM reports_fts "
-           "JOIN reports r ON r.id = reports_fts.rowid "
-           "LEFT JOIN report_texts t ON t.report_id = r.id "
-           "WHERE reports_fts MATCH ? ORDER BY reports_fts.rowid DESC LIMIT ?")
-    for rid, agency, year, title, text in db.execute(sql, (search.match_query(args.query),
-                                                           args.limit)):
-        print(f"{rid}\t{year}\t{agency}\t{title}\n\t{search.snippet(text, args.query)}")
+    for rid, agency, year, title, context in search.find(db, args.query, args.limit):
+        print(f"{rid}\t{year}\t{agency}\t{title}\n\t{context}")
     return 0
