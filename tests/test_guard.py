@@ -1,7 +1,7 @@
 """The guard runs one extraction in a child with a time limit and a memory bound."""
 import time
 
-from parsers.guard import run_guarded
+from parsers.runner import run_guarded
 from synthetic.render_docx import render_docx
 from synthetic.report import generate_report
 from synthetic.score import score
@@ -50,7 +50,7 @@ import sys
 import pytest
 
 import parsers
-from parsers.guard import Task, run_many
+from parsers.runner import Task, run_many
 from parsers.model import ParseError
 
 
@@ -95,7 +95,7 @@ def test_parser_bug_is_an_internal_error(monkeypatch):
 
 
 def _helpers(monkeypatch, tmp_path, code, n):
-    """The parser starts n helpers in sessions of their own (as parsers.proc does), then waits."""
+    """The parser starts n helpers in sessions of their own (as parsers.runner.commands does), then waits."""
     pids = tmp_path / "pids"
 
     def parse(*a, **k):

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from ogi.cli import main
-from parsers.guard import run_guarded
+from parsers.runner import run_guarded
 from synthetic.render_docx import render_docx
 from synthetic.render_html import render_html
 from synthetic.render_pdf import render_pdf

@@ -2,7 +2,7 @@
 pingtan2020.html page."""
 import pytest
 
-from parsers.html import decode_html, parse_html
+from parsers.formats.html import decode_html, parse_html
 from parsers.model import ParseError
 
 BODY = """<h2>二、主动公开政府信息情况</h2>

@@ -6,7 +6,7 @@ import zipfile
 import pytest
 
 from parsers.model import ParseError
-from parsers.sniff import ole_stream_names, sniff_format
+from parsers.formats.sniff import ole_stream_names, sniff_format
 
 
 def _zip(*names) -> bytes:

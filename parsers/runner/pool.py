@@ -139,7 +139,7 @@ def run_many(items: Iterable, *, workers: int | None = None, timeout_s: float = 
 
 def _refuse(task: Task, max_bytes: int | None) -> GuardResult | None:
     """The size check, before any byte is read and before a child is started."""
-    from parsers.limits import check_size
+    from parsers.runner.limits import check_size
     start = time.monotonic()
     src = task.source
     try:
@@ -159,9 +159,9 @@ def _refuse(task: Task, max_bytes: int | None) -> GuardResult | None:
 
 # ---------------------------------------------------------------- the parent's side
 
-_PRELOAD = ("parsers", "parsers.model", "parsers.sniff", "parsers.limits", "parsers.html",
-            "parsers.pdf", "parsers.docx", "parsers.office", "parsers.sheet", "parsers.text",
-            "parsers.ocr", "parsers.report", "parsers.proc",
+_PRELOAD = ("parsers", "parsers.model", "parsers.formats.sniff", "parsers.runner.limits", "parsers.formats.html",
+            "parsers.formats.pdf", "parsers.formats.docx", "parsers.formats.office", "parsers.formats.sheet", "parsers.formats.text",
+            "parsers.formats.ocr", "parsers.report", "parsers.runner.commands",
             # what the parsers import lazily: costly to import in every child
             "pdfplumber", "pdfplumber.table", "pypdfium2", "docx", "docx.opc.exceptions",
             "charset_normalizer", "openpyxl", "xlrd", "PIL.Image", "PIL.ImageDraw",

@@ -17,7 +17,7 @@ from statistics import median
 
 import pypdfium2.raw as praw
 
-from parsers.values import read_value
+from parsers.report.values import read_value
 
 # a number standing alone between spaces or line breaks: the cheap test for a text page
 _LONE_NUMBER = re.compile(r"(?:^|(?<=\s))[+\-]?\d[\d,]*(?:\.\d+)?(?:万元|元)?(?=\s|$)")

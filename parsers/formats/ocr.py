@@ -17,7 +17,7 @@ from pathlib import Path
 
 from parsers.model import Block, Cell, Document, ParseError, Table
 from parsers.normalize import normalize_text
-from parsers.proc import run_command
+from parsers.runner.commands import run_command
 
 DPI = 300            # pages of image-only PDFs are rendered at this resolution
 TEXT_DPI = 200       # ... and their running text is read at this one
@@ -365,7 +365,7 @@ AGREE_CONF = 40.0
 ALONE_CONF = 88.0
 OPPOSE_CONF = 40.0
 UNREADABLE = "?"
-UNREADABLE_BLANK = "?0"  # no digit seen: the 0 only makes parsers.values take it for an
+UNREADABLE_BLANK = "?0"  # no digit seen: the 0 only makes parsers.report.values take it for an
 #                          unreadable value (a "?" alone would pass for a label); it is never
 #                          read as a number
 

@@ -109,7 +109,7 @@ def check_ole(data: bytes) -> None:
     """An OLE2 file holding an encrypted OOXML package is a password-protected DOCX/XLSX."""
     if not data.startswith(_OLE_MAGIC):
         return
-    from parsers.sniff import ole_stream_names
+    from parsers.formats.sniff import ole_stream_names
     names = {n.lower() for n in ole_stream_names(data)}
     if names & {"encryptedpackage", "encryptioninfo"}:
         raise ParseError("password-protected document (encrypted Office file)")
