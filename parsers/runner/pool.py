@@ -1,63 +1,27 @@
-"""Run extractions in child processes with a wall-time limit and a memory bound.
-
-One file:
-
-    result = run_guarded("report.doc", timeout_s=120, memory_mb=1536)
-    result.record      # the extraction record, or None
-    result.error       # None, or a one-line reason ("timed out after 120 s", "file too large: …")
-    result.status      # "ok" | "parse_error" | "timeout" | "memory" | "crashed" | "error"
-
-Many files, at most `workers` at once (`ogi extract` and `ogi build` both use this):
-
-    for item, result in run_many(paths, workers=4, timeout_s=120, memory_mb=1536):
-        ...                # in input order; ordered=False gives them as they finish
-
-An item is a path, bytes, or a Task (source, name, content_type, and a key of the caller's
-that comes back untouched). With document=True a result also carries the document's text,
-numbered sections and format (`result.document`), for the archive.
-
-The guarantees, per file:
-- the size limit is checked from the file system (or len of the bytes) before any byte is
-  read; a refused file starts no child;
-- the child is forked from this process with the parsers already imported (`preload`), so
-  it starts in milliseconds instead of paying ~1 s of imports; it runs in its own session
-  and process group;
-- memory: the child's address space may grow by `memory_mb` over what it starts with
-  (RLIMIT_AS; helpers it execs inherit the limit), and the resident memory of the child and
-  of every process it started (LibreOffice, tesseract — exec'd helpers get a fresh address
-  space, and the converters run in sessions of their own) may grow by `memory_mb` in total,
-  watched every 50 ms; over either bound: "out of memory (limit N MB)";
-- time: when `timeout_s` is up the child's process group and every descendant seen are
-  killed ("timed out after N s"); a result that arrives later counts as a timeout too;
-- a crash is one line ("parser crashed with SIGSEGV (memory limit N MB)"), a parser bug is
-  "internal error: …"; anything the child left running is killed when it ends.
-
-Forking needs a caller without other busy threads that hold locks the parsers use; the
-child replaces stdin/stdout/stderr and never returns into the caller's code (os._exit).
-"""
+"""The parent's side of the guarded runner: a pool of forked children, each extracting one
+file, watched for time and memory and killed with everything it started (see
+parsers/runner/__init__.py for the guarantees)."""
 from __future__ import annotations
 
 import os
 import pickle
-import re
-import resource
 import selectors
 import signal
-import sys
 import tempfile
 import time
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from parsers.model import ParseError
+from parsers.runner import procs
+from parsers.runner.child import one_line, run_child
+from parsers.runner.limits import check_size
 
 TIMEOUT_S = 180.0
 MEMORY_MB = 2048
 WATCH_S = 0.05  # how often the resident memory of running children is looked at
 _MB = 2**20
-_PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 @dataclass
@@ -139,7 +103,6 @@ def run_many(items: Iterable, *, workers: int | None = None, timeout_s: float = 
 
 def _refuse(task: Task, max_bytes: int | None) -> GuardResult | None:
     """The size check, before any byte is read and before a child is started."""
-    from parsers.runner.limits import check_size
     start = time.monotonic()
     src = task.source
     try:
@@ -159,25 +122,28 @@ def _refuse(task: Task, max_bytes: int | None) -> GuardResult | None:
 
 # ---------------------------------------------------------------- the parent's side
 
-_PRELOAD = ("parsers", "parsers.model", "parsers.formats.sniff", "parsers.runner.limits", "parsers.formats.html",
-            "parsers.formats.pdf", "parsers.formats.docx", "parsers.formats.office", "parsers.formats.sheet", "parsers.formats.text",
-            "parsers.formats.ocr", "parsers.report", "parsers.runner.commands",
-            # what the parsers import lazily: costly to import in every child
-            "pdfplumber", "pdfplumber.table", "pypdfium2", "docx", "docx.opc.exceptions",
-            "charset_normalizer", "openpyxl", "xlrd", "PIL.Image", "PIL.ImageDraw",
-            "PIL.ImageFilter", "PIL.ImageOps", "PIL.ImageSequence")
+# what the parsers import lazily: costly to import in every child
+_LIBRARIES = ("pdfplumber", "pdfplumber.table", "pypdfium2", "docx", "docx.opc.exceptions",
+              "charset_normalizer", "openpyxl", "xlrd", "PIL.Image", "PIL.ImageDraw",
+              "PIL.ImageFilter", "PIL.ImageOps", "PIL.ImageSequence")
 _preloaded = False
 
 
 def preload() -> None:
-    """Import the parsers (and the libraries they load lazily) once in this process, so every
-    forked child starts warm. Idempotent; a module that fails to import is left to fail in
-    the child, per document."""
+    """Import the parsers (every module of parsers.formats and parsers.report) and the
+    libraries they load lazily once in this process, so every forked child starts warm.
+    Idempotent; a module that fails to import is left to fail in the child, per document."""
     global _preloaded
     if _preloaded:
         return
     import importlib
-    for name in _PRELOAD:
+    import pkgutil
+
+    import parsers.formats
+    import parsers.report
+    names = [m.name for pkg in (parsers.formats, parsers.report)
+             for m in pkgutil.iter_modules(pkg.__path__, pkg.__name__ + ".")]
+    for name in (*names, *_LIBRARIES):
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 — reported per document by the child
@@ -210,15 +176,15 @@ class _Pool:
     def start(self, index: int, item, task: Task) -> GuardResult | None:
         preload()
         out, err = self.tmp / f"{index}.result", self.tmp / f"{index}.stderr"
-        base, base_anon = _statm("self")
+        base, base_anon = procs.statm("self")
         started = time.monotonic()
         try:
             pid = os.fork()
         except OSError as e:  # no process or memory left for one more child
-            return GuardResult(None, _one_line(f"internal error: cannot start a worker: {e}"),
+            return GuardResult(None, one_line(f"internal error: cannot start a worker: {e}"),
                                time.monotonic() - started, 0.0, "error")
         if pid == 0:  # the child: never returns
-            _child(task, out, err, self.memory_mb, self.document, started)
+            run_child(task, out, err, self.memory_mb, self.document)
         try:
             pidfd = os.pidfd_open(pid)
         except (AttributeError, OSError):
@@ -239,7 +205,7 @@ class _Pool:
         self.sel.select(wait)
         done = []
         for run in list(self.running.values()):
-            if _exited(run.pid):
+            if procs.exited(run.pid):
                 done.append(self._finish(run, None))
         now = time.monotonic()
         watch = now >= self.next_watch
@@ -261,19 +227,19 @@ class _Pool:
         """Resident bytes the child and its descendants added; remembers the descendants.
         The child's own: anonymous memory over what it started with (library pages it maps
         are shared, not its own); a helper's: all of its resident memory."""
-        total = max(0, _statm(run.pid)[1] - run.base_anon)
-        for pid in _descendants(run.pid):
-            started = _start_time(pid)
+        total = max(0, procs.statm(run.pid)[1] - run.base_anon)
+        for pid in procs.descendants(run.pid):
+            started = procs.start_time(pid)
             if started is not None:
                 run.seen.setdefault(pid, started)
-            total += _statm(pid)[0]
+            total += procs.statm(pid)[0]
         run.peak = max(run.peak, total)
         return total
 
     def _finish(self, run: _Run, killed: tuple[str, str] | None) -> tuple[int, Any, GuardResult]:
         if killed:
             self._watch(run)  # the descendants as they are now, before the child goes
-        _kill(run)  # the child (if alive), its group, anything it started and left running
+        procs.kill(run.pid)  # the child (if alive), its group, anything it started and left running
         try:
             _, status, usage = os.wait4(run.pid, 0)
             maxrss = usage.ru_maxrss * 1024
@@ -283,7 +249,7 @@ class _Pool:
         if run.pidfd is not None:
             self.sel.unregister(run.pidfd)
             os.close(run.pidfd)
-        _kill_seen(run)  # a converter started in a session of its own
+        procs.kill_seen(run.seen)  # a converter started in a session of its own
         end = time.monotonic()
         peak_mb = max(run.peak, maxrss - run.base_rss, 0) / _MB
         result = self._result(run, killed, status, end, peak_mb)
@@ -331,225 +297,13 @@ class _Pool:
         """Kill and reap every child still running (the caller stopped early, or an error)."""
         for run in list(self.running.values()):
             self._watch(run)
-            _kill(run)
+            procs.kill(run.pid)
             try:
                 os.waitpid(run.pid, 0)
             except ChildProcessError:
                 pass
-            _kill_seen(run)
+            procs.kill_seen(run.seen)
             if run.pidfd is not None:
                 os.close(run.pidfd)
         self.running.clear()
         self.sel.close()
-
-
-def _exited(pid: int) -> bool:
-    """Has the child ended? It is not reaped here, so its pid and process group stay ours
-    until the group has been killed."""
-    try:
-        info = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
-    except ChildProcessError:
-        return True
-    return info is not None
-
-
-def _kill(run: _Run) -> None:
-    for kill, target in ((os.killpg, run.pid), (os.kill, run.pid)):
-        try:  # the group first: a child that has not called setsid yet is killed by pid
-            kill(target, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-
-
-def _kill_seen(run: _Run) -> None:
-    """Kill the descendants the watch saw that still run (checked by start time, so a reused
-    pid is left alone), and the process group each one leads."""
-    own = os.getpgrp()
-    for pid, started in (run.seen or {}).items():
-        if _start_time(pid) != started:
-            continue
-        try:
-            pgid = os.getpgid(pid)
-            if pgid == pid and pgid != own:
-                os.killpg(pgid, signal.SIGKILL)
-            os.kill(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-
-
-def _descendants(pid: int) -> list[int]:
-    out, stack = [], [pid]
-    while stack:
-        p = stack.pop()
-        try:
-            tids = os.listdir(f"/proc/{p}/task")
-        except OSError:
-            continue
-        for tid in tids:
-            try:
-                with open(f"/proc/{p}/task/{tid}/children") as f:
-                    kids = [int(k) for k in f.read().split()]
-            except (OSError, ValueError):
-                continue
-            out += kids
-            stack += kids
-    return out
-
-
-def _statm(pid) -> tuple[int, int]:
-    """(resident, anonymous resident) bytes of a process; (0, 0) when it is gone."""
-    try:
-        with open(f"/proc/{pid}/statm") as f:
-            _, resident, shared = (int(x) for x in f.read().split()[:3])
-    except (OSError, ValueError):
-        return 0, 0
-    return resident * _PAGE, (resident - shared) * _PAGE
-
-
-def _start_time(pid: int) -> int | None:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            return int(f.read().rsplit(b")", 1)[1].split()[19])
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-# ---------------------------------------------------------------- the child
-
-_OOM = re.compile(r"MemoryError|Cannot allocate memory|failed to map|out of memory|bad_alloc|"
-                  r"allocation failed|failed to allocate", re.I)
-
-
-def _child(task: Task, out: Path, err: Path, memory_mb: int, document: bool, started: float):
-    """Runs in the forked child: limits, extraction, the result to `out`; never returns."""
-    code = 70
-    try:
-        os.setsid()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, signal.SIG_DFL)
-        fd = os.open(err, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.dup2(fd, 1)
-        os.dup2(fd, 2)
-        os.close(fd)
-        null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)
-        os.close(null)
-        sys.stdout = sys.stderr = open(2, "w", encoding="utf-8", errors="replace", closefd=False)
-        import faulthandler
-        if faulthandler.is_enabled():  # to this child's stderr, not a descriptor of the caller's
-            faulthandler.enable(file=sys.stderr)
-        os.environ["OMP_THREAD_LIMIT"] = "1"  # tesseract: one thread per document
-        with open("/proc/self/statm") as f:
-            base_vms, base_rss, base_shared = (int(x) * _PAGE for x in f.read().split()[:3])
-        # the address space may grow by memory_mb, less the private memory mapped but not
-        # resident now (touching it adds resident memory without adding address space)
-        limit = base_vms + memory_mb * _MB - min(_unresident_private(), memory_mb * _MB // 4)
-        _, hard = resource.getrlimit(resource.RLIMIT_AS)
-        if hard != resource.RLIM_INFINITY:
-            limit = min(limit, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        sys.setrecursionlimit(5000)
-        res = _extract(task, memory_mb, base_rss, document)
-        res["end"] = time.monotonic()
-        # the peak over the start, less the library pages mapped meanwhile (shared, not ours)
-        self_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - base_rss
-        with open("/proc/self/statm") as f:
-            self_peak -= max(0, int(f.read().split()[2]) * _PAGE - base_shared)
-        helpers_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
-        res["peak_mb"] = max(self_peak, helpers_peak, 0) / _MB
-        tmp = out.with_suffix(".tmp")
-        with open(tmp, "wb") as f:
-            pickle.dump(res, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, out)
-        code = 0
-    except BaseException:  # noqa: BLE001 — the parent reports the exit status
-        try:
-            traceback.print_exc()
-        except BaseException:  # noqa: BLE001
-            pass
-    finally:
-        try:
-            sys.stdout.flush()
-        except BaseException:  # noqa: BLE001
-            pass
-        os._exit(code)
-
-
-def _extract(task: Task, memory_mb: int, base_rss: int, document: bool) -> dict:
-    out = {"record": None, "error": None, "status": "ok", "document": None}
-    oom = f"out of memory (limit {memory_mb} MB)"
-    try:
-        src = task.source
-        if isinstance(src, (bytes, bytearray, memoryview)):
-            data, name = bytes(src), task.name
-        else:
-            try:
-                data = Path(src).read_bytes()
-            except OSError as e:
-                out.update(error=f"cannot read file: {e.strerror or e}", status="error")
-                return out
-            name = task.name or Path(src).name
-        from parsers import parse_bytes
-        from parsers.report import extract
-        doc = parse_bytes(data, name=name, content_type=task.content_type)
-        del data
-        out["record"] = extract(doc)
-        if document:
-            fmt = (doc.format or "").strip(".")
-            out["document"] = {"text": doc.text(), "sections": sections_of(doc),
-                               "ext": f".{fmt}" if fmt else ""}
-    except ParseError as e:
-        out.update(record=None, error=_one_line(str(e)), status="parse_error")
-    except MemoryError:
-        out.update(record=None, error=oom, status="memory")
-    except RecursionError:
-        out.update(record=None, error="document nested too deeply", status="parse_error")
-    except Exception as e:  # noqa: BLE001 — a parser bug: one line for the user, the batch goes on
-        what = f"{type(e).__name__}: {e}"
-        grew = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - base_rss
-        # C libraries (libxml2, pdfium) report a failed allocation as some other error
-        if _OOM.search(what) or grew > 0.75 * memory_mb * _MB:
-            out.update(record=None, error=oom, status="memory")
-        else:
-            tb = traceback.extract_tb(e.__traceback__)
-            where = f" ({Path(tb[-1].filename).name}:{tb[-1].lineno})" if tb else ""
-            out.update(record=None, error=_one_line(f"internal error: {what}", 300 - len(where)) + where,
-                       status="error")
-    return out
-
-
-def _unresident_private() -> int:
-    kb = {}
-    with open("/proc/self/status") as f:
-        for line in f:
-            key, _, value = line.partition(":")
-            if key in ("VmData", "VmStk", "RssAnon"):
-                kb[key] = int(value.split()[0])
-    return max(0, kb.get("VmData", 0) + kb.get("VmStk", 0) - kb.get("RssAnon", 0)) * 1024
-
-
-def _one_line(s: str, limit: int = 300) -> str:
-    return " ".join(s.split())[:limit]
-
-
-# ---------------------------------------------------------------- what the archive stores
-
-_HEAD = re.compile(r"^\s*[一二三四五六七八]\s*[、.．]")
-
-
-def sections_of(doc) -> list[dict]:
-    """The report's numbered sections (一、总体情况 …) as [{heading, text}]."""
-    out: list[dict] = []
-    for b in doc.blocks:
-        text = _block_text(b)
-        if b.kind != "table" and _HEAD.match(text) and len(text) < 60:
-            out.append({"heading": text.strip(), "text": ""})
-        elif out:
-            out[-1]["text"] += (("\n" if out[-1]["text"] else "") + text)
-    return out
-
-
-def _block_text(b) -> str:
-    if b.kind == "table" and b.table is not None:
-        return "\n".join("\t".join(r) for r in b.table.text_rows())
-    return b.text or ""
