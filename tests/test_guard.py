@@ -80,6 +80,15 @@ def test_document_text_and_sections_come_back():
     assert report.agency in res.document["text"] and res.document["sections"]
 
 
+def test_sections_are_the_records_one_splitter(shared_dir):
+    """The archive stores the extractor's sections: the last one ends at the page's footer."""
+    page = shared_dir / "corpus" / "pingtan2020.html"
+    [(_, res)] = run_many([page], timeout_s=60, memory_mb=1024, document=True)
+    assert res.ok and res.document["sections"] == res.record["sections"]
+    last = res.document["sections"][-1]
+    assert last["number"] == 6 and last["text"] == "无其他需要报告的事项"
+
+
 def test_crash_is_one_line(monkeypatch):
     _fake_parse(monkeypatch, lambda *a, **k: os.kill(os.getpid(), signal.SIGSEGV))
     res = run_guarded(b"x", timeout_s=30, memory_mb=512)

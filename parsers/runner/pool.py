@@ -130,7 +130,7 @@ _preloaded = False
 
 
 def preload() -> None:
-    """Import the parsers (every module of parsers.formats and parsers.report) and the
+    """Import the parsers (every module under parsers.formats and parsers.report) and the
     libraries they load lazily once in this process, so every forked child starts warm.
     Idempotent; a module that fails to import is left to fail in the child, per document."""
     global _preloaded
@@ -142,7 +142,7 @@ def preload() -> None:
     import parsers.formats
     import parsers.report
     names = [m.name for pkg in (parsers.formats, parsers.report)
-             for m in pkgutil.iter_modules(pkg.__path__, pkg.__name__ + ".")]
+             for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + ".")]
     for name in (*names, *_LIBRARIES):
         try:
             importlib.import_module(name)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import pypdfium2 as pdfium
 import pypdfium2.raw as praw
 
-from parsers.formats import pdf_layout
+from parsers.formats.pdf import layout as pdf_layout
 from parsers.model import Block, Cell, Document, ParseError, Table
 from parsers.normalize import normalize_text, squash_spaces
 
