@@ -77,5 +77,3 @@ def start_time(pid: int) -> int | None:
             return int(f.read().rsplit(b")", 1)[1].split()[19])
     except (OSError, ValueError, IndexError):
         return None
-
-

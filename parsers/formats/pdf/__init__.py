@@ -1,8 +1,13 @@
 """Born-digital PDFs → Document, read through pdfium.
 
-`pages` reads page by page: text lines, ruled tables, and tables printed without rulings
-recovered from where the characters sit (`layout`); a table running on over a page break is
-joined into one.
+- `pages`: page by page, text lines and tables in reading order; tables that run on over a
+  page break joined;
+- `chars`: a page's characters, boxes and text lines;
+- `rulings`: ruled tables, from the page's path objects through pdfplumber's table finder;
+- `layout`, `lines`, `layout_grid`: tables printed without rulings, recovered from where the
+  characters sit.
+
+Scans (no text layer, or a garbage one) go to `parsers.formats.ocr`.
 """
 from parsers.formats.pdf.pages import PdfParseOptions, parse_pdf
 

@@ -1,30 +1,28 @@
 """Tables printed without ruling lines, recovered from where the characters sit.
 
 A page whose text has table-like lines (a label followed by several numbers, or rows of
-numbers) and no ruled table over them is read again with pdfium's character boxes:
-characters on one baseline make a line, wide gaps cut a line into segments, and the numeric
-segments of several lines line up into column bands. Lines between the data lines are
-header rows, band rows, or parts of a label wrapped over lines. Only a run of lines with
-strong evidence (several rows of aligned numbers) becomes a table; everything else stays
-text. `find_tables` returns the tables and the characters they took.
+numbers) and no ruled table over them is read again with pdfium's character boxes: its
+characters make lines and segments (`lines`), and the numeric segments of several lines line
+up into column bands. Lines between the data lines are header rows, band rows, or parts of a
+label wrapped over lines. Only a run of lines with strong evidence (several rows of aligned
+numbers) becomes a table (`layout_grid` holds its cells); everything else stays text.
+`find_tables` returns the tables and the characters they took.
 """
 from __future__ import annotations
 
-import ctypes
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from statistics import median
 
-import pypdfium2.raw as praw
+from parsers.formats.pdf.chars import Glyph
+from parsers.formats.pdf.layout_grid import LayoutGrid, merge_header_lines
+from parsers.formats.pdf.lines import (MAX_ROW_GAP, Line, Segment, band_of, breaks_table, label_only,
+                                       lines_of, value_bands)
 
-from parsers.report.values import read_value
 
 # a number standing alone between spaces or line breaks: the cheap test for a text page
 _LONE_NUMBER = re.compile(r"(?:^|(?<=\s))[+\-]?\d[\d,]*(?:\.\d+)?(?:万元|元)?(?=\s|$)")
 MIN_LONE_NUMBERS = 6
-SEG_GAP = 0.75  # a gap wider than this many line heights cuts a line into segments
-WORD_GAP = 0.25  # inside a segment, a gap this wide is a space
-MAX_ROW_GAP = 2.6  # line heights between consecutive lines of one table
 
 
 def maybe_table(text: str, least: int = MIN_LONE_NUMBERS) -> bool:
@@ -35,57 +33,6 @@ def maybe_table(text: str, least: int = MIN_LONE_NUMBERS) -> bool:
         if n >= least:
             return True
     return False
-
-
-@dataclass
-class Glyph:
-    key: int  # the caller's index of the character
-    ch: str
-    x0: float
-    x1: float
-    top: float
-    bottom: float
-    base: float
-
-
-@dataclass
-class Segment:
-    glyphs: list[Glyph]
-    x0: float
-    x1: float
-    text: str
-    number: bool  # a value: a number (maybe with a unit) or a blank mark
-    digits: bool  # a value with digits in it
-
-
-@dataclass
-class Line:
-    glyphs: list[Glyph]
-    base: float
-    top: float
-    bottom: float
-    segments: list[Segment] = field(default_factory=list)
-
-    @property
-    def height(self) -> float:
-        return self.bottom - self.top
-
-    @property
-    def x0(self) -> float:
-        return self.segments[0].x0
-
-    @property
-    def x1(self) -> float:
-        return self.segments[-1].x1
-
-    def data(self) -> int:
-        """Number of value segments when the line is labels then values, else 0."""
-        k = next((i for i, s in enumerate(self.segments) if s.number), None)
-        if k is None or not all(s.number for s in self.segments[k:]):
-            return 0
-        if not any(s.digits for s in self.segments[k:]):
-            return 0
-        return len(self.segments) - k
 
 
 @dataclass
@@ -100,30 +47,12 @@ class Recovered:
     continued: bool = False  # the rest of a table from the page before
 
 
-def read_glyphs(tp, keyed_chars, top_y: float) -> list[Glyph]:
-    """Loose boxes and baselines of the characters `keyed_chars` = [(index, char)]."""
-    raw = tp.raw
-    rect = praw.FS_RECTF()
-    ox, oy = ctypes.c_double(), ctypes.c_double()
-    out = []
-    for i, ch in keyed_chars:
-        if not praw.FPDFText_GetLooseCharBox(raw, i, rect):
-            continue
-        if not praw.FPDFText_GetCharOrigin(raw, i, ox, oy):
-            oy.value = rect.bottom
-        top, bottom = top_y - rect.top, top_y - rect.bottom
-        if bottom - top <= 0.1 or rect.right < rect.left:
-            continue
-        out.append(Glyph(i, ch, rect.left, rect.right, top, bottom, top_y - oy.value))
-    return out
-
-
 def find_tables(glyphs: list[Glyph], continuing: bool = False,
                 margin: float = 0.0) -> list[Recovered]:
     """Tables on a page. `continuing`: the page before ended in a table, so a short run at
     the top of this page (nothing above it but lines within `margin` of the top) is its
     rest, even when it is too short to be a table on its own evidence."""
-    lines = _lines(glyphs)
+    lines = lines_of(glyphs)
     out = []
     for n, run in enumerate(_runs(lines)):
         t = _build(lines, run, continuing and n == 0, margin)
@@ -131,45 +60,6 @@ def find_tables(glyphs: list[Glyph], continuing: bool = False,
             out.append(t)
     return out
 
-
-# --- lines and segments ------------------------------------------------------------------
-
-def _lines(glyphs: list[Glyph]) -> list[Line]:
-    lines: list[Line] = []
-    for g in sorted(glyphs, key=lambda g: (g.base, g.x0)):
-        h = g.bottom - g.top
-        if lines and abs(g.base - lines[-1].base) <= max(0.25 * h, 1.0):
-            ln = lines[-1]
-            ln.glyphs.append(g)
-            ln.top, ln.bottom = min(ln.top, g.top), max(ln.bottom, g.bottom)
-        else:
-            lines.append(Line([g], g.base, g.top, g.bottom))
-    for ln in lines:
-        ln.glyphs.sort(key=lambda g: g.x0)
-        h = median(g.bottom - g.top for g in ln.glyphs)
-        ln.top, ln.bottom = ln.base - 0.85 * h, ln.base + 0.15 * h  # a line's own band
-        cur = [ln.glyphs[0]]
-        for g in ln.glyphs[1:]:
-            if g.x0 - cur[-1].x1 > SEG_GAP * h:
-                ln.segments.append(_segment(cur, h))
-                cur = []
-            cur.append(g)
-        ln.segments.append(_segment(cur, h))
-    return lines
-
-
-def _segment(glyphs: list[Glyph], h: float) -> Segment:
-    text = glyphs[0].ch
-    for a, b in zip(glyphs, glyphs[1:]):
-        if b.x0 - a.x1 > WORD_GAP * h:
-            text += " "
-        text += b.ch
-    v = read_value(text) if len(text) <= 24 else None
-    return Segment(glyphs, glyphs[0].x0, max(g.x1 for g in glyphs), text, v is not None,
-                   v is not None and any(c.isdigit() for c in text))
-
-
-# --- runs of data lines --------------------------------------------------------------------
 
 def _runs(lines: list[Line]) -> list[list[int]]:
     """Indices of data lines, cut into runs where the lines between are too far apart or
@@ -185,7 +75,7 @@ def _runs(lines: list[Line]) -> list[list[int]]:
             if lines[k + 1].top - lines[k].bottom > MAX_ROW_GAP * h:
                 ok = False
         for k in range(a + 1, b):
-            if _breaker(lines[k], h):
+            if breaks_table(lines[k], h):
                 ok = False
         if ok:
             cur.append(b)
@@ -194,35 +84,6 @@ def _runs(lines: list[Line]) -> list[list[int]]:
             cur = [b]
     runs.append(cur)
     return runs
-
-
-def _breaker(ln: Line, h: float) -> bool:
-    """A line that cannot sit inside a table: larger type, or a long run of prose."""
-    if ln.height > 1.3 * h:
-        return True
-    return any(len(s.glyphs) >= 30 for s in ln.segments)
-
-
-# --- one table -----------------------------------------------------------------------------
-
-def _bands(lines: list[Line], run: list[int]) -> list[list[float]]:
-    ivs = sorted((s.x0, s.x1) for i in run for s in lines[i].segments[-lines[i].data():])
-    bands: list[list[float]] = []
-    for x0, x1 in ivs:
-        if bands and x0 <= bands[-1][1] + 0.5:
-            bands[-1][1] = max(bands[-1][1], x1)
-        else:
-            bands.append([x0, x1])
-    return bands
-
-
-def _band_of(bands, s: Segment) -> int | None:
-    best, k = 0.0, None
-    for j, (b0, b1) in enumerate(bands):
-        ov = min(b1, s.x1) - max(b0, s.x0)
-        if ov > best:
-            best, k = ov, j
-    return k
 
 
 def _strong(lines: list[Line], run: list[int], bands, headers: list[int]) -> bool:
@@ -236,7 +97,7 @@ def _strong(lines: list[Line], run: list[int], bands, headers: list[int]) -> boo
     for i in run:
         ln = lines[i]
         n = ln.data()
-        used = [_band_of(bands, s) for s in ln.segments[-n:]]
+        used = [band_of(bands, s) for s in ln.segments[-n:]]
         labels = ln.segments[:-n]
         if len(set(used)) != n or (labels and labels[-1].x1 > bands[0][0] + 1):
             bad += 1
@@ -248,7 +109,7 @@ def _strong(lines: list[Line], run: list[int], bands, headers: list[int]) -> boo
 
 def _build(lines: list[Line], run: list[int], rest: bool = False,
            margin: float = 0.0) -> Recovered | None:
-    bands = _bands(lines, run)
+    bands = value_bands(lines, run)
     if not bands:
         return None
     first, last = run[0], run[-1]
@@ -259,7 +120,7 @@ def _build(lines: list[Line], run: list[int], rest: bool = False,
     k = first - 1
     while k >= 0:
         ln, below = lines[k], lines[k + 1]
-        if below.top - ln.bottom > MAX_ROW_GAP * h or _breaker(ln, h):
+        if below.top - ln.bottom > MAX_ROW_GAP * h or breaks_table(ln, h):
             break
         in_values = [s.x0 >= numeric_x for s in ln.segments]
         centred = len(ln.segments) == 1 and len(ln.glyphs) <= 20 \
@@ -267,7 +128,7 @@ def _build(lines: list[Line], run: list[int], rest: bool = False,
         if len(ln.segments) >= 2 and ln.x1 <= bands[-1][1] + 3 * h:
             pass
         elif not (len(ln.segments) == 1 and in_values[0]) and not centred \
-                and not _label_only(ln, numeric_x):
+                and not label_only(ln, numeric_x):
             break
         headers.insert(0, k)
         k -= 1
@@ -275,7 +136,7 @@ def _build(lines: list[Line], run: list[int], rest: bool = False,
         headers.pop(0)  # a header starts with a line that reaches the value columns
     if not headers:  # the first lines of a label wrapped over lines, bottom-aligned
         k = first - 1
-        while k >= 0 and _label_only(lines[k], numeric_x) and not _breaker(lines[k], h) \
+        while k >= 0 and label_only(lines[k], numeric_x) and not breaks_table(lines[k], h) \
                 and lines[k + 1].top - lines[k].bottom <= 0.6 * h:
             headers.insert(0, k)
             k -= 1
@@ -287,14 +148,14 @@ def _build(lines: list[Line], run: list[int], rest: bool = False,
     # label-only lines hanging below the last data line (a wrapped label)
     tail: list[int] = []
     k = last + 1
-    while k < len(lines) and _label_only(lines[k], numeric_x) \
-            and lines[k].top - lines[k - 1].bottom <= 0.6 * h and not _breaker(lines[k], h):
+    while k < len(lines) and label_only(lines[k], numeric_x) \
+            and lines[k].top - lines[k - 1].bottom <= 0.6 * h and not breaks_table(lines[k], h):
         tail.append(k)
         k += 1
     members = headers + list(range(first, last + 1)) + tail
     label_lefts = _label_columns([lines[i] for i in members], numeric_x, h)
     nlab = len(label_lefts)
-    table = _Grid(label_lefts, bands)
+    table = LayoutGrid(label_lefts, bands)
 
     def label_col(x: float) -> int:
         col = 0
@@ -310,13 +171,13 @@ def _build(lines: list[Line], run: list[int], rest: bool = False,
     for i in members:
         if lines[i].data():
             seen = True
-        elif not _label_only(lines[i], numeric_x) and seen:
+        elif not label_only(lines[i], numeric_x) and seen:
             sec, seen = sec + 1, False
         sec_of[i] = sec
     sec_bands = []
     for k in range(sec + 1):
         rows_k = [i for i in members if sec_of[i] == k and lines[i].data()]
-        sec_bands.append(_bands(lines, rows_k) if rows_k else bands)
+        sec_bands.append(value_bands(lines, rows_k) if rows_k else bands)
     if sec_bands and sec_of[members[-1]] == sec and not any(
             lines[i].data() for i in members if sec_of[i] == sec):
         sec_bands[sec] = sec_bands[sec - 1] if sec else bands
@@ -333,9 +194,9 @@ def _build(lines: list[Line], run: list[int], rest: bool = False,
             for s in ln.segments[:-n]:
                 table.put_label(r, label_col(s.x0), s, ln.base)
             for s in ln.segments[-n:]:
-                table.put(r, nlab + _band_of(bands_i, s), s.text)
+                table.put(r, nlab + band_of(bands_i, s), s.text)
             row_of[i] = r
-        elif _label_only(ln, numeric_x):
+        elif label_only(ln, numeric_x):
             loose.append(i)
         else:  # a header or band row
             r = table.new_row(ln, False, bands_i)
@@ -365,7 +226,7 @@ def _build(lines: list[Line], run: list[int], rest: bool = False,
             table.put_label(r, label_col(s.x0), s, ln.base)
         table.rows[r].top = min(table.rows[r].top, ln.top)
         table.rows[r].bottom = max(table.rows[r].bottom, ln.bottom)
-    _merge_header_lines(table, h)
+    merge_header_lines(table, h)
     header_rows = {r for r, row in enumerate(table.rows) if not row.cells and not row.labels}
     keys = {g.key for i in members for g in lines[i].glyphs}
     rows = table.emit(skip=header_rows)
@@ -374,15 +235,11 @@ def _build(lines: list[Line], run: list[int], rest: bool = False,
                      continued=rest)
 
 
-def _label_only(ln: Line, numeric_x: float) -> bool:
-    return not ln.data() and all(s.x1 <= numeric_x + 1 for s in ln.segments)
-
-
 def _span(bands, s: Segment) -> tuple[int, int]:
     """Value columns a header segment covers: those whose centre it spans, else the best."""
     cols = [j for j, (b0, b1) in enumerate(bands) if s.x0 - 1 <= (b0 + b1) / 2 <= s.x1 + 1]
     if not cols:
-        cols = [_band_of(bands, s) if _band_of(bands, s) is not None
+        cols = [band_of(bands, s) if band_of(bands, s) is not None
                 else min(range(len(bands)), key=lambda j: abs((bands[j][0] + bands[j][1]) / 2
                                                              - (s.x0 + s.x1) / 2))]
     return cols[0], cols[-1]
@@ -401,153 +258,3 @@ def _label_columns(lines: list[Line], numeric_x: float, h: float) -> list[float]
             groups.append([x])
     lefts = [g[0] for g in groups if len(g) >= 2] or [groups[0][0]]
     return [min(xs[0], lefts[0])] + lefts[1:]
-
-
-@dataclass
-class _Row:
-    base: float
-    top: float
-    bottom: float
-    data: bool
-    bands: list
-    cells: dict = field(default_factory=dict)  # value column → [text, span]
-    labels: dict = field(default_factory=dict)  # label column → [(base, x0, text)]
-    bottom_of: dict = field(default_factory=dict)  # value column → bottom of its last line
-
-
-class _Grid:
-    def __init__(self, label_lefts: list[float], bands):
-        self.nlab, self.lefts = len(label_lefts), label_lefts
-        self.rows: list[_Row] = []
-        self.xs = label_lefts + [b0 for b0, _ in bands] + [bands[-1][1]]
-
-    def new_row(self, ln: Line, data: bool, bands) -> int:
-        self.rows.append(_Row(ln.base, ln.top, ln.bottom, data, bands))
-        return len(self.rows) - 1
-
-    def put(self, r: int, col: int, text: str, span: int = 1, base: float = 0.0) -> None:
-        row = self.rows[r]
-        if col < self.nlab:  # a header cell that starts in the label columns
-            row.labels.setdefault(col, []).append((base, 0.0, text))
-            row.cells[col] = ["", span]
-            return
-        if span == 1 and self._wrapped(r, col, text):
-            return
-        cell = row.cells.get(col)
-        if cell is None:
-            row.cells[col] = [text, span]
-        else:
-            cell[0] += " " + text
-
-    def _wrapped(self, r: int, col: int, text: str) -> bool:
-        """Header text right under a one-column header cell of a row just above (no data
-        row between) is the rest of that cell's text."""
-        row = self.rows[r]
-        for a in reversed(self.rows[:r]):
-            h = row.bottom - row.top
-            if a.data or a.bands is not row.bands or row.top - a.bottom > 0.6 * h:
-                return False
-            cell = a.cells.get(col)
-            if cell is not None and cell[1] == 1 and col >= self.nlab:
-                if row.top - a.bottom_of.get(col, a.bottom) > 0.6 * h:
-                    return False
-                cell[0] = _join(cell[0], text)
-                a.bottom_of[col] = row.bottom
-                return True
-            if any(c <= col < c + max(v[1], 1) for c, v in a.cells.items()):
-                return False  # a wider cell above: a new header level
-        return False
-
-    def put_label(self, r: int, col: int, s: Segment, base: float) -> None:
-        self.rows[r].labels.setdefault(col, []).append((base, s.x0, s.text))
-
-    def nearest_row(self, ln: Line, h: float) -> tuple[int | None, float]:
-        """The row a label-only line belongs to: a data row whose lines it overlaps, else
-        the closer of the rows above and below it (the row above on a tie: a wrapped label
-        continues downwards)."""
-        best, best_d = None, None
-        for r, row in enumerate(self.rows):
-            ov = min(row.bottom, ln.bottom) - max(row.top, ln.top)
-            if ov > 0.15 * h and row.data:
-                return r, -1.0
-            if row.base < ln.base:
-                d = ln.top - row.bottom
-            else:
-                d = row.top - ln.bottom + 0.01
-            if best_d is None or d < best_d:
-                best, best_d = r, d
-        if best_d is None or best_d > MAX_ROW_GAP * h:
-            return None, 0.0
-        return best, best_d
-
-    def emit(self, skip: set[int]) -> list[list[tuple[float, float, str]]]:
-        out = []
-        for r, row in enumerate(self.rows):
-            if r in skip:
-                continue
-            own = {c: v for c, v in row.cells.items()}
-            for c, pieces in row.labels.items():
-                text = ""
-                for _, _, t in _reading_order(pieces, row.bottom - row.top):
-                    text = _join(text, t)
-                span = own[c][1] if c in own else 0
-                own[c] = [text, span]
-            cols = sorted(own)
-            cells = []
-            c = 0
-            ncols = self.nlab + len(row.bands)
-            xs = self.lefts + [b0 for b0, _ in row.bands] + [row.bands[-1][1]]
-            while c < ncols:
-                if c in own:
-                    text, span = own[c]
-                    if span == 0:  # a label: up to the next cell or the value columns
-                        end = min([k for k in cols if k > c] + [self.nlab]) \
-                            if c < self.nlab else c + 1
-                        span = max(end - c, 1)
-                    span = max(1, min(span, ncols - c))
-                    cells.append((xs[c], xs[c + span], text))
-                    c += span
-                else:
-                    cells.append((xs[c], xs[c + 1], ""))
-                    c += 1
-            out.append(cells)
-        return out
-
-
-def _join(a: str, b: str) -> str:
-    if a and b and a[-1].isascii() and a[-1].isalpha() and b[0].isascii() and b[0].isalpha():
-        return a + " " + b
-    return a + b
-
-
-def _merge_header_lines(table: _Grid, h: float) -> None:
-    """Header lines close under one another whose cells do not collide are one header row
-    (cells centred in a header of two lines sit between the lines of their neighbours)."""
-    prev = None
-    for row in table.rows:
-        if row.data:
-            prev = None
-            continue
-        if prev is not None and row.top - prev.bottom <= 0.6 * h and prev.bands is row.bands:
-            taken = {k for c, v in prev.cells.items() for k in range(c, c + max(v[1], 1))}
-            mine = {k for c, v in row.cells.items() for k in range(c, c + max(v[1], 1))}
-            if not taken & mine:
-                prev.cells.update(row.cells)
-                for c, pieces in row.labels.items():
-                    prev.labels.setdefault(c, []).extend(pieces)
-                row.cells, row.labels = {}, {}
-                prev.bottom = row.bottom
-                continue
-        prev = row
-
-
-def _reading_order(pieces: list[tuple[float, float, str]], h: float) -> list:
-    """Label pieces of one cell: lines that start at about one x are one label read top
-    down; labels further right (an item beside its group label) come after."""
-    groups: list[list] = []
-    for p in sorted(pieces, key=lambda p: p[1]):
-        if groups and p[1] - groups[-1][0][1] <= 1.5 * h:
-            groups[-1].append(p)
-        else:
-            groups.append([p])
-    return [p for g in groups for p in sorted(g)]
