@@ -17,7 +17,7 @@ def parse_bytes(data: bytes, name: str = "", content_type: str = "") -> Document
     precheck(data, fmt)  # refuse bombs, encrypted and truncated files before parsing
     if fmt == "html":
         from parsers.formats.html import parse_html
-        return parse_html(data)
+        return parse_html(data, content_type)
     if fmt == "pdf":
         from parsers.formats.ocr import ocr_pdf, ocr_reason
         from parsers.formats.pdf import parse_pdf

@@ -1,12 +1,15 @@
-"""HTML report pages → Document (lxml; charset declared, lying or absent)."""
+"""HTML report pages → Document: decoded as Scrapy decodes a response (`charset`: the HTTP
+header's charset, a BOM, <meta>; each checked against the bytes), parsed by Beautiful Soup with
+lxml as its tree builder, and walked in document order into one block per visual line, with
+data tables (not the tables a CMS lays its page out with) kept as tables."""
 from __future__ import annotations
 
-import codecs
 import re
 
-from lxml import etree
-from lxml import html as lxml_html
+from bs4 import BeautifulSoup
+from bs4.element import NavigableString, PreformattedString, Tag
 
+from parsers.formats.charset import declared_encodings, decode
 from parsers.model import Block, Cell, Document, ParseError, Table
 from parsers.normalize import normalize_text
 
@@ -17,94 +20,49 @@ BLOCK = {"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "c
          "figcaption", "address", "hr", "table", "tr", "td", "th", "caption", "thead", "tbody",
          "tfoot", "fieldset", "legend", "details", "summary", "body", "html"}
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
-GB = {"gb2312", "gbk", "x-gbk", "cp936", "gb_2312-80", "csgb2312", "euc-cn", "gb18030", "936"}
-LATIN = {"iso-8859-1", "latin1", "latin-1", "windows-1252", "cp1252", "us-ascii", "ascii"}
+BREAKS = BLOCK | HEADINGS
 
-_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-:.]+)""", re.I)
-_XML_ENC = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_\-.]+)""", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _WIDE = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
 # CSS Text 3: a line break between two East Asian wide characters renders as nothing
 _SEG_BREAK = re.compile(f"(?<=[{_WIDE}])[ \\t\\r\\xa0]*\\n[ \\t\\r\\n\\xa0]*(?=[{_WIDE}])")
 _WS = re.compile(r"\s+")
-MAX_DEPTH = 2048  # libxml2's nesting limit with huge_tree
+MAX_DEPTH = 2048  # elements deeper than this: formatting tags are dropped, then the page refused
 _BLOCK_TAG = re.compile(r"</?(div|p|section|article|center|blockquote|li|ul|ol)\b[^>]*>", re.I)
 _INLINE_TAG = re.compile(r"</?(span|font|b|i|u|s|em|strong|a|small|big|sup|sub|label|strike|"
                          r"ins|del|o:p|st1:[a-z]+)\b[^>]*>", re.I)
 
 
-def parse_html(data: bytes) -> Document:
-    text = decode_html(data)
+class _TooDeep(Exception):
+    pass
+
+
+def parse_html(data: bytes, content_type: str = "") -> Document:
+    """A page's bytes → Document; `content_type` is the HTTP header the page came with."""
+    text = decode_html(data, content_type)
     text = _XML_DECL.sub("", text, count=1)
     if not text.strip():
         raise ParseError("empty HTML page")
-    root = _parse(text)
-    if root is None:  # nested past libxml2's depth limit: drop formatting tags and retry
-        root = _parse(_INLINE_TAG.sub("", _BLOCK_TAG.sub("<br>", text)))
-        if root is None:
-            raise ParseError(f"HTML nested too deeply (over {MAX_DEPTH} levels)")
-    title_el = root.find(".//title")
-    title = clean(title_el.text_content()) if title_el is not None else ""
-    doc = Document(blocks=_Walker().run(root), format="html", title=title or None)
-    return doc
-
-
-def _parse(text: str):
-    """lxml tree, or None when the page nests deeper than libxml2 allows (it would silently
-    stop reading there)."""
-    parser = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
     try:
-        root = lxml_html.document_fromstring(text, parser=parser)
-    except (etree.ParserError, ValueError) as e:
-        raise ParseError(f"unreadable HTML: {str(e).splitlines()[0] if str(e) else 'no content'}")
-    if any("Excessive depth" in e.message for e in parser.error_log):
-        return None
-    return root
-
-
-def decode_html(data: bytes) -> str:
-    """Bytes → str: BOM, then UTF-8, the declared charset, GB18030, charset-normalizer."""
-    if data.startswith(codecs.BOM_UTF8):
-        return data[3:].decode("utf-8", "replace")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16", "replace")
-    declared = _declared(data[:8192])
-    order = ["utf-8"]
-    if declared and declared not in LATIN:
-        order.append(declared)
-    order.append("gb18030")
-    if declared in LATIN:  # servers default to latin-1; Chinese pages rarely are
-        order.append(declared)
-    for enc in order:  # strictly first
+        soup, blocks = _read(text)
+    except _TooDeep:  # formatting tags nested past any real page: drop them and read again
         try:
-            return data.decode(enc)
-        except (UnicodeDecodeError, LookupError):
-            pass
-    for enc in order:  # then tolerate a few broken bytes (a cut character, a stray byte)
-        try:
-            s = data.decode(enc, "replace")
-        except LookupError:
-            continue
-        if s.count("\ufffd") <= max(2, len(s) // 2000):
-            return s
-    from charset_normalizer import from_bytes
-    best = from_bytes(data).best()
-    if best is not None:
-        return str(best)
-    return data.decode("gb18030", "replace")
+            soup, blocks = _read(_INLINE_TAG.sub("", _BLOCK_TAG.sub("<br>", text)))
+        except _TooDeep:
+            raise ParseError(f"HTML nested too deeply (over {MAX_DEPTH} levels)") from None
+    title_el = next((t for t in _tags(soup) if t.name == "title"), None)
+    title = clean(title_el.get_text()) if title_el is not None else ""
+    return Document(blocks=blocks, format="html", title=title or None)
 
 
-def _declared(head: bytes) -> str | None:
-    m = _XML_ENC.search(head) or _CHARSET.search(head)
-    if not m:
-        return None
-    enc = m.group(1).decode("ascii", "ignore").lower()
-    if enc in GB:
-        return "gb18030"
-    try:
-        return codecs.lookup(enc).name if enc not in LATIN else enc
-    except LookupError:
-        return None
+def decode_html(data: bytes, content_type: str = "") -> str:
+    return decode(data, declared_encodings(data, content_type))
+
+
+def _read(text: str) -> tuple[BeautifulSoup, list[Block]]:
+    soup = BeautifulSoup(text, "lxml", multi_valued_attributes=None)
+    body = next((t for t in _tags(soup) if t.name == "body"), None)
+    return soup, _Walker().run(body if body is not None else soup)
 
 
 def clean(s: str) -> str:
@@ -113,8 +71,35 @@ def clean(s: str) -> str:
     return _WS.sub(" ", s).strip()
 
 
+def _events(root: Tag, skip_tables: bool):
+    """("start", tag) / ("end", tag) / ("text", str) in document order, without recursion;
+    the subtrees of SKIP tags (and of data tables, as ("table", tag)) are not entered."""
+    stack = [iter(root.contents)]
+    opened: list[Tag] = []
+    yield "start", root
+    while stack:
+        node = next(stack[-1], None)
+        if node is None:
+            stack.pop()
+            yield "end", opened.pop() if opened else root
+            continue
+        if isinstance(node, Tag):
+            if node.name in SKIP:
+                continue
+            if skip_tables and node.name == "table" and not is_layout_table(node):
+                yield "table", node
+                continue
+            yield "start", node
+            opened.append(node)
+            if len(opened) > MAX_DEPTH:
+                raise _TooDeep
+            stack.append(iter(node.contents))
+        elif isinstance(node, NavigableString) and not isinstance(node, PreformattedString):
+            yield "text", node  # not comments, CDATA, doctypes, processing instructions
+
+
 class _Walker:
-    """Walks the tree without recursion, emitting one block per visual line."""
+    """Emits one block per visual line: a block or heading element, or a <br>, ends one."""
 
     def __init__(self) -> None:
         self.blocks: list[Block] = []
@@ -127,85 +112,78 @@ class _Walker:
         if text:
             self.blocks.append(Block("heading" if self.in_heading else "paragraph", text))
 
-    def run(self, root) -> list[Block]:
-        body = root.find("body")
-        walker = etree.iterwalk(body if body is not None else root, events=("start", "end"))
-        for event, el in walker:
-            tag = el.tag.lower() if isinstance(el.tag, str) else ""
-            if event == "start":
-                if not tag or tag in SKIP:
-                    walker.skip_subtree()
-                elif tag == "table" and not is_layout_table(el):
+    def run(self, root: Tag) -> list[Block]:
+        for event, node in _events(root, skip_tables=True):
+            if event == "text":
+                self.buf.append(node)
+            elif event == "table":
+                self.flush()
+                self.blocks.append(Block("table", table=build_table(node)))
+            elif event == "start":
+                if node.name in BREAKS or node.name == "br":
                     self.flush()
-                    self.blocks.append(Block("table", table=build_table(el)))
-                    walker.skip_subtree()
-                else:
-                    if tag in BLOCK or tag in HEADINGS or tag == "br":
-                        self.flush()
-                    if tag in HEADINGS:
-                        self.in_heading += 1
-                    if el.text and tag not in ("br", "hr"):
-                        self.buf.append(el.text)
+                if node.name in HEADINGS:
+                    self.in_heading += 1
             else:
-                if tag in BLOCK or tag in HEADINGS:
+                if node.name in BREAKS:
                     self.flush()
-                if tag in HEADINGS:
+                if node.name in HEADINGS:
                     self.in_heading = max(self.in_heading - 1, 0)
-                if el.tail:
-                    self.buf.append(el.tail)
         self.flush()
         return self.blocks
 
 
-def is_layout_table(table) -> bool:
+def is_layout_table(table: Tag) -> bool:
     """A table used for page layout is walked as ordinary text, not kept as a table.
 
     Choice: a table holding another table is layout (CMS pages wrap whole articles in
     tables); its inner tables become their own blocks in document order.
     """
-    if table.find(".//table") is not None:
+    inner = _tags(table)
+    if any(t.name == "table" for t in inner):
         return True
-    cells = table.xpath(".//td|.//th")
+    cells = [t for t in inner if t.name in ("td", "th")]
     if len(cells) <= 1:
         return True
-    for td in cells:
-        if len(td.xpath(".//p|.//div|.//li|.//br")) >= 4 and len(td.text_content()) > 300:
-            return True
-    return False
+    # a cell holding a whole article: four or more lines and long text
+    lines: dict[int, int] = {}  # id of a cell → block elements and line breaks in it
+    for t in inner:
+        if t.name in ("p", "div", "li", "br"):
+            cell = t.parent
+            while cell is not table and cell.name not in ("td", "th"):
+                cell = cell.parent
+            lines[id(cell)] = lines.get(id(cell), 0) + 1
+    return any(lines.get(id(td), 0) >= 4 and len(td.get_text()) > 300 for td in cells)
 
 
-def build_table(table) -> Table:
+def build_table(table: Tag) -> Table:
     rows = []
-    for tr in table.iter("tr"):
-        row = [Cell(cell_text(td), _span(td.get("rowspan")), _span(td.get("colspan")))
-               for td in tr if isinstance(td.tag, str) and td.tag.lower() in ("td", "th")]
-        rows.append(row)
+    for tr in (t for t in _tags(table) if t.name == "tr"):
+        rows.append([Cell(cell_text(td), _span(td.get("rowspan")), _span(td.get("colspan")))
+                     for td in tr.children if isinstance(td, Tag) and td.name in ("td", "th")])
     return Table(rows=rows)
 
 
-def cell_text(td) -> str:
+def _tags(el: Tag) -> list[Tag]:
+    """The elements under el, in document order (bs4's find_all, without its matching
+    machinery, which costs more here than the parse)."""
+    return [t for t in el.descendants if isinstance(t, Tag)]
+
+
+def cell_text(td: Tag) -> str:
+    """A cell's text, its lines (block elements, <br>) joined as the eye reads them."""
     parts: list[str] = []
-    walker = etree.iterwalk(td, events=("start", "end"))
-    for event, el in walker:
-        tag = el.tag.lower() if isinstance(el.tag, str) else ""
-        if event == "start":
-            if not tag or tag in SKIP:
-                walker.skip_subtree()
-                continue
-            if el is not td and (tag in BLOCK or tag in HEADINGS or tag == "br"):
-                parts.append("\n")
-            if el.text and tag != "br":
-                parts.append(el.text)
-        else:
-            if el is td:
-                break
-            if tag in BLOCK or tag in HEADINGS:
-                parts.append("\n")
-            if el.tail:
-                parts.append(el.tail)
+    for event, node in _events(td, skip_tables=False):
+        if event == "text":
+            parts.append(node)
+        elif node is not td and (node.name in BREAKS or (event == "start" and node.name == "br")):
+            parts.append("\n")
     return clean("".join(parts))
 
 
-def _span(value: str | None) -> int:
-    m = re.match(r"\s*(\d+)", value or "")
+_NUMBER = re.compile(r"\s*(\d+)")
+
+
+def _span(value) -> int:
+    m = _NUMBER.match(value) if value else None
     return min(max(int(m.group(1)), 1), 1000) if m else 1
