@@ -14,7 +14,13 @@ Many files, at most `workers` at once (`ogi extract` and `ogi build` both use th
 
 An item is a path, bytes, or a Task (source, name, content_type, and a key of the caller's
 that comes back untouched). With document=True a result also carries the document's text,
-numbered sections and format (`result.document`), for the archive.
+sections (the record's: one splitter) and format (`result.document`), for the archive.
+
+- `pool`: the parent's side: forks, watches, kills, collects results;
+- `child`: the forked child's side: limits, extraction, the result;
+- `procs`: what /proc says about a process tree, and killing it;
+- `limits`: size, page, zip and nesting limits checked before a parser reads a file;
+- `commands`: helper processes (LibreOffice, tesseract) under a time limit.
 
 The guarantees, per file:
 - the size limit is checked from the file system (or len of the bytes) before any byte is
@@ -30,7 +36,11 @@ The guarantees, per file:
 - time: when `timeout_s` is up the child's process group and every descendant seen are
   killed ("timed out after N s"); a result that arrives later counts as a timeout too;
 - a crash is one line ("parser crashed with SIGSEGV (memory limit N MB)"), a parser bug is
-  "internal error: …"; anything the child left running is killed when it ends.
+  "internal error: …"; anything the child left running is killed when it ends;
+- temporary files: the child and its helpers write theirs (TMPDIR) in a folder of the
+  child's, removed however the child ends.
+
+How fast it kills and refuses is measured by bench/guard.py; the tests check behaviour only.
 
 Forking needs a caller without other busy threads that hold locks the parsers use; the
 child replaces stdin/stdout/stderr and never returns into the caller's code (os._exit).

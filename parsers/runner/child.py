@@ -8,6 +8,7 @@ import re
 import resource
 import signal
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -40,6 +41,11 @@ def run_child(task, out: Path, err: Path, memory_mb: int, document: bool):
         if faulthandler.is_enabled():  # to this child's stderr, not a descriptor of the caller's
             faulthandler.enable(file=sys.stderr)
         os.environ["OMP_THREAD_LIMIT"] = "1"  # tesseract: one thread per document
+        # temporary files (LibreOffice's profile, tesseract's images) in a folder of this
+        # child's, which the parent removes however the child ends
+        scratch = out.with_suffix(".tmp.d")
+        scratch.mkdir()
+        tempfile.tempdir = os.environ["TMPDIR"] = str(scratch)
         with open("/proc/self/statm") as f:
             base_vms, base_rss, base_shared = (int(x) * PAGE for x in f.read().split()[:3])
         # the address space may grow by memory_mb, less the private memory mapped but not

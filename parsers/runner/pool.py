@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import pickle
 import selectors
+import shutil
 import signal
 import tempfile
 import time
@@ -255,6 +256,7 @@ class _Pool:
         result = self._result(run, killed, status, end, peak_mb)
         for path in (run.out, run.err):
             path.unlink(missing_ok=True)
+        shutil.rmtree(run.out.with_suffix(".tmp.d"), ignore_errors=True)  # what a killed child left
         return run.index, run.item, result
 
     def _result(self, run: _Run, killed, status: int, end: float, peak_mb: float) -> GuardResult:
