@@ -13,7 +13,8 @@ tolerant pass.
 """
 from __future__ import annotations
 
-from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom, resolve_encoding
+from w3lib.encoding import (html_body_declared_encoding, http_content_type_encoding, read_bom,
+                            resolve_encoding)
 
 LATIN = {"cp1252"}  # what w3lib makes of latin-1, iso-8859-1 and ascii: servers' default
 

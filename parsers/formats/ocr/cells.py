@@ -98,19 +98,11 @@ def _trim_rulings(img, depth: int = 10):
 
     def row_ink(y):
         return data[y * w:(y + 1) * w].count(0) / w
-    left, right, top, bottom = 0, w, 0, h
-    for x in range(min(depth, w)):
-        if col_ink(x) > 0.5:
-            left = x + 1
-    for x in range(w - 1, max(w - 1 - depth, -1), -1):
-        if col_ink(x) > 0.5:
-            right = x
-    for y in range(min(depth, h)):
-        if row_ink(y) > 0.5:
-            top = y + 1
-    for y in range(h - 1, max(h - 1 - depth, -1), -1):
-        if row_ink(y) > 0.5:
-            bottom = y
+    # the innermost mostly-ink line within `depth` of each edge
+    left = max((x + 1 for x in range(min(depth, w)) if col_ink(x) > 0.5), default=0)
+    right = min((x for x in range(max(w - depth, 0), w) if col_ink(x) > 0.5), default=w)
+    top = max((y + 1 for y in range(min(depth, h)) if row_ink(y) > 0.5), default=0)
+    bottom = min((y for y in range(max(h - depth, 0), h) if row_ink(y) > 0.5), default=h)
     if right - left < 3 or bottom - top < 3:
         return None
     return left, top, right, bottom

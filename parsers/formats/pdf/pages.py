@@ -16,7 +16,8 @@ import pypdfium2 as pdfium
 
 from parsers.formats.pdf import layout
 from parsers.formats.pdf.chars import LINE_BREAK, clean, page_chars, read_glyphs, text_lines
-from parsers.formats.pdf.rulings import TABLE_SETTINGS, PageCell, PageTable, RuledGrid, find_grids, page_edges
+from parsers.formats.pdf.rulings import (TABLE_SETTINGS, PageCell, PageTable, RuledGrid, find_grids,
+                                         page_edges)
 from parsers.model import Block, Document, ParseError
 
 MIN_RULINGS = 2  # a page needs this many horizontal and vertical rulings to be searched
