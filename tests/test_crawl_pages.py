@@ -1,5 +1,6 @@
-"""The CMS family adapters on saved real pages (tests/pages/, each citing its source), as
-city-scrapers tests its spiders: not only on the demo farm written by the same hands."""
+"""The CMS family adapters on saved real pages (tests/pages/; their sources in
+tests/pages/SOURCES.md), as city-scrapers tests its spiders: not only on the demo farm
+written by the same hands."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -66,3 +67,18 @@ def test_hanweb_data_proxy_answer():
     assert len(batches) == 20  # records 46 … 940, 45 at a time
     assert batches[0].endswith("startrecord=46&endrecord=90&perpage=15")
     assert batches[-1].endswith("startrecord=901&endrecord=945&perpage=15")
+
+
+def test_gkmlpt_api_answer():
+    # the column's JSON: each article a detail page; no paging fields, so no further pages
+    from scrapy.http import Request, TextResponse
+    api = "https://www.zhaoqing.gov.cn/zqhjj/gkmlpt/api/all/21023"
+    url = f"{api}?page=1&sid=758019"
+    meta = {"kind": "list", "gkmlpt_api": True, "api": api, "sid": "758019", "portal": "肇庆"}
+    r = TextResponse(url=url, body=(PAGES / "gkmlpt_zhaoqing_api.json").read_bytes(),
+                     encoding="utf-8", request=Request(url, meta=meta))
+    spider = Spider()
+    list(ADAPTERS["gkmlpt"].parse_list(spider, r))
+    assert spider.requests == [
+        ("detail", "https://www.zhaoqing.gov.cn/zqhjj/gkmlpt/content/3/3255/post_3255421.html",
+         "金宸农牧科技（四会）有限公司四会富硒蛋鸡产业园项目受理公告")]
