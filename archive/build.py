@@ -1,7 +1,7 @@
 """`ogi build`: parse every new capture into the archive.
 
 A report candidate (captures.is_report = 1 with a stored body) is parsed once per
-(sha256, parser version). Each document is parsed by parsers.guard.run_many: in its own forked
+(sha256, parser version). Each document is parsed by parsers.runner.run_many: in its own forked
 child with a time limit and a memory bound; a failure (timeout, memory, parse error, crash) is
 stored as a report row with parse_status (the result's status) and error, and the run goes on.
 """
@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from parsers.guard import GuardResult, Task, run_many
+from parsers.runner import GuardResult, Task, run_many
 
 from archive.schema import archive_dir, open_db
 from archive.store import now, refresh_current, store_report
@@ -68,7 +68,7 @@ def pending_jobs(db, root: Path, version: str) -> list[Job]:
 
 
 def tasks_of(jobs: list[Job]) -> list[Task]:
-    """The guarded extractions of the jobs (parsers.guard), each job as the task's key."""
+    """The guarded extractions of the jobs (parsers.runner), each job as the task's key."""
     return [Task(job.path, name=(job.capture.get("url") or "").rsplit("/", 1)[-1],
                  content_type=job.capture.get("content_type") or "", key=job) for job in jobs]
 

@@ -3,16 +3,17 @@ our path against a naive baseline.
 
     .venv/bin/python bench/extract.py --n 50 --seed 1 [--formats pdf,html,docx,text,doc,wps,scan]
 
-Prints reports/s, pages/s (wall clock), CPU seconds (this process; LibreOffice and tesseract
-run in child processes and are in the wall time only), cell accuracy against the generator's
-truth, cells left blank and cells misread (a number that is not the truth), and the speed
-ratio. A format is one entry in FORMATS: a renderer and its methods. The slow formats (doc,
-wps: LibreOffice; scan: OCR) use --n-slow reports.
+Prints the load average, reports/s, pages/s (wall clock), CPU seconds (this process;
+LibreOffice and tesseract run in child processes and are in the wall time only), cell
+accuracy against the generator's truth, cells left blank and cells misread (a number that is
+not the truth), and the speed ratio. A format is one entry in FORMATS: a renderer and its
+methods. The slow formats (doc, wps: LibreOffice; scan: OCR) use --n-slow reports.
 """
 from __future__ import annotations
 
 import argparse
 import io
+import os
 import random
 import sys
 import time
@@ -117,6 +118,7 @@ def main(argv=None) -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--formats", default=",".join(FORMATS))
     args = ap.parse_args(argv)
+    print("load average %.2f %.2f %.2f" % os.getloadavg())
     print(f"{'format':6} {'method':18} {'reports/s':>9} {'pages/s':>8} {'cell acc':>9} "
           f"{'blank':>6} {'misread':>7} {'exact':>7} {'errors':>6} {'seconds':>8} {'cpu s':>7}")
     for fmt in args.formats.split(","):
@@ -141,6 +143,7 @@ def main(argv=None) -> None:
         if counts:
             print(f"{fmt:6} corpus: {len(corpus)} reports, {pages} pages ({pages / len(corpus):.1f}/report, "
                   f"tables on {sum(t for _, t in counts) / len(corpus):.1f} pages/report), generated in {gen:.1f}s")
+    print("load average %.2f %.2f %.2f" % os.getloadavg())
 
 
 if __name__ == "__main__":

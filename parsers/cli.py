@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from parsers.guard import MEMORY_MB, TIMEOUT_S, run_many
+from parsers.runner import MEMORY_MB, TIMEOUT_S, run_many
 
 
 def register(sub) -> None:

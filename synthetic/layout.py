@@ -6,7 +6,7 @@ a split table has two parts. Renderers only draw what this module lays out.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 
 from synthetic import report as R
 
@@ -124,10 +124,6 @@ def _choose_layout(report: R.SyntheticReport, fmt: str, layout=None) -> Layout:
         appeals_split=split and rng.random() < 0.2, trailing_blank=rng.random() < 0.15,
         html=rng.choice(["plain", "cms", "word"]), meta_charset=rng.random() < 0.7,
         between=rng.choice(["none", "para", "page"]))
-
-
-def layout_fields() -> list[str]:
-    return [f.name for f in fields(Layout)]
 
 
 # --- table 二 ---------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ sniffing, conversion) but not Kingsoft's own quirks.
 """
 from __future__ import annotations
 
-from parsers.office import convert
+from parsers.formats.office import convert
 from synthetic.render_docx import render_docx
 
 

@@ -4,12 +4,12 @@ import json
 import pytest
 
 from ogi.cli import main
-from parsers import labels as L
-from parsers.checks import compute_checks
+from parsers.report import labels as L
+from parsers.report.checks import compute_checks
 from parsers.model import Block, Cell, Document, Table
 from parsers.report import extract
-from parsers.text import parse_text
-from parsers.values import Value, read_value
+from parsers.formats.text import parse_text
+from parsers.report.values import Value, read_value
 
 REQ_LABELS_2021 = [
     ("new_received", ["一、本年新收政府信息公开申请数量"]),

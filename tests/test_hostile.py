@@ -1,12 +1,12 @@
-"""Hostile inputs: each gives a one-line reason (non-zero exit), bounded time and memory,
-and the rest of the batch is still done."""
+"""Hostile inputs: each gives a one-line reason (non-zero exit) within the time and memory
+limits, and the rest of the batch is still done. How fast: bench/guard.py."""
 import json
-import time
+import os
 
 import pytest
 
 from ogi.cli import main
-from parsers.guard import run_guarded
+from parsers.runner import run_guarded
 from synthetic.render_docx import render_docx
 from synthetic.render_html import render_html
 from synthetic.render_pdf import render_pdf
@@ -23,11 +23,11 @@ def report():
 
 
 def refused(data, name, reason):
-    t = time.monotonic()
     res = run_guarded(data, name=name, **LIMITS)
     assert res.record is None, name
     assert reason in res.error and "\n" not in res.error, res.error
-    assert time.monotonic() - t < LIMITS["timeout_s"] and res.peak_rss_mb < LIMITS["memory_mb"]
+    # refused for what it is, within the limits (not killed at one of them)
+    assert res.status not in ("timeout", "memory") and res.peak_rss_mb < LIMITS["memory_mb"]
     return res
 
 
@@ -62,13 +62,16 @@ def test_deeply_nested_html():
     refused(hostile.nested_html(100_000), "deep.html", "HTML nested deeper than")
 
 
-def test_200_mb_file_is_refused_unread(tmp_path):
+def test_200_mb_file_is_refused_unread(tmp_path, monkeypatch):
     path = tmp_path / "huge.pdf"
     hostile.sparse_file(path, 200 * 2**20)
-    t = time.monotonic()
+
+    def no_child():
+        raise AssertionError("a child was started for a file refused by its size")
+    monkeypatch.setattr(os, "fork", no_child)  # only a child reads a file
     res = run_guarded(path, **LIMITS)
     assert res.error == "file too large: 200.0 MB (limit 50 MB)"
-    assert res.peak_rss_mb == 0 and time.monotonic() - t < 1  # no child, nothing read
+    assert res.peak_rss_mb == 0  # no child, nothing read
 
 
 def test_extension_that_lies_is_sniffed(report):

@@ -4,7 +4,8 @@ import io
 import pytest
 
 from parsers import parse_bytes
-from parsers.ocr import cell_regions, find_tables, Grid, ocr_confidence, ocr_reason
+from parsers.formats.ocr import ocr_confidence, ocr_reason
+from parsers.formats.ocr.grid import Grid, cell_regions, find_tables
 from parsers.model import Document, Block
 from synthetic.render_scan import rasterise, scan_pdf_bytes
 from synthetic.report import generate_report
@@ -84,42 +85,42 @@ def test_text_layer_decision():
 # ---------------------------------------------------------------- number cells: right or unreadable
 
 def _r(text, conf):
-    from parsers.ocr import Reading
+    from parsers.formats.ocr.readings import Reading
     return Reading(text, conf)
 
 
 def _unreadable(text):
-    from parsers.values import Value, read_value
+    from parsers.report.values import Value, read_value
     return read_value(text) == Value(None, unreadable=True)
 
 
 def test_agreeing_sure_readings_keep_the_number():
-    from parsers.ocr import decide
+    from parsers.formats.ocr.readings import decide
     assert decide("5284", [_r("5284", 91), _r("5284", 91), _r("5284", 96)]) == "5284"
     # chi_sim reads a lone 1 as 工; the digits-only readings are sure of it
     assert decide("工", [_r("", 60), _r("1", 5), _r("1", 95)]) == "1"
 
 
 def test_disagreeing_number_cell_is_unreadable_not_a_wrong_number():
-    from parsers.ocr import decide
+    from parsers.formats.ocr.readings import decide
     # chi_sim reads a clean 5284 as 0284, and is fairly sure of it: nobody gets to win
     assert _unreadable(decide("0284", [_r("0284", 86), _r("5284", 0), _r("5284", 97)]))
 
 
 def test_low_confidence_number_cell_is_unreadable():
-    from parsers.ocr import decide
+    from parsers.formats.ocr.readings import decide
     assert _unreadable(decide("9", [_r("9", 17), _r("9", 17), _r("", 0)]))   # a 0 read as 9
     assert _unreadable(decide("工", [_r("", 36), _r("", 0), _r("4", 80)]))   # a 1 read as 4, once
 
 
 def test_cell_no_reading_takes_for_a_number_is_left_alone():
-    from parsers.ocr import decide
+    from parsers.formats.ocr.readings import decide
     assert decide("果", [_r("", 80), _r("", 0), _r("", 0)]) == "果"
 
 
 def test_read_numbers_counts_the_cells_set_aside(monkeypatch):
     from PIL import Image
-    import parsers.ocr as ocr
+    import parsers.formats.ocr.cells as ocr
     second = {"chi_sim": (["12", "7"], [95.0, 40.0]), "eng": (["12", "1"], [96.0, 41.0])}
 
     def fake(crops, lang=ocr.LANG, config=(), cell_conf=None):
@@ -135,8 +136,8 @@ def test_read_numbers_counts_the_cells_set_aside(monkeypatch):
 def test_scanned_number_cells_are_right_or_unreadable():
     """One small rendered table, OCR'd for real: every number is the truth or set aside."""
     from PIL import Image, ImageDraw, ImageFont
-    from parsers.ocr import ocr_images
-    from parsers.values import read_value
+    from parsers.formats.ocr import ocr_images
+    from parsers.report.values import read_value
     from synthetic.render_pdf import FONT_PATH
     font = ImageFont.truetype(FONT_PATH, 40)
     values = [["5284", "0", "1", "4"], ["5284", "1", "0", "37"], ["19", "2316", "0", "8"]]
@@ -167,7 +168,7 @@ def test_scanned_number_cells_are_right_or_unreadable():
 
 
 def test_noise_on_a_number_is_read_again_and_grouped_digits_agree():
-    from parsers.ocr import _reading, decide, numberish
+    from parsers.formats.ocr.readings import decide, numberish, reading as _reading
     assert numberish("人4") and numberish("4】") and numberish("工") and numberish("0")
     assert not numberish("5件") and not numberish("2.重复申请") and not numberish("总计")
     assert decide("人4", [_reading("人4", 60), _r("4", 72), _r("4", 97)]) == "4"
@@ -178,8 +179,8 @@ def test_noise_on_a_number_is_read_again_and_grouped_digits_agree():
 def test_a_cell_right_of_a_number_that_reads_as_no_number_keeps_the_row_aligned(monkeypatch):
     """A 0 read as 一 would pass for a label and shift the numbers after it one column."""
     from PIL import Image, ImageDraw
-    import parsers.ocr as ocr
-    from parsers.tables import split_row
+    import parsers.formats.ocr.cells as ocr
+    from parsers.report.tables import split_row
     img = Image.new("L", (900, 200), 255)
     d = ImageDraw.Draw(img)
     for y in (50, 150):
@@ -203,13 +204,13 @@ def test_a_cell_right_of_a_number_that_reads_as_no_number_keeps_the_row_aligned(
 
 
 def test_label_slips_are_mended():
-    from parsers.ocr import fix_slips
+    from parsers.formats.ocr.readings import fix_slips
     assert fix_slips("(一)子以公开") == "(一)予以公开" and fix_slips("不子处理") == "不予处理"
     assert fix_slips("王子") == "王子"
 
 
 def test_a_lone_1_read_as_gong_is_a_vote_the_digit_readings_must_confirm():
-    from parsers.ocr import _first_reading, decide
+    from parsers.formats.ocr.readings import decide, first_reading as _first_reading
     assert decide("工", [_first_reading("工", 50), _r("", 0), _r("1", 75)]) == "1"
     # eng's slip on a lone 1 is a 4, even a sure one: the two disagree, nobody wins
     assert _unreadable(decide("工", [_first_reading("工", 30), _r("", 0), _r("4", 95)]))

@@ -29,6 +29,6 @@ def test_parallel_conversions_do_not_collide():
 
 def test_conversion_timeout_is_a_parse_error():
     from parsers.model import ParseError
-    from parsers.office import convert
+    from parsers.formats.office import convert
     with pytest.raises(ParseError, match="timed out"):
         convert(render_doc(generate_report(14)), "doc", "docx", timeout_s=0.5)

@@ -7,7 +7,7 @@ import pytest
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
-from parsers.docx import parse_docx
+from parsers.formats.docx import parse_docx
 from parsers.model import ParseError
 
 

@@ -2,7 +2,7 @@
 pingtan2020.html page."""
 import pytest
 
-from parsers.html import decode_html, parse_html
+from parsers.formats.html import decode_html, parse_html
 from parsers.model import ParseError
 
 BODY = """<h2>二、主动公开政府信息情况</h2>
@@ -63,6 +63,34 @@ def test_lying_meta_charset():
     check(parse_html(page('<meta charset="gb2312">').encode("utf-8")))
     # says ISO-8859-1 (a server default), is GBK
     check(parse_html(page('<meta charset="iso-8859-1">').encode("gbk")))
+
+
+def big5_page(body: str, title: str) -> bytes:
+    return f"<html><head><title>{title}</title></head><body>{body}</body></html>".encode("big5")
+
+
+def test_http_header_charset_is_heard():
+    # no <meta>: only the Content-Type header the crawler received says Big5, whose bytes
+    # would also pass for GB18030 (as nonsense)
+    data = big5_page("<p>政府資訊公開工作年度報告</p>", "年度報告")
+    assert "政府資訊公開工作年度報告" not in [b.text for b in parse_html(data).blocks]
+    doc = parse_html(data, content_type="text/html; charset=Big5")
+    assert [b.text for b in doc.blocks] == ["政府資訊公開工作年度報告"] and doc.title == "年度報告"
+    # a header that lies is overruled by the bytes, like a <meta> that lies
+    check(parse_html(page().encode("gbk"), content_type="text/html; charset=utf-8"))
+    check(parse_html(page().encode("utf-8"), content_type="text/html;charset=ISO-8859-1"))
+
+
+def test_content_type_reaches_the_html_parser():
+    """From the archive's Task (the capture's content type) through the runner to the decoder."""
+    from parsers import parse_bytes
+    from parsers.runner import Task, run_many
+    data = big5_page("<p>本機關主動公開政府資訊。</p>", "臨清市政府資訊公開工作年度報告")
+    header = "text/html; charset=big5"
+    assert parse_bytes(data, name="r.html", content_type=header).text() == "本機關主動公開政府資訊。"
+    [(_, res)] = run_many([Task(data, name="r.html", content_type=header)], timeout_s=60,
+                          memory_mb=1024, document=True)
+    assert res.ok and res.document["text"] == "本機關主動公開政府資訊。"
 
 
 def test_gb18030_only_characters():

@@ -5,7 +5,7 @@ import io
 import pytest
 
 from parsers.model import ParseError
-from parsers.pdf import parse_pdf
+from parsers.formats.pdf import parse_pdf
 
 FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 

@@ -41,7 +41,7 @@ def test_xlsx_sniffed_despite_wrong_name():
 
 
 def test_xls_through_libreoffice_round_trip(tmp_path):
-    from parsers.office import convert
+    from parsers.formats.office import convert
     xls = convert(_xlsx(), "xlsx", "xls")
     doc = parse_bytes(xls, name="a.xls")
     assert doc.format == "xls"

@@ -6,7 +6,7 @@ import zipfile
 import pytest
 
 from parsers.model import ParseError
-from parsers.sniff import ole_stream_names, sniff_format
+from parsers.formats.sniff import ole_stream_names, sniff_format
 
 
 def _zip(*names) -> bytes:
@@ -18,24 +18,30 @@ def _zip(*names) -> bytes:
 
 
 def ole(*names: str) -> bytes:
-    """A minimal OLE2 compound file (512-byte sectors): header, one FAT sector, one directory
-    sector holding the root entry and `names`."""
-    size = 512
+    """A minimal valid OLE2 compound file (512-byte sectors): header, one FAT sector, one
+    directory sector holding the root entry and up to three empty streams `names` (each the
+    right sibling of the one before, as the directory's tree allows)."""
+    size, none, end = 512, 0xFFFFFFFF, 0xFFFFFFFE
     header = bytearray(size)
     header[:8] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-    struct.pack_into("<HHH", header, 0x18, 0x3E, 3, 0xFFFE)
-    struct.pack_into("<H", header, 0x1E, 9)  # sector shift: 512
+    struct.pack_into("<HHHHH", header, 0x18, 0x3E, 3, 0xFFFE, 9, 6)  # sectors 512, mini 64
     struct.pack_into("<I", header, 0x2C, 1)  # one FAT sector
     struct.pack_into("<I", header, 0x30, 1)  # directory starts at sector 1
-    difat = [0] + [0xFFFFFFFF] * 108  # FAT is sector 0
+    struct.pack_into("<IIIII", header, 0x38, 4096, end, 0, end, 0)  # no mini FAT, no DIFAT
+    difat = [0] + [none] * 108  # FAT is sector 0
     struct.pack_into("<109I", header, 0x4C, *difat)
     fat = bytearray(b"\xff" * size)
-    struct.pack_into("<II", fat, 0, 0xFFFFFFFD, 0xFFFFFFFE)  # sector 0: FAT; 1: end of dir
+    struct.pack_into("<II", fat, 0, 0xFFFFFFFD, end)  # sector 0: FAT; 1: end of dir
     directory = bytearray(size)
-    for i, name in enumerate(["Root Entry", *names][:4]):
+    entries = ["Root Entry", *names][:4]
+    for i, name in enumerate(entries):
         raw = name.encode("utf-16-le") + b"\0\0"
         directory[i * 128:i * 128 + len(raw)] = raw
-        struct.pack_into("<H", directory, i * 128 + 64, len(raw))
+        kind = 5 if i == 0 else 2  # root storage, stream
+        right = i + 1 if 0 < i < len(entries) - 1 else none
+        child = 1 if i == 0 and len(entries) > 1 else none
+        struct.pack_into("<HBBIII", directory, i * 128 + 64, len(raw), kind, 1, none, right, child)
+        struct.pack_into("<IQ", directory, i * 128 + 116, end, 0)
     return bytes(header + fat + directory)
 
 

@@ -13,27 +13,15 @@ from __future__ import annotations
 
 import re
 
-from parsers.model import Block, Cell, Document, ParseError, Table
+from parsers.formats.charset import decode
+from parsers.model import Block, Cell, Document, Table
 from parsers.normalize import normalize_text
 
 _PIPE_END = re.compile(r"^\|{2,}$")
 
 
-def decode_text(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    for enc in ("utf-8", "gb18030"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return data.decode("utf-16")
-    raise ParseError("text file in an unknown encoding")
-
-
 def parse_text(data: bytes) -> Document:
-    text = normalize_text(decode_text(data)).replace("\r\n", "\n").replace("\r", "\n")
+    text = normalize_text(decode(data)).replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     mode = _mode(lines)
     builder = _Builder()

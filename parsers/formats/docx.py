@@ -5,6 +5,7 @@ import io
 import re
 import zipfile
 
+from parsers.formats.sniff import OLE_MAGIC
 from parsers.model import Block, Cell, Document, ParseError, Table
 from parsers.normalize import normalize_text, squash_spaces
 
@@ -13,7 +14,6 @@ MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fall
 WRAPPERS = {W + "sdt", W + "sdtContent", W + "customXml", W + "smartTag", W + "ins"}
 _HEADING_STYLE = re.compile(r"^(heading|标题)\s*\d|^(title|标题)$", re.I)
 _WIDE = re.compile("[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def parse_docx(data: bytes) -> Document:

@@ -11,6 +11,7 @@ import os
 import re
 import zipfile
 
+from parsers.formats.sniff import OLE_MAGIC, ole_stream_names
 from parsers.model import ParseError
 
 
@@ -40,19 +41,9 @@ def check_size(size: int, limit: int | None = None) -> None:
         raise ParseError(f"file too large: {size / 2**20:.1f} MB (limit {limit / 2**20:.0f} MB)")
 
 
-def check_path(path) -> int:
-    """Size check from the file system, before any byte is read."""
-    try:
-        size = os.stat(path).st_size
-    except OSError as e:
-        raise ParseError(f"cannot read file: {e.strerror or e}") from None
-    check_size(size)
-    return size
-
-
 def precheck(data: bytes, fmt: str) -> None:
     check_size(len(data))
-    if data.startswith(_OLE_MAGIC):
+    if data.startswith(OLE_MAGIC):
         check_ole(data)
     elif fmt in ("docx", "xlsx", "zip"):
         check_zip(data)
@@ -63,7 +54,8 @@ def precheck(data: bytes, fmt: str) -> None:
 
 
 def check_zip(data: bytes) -> None:
-    """Refuse a zip bomb from the declared sizes in the central directory, before inflating."""
+    """Refuse a zip bomb from the declared sizes in the central directory, before inflating.
+    (zipfile reads the directory; no library judges the sizes it declares.)"""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
@@ -102,14 +94,11 @@ def check_pdf(data: bytes) -> None:
         raise ParseError(f"PDF has too many pages: {n} (limit {MAX_PAGES})")
 
 
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-
 
 def check_ole(data: bytes) -> None:
     """An OLE2 file holding an encrypted OOXML package is a password-protected DOCX/XLSX."""
-    if not data.startswith(_OLE_MAGIC):
+    if not data.startswith(OLE_MAGIC):
         return
-    from parsers.sniff import ole_stream_names
     names = {n.lower() for n in ole_stream_names(data)}
     if names & {"encryptedpackage", "encryptioninfo"}:
         raise ParseError("password-protected document (encrypted Office file)")

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from parsers import labels as L
+from parsers.report import labels as L
 from parsers.model import Document, Table
-from parsers.values import Value, clean_cell, read_value
+from parsers.report.values import Value, clean_cell, read_value
 
 SECTION_PATTERNS = [
     ("active", re.compile(r"^[二2][、.．]?主动公开")),

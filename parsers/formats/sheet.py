@@ -63,7 +63,7 @@ def _text(v) -> str:
 
 def _read_xlsx(data: bytes):
     import openpyxl
-    from parsers.limits import check_zip
+    from parsers.runner.limits import check_zip
     check_zip(data)
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)

@@ -5,7 +5,7 @@ fact about the source; nothing here changes a value.
 """
 from __future__ import annotations
 
-from parsers import labels as L
+from parsers.report import labels as L
 
 REQUEST_PARTS = L.REQUEST_COLS[:-1]
 APPEAL_PARTS = L.APPEAL_COLS[:-1]

@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 from parsers.model import Document, ParseError
-from parsers.proc import run_command
+from parsers.runner.commands import run_command
 
 TIMEOUT_S = 120
 SOFFICE = "soffice"
@@ -18,8 +18,8 @@ SOFFICE = "soffice"
 
 def parse_office(data: bytes, fmt: str = "doc") -> Document:
     """Parse a Word 97–2003 (.doc) or Kingsoft WPS (.wps) file."""
-    from parsers.docx import parse_docx
-    from parsers.limits import check_ole
+    from parsers.formats.docx import parse_docx
+    from parsers.runner.limits import check_ole
     check_ole(data)
     docx = convert(data, fmt, "docx")
     doc = parse_docx(docx)

@@ -1,0 +1,189 @@
+"""HTML report pages → Document: decoded as Scrapy decodes a response (`charset`: the HTTP
+header's charset, a BOM, <meta>; each checked against the bytes), parsed by Beautiful Soup with
+lxml as its tree builder, and walked in document order into one block per visual line, with
+data tables (not the tables a CMS lays its page out with) kept as tables."""
+from __future__ import annotations
+
+import re
+
+from bs4 import BeautifulSoup
+from bs4.element import NavigableString, PreformattedString, Tag
+
+from parsers.formats.charset import declared_encodings, decode
+from parsers.model import Block, Cell, Document, ParseError, Table
+from parsers.normalize import normalize_text
+
+SKIP = {"script", "style", "noscript", "template", "head", "title", "svg", "select", "iframe",
+        "object", "textarea", "button"}
+BLOCK = {"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "center", "form",
+         "section", "article", "header", "footer", "nav", "main", "aside", "figure",
+         "figcaption", "address", "hr", "table", "tr", "td", "th", "caption", "thead", "tbody",
+         "tfoot", "fieldset", "legend", "details", "summary", "body", "html"}
+HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+BREAKS = BLOCK | HEADINGS
+
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+_WIDE = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
+# CSS Text 3: a line break between two East Asian wide characters renders as nothing
+_SEG_BREAK = re.compile(f"(?<=[{_WIDE}])[ \\t\\r\\xa0]*\\n[ \\t\\r\\n\\xa0]*(?=[{_WIDE}])")
+_WS = re.compile(r"\s+")
+MAX_DEPTH = 2048  # elements deeper than this: formatting tags are dropped, then the page refused
+_BLOCK_TAG = re.compile(r"</?(div|p|section|article|center|blockquote|li|ul|ol)\b[^>]*>", re.I)
+_INLINE_TAG = re.compile(r"</?(span|font|b|i|u|s|em|strong|a|small|big|sup|sub|label|strike|"
+                         r"ins|del|o:p|st1:[a-z]+)\b[^>]*>", re.I)
+
+
+class _TooDeep(Exception):
+    pass
+
+
+def parse_html(data: bytes, content_type: str = "") -> Document:
+    """A page's bytes → Document; `content_type` is the HTTP header the page came with."""
+    text = decode_html(data, content_type)
+    text = _XML_DECL.sub("", text, count=1)
+    if not text.strip():
+        raise ParseError("empty HTML page")
+    try:
+        soup, blocks = _read(text)
+    except _TooDeep:  # formatting tags nested past any real page: drop them and read again
+        try:
+            soup, blocks = _read(_INLINE_TAG.sub("", _BLOCK_TAG.sub("<br>", text)))
+        except _TooDeep:
+            raise ParseError(f"HTML nested too deeply (over {MAX_DEPTH} levels)") from None
+    title_el = next((t for t in _tags(soup) if t.name == "title"), None)
+    title = clean(title_el.get_text()) if title_el is not None else ""
+    return Document(blocks=blocks, format="html", title=title or None)
+
+
+def decode_html(data: bytes, content_type: str = "") -> str:
+    return decode(data, declared_encodings(data, content_type))
+
+
+def _read(text: str) -> tuple[BeautifulSoup, list[Block]]:
+    soup = BeautifulSoup(text, "lxml", multi_valued_attributes=None)
+    body = next((t for t in _tags(soup) if t.name == "body"), None)
+    return soup, _Walker().run(body if body is not None else soup)
+
+
+def clean(s: str) -> str:
+    """Visible text: line breaks between CJK vanish, whitespace squashed, normalised."""
+    s = _SEG_BREAK.sub("", normalize_text(s.replace("\xa0", " ")))
+    return _WS.sub(" ", s).strip()
+
+
+def _events(root: Tag, skip_tables: bool):
+    """("start", tag) / ("end", tag) / ("text", str) in document order, without recursion;
+    the subtrees of SKIP tags (and of data tables, as ("table", tag)) are not entered."""
+    stack = [iter(root.contents)]
+    opened: list[Tag] = []
+    yield "start", root
+    while stack:
+        node = next(stack[-1], None)
+        if node is None:
+            stack.pop()
+            yield "end", opened.pop() if opened else root
+            continue
+        if isinstance(node, Tag):
+            if node.name in SKIP:
+                continue
+            if skip_tables and node.name == "table" and not is_layout_table(node):
+                yield "table", node
+                continue
+            yield "start", node
+            opened.append(node)
+            if len(opened) > MAX_DEPTH:
+                raise _TooDeep
+            stack.append(iter(node.contents))
+        elif isinstance(node, NavigableString) and not isinstance(node, PreformattedString):
+            yield "text", node  # not comments, CDATA, doctypes, processing instructions
+
+
+class _Walker:
+    """Emits one block per visual line: a block or heading element, or a <br>, ends one."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.buf: list[str] = []
+        self.in_heading = 0
+
+    def flush(self) -> None:
+        text = clean("".join(self.buf))
+        self.buf = []
+        if text:
+            self.blocks.append(Block("heading" if self.in_heading else "paragraph", text))
+
+    def run(self, root: Tag) -> list[Block]:
+        for event, node in _events(root, skip_tables=True):
+            if event == "text":
+                self.buf.append(node)
+            elif event == "table":
+                self.flush()
+                self.blocks.append(Block("table", table=build_table(node)))
+            elif event == "start":
+                if node.name in BREAKS or node.name == "br":
+                    self.flush()
+                if node.name in HEADINGS:
+                    self.in_heading += 1
+            else:
+                if node.name in BREAKS:
+                    self.flush()
+                if node.name in HEADINGS:
+                    self.in_heading = max(self.in_heading - 1, 0)
+        self.flush()
+        return self.blocks
+
+
+def is_layout_table(table: Tag) -> bool:
+    """A table used for page layout is walked as ordinary text, not kept as a table.
+
+    Choice: a table holding another table is layout (CMS pages wrap whole articles in
+    tables); its inner tables become their own blocks in document order.
+    """
+    inner = _tags(table)
+    if any(t.name == "table" for t in inner):
+        return True
+    cells = [t for t in inner if t.name in ("td", "th")]
+    if len(cells) <= 1:
+        return True
+    # a cell holding a whole article: four or more lines and long text
+    lines: dict[int, int] = {}  # id of a cell → block elements and line breaks in it
+    for t in inner:
+        if t.name in ("p", "div", "li", "br"):
+            cell = t.parent
+            while cell is not table and cell.name not in ("td", "th"):
+                cell = cell.parent
+            lines[id(cell)] = lines.get(id(cell), 0) + 1
+    return any(lines.get(id(td), 0) >= 4 and len(td.get_text()) > 300 for td in cells)
+
+
+def build_table(table: Tag) -> Table:
+    rows = []
+    for tr in (t for t in _tags(table) if t.name == "tr"):
+        rows.append([Cell(cell_text(td), _span(td.get("rowspan")), _span(td.get("colspan")))
+                     for td in tr.children if isinstance(td, Tag) and td.name in ("td", "th")])
+    return Table(rows=rows)
+
+
+def _tags(el: Tag) -> list[Tag]:
+    """The elements under el, in document order (bs4's find_all, without its matching
+    machinery, which costs more here than the parse)."""
+    return [t for t in el.descendants if isinstance(t, Tag)]
+
+
+def cell_text(td: Tag) -> str:
+    """A cell's text, its lines (block elements, <br>) joined as the eye reads them."""
+    parts: list[str] = []
+    for event, node in _events(td, skip_tables=False):
+        if event == "text":
+            parts.append(node)
+        elif node is not td and (node.name in BREAKS or (event == "start" and node.name == "br")):
+            parts.append("\n")
+    return clean("".join(parts))
+
+
+_NUMBER = re.compile(r"\s*(\d+)")
+
+
+def _span(value) -> int:
+    m = _NUMBER.match(value) if value else None
+    return min(max(int(m.group(1)), 1), 1000) if m else 1

@@ -1,0 +1,11 @@
+"""Scans → Document: image-only PDFs and image files read by tesseract (chi_sim).
+
+- `pages`: render and deskew each page, read its running text, place its tables;
+- `grid`: a table's cell grid (with merged cells) from the page's ruling lines;
+- `cells`: each cell's ink cropped and read, all cells of a page in one tesseract run;
+- `readings`: a number cell keeps a number only when independent readings agree;
+- `tesseract`: the tesseract command and its TSV output.
+"""
+from parsers.formats.ocr.pages import ocr_confidence, ocr_image, ocr_images, ocr_pdf, ocr_reason
+
+__all__ = ["ocr_confidence", "ocr_image", "ocr_images", "ocr_pdf", "ocr_reason"]

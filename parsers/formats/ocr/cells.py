@@ -1,0 +1,155 @@
+"""Reading the cells of a scanned table: each cell's ink cropped clean, the cells stacked into
+one image so one tesseract run reads them all without text running across cells, and every
+cell that may hold a number read twice more, digits only, for the vote (`readings`)."""
+from __future__ import annotations
+
+from parsers.formats.ocr.grid import INK, Grid, cell_regions
+from parsers.formats.ocr.readings import (BLANK_MARKS, DIGITS, NUMBER, UNREADABLE,
+                                          UNREADABLE_BLANK, Reading, clean_cell, decide,
+                                          first_reading, fix_slips, join_words, numberish, reading)
+from parsers.formats.ocr.tesseract import LANG, tesseract
+from parsers.model import Cell, Table
+
+LINE_PX = 40         # cell text is scaled to about this height for tesseract
+
+
+def read_table(gray, g: Grid) -> tuple[Table, list[float], int]:
+    """OCR every cell of a grid; returns the Table (with spans), the word confidences and how
+    many number cells were set aside as unreadable."""
+    regions = cell_regions(g)
+    crops = []
+    for r, c, rs, cs in regions:
+        box = (g.xs[c] + 5, g.ys[r] + 5, g.xs[c + cs] - 4, g.ys[r + rs] - 4)
+        crops.append(_ink_crop(gray, box))
+    cell_conf: list[float] = []
+    texts, confs = ocr_stacked(crops, cell_conf=cell_conf)
+    texts = [fix_slips(t) for t in texts]
+    texts, set_aside = read_numbers(crops, texts, cell_conf)
+    # right of a number, a cell is a value too: one no reading takes for a number (a 0 read as
+    # 一) would pass for a label and shift the row's numbers one column, so it is set aside
+    row_has_number: set[int] = set()
+    for k, (r, c, rs, cs) in enumerate(regions):
+        t = texts[k].replace(" ", "")
+        if NUMBER.fullmatch(t):
+            row_has_number.add(r)
+        elif (r in row_has_number and crops[k] is not None and numberish(t) and t not in BLANK_MARKS
+              and not t.startswith(UNREADABLE)):
+            texts[k] = UNREADABLE_BLANK
+            set_aside += 1
+    rows: list[list[Cell]] = [[] for _ in range(len(g.ys) - 1)]
+    for (r, c, rs, cs), text in zip(regions, texts):
+        rows[r].append(Cell(text, rowspan=rs, colspan=cs))
+    return Table(rows=rows), confs, set_aside
+
+
+def read_numbers(crops, texts: list[str], cell_conf: list[float]) -> tuple[list[str], int]:
+    """Re-read every cell whose general reading may be a number twice more, digits only
+    (chi_sim, eng), and let decide() vote. Returns the cell texts and how many were set aside."""
+    nums = [i for i, t in enumerate(texts) if crops[i] is not None and numberish(t)]
+    if not nums:
+        return texts, 0
+    sub = [crops[i] for i in nums]
+    readings: list[list[Reading]] = [[first_reading(texts[i], cell_conf[i])] for i in nums]
+    for lang in ("chi_sim", "eng"):  # different models make different slips
+        conf: list[float] = []
+        got, _ = ocr_stacked(sub, lang=lang, config=(DIGITS,), cell_conf=conf)
+        for rs, t, c in zip(readings, got, conf):
+            rs.append(reading(t, c))
+    out = list(texts)
+    set_aside = 0
+    for i, rs in zip(nums, readings):
+        text = decide(texts[i], rs)
+        if text.startswith(UNREADABLE):
+            set_aside += 1
+        out[i] = text
+    return out, set_aside
+
+
+def _ink_crop(gray, box):
+    """The inked part of a cell as a clean black-on-white image (specks and the edges of
+    neighbouring rulings removed), or None for a blank cell."""
+    from PIL import Image
+    x0, y0, x1, y1 = box
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return None
+    crop = gray.crop(box)
+    edges = _trim_rulings(crop.point(lambda v: 0 if v < INK else 255))
+    if edges is None:
+        return None
+    left, top, right, bottom = edges
+    inner = crop.crop(edges)
+    # ink seen at a third of the size: strokes survive, single specks of dust fade away
+    small = inner.resize((max(inner.width // 3, 1), max(inner.height // 3, 1)), Image.Resampling.BOX)
+    bbox = small.point(lambda v: 255 if v < INK else 0).getbbox()
+    if bbox is None:
+        return None
+    bx0, by0, bx1, by1 = (v * 3 for v in bbox)
+    # grey text keeps its anti-aliasing; light background (shading, grain) becomes white
+    return inner.crop((max(bx0 - 4, 0), max(by0 - 4, 0), bx1 + 4, by1 + 4)).point(lambda v: v if v < 200 else 255)
+
+
+def _trim_rulings(img, depth: int = 10):
+    """Cut away edge rows/columns that are mostly ink: the cell's own border lines."""
+    w, h = img.size
+    data = img.tobytes()
+
+    def col_ink(x):
+        return data[x::w].count(0) / h
+
+    def row_ink(y):
+        return data[y * w:(y + 1) * w].count(0) / w
+    # the innermost mostly-ink line within `depth` of each edge
+    left = max((x + 1 for x in range(min(depth, w)) if col_ink(x) > 0.5), default=0)
+    right = min((x for x in range(max(w - depth, 0), w) if col_ink(x) > 0.5), default=w)
+    top = max((y + 1 for y in range(min(depth, h)) if row_ink(y) > 0.5), default=0)
+    bottom = min((y for y in range(max(h - depth, 0), h) if row_ink(y) > 0.5), default=h)
+    if right - left < 3 or bottom - top < 3:
+        return None
+    return left, top, right, bottom
+
+
+def ocr_stacked(crops, lang: str = LANG, config: tuple[str, ...] = (),
+                cell_conf: list | None = None) -> tuple[list[str], list[float]]:
+    """Stack cell images in one tall image, OCR it once, hand each cell its text."""
+    from PIL import Image, ImageOps
+    gap = 24
+    live = [c for c in crops if c is not None]
+    if not live:
+        return [""] * len(crops), []
+    heights = sorted(c.height for c in live)
+    f = min(max(LINE_PX / heights[len(heights) // 2], 0.5), 2.5)
+    if abs(f - 1) > 0.1:
+        crops = [c and c.resize((max(int(c.width * f), 1), max(int(c.height * f), 1)), Image.Resampling.LANCZOS)
+                 for c in crops]
+        live = [c for c in crops if c is not None]
+    width = max(c.width for c in live) + 2 * gap
+    height = sum(c.height + gap for c in live) + gap
+    sheet = Image.new("L", (width, height), 255)
+    bands = []
+    y = gap
+    for c in crops:
+        if c is None:
+            bands.append(None)
+            continue
+        sheet.paste(c, (gap, y))
+        bands.append((y - gap // 2, y + c.height + gap // 2))
+        y += c.height + gap
+    words = tesseract(sheet, psm=6, lang=lang, config=config)
+    texts: list[list] = [[] for _ in crops]
+    for w in words:
+        mid = w.top + w.height / 2
+        for i, b in enumerate(bands):
+            if b and b[0] <= mid < b[1]:
+                texts[i].append(w)
+                break
+    out = []
+    confs = [w.conf for w in words]
+    for crop, ws in zip(crops, texts):
+        ws.sort(key=lambda w: (w.block, w.par, w.line, w.word))
+        if crop is not None and not ws:  # tesseract dropped a lone glyph: read the cell alone
+            ws = tesseract(ImageOps.expand(crop, 20, 255), psm=7, lang=lang, config=config)
+            confs.extend(w.conf for w in ws)
+        out.append(clean_cell(join_words([w.text for w in ws])))
+        if cell_conf is not None:
+            cell_conf.append(min((w.conf for w in ws), default=0.0))
+    return out, confs

@@ -1,0 +1,180 @@
+"""Scans → Document: tesseract (chi_sim) for the text, ruling lines for the table grids.
+
+Per page: deskew, find the table ruling lines (`grid`), rebuild each table's cell grid
+and read its cells (`cells`, which lets several readings vote on each number:
+`readings`), and OCR the rest of the page as text lines. Pillow only; tesseract is called
+through its TSV output (`tesseract`).
+"""
+from __future__ import annotations
+
+import io
+import os
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+from parsers.formats.ocr.cells import read_table
+from parsers.formats.ocr.grid import INK, find_tables
+from parsers.formats.ocr.readings import join_words
+from parsers.formats.ocr.tesseract import DPI, LANG, tesseract
+from parsers.model import Block, Document, ParseError
+
+TEXT_DPI = 200       # running text is read at this resolution (pages are rendered at DPI)
+MAX_PAGES = 200
+
+
+def ocr_pdf(data: bytes, pages: list[int] | None = None) -> Document:
+    """OCR an image-only PDF (or only the given 1-based pages)."""
+    import pypdfium2 as pdfium
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as e:
+        raise ParseError(f"unreadable PDF: {e}") from None
+    try:
+        n = len(pdf)
+        if n > MAX_PAGES:
+            raise ParseError(f"too many pages to OCR: {n} (limit {MAX_PAGES})")
+        wanted = pages or list(range(1, n + 1))
+        images = []
+        for p in wanted:
+            page = pdf[p - 1]
+            images.append(page.render(scale=DPI / 72, grayscale=True).to_pil().convert("L"))
+            page.close()
+    finally:
+        pdf.close()
+    doc = ocr_images(images, page_numbers=wanted)
+    doc.format = "pdf"
+    doc.pages = n
+    return doc
+
+
+def ocr_image(data: bytes) -> Document:
+    """OCR an image file (PNG, JPEG, TIFF, GIF, BMP, WebP; every frame of a multi-page TIFF)."""
+    from PIL import Image, ImageSequence
+    Image.MAX_IMAGE_PIXELS = 120_000_000  # refuse decompression bombs
+    try:
+        img = Image.open(io.BytesIO(data))
+        frames = [f.convert("L") for f in ImageSequence.Iterator(img)][:MAX_PAGES]
+    except (OSError, ValueError, Image.DecompressionBombError) as e:
+        raise ParseError(f"unreadable image: {e}") from None
+    frames = [_to_dpi(f, img.info.get("dpi")) for f in frames]
+    doc = ocr_images(frames)
+    doc.format = "image"
+    return doc
+
+
+def ocr_images(images, page_numbers: list[int] | None = None) -> Document:
+    doc = Document(format="image", pages=len(images))
+    confs: list[float] = []
+    set_aside = 0
+    numbers = page_numbers or list(range(1, len(images) + 1))
+    with ThreadPoolExecutor(max_workers=max(1, min(os.cpu_count() or 1, 4))) as pool:  # tesseract runs in parallel
+        for blocks, c, n in pool.map(ocr_page, images, numbers):
+            doc.blocks.extend(blocks)
+            confs.extend(c)
+            set_aside += n
+    mean = sum(confs) / len(confs) if confs else 0.0
+    doc.notes.append(f"ocr: tesseract {LANG}, {len(images)} page(s), mean confidence {mean:.1f}")
+    if set_aside:
+        doc.notes.append(f"ocr: {set_aside} number cell(s) set aside as unreadable "
+                         "(readings disagree or low confidence)")
+    return doc
+
+
+def ocr_confidence(doc: Document) -> float | None:
+    """The mean word confidence (0–100) recorded by OCR, or None if the document was not OCR'd."""
+    for note in doc.notes:
+        m = re.match(r"ocr: .*mean confidence ([\d.]+)", note)
+        if m:
+            return float(m.group(1))
+    return None
+
+
+def ocr_reason(doc: Document) -> str | None:
+    """Why a parsed PDF needs OCR: no text layer, or a text layer that is not readable Chinese
+    (fonts without a ToUnicode map give private-use or Latin garbage). None if the text is fine."""
+    text = "".join(doc.text().split())
+    pages = max(doc.pages or 1, 1)
+    if len(text) < 40 * pages:
+        return "the PDF has no text layer"
+    cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+    if cjk < 0.3 * len(text):
+        return f"the PDF's text layer is garbage ({cjk / len(text):.0%} Chinese characters)"
+    return None
+
+
+def ocr_page(gray, page_no: int = 1) -> tuple[list[Block], list[float], int]:
+    """Blocks of one page image in reading order, the word confidences, and how many number
+    cells were set aside as unreadable."""
+    from PIL import ImageDraw
+    gray = deskew(gray)
+    ink = gray.point(lambda v: 0 if v < INK else 255)
+    tables = find_tables(ink)
+    placed: list[tuple[int, Block]] = []
+    confs: list[float] = []
+    set_aside = 0
+    for t in tables:
+        table, c, n = read_table(gray, t)
+        set_aside += n
+        table.page = page_no
+        placed.append((t.ys[0], Block("table", table=table, page=page_no)))
+        confs.extend(c)
+    # the rest of the page, tables blanked out
+    rest = gray.copy()
+    draw = ImageDraw.Draw(rest)
+    for t in tables:
+        draw.rectangle((t.xs[0] - 6, t.ys[0] - 6, t.xs[-1] + 6, t.ys[-1] + 6), fill=255)
+    for y, text, c in text_lines(rest):
+        placed.append((y, Block("paragraph", text=text, page=page_no)))
+        confs.extend(c)
+    placed.sort(key=lambda p: p[0])
+    return [b for _, b in placed], confs, set_aside
+
+
+def text_lines(img) -> list[tuple[int, str, list[float]]]:
+    """(top y, text, word confidences) of each text line tesseract finds."""
+    from PIL import Image
+    f = TEXT_DPI / DPI  # body text and titles read better at a lower resolution
+    small = img.resize((int(img.width * f), int(img.height * f)), Image.Resampling.LANCZOS)
+    words = tesseract(small, psm=3)
+    lines: dict[tuple, list] = {}
+    for w in words:
+        lines.setdefault((w.block, w.par, w.line), []).append(w)
+    out = []
+    for ws in lines.values():
+        text = join_words([w.text for w in ws])
+        if text.strip():
+            out.append((int(min(w.top for w in ws) / f), text, [w.conf for w in ws]))
+    return out
+
+
+def deskew(gray, max_angle: float = 2.0):
+    """Rotate so text lines and rulings are horizontal (projection-profile search)."""
+    from PIL import Image
+    w, h = gray.size
+    small = gray.resize((w // 3, h // 3), Image.Resampling.BOX).point(lambda v: 255 if v < INK + 40 else 0)
+
+    def score(angle: float) -> float:
+        rot = small.rotate(angle, resample=Image.Resampling.BILINEAR, fillcolor=0)
+        prof = rot.resize((1, rot.height), Image.Resampling.BOX).tobytes()
+        return sum((a - b) ** 2 for a, b in zip(prof, prof[1:]))
+
+    best = max((a / 10 for a in range(int(-max_angle * 10), int(max_angle * 10) + 1)), key=score)
+    best = max((best + d / 100 for d in range(-9, 10)), key=score)
+    if abs(best) < 0.02:
+        return gray
+    return gray.rotate(best, resample=Image.Resampling.BICUBIC, fillcolor=255)
+
+
+def _to_dpi(img, dpi):
+    """Scale an image so its text is about the size tesseract reads best."""
+    from PIL import Image
+    try:
+        d = float(dpi[0]) if dpi else 0.0
+    except (TypeError, ValueError, IndexError):
+        d = 0.0
+    if d <= 0:
+        d = 200.0 if img.width < 2000 else 300.0
+    if d < 250:
+        f = DPI / d
+        img = img.resize((int(img.width * f), int(img.height * f)), Image.Resampling.BICUBIC)
+    return img

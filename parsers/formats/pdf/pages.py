@@ -1,0 +1,225 @@
+"""PDF pages → Document: each page's text lines, ruled tables (`rulings`) and tables printed
+without rulings (`layout`), in reading order; a table that runs on at the top of the next page
+is joined into one Table.
+
+Every page's text comes from pypdfium2 (fast). A page that draws visible rulings also has its
+ruling edges read from its path objects and handed to pdfplumber's table finder (pure
+geometry, so pdfminer never parses the page); its characters are then placed into table
+cells or into text lines by their boxes (`chars`).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pypdfium2 as pdfium
+
+from parsers.formats.pdf import layout
+from parsers.formats.pdf.chars import LINE_BREAK, clean, page_chars, read_glyphs, text_lines
+from parsers.formats.pdf.rulings import (TABLE_SETTINGS, PageCell, PageTable, RuledGrid, find_grids,
+                                         page_edges)
+from parsers.model import Block, Document, ParseError
+
+MIN_RULINGS = 2  # a page needs this many horizontal and vertical rulings to be searched
+_PAGE_NO = re.compile(r"^[\s\-—–_·•]*(第\s*)?\d{1,4}\s*(页)?(\s*/\s*(共\s*)?\d{1,4}\s*页?)?"
+                      r"[\s\-—–_·•]*$")
+
+
+@dataclass
+class PdfParseOptions:
+    min_rulings: int = MIN_RULINGS
+    table_settings: dict = field(default_factory=lambda: dict(TABLE_SETTINGS))
+
+
+@dataclass
+class _Item:
+    top: float
+    text: str = ""
+    table: PageTable | None = None
+    margin: bool = False  # a page number or running header/footer line
+
+
+def parse_pdf(data: bytes, options: PdfParseOptions | None = None) -> Document:
+    opts = options or PdfParseOptions()
+    pdf = _open(data)
+    doc = Document(format="pdf", pages=len(pdf))
+    try:
+        doc.title = clean(pdf.get_metadata_dict().get("Title", "")) or None
+    except Exception:  # metadata is optional
+        pass
+    pages: list[list[_Item]] = []
+    unreadable = 0
+    for i in range(len(pdf)):
+        try:
+            pages.append(_read_page(pdf, i, opts, doc.notes,
+                                    continuing=bool(pages) and _ends_in_table(pages[-1])))
+        except pdfium.PdfiumError as e:  # one damaged page: keep the others
+            doc.notes.append(f"page {i + 1}: unreadable ({str(e).splitlines()[0][:80]})")
+            pages.append([])
+            unreadable += 1
+    pdf.close()
+    if unreadable == len(pages):
+        raise ParseError("corrupt PDF: no page could be read")
+    _join_tables(pages, doc.notes)
+    for n, items in enumerate(pages, 1):
+        for it in items:
+            if it.table is not None:
+                if it.table.page == n:  # a joined continuation is already in its table
+                    doc.blocks.append(Block("table", table=it.table.to_table(), page=n))
+            elif it.text:
+                doc.blocks.append(Block("paragraph", it.text, page=n))
+    return doc
+
+
+def _layout_worth(text: str, continuing: bool) -> bool:
+    """Is the page's text worth a look for tables without rulings? Enough numbers standing
+    alone; after a page that ended in a table, one near the top (not the page number)."""
+    if layout.maybe_table(text):
+        return True
+    if not continuing:
+        return False
+    head = "\n".join(ln for ln in LINE_BREAK.split(text[:600]) if not _PAGE_NO.match(ln.strip()))
+    return layout.maybe_table(head, 1)
+
+
+def _ends_in_table(items: list[_Item]) -> bool:
+    """The page ends in a table, maybe followed by a few short lines (the headers of the
+    table's next band)."""
+    tail = [it for it in items if not it.margin]
+    k = next((n for n in range(len(tail) - 1, -1, -1) if tail[n].table is not None), None)
+    return k is not None and len(tail) - k <= 4 and all(len(it.text) <= 40 for it in tail[k + 1:])
+
+
+def _read_page(pdf, i: int, opts: PdfParseOptions, notes: list[str],
+               continuing: bool = False) -> list[_Item]:
+    page = pdf[i]
+    tp = page.get_textpage()
+    try:
+        try:
+            grids = []
+            h, v = page_edges(page)
+            if len(h) >= opts.min_rulings and len(v) >= opts.min_rulings:
+                grids = find_grids(page, h + v, opts.table_settings)
+            text = None
+            if not grids:  # the fast path: a page of text with no numbers laid out in columns
+                text = tp.get_text_range()
+                if not _layout_worth(text, continuing):
+                    return [_Item(0, t) for t in text_lines(tp, text)]
+            items = _table_page(page, tp, grids, i + 1, continuing)
+            if items is not None:
+                return items
+        except Exception as e:  # keep the page's text even if table finding fails
+            notes.append(f"page {i + 1}: table finder failed ({type(e).__name__}: {e})")
+        return [_Item(0, t) for t in text_lines(tp)]
+    finally:
+        tp.close()
+        page.close()
+
+
+def _open(data: bytes) -> pdfium.PdfDocument:
+    if not data:
+        raise ParseError("empty file (0 bytes)")
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as e:
+        msg = str(e).splitlines()[0] if str(e) else "unreadable"
+        if "password" in msg.lower() or "security" in msg.lower():
+            raise ParseError("encrypted PDF (a password is needed to open it)") from None
+        raise ParseError(f"corrupt PDF: {msg}") from None
+    if len(pdf) == 0:
+        raise ParseError("corrupt PDF: no pages")
+    return pdf
+
+
+def _table_page(page, tp, grids: list[RuledGrid], pageno: int,
+                continuing: bool = False) -> list[_Item] | None:
+    """Characters into ruled cells, tables recovered from the layout of the rest, and text
+    lines. None when the page has no table after all."""
+    left, bottom, right, top_y = page.get_bbox()
+    height = top_y - bottom
+    cell_chars: list[dict] = [{} for _ in grids]
+    free: list[tuple[int, str, tuple | None]] = []  # outside the ruled tables, with breaks
+    last_owner = None  # (grid index, cell index) of the last char placed in a cell
+    for i, ch, box in page_chars(tp, top_y):
+        if box is None:
+            if ch in "\r\n":
+                free.append((i, ch, None))
+            elif last_owner is not None:
+                cell_chars[last_owner[0]].setdefault(last_owner[1], []).append((" ", None))
+            else:
+                free.append((i, ch, None))
+            continue
+        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        for g, grid in enumerate(grids):
+            k = grid.owner(cx, cy)
+            if k is not None:
+                cell_chars[g].setdefault(k, []).append((ch, box))
+                last_owner = (g, k)
+                break
+        else:
+            last_owner = None
+            free.append((i, ch, box))
+    recovered: list[layout.Recovered] = []
+    if _layout_worth("".join(ch for _, ch, _ in free), continuing):
+        glyphs = read_glyphs(tp, [(i, ch) for i, ch, box in free if box], top_y)
+        first_grid = min((g.ys[0] for g in grids), default=height)
+        recovered = layout.find_tables(glyphs, continuing and first_grid > height * 0.2,
+                                           margin=height * 0.08)
+    if not grids and not recovered:
+        return None
+    taken = {k for t in recovered for k in t.keys}
+    lines: list[tuple[float, float, list[str]]] = []  # running text outside the tables
+    cur: list[str] = []
+    cur_top, cur_bottom = None, None
+    for i, ch, box in free:
+        if box is None:
+            if ch in "\r\n":
+                if cur and cur_top is not None:
+                    lines.append((cur_top, cur_bottom, cur))
+                cur, cur_top, cur_bottom = [], None, None
+            elif cur:
+                cur.append(ch)
+            continue
+        if i in taken:
+            continue
+        cur.append(ch)
+        cur_top = box[1] if cur_top is None else min(cur_top, box[1])
+        cur_bottom = box[3] if cur_bottom is None else max(cur_bottom, box[3])
+    if cur and cur_top is not None:
+        lines.append((cur_top, cur_bottom, cur))
+    items = []
+    for line_top, line_bottom, chars in lines:
+        text = clean("".join(chars))
+        if text:
+            items.append(_Item(line_top, text, margin=_is_margin(text, line_top, line_bottom,
+                                                                 height)))
+    for grid, chars in zip(grids, cell_chars):
+        items.append(_Item(grid.ys[0], table=grid.finish(chars, pageno)))
+    for t in recovered:
+        rows = [[PageCell(x0, x1, 1, clean(text)) for x0, x1, text in row] for row in t.rows]
+        items.append(_Item(t.top, table=PageTable(rows, t.x0, t.x1, pageno, t.ncols,
+                                               continued=t.continued)))
+    items.sort(key=lambda it: it.top)
+    return items
+
+
+def _is_margin(text: str, top: float, bottom: float, height: float) -> bool:
+    if _PAGE_NO.match(text):
+        return True
+    return len(text) <= 30 and (bottom < height * 0.055 or top > height * 0.945)
+
+
+def _join_tables(pages: list[list[_Item]], notes: list[str]) -> None:
+    for n in range(len(pages) - 1):
+        last = next((it for it in reversed(pages[n]) if not it.margin), None)
+        first = next((it for it in pages[n + 1] if not it.margin), None)
+        if last is None or first is None or last.table is None or first.table is None:
+            continue
+        a, b = last.table, first.table
+        width = max(a.x1 - a.x0, 1.0)
+        same_frame = abs(a.x0 - b.x0) <= width * 0.03 and abs(a.x1 - b.x1) <= width * 0.03
+        if not (same_frame or a.ncols == b.ncols or b.continued):
+            continue
+        a.rows.extend(b.rows)
+        first.table = a  # page n+1's item now stands for the joined table (emitted once)
+        notes.append(f"table on page {a.page} continues on page {n + 2}: joined")

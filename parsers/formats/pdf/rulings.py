@@ -1,0 +1,263 @@
+"""Ruled tables of a PDF page: visible axis-aligned path segments read through pdfium, handed
+to pdfplumber's table finder (geometry only), and the cells it finds made into a grid with
+row and column spans that characters are placed into."""
+from __future__ import annotations
+
+import ctypes
+from bisect import bisect_right
+from dataclasses import dataclass
+
+import pypdfium2.raw as praw
+
+from parsers.formats.pdf.chars import clean, join_wrapped
+from parsers.model import Cell, Table
+
+
+SNAP = 2.5  # pt: coordinates closer than this are one grid line
+TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines",
+                  "snap_tolerance": 3, "join_tolerance": 3, "intersection_tolerance": 3,
+                  "edge_min_length": 3}
+
+
+@dataclass
+class PageCell:
+    x0: float
+    x1: float
+    rowspan: int
+    text: str
+
+
+@dataclass
+class PageTable:
+    """A table while pages are read: cells keep page x positions so pages can be joined."""
+    rows: list[list[PageCell]]
+    x0: float
+    x1: float
+    page: int
+    ncols: int
+    continued: bool = False  # recovered from the layout as the rest of the table before
+
+    def to_table(self) -> Table:
+        xs = _cluster([v for r in self.rows for c in r for v in (c.x0, c.x1)])
+        rows = [[Cell(c.text, c.rowspan, max(_nearest(xs, c.x1) - _nearest(xs, c.x0), 1))
+                 for c in sorted(row, key=lambda c: c.x0)] for row in self.rows]
+        return Table(rows=rows, page=self.page)
+
+
+def page_edges(page) -> tuple[list[dict], list[dict]]:
+    """Horizontal and vertical ruling edges (pdfplumber edge dicts, top measured down)."""
+    top_y = page.get_bbox()[3]
+    h: list[dict] = []
+    v: list[dict] = []
+    raw = page.raw
+    ident = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+    stack = [(praw.FPDFPage_GetObject(raw, k), ident)
+             for k in range(praw.FPDFPage_CountObjects(raw))]
+    m = praw.FS_MATRIX()
+    fill_mode, stroke = ctypes.c_int(), ctypes.c_int()
+    while stack:
+        obj, outer = stack.pop()
+        kind = praw.FPDFPageObj_GetType(obj)
+        if kind == praw.FPDF_PAGEOBJ_FORM:
+            praw.FPDFPageObj_GetMatrix(obj, m)
+            inner = _mul((m.a, m.b, m.c, m.d, m.e, m.f), outer)
+            stack.extend((praw.FPDFFormObj_GetObject(obj, k), inner)
+                         for k in range(praw.FPDFFormObj_CountObjects(obj)))
+            continue
+        if kind != praw.FPDF_PAGEOBJ_PATH or not praw.FPDFPath_GetDrawMode(obj, fill_mode, stroke):
+            continue
+        stroked = stroke.value and _ink(praw.FPDFPageObj_GetStrokeColor, obj)
+        filled = fill_mode.value and _ink(praw.FPDFPageObj_GetFillColor, obj)
+        if not (stroked or filled):
+            continue
+        praw.FPDFPageObj_GetMatrix(obj, m)
+        segs = _segments(obj, _mul((m.a, m.b, m.c, m.d, m.e, m.f), outer), top_y)
+        if not stroked:  # a filled shape counts only when thin: a line drawn as a rectangle
+            xs = [p for s in segs for p in (s[0], s[2])]
+            ys = [p for s in segs for p in (s[1], s[3])]
+            if not xs or min(max(xs) - min(xs), max(ys) - min(ys)) > 3:
+                continue
+        for x0, y0, x1, y1 in segs:
+            if abs(y1 - y0) < 0.5 and abs(x1 - x0) >= 0.5:
+                a, b = sorted((x0, x1))
+                h.append({"object_type": "line_edge", "orientation": "h", "x0": a, "x1": b,
+                          "top": y0, "bottom": y0, "width": b - a, "height": 0.0})
+            elif abs(x1 - x0) < 0.5 and abs(y1 - y0) >= 0.5:
+                a, b = sorted((y0, y1))
+                v.append({"object_type": "line_edge", "orientation": "v", "x0": x0, "x1": x0,
+                          "top": a, "bottom": b, "width": 0.0, "height": b - a})
+    long_h = [e for e in h if e["width"] >= 3]
+    long_v = [e for e in v if e["height"] >= 3]
+    return long_h, long_v
+
+
+def _ink(getter, obj) -> bool:
+    r, g, b, a = (ctypes.c_uint() for _ in range(4))
+    if not getter(obj, r, g, b, a):
+        return True  # a pattern or unknown colour: assume visible
+    return a.value > 0 and min(r.value, g.value, b.value) < 242
+
+
+def _mul(m, n):
+    """Matrix product m·n for PDF matrices (a, b, c, d, e, f)."""
+    a, b, c, d, e, f = m
+    A, B, C, D, E, F = n
+    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D,
+            e * A + f * C + E, e * B + f * D + F)
+
+
+def _segments(obj, mat, top_y):
+    """Straight segments of a path in page space, y measured down from the page top."""
+    a, b, c, d, e, f = mat
+    x, y = ctypes.c_float(), ctypes.c_float()
+    out, start, cur = [], None, None
+    for k in range(praw.FPDFPath_CountSegments(obj)):
+        seg = praw.FPDFPath_GetPathSegment(obj, k)
+        praw.FPDFPathSegment_GetPoint(seg, x, y)
+        pt = (a * x.value + c * y.value + e, top_y - (b * x.value + d * y.value + f))
+        kind = praw.FPDFPathSegment_GetType(seg)
+        if kind == praw.FPDF_SEGMENT_MOVETO:
+            start = pt
+        elif kind == praw.FPDF_SEGMENT_LINETO and cur is not None:
+            out.append((*cur, *pt))
+        cur = pt
+        if praw.FPDFPathSegment_GetClose(seg) and start is not None and cur != start:
+            out.append((*cur, *start))
+            cur = start
+    return out
+
+
+class _EdgePage:
+    """Just enough of a pdfplumber page for its TableFinder: our edges and a bbox."""
+
+    def __init__(self, edges, bbox):
+        self.edges, self.bbox = edges, bbox
+
+
+def find_grids(page, edges, table_settings: dict) -> list[RuledGrid]:
+    """Ruled tables of a page. A grid of one column (rules between rows only, in a frame)
+    is not taken: its rows are left to the layout reader."""
+    from pdfplumber.table import TableFinder
+
+    left, bottom, right, top_y = page.get_bbox()
+    edges = edges + _closing_edges(edges)
+    finder = TableFinder(_EdgePage(edges, (left, 0, right, top_y - bottom)),
+                         dict(table_settings))
+    grids = [g for g in (_grid(t.cells) for t in finder.tables) if g is not None]
+    return [g for g in grids if len(g.xs) > 2]
+
+
+def _closing_edges(edges: list[dict]) -> list[dict]:
+    """Where several vertical rulings end at one height with no ruling across (the last row
+    before a page break, the first after it), add the missing horizontal edge."""
+    vs = [e for e in edges if e["orientation"] == "v"]
+    hs = [e for e in edges if e["orientation"] == "h"]
+    ends: dict[int, list[dict]] = {}
+    for e in vs:
+        for y in (e["top"], e["bottom"]):
+            ends.setdefault(round(y / SNAP), []).append(e)
+    out = []
+    for key, group in ends.items():
+        if len(group) < 2:
+            continue
+        y, x0, x1 = key * SNAP, min(e["x0"] for e in group), max(e["x0"] for e in group)
+        top, bottom = min(e["top"] for e in group), max(e["bottom"] for e in group)
+        # only grids that have real horizontal rulings of their own get closed
+        if not any(h["x0"] < x1 and h["x1"] > x0 and top - SNAP <= h["top"] <= bottom + SNAP
+                   for h in hs):
+            continue
+        covered = any(abs(h["top"] - y) <= SNAP * 1.5 and h["x0"] <= x0 + SNAP
+                      and h["x1"] >= x1 - SNAP for h in hs)
+        if not covered:
+            out.append({"object_type": "line_edge", "orientation": "h", "x0": x0, "x1": x1,
+                        "top": y, "bottom": y, "width": x1 - x0, "height": 0.0})
+    return out
+
+
+class RuledGrid:
+    """One table found on a page: grid lines, cell ranges, and which cell owns a point."""
+
+    def __init__(self, xs, ys, cells):
+        self.xs, self.ys, self.cells = xs, ys, cells  # cells: (r0, r1, c0, c1)
+        self.owner_at = {(r, c): k for k, (r0, r1, c0, c1) in enumerate(cells)
+                         for r in range(r0, r1) for c in range(c0, c1)}
+
+    def owner(self, x: float, y: float) -> int | None:
+        if not (self.xs[0] <= x <= self.xs[-1] and self.ys[0] <= y <= self.ys[-1]):
+            return None
+        c = min(bisect_right(self.xs, x) - 1, len(self.xs) - 2)
+        r = min(bisect_right(self.ys, y) - 1, len(self.ys) - 2)
+        return self.owner_at.get((r, c))
+
+    def finish(self, cell_chars: dict, pageno: int) -> PageTable:
+        rows: list[list[PageCell]] = [[] for _ in range(len(self.ys) - 1)]
+        for k, (r0, r1, c0, c1) in enumerate(self.cells):
+            rows[r0].append(PageCell(self.xs[c0], self.xs[c1], r1 - r0,
+                                  cell_text(cell_chars.get(k, []))))
+        for row in rows:
+            row.sort(key=lambda c: c.x0)
+        return PageTable(rows, self.xs[0], self.xs[-1], pageno, len(self.xs) - 1)
+
+
+def _grid(bboxes) -> RuledGrid | None:
+    """Cell boxes → grid with spans. A hole in the grid becomes a cell of its own (a cell whose
+    top ruling is missing at a page break still keeps its text)."""
+    if not bboxes:
+        return None
+    xs = _cluster([v for bb in bboxes for v in (bb[0], bb[2])])
+    ys = _cluster([v for bb in bboxes for v in (bb[1], bb[3])])
+    if len(xs) < 2 or len(ys) < 2:
+        return None
+    taken: set = set()
+    cells = []
+    for x0, top, x1, bottom in sorted(bboxes, key=lambda bb: (bb[1], bb[0])):
+        r0, r1, c0, c1 = _nearest(ys, top), _nearest(ys, bottom), _nearest(xs, x0), _nearest(xs, x1)
+        span = {(r, c) for r in range(r0, r1) for c in range(c0, c1)}
+        if span and not span & taken:
+            taken |= span
+            cells.append((r0, r1, c0, c1))
+    cells += [(r, r + 1, c, c + 1) for r in range(len(ys) - 1) for c in range(len(xs) - 1)
+              if (r, c) not in taken]
+    if len(cells) <= 1:  # a box drawn around text, not a table
+        return None
+    return RuledGrid(xs, ys, cells)
+
+
+def _cluster(values: list[float]) -> list[float]:
+    out: list[float] = []
+    for v in sorted(values):
+        if not out or v - out[-1] > SNAP:
+            out.append(v)
+    return out
+
+
+def _nearest(points: list[float], v: float) -> int:
+    i = bisect_right(points, v)
+    if i == 0:
+        return 0
+    if i == len(points) or v - points[i - 1] <= points[i] - v:
+        return i - 1
+    return i
+
+
+def cell_text(chars: list[tuple]) -> str:
+    """A cell's characters in content order → one line of text. A character that does not
+    move right of the previous one starts a new line (a wrap, or vertical text); the lines are
+    joined without breaks."""
+    lines: list[list[str]] = [[]]
+    prev = None
+    for ch, box in chars:
+        if box is not None:
+            if prev is not None and box[0] < (prev[0] + prev[2]) / 2:
+                lines.append([])
+            prev = box
+        lines[-1].append(ch)
+    return join_lines(clean("".join(ln)) for ln in lines)
+
+
+def join_lines(lines) -> str:
+    """Join wrapped lines of a cell: nothing between CJK or digits, a space between words."""
+    out = ""
+    for ln in lines:
+        out = join_wrapped(out, ln)
+    return out
