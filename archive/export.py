@@ -8,7 +8,6 @@ from archive.schema import archive_dir, open_db
 
 TABLES = ["agencies", "reports", "report_values", "report_checks", "report_figures",
           "report_texts", "carryover_mismatches", "change_events"]
-SKIP: dict[str, set] = {}
 
 
 def export(archive=None, out=None, fmt: str = "csv", tables=None) -> list[Path]:
@@ -19,7 +18,7 @@ def export(archive=None, out=None, fmt: str = "csv", tables=None) -> list[Path]:
     for name in tables or TABLES:
         if name not in db.table_names() + db.view_names():
             continue
-        cols = [c for c in _columns(db, name) if c not in SKIP.get(name, set())]
+        cols = _columns(db, name)
         sql = f"SELECT {', '.join(f'[{c}]' for c in cols)} FROM [{name}]"
         path = out / f"{name}.{'parquet' if fmt == 'parquet' else 'csv'}"
         if fmt == "parquet":

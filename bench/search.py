@@ -176,7 +176,7 @@ def _pct(xs: list[float], p: float) -> float:
 
 
 async def measure(ds, rounds: int) -> dict:
-    from archive.datasette_plugin import clear_cache
+    from archive.publish.search import clear_cache
     rng = random.Random(1)
     out = {}
     for kind in KINDS:

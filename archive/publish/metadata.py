@@ -227,12 +227,13 @@ def metadata(archive_path: str) -> dict:
     tables = {}
     for name, (description, columns) in TABLES.items():
         tables[name] = {"description": description, "columns": columns}
+    facets = ["province", "city", "year", "template", "check_status"]
     tables["reports"].update({
-        "facets": ["province", "city", "year", "template", "check_status"],
-        "label_column": "title", "size": 50,
+        "facets": facets, "label_column": "title", "size": 50,
         # the search box: the archive's plugin, not datasette's own fts_table (see
-        # archive/datasette_plugin.py)
-        "plugins": {"ogi-archive": {"fts_table": "reports_fts", "fts_pk": "id"}},
+        # archive/publish/search.py); `facets` are the columns it keeps in memory
+        "plugins": {"ogi-archive": {"fts_table": "reports_fts", "fts_pk": "id",
+                                    "facets": facets}},
     })
     tables["report_figures"]["facets"] = ["province", "city", "year", "template"]
     tables["agencies"]["facets"] = ["province", "city"]

@@ -1,0 +1,1 @@
+"""The report and body pages (a datasette plugin module with its templates)."""
