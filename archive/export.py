@@ -1,4 +1,5 @@
-"""`ogi export`: the canonical tables as CSV (UTF-8, header row) or Parquet (needs pyarrow)."""
+"""`ogi export`: the canonical tables as CSV (UTF-8, header row; with `bom`, a byte order mark
+first, which Excel needs to read Chinese) or Parquet (needs pyarrow)."""
 from __future__ import annotations
 
 import csv
@@ -6,11 +7,13 @@ from pathlib import Path
 
 from archive.schema import archive_dir, open_db
 
-TABLES = ["agencies", "reports", "report_values", "report_checks", "report_figures",
-          "report_texts", "carryover_mismatches", "change_events"]
+TABLES = ["reports", "bodies", "report_editions", "report_values", "report_checks",
+          "report_figures", "other_documents", "document_texts", "carryover_mismatches",
+          "change_events"]
 
 
-def export(archive=None, out=None, fmt: str = "csv", tables=None) -> list[Path]:
+def export(archive=None, out=None, fmt: str = "csv", tables=None,
+           bom: bool = False) -> list[Path]:
     db = open_db(archive_dir(archive))
     out = Path(out or archive_dir(archive) / "export")
     out.mkdir(parents=True, exist_ok=True)
@@ -24,7 +27,7 @@ def export(archive=None, out=None, fmt: str = "csv", tables=None) -> list[Path]:
         if fmt == "parquet":
             _parquet(db, sql, cols, path)
         elif fmt == "csv":
-            with path.open("w", newline="", encoding="utf-8") as fh:
+            with path.open("w", newline="", encoding="utf-8-sig" if bom else "utf-8") as fh:
                 w = csv.writer(fh)
                 w.writerow(cols)
                 w.writerows(db.execute(sql))

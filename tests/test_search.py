@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from archive import search
 from archive.publish import facets as publish_facets
+from archive.publish.metadata import REPORT_FACETS
 from archive.publish import search as publish_search
 from archive.publish import make_datasette, snapshot, snapshot_is_current
 from archive.testing import add_report, finish, report_text
@@ -133,11 +134,11 @@ def _ids_of(path, ids, where="1") -> set[int]:
 
 
 def _facets_of(path, ids, where="1", size=20) -> dict:
-    """The five facets of the reports among ids, counted by SQLite as datasette does."""
+    """The facets of the reports among ids, counted by SQLite as datasette does."""
     db = sqlite3.connect(path)
     keep = sorted(_ids_of(path, ids, where))
     out = {}
-    for col in ["province", "city", "year", "template", "check_status"]:
+    for col in REPORT_FACETS:
         rows = db.execute(f"select {col}, count(*) as n from reports where id in "
                           f"(select value from json_each(?)) and {col} is not null "
                           f"group by {col} order by n desc, {col} limit {size + 1}",
