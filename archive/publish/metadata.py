@@ -112,7 +112,7 @@ TABLES = {
 }
 HIDDEN = ["reports_fts", "other_documents_fts", "ogi_search_matches", "_sqlite_migrations",
           "archive_meta", "sqlite_stat1"]
-REPORT_FACETS = ["province", "city", "year", "level", "template", "check_status"]
+REPORT_FACETS = ["province", "city", "year", "level", "check_status"]
 
 _WITHHELD_SUMS = ",\n  ".join(f"sum(f.withheld_{k}) AS {k}" for k in WITHHELD)
 _CURRENT = "FROM report_figures f JOIN reports r ON r.id = f.report_id WHERE r.current = 1"
