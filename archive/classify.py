@@ -39,7 +39,7 @@ TITLE_KINDS = [
     ("interpretation", re.compile(r"解读|图解|一图读懂|图说|答记者问|问答|新闻发布")),
     ("application_form", re.compile(r"申请表|申请书|申请单")),
     ("blank_form", re.compile(r"格式|模板|样表|样式|范本|参考文本|填报说明|编制说明")),
-    ("website_report", re.compile(r"网站.{0,6}(年度)?报表|政务新媒体.{0,6}报表")),
+    ("website_report", re.compile(r"网站.{0,12}报表|政务新媒体.{0,12}报表")),
     ("rule_of_law_report", re.compile(r"法治政府建设|依法行政.{0,6}报告")),
 ]
 # title words of documents that are not reports unless they print the report's tables

@@ -149,12 +149,12 @@ def build(root: Path, n: int, text_chars: int, with_values: bool) -> None:
 
 # selective terms match a few reports to a few thousand; broad ones occur in nearly every
 # report (section titles: 复议, 行政复议, 政府信息公开 are in all of them; 网站 99.7 %, 知情权 98 %,
-# 公众号 86 %, 微博 85 %), so the six facets of the reports page count about 100,000 rows each
+# 公众号 86 %, 微博 85 %), so the five facets of the reports page count about 100,000 rows each
 SELECTIVE = ["泄密", "依法答复", "复议纠错", "教育局 2021", "临清", "街道办事处 泄密"]
 BROAD = ["复议", "行政复议", "政府信息公开", "网站", "知情权", "公众号", "微博"]
 SEARCH_PAGES = ["/ogi/reports.json?_search={}&_size=50", "/ogi/search.json?q={}&_shape=array"]
 FACET_PAGES = [
-    "/ogi/reports.json?_size=50",  # the table's six facets
+    "/ogi/reports.json?_size=50",  # the table's five facets
     "/ogi/reports.json?province={prov}&_size=50",
     "/ogi/reports.json?year={year}&check_status=fails&_size=50",
     "/ogi/report_figures.json?_size=50",

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import json
 import sqlite3
 
@@ -307,3 +308,56 @@ async def test_scraped_html_is_escaped(ds, archive, tmp_path):
     assert "<script>alert('x')</script>" not in html and "&lt;script&gt;" in html
     html = (await d.client.get("/ogi/document_texts")).text
     assert "<img src=x" not in html
+
+
+async def test_numbers_print_as_integers(ds):
+    from archive.schema import FIGURE_COLUMNS
+    rows = await _json(ds, "/ogi/most_withheld.json?_shape=array&year=")
+    assert rows and all(isinstance(r["withheld"], int) and isinstance(r["received"], int)
+                        for r in rows)
+    for fig in await _json(ds, "/ogi/report_figures.json?_shape=array"):
+        assert all(fig[c] is None or isinstance(fig[c], int) for c in FIGURE_COLUMNS)
+    for page in ("/ogi/most_withheld?year=", "/ogi/report_figures", "/ogi/report_values",
+                 "/ogi/refusal_reasons_by_year"):
+        html = (await ds.client.get(page)).text
+        assert not re.search(r">\s*-?\d+\.0\s*<", html), page  # 98, never 98.0
+
+
+async def test_rankings_leave_out_small_bodies(ds):
+    every = await _json(ds, "/ogi/rank_bodies.json?_shape=array&min_requests=0")
+    default = await _json(ds, "/ogi/rank_bodies.json?_shape=array")
+    assert all(r["processed"] >= 20 for r in default)
+    assert {r["body_id"] for r in default} == {r["body_id"] for r in every
+                                               if r["processed"] >= 20}
+    big = max(r["processed"] for r in every)
+    only = await _json(ds, f"/ogi/rank_bodies.json?_shape=array&min_requests={big}")
+    assert [r["processed"] for r in only] == [big]
+    rates = [r["withheld_pct"] for r in every if r["withheld_pct"] is not None]
+    assert rates == sorted(rates, reverse=True) and all(0 <= x <= 100 for x in rates)
+    for rank in ("rank_provinces", "rank_cities", "rank_levels"):
+        rows = await _json(ds, f"/ogi/{rank}.json?_shape=array&min_requests=0&rank_by=review")
+        assert rows and sum(r["reports"] for r in rows) == sum(r["reports"] for r in every)
+
+
+def test_chart_legends_are_chinese(archive):
+    from archive.publish.metadata import DASHBOARDS
+    _, path, _ = archive
+    db = sqlite3.connect(path)
+    han = re.compile("[\u4e00-\u9fff]")
+    for chart in DASHBOARDS["overview"]["charts"].values():
+        cur = db.execute(re.sub(r"\[\[.*?\]\]", "", chart["query"]))
+        cols = [d[0] for d in cur.description]
+        rows = cur.fetchall()
+        assert all(han.search(c) for c in cols), cols
+        for channel in ("color", "y"):
+            field = chart["display"]["encoding"].get(channel, {})
+            if field.get("type") == "nominal":
+                labels = {r[cols.index(field["field"])] for r in rows}
+                assert labels and all(han.search(str(v)) for v in labels), labels
+
+
+async def test_tables_of_figures_lead_back_to_their_report(ds, archive):
+    _, _, cases = archive
+    for table in ("report_figures", "report_values", "report_checks", "report_editions"):
+        html = (await ds.client.get(f"/ogi/{table}?report_id={cases['c2022']}")).text
+        assert f'href="/ogi/reports/{cases["c2022"]}"' in html, table

@@ -91,3 +91,62 @@ def test_bodies_and_places(farm_archive):
         assert b["name"].startswith(b["county"])  # the demo's bodies are their counties'
     for b in bodies:
         assert b["level"] == {"人民政府": "县", "教育局": "部门"}[b["name"][-4:].lstrip("市区县")]
+
+
+def _get(root, *paths):
+    """Answers of the published archive (datasette's own client) to each path."""
+    import asyncio
+
+    from archive.publish import make_datasette
+    ds = make_datasette(snapshot(root), archive=root)
+
+    async def fetch():
+        return [await ds.client.get(p) for p in paths]
+    return asyncio.run(fetch())
+
+
+def test_the_feed_lists_the_reports(farm_archive):
+    import xml.etree.ElementTree as ET
+    root, published, *_ = farm_archive
+    db = _db(root)
+    provinces = {r[0] for r in db.execute("select province from reports")}
+    province = sorted(provinces)[0]
+    every, one = _get(root, "/ogi/feed.atom", f"/ogi/feed.atom?province={province}")
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    for answer in (every, one):
+        assert answer.status_code == 200 and "xml" in answer.headers["content-type"]
+    feed = ET.fromstring(every.content)
+    entries = feed.findall("a:entry", ns)
+    editions = db.execute("select count(*) from report_editions").fetchone()[0]
+    assert len(entries) == editions  # every copy of every report, newly archived
+    links = {e.find("a:link", ns).get("href").rsplit("/", 1)[1] for e in entries}
+    assert links == {str(r[0]) for r in db.execute("select id from reports")}
+    titles = {e.findtext("a:title", namespaces=ns) for e in entries}
+    assert {f"新收录：{r[0]}" for r in db.execute("select title from reports")} <= titles
+    mine = ET.fromstring(one.content).findall("a:entry", ns)
+    assert len(mine) == db.execute("select count(*) from report_editions e join reports r on "
+                                   "r.id = e.report_id where r.province = ?",
+                                   (province,)).fetchone()[0] < len(entries)
+
+
+def test_search_finds_reports_only(farm_archive):
+    import urllib.parse
+    root, published, *_ = farm_archive
+    db = _db(root)
+    reports = {r[0] for r in db.execute("select id from reports")}
+    for term in ("复议", "依申请公开"):
+        q = urllib.parse.quote(term)
+        box, page, others = _get(root, f"/ogi/reports.json?_search={q}&_shape=array&_size=max",
+                                 f"/ogi/search.json?q={q}&_shape=array",
+                                 f"/ogi/other_documents.json?_search={q}&_shape=array")
+        found = {r["id"] for r in box.json()}
+        assert found and found <= reports
+        assert {r["report_id"] for r in page.json()} == found
+        texts = {rid: t for rid, t in db.execute(
+            "select r.id, d.text from reports r join document_texts d on d.sha256 = r.sha256")}
+        assert found == {rid for rid, t in texts.items() if term in t}
+        # the other documents that mention it (解读, notices …) are searchable on their own
+        assert all(r["kind"] != "report" for r in others.json())
+    interpretations = _get(root, "/ogi/other_documents.json?_shape=array&_search="
+                           + urllib.parse.quote("复议"))[0].json()
+    assert {r["kind"] for r in interpretations} >= {"interpretation"}
