@@ -71,13 +71,24 @@ def _hanzi(text: str) -> int:
     return len(re.findall(r"[\u4e00-\u9fff]", text or ""))
 
 
+def heading(record: dict | None, text: str = "") -> str | None:
+    """The document's title: the record's, else its first line when that reads as a title."""
+    if record and record.get("title"):
+        return record["title"]
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if line:
+            return line if 4 <= len(line) <= 60 and _hanzi(line) >= 4 else None
+    return None
+
+
 def classify(record: dict | None, text: str = "", capture: dict | None = None,
              error: str | None = None) -> Verdict:
     """The kind of a parsed document (record None: the parser failed with `error`)."""
     capture = capture or {}
     if record is None:
         return Verdict("unreadable", f"无法解析：{error or '未知原因'}")
-    title = re.sub(r"\s+", "", record.get("title") or "")
+    title = re.sub(r"\s+", "", heading(record, text) or "")
     link = re.sub(r"\s+", "", capture.get("link_text") or "")
     named = title + " " + link
     has_tables, has_numbers = _values(record)
@@ -96,7 +107,7 @@ def classify(record: dict | None, text: str = "", capture: dict | None = None,
             return Verdict(kind, f"标题含“{hit.group()}”，无统计表")
     if reportish:
         sections = [w for w in SECTION_WORDS if w in (text or "")]
-        if _hanzi(text) - _hanzi(record.get("title") or "") >= MIN_REPORT_CHARS \
+        if _hanzi(text) - _hanzi(title) >= MIN_REPORT_CHARS \
                 and len(sections) >= 3:
             return Verdict(REPORT, "年度报告正文（无标准统计表）")
         return Verdict("landing_page", "以年度报告为题，但只有链接或附件，无报告正文")

@@ -16,7 +16,7 @@ import sqlite_utils
 
 from archive import search
 from archive.bodies import body_of
-from archive.classify import classify, clean_title
+from archive.classify import classify, clean_title, heading
 from archive.editions import row, settle, text_of, unindex_report
 from archive.records import check_status, published_date, section_offsets
 from archive.regions import split_region
@@ -115,7 +115,7 @@ def file_document(db: sqlite_utils.Database, *, sha256: str, record: dict | None
                      "VALUES (?, ?, ?, ?)", (sha256, text or "",
                                              json.dumps(sections, ensure_ascii=False),
                                              json.dumps(rec, ensure_ascii=False)))
-    title = clean_title(rec.get("title")) or None
+    title = clean_title(heading(rec, text)) or None
     where = {"url": capture.get("final_url") or capture.get("url"), "raw": f"{sha256}{ext}",
              "fetched_at": capture.get("fetched_at"),
              "portal": portal.get("name") or capture.get("portal"),

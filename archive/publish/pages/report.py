@@ -10,6 +10,7 @@ from archive.publish.labels import (ACTIVE, APPEAL_COLS, APPEAL_ROWS, APPLICANTS
                                     CHECK_STATUS, OUTCOME_ROWS, REQUEST_COLS, REQUEST_ROWS,
                                     TABLE_SHORT, TABLE_TITLES, col_label, row_label)
 from archive.records import check_rows
+from archive.template import RESULTS_GROUP
 
 
 def number(value) -> str:
@@ -85,9 +86,6 @@ def _cell(table, r, col, values, units, marks) -> dict:
             "checks": marks.get((table, r, col), [])}
 
 
-OUTCOMES = "三、本年度办理结果"
-
-
 def _request_labels(present: list[tuple]) -> list[list[dict]]:
     """The label cells of each row of the requests table in the template's three columns
     (一、… · （一）… · 1. …), merged over the rows they cover: [{text, rowspan, colspan}]."""
@@ -100,8 +98,8 @@ def _request_labels(present: list[tuple]) -> list[list[dict]]:
         if i == 0 or not present[i - 1][1]:  # the first row of 三、本年度办理结果
             span = next((j for j in range(i, len(present)) if not present[j][1]),
                         len(present)) - i
-            cells.append({"text": OUTCOMES, "rowspan": span, "colspan": 1})
-        if group == OUTCOMES:
+            cells.append({"text": RESULTS_GROUP, "rowspan": span, "colspan": 1})
+        if group == RESULTS_GROUP:
             cells.append({"text": label, "rowspan": 1, "colspan": 2})
         else:
             if present[i - 1][1] != group:
