@@ -63,7 +63,8 @@ class Verdict:
 def _values(record: dict) -> tuple[bool, bool]:
     """(any table printed, any number printed in a table)."""
     tables = [t for t in (record.get("tables") or {}).values() if t]
-    numbers = any(v is not None for t in tables for cols in t.values() for v in (cols or {}).values())
+    numbers = any(v is not None for t in tables for cols in t.values()
+                  for v in (cols or {}).values())
     return bool(tables), numbers
 
 

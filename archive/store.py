@@ -142,7 +142,8 @@ def file_document(db: sqlite_utils.Database, *, sha256: str, record: dict | None
     oid = _insert(conn, "other_documents", {
         "id": doc_id, "title": title or capture.get("link_text"), "kind": verdict.kind,
         "reason": verdict.reason, "year": rec.get("year"), "body": agency, **region,
-        "link_text": capture.get("link_text"), "format": rec.get("format") or ext.strip(".") or None,
+        "link_text": capture.get("link_text"),
+        "format": rec.get("format") or ext.strip(".") or None,
         "parse_status": parse_status, "error": error, **where})
     if record is not None:
         search.index_row(conn, oid, title or capture.get("link_text"), agency, text,

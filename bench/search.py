@@ -83,7 +83,7 @@ def make(i: int, pool: dict, codes: list[str]):
     place = (region["province"], region["city"], region["county"])
     report = (rid, title, agency, year, *place, base["status"], template, "县", 1,
               f"{year + 1}-03-31", f"http://bench.test/{i}.html", sha + ".html", 1, "bench",
-              len(base["checks"]), rid, rid, sha, "bench", f"body:{rid}:{year}")
+              len(base["checks"]), rid, rid, sha, "bench", f"document:{sha}")
     edition = (rid, rid, title, "html", 1, base["status"], len(base["checks"]), template, agency,
                year, f"http://bench.test/{i}.html", sha + ".html", 1, "bench", base["units"],
                sha, "bench")
@@ -128,8 +128,15 @@ def build(root: Path, n: int, text_chars: int, with_values: bool) -> None:
                     conn.executemany(sql[k], rows)
                 rows.clear()
 
+    bodies: dict[tuple, int] = {}  # (name, place) → id: a random name may come up twice
     for i in range(n):
         rep, ed, txt, vals, chks, figs, body, fts = make(i, pool, codes)
+        body_id = bodies.setdefault((body[1], body[7]), body[0])
+        if body_id == body[0]:
+            batch["bodies"].append(body)
+        else:
+            rep = rep[:17] + (body_id,) + rep[18:]
+            figs = figs[:9] + (body_id,) + figs[10:]
         batch["reports"].append(rep)
         batch["editions"].append(ed)
         batch["texts"].append(txt)
@@ -137,7 +144,6 @@ def build(root: Path, n: int, text_chars: int, with_values: bool) -> None:
             batch["values"].extend(vals)
         batch["checks"].extend(chks)
         batch["figs"].append(figs)
-        batch["bodies"].append(body)
         batch["fts"].append(fts)
         if (i + 1) % 5000 == 0:
             flush()

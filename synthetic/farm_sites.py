@@ -145,7 +145,8 @@ def other_body(d: Doc, site: "Site", fmt: str) -> bytes:
     else:  # application_form
         cells = ["申请人姓名", "", "证件名称", "", "证件号码", "", "联系电话", "", "所需信息的内容描述", "",
                  "获取信息的方式", "□纸面 □电子邮件 □光盘", "申请人签名", ""]
-        rows = "".join(f"<tr><td>{a}</td><td>{b}</td></tr>" for a, b in zip(cells[::2], cells[1::2]))
+        rows = "".join(f"<tr><td>{a}</td><td>{b}</td></tr>"
+                       for a, b in zip(cells[::2], cells[1::2]))
         body = f"<p>受理机关：{county}人民政府办公室</p><table border='1'>{rows}</table>"
     return page(d.title, f"<h1>{t}</h1><div class='content'>{body}</div>", enc)
 

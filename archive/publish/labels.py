@@ -17,7 +17,8 @@ REQUEST_COLS = REQ_COLS
 # rows (一) (二) (六) (七) stand in 三、本年度办理结果, the numbered rows in their (三) (四) (五) (六)
 REQUEST_ROWS = [(k, g or ("" if k in ("new_received", "carried_over", "carried_forward")
                           else RESULTS_GROUP), label)
-                for k, g, label in REQ_ROWS_HEAD + REQ_OUTCOMES + OTHER_ONE + OTHER_THREE + REQ_TAIL]
+                for k, g, label in (REQ_ROWS_HEAD + REQ_OUTCOMES + OTHER_ONE + OTHER_THREE
+                                    + REQ_TAIL)]
 OUTCOME_ROWS = [k for k, _, _ in REQ_OUTCOMES + OTHER_ONE + OTHER_THREE]
 BALANCE_ROWS = ["new_received", "carried_over", "total", "carried_forward"]
 

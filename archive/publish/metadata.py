@@ -26,7 +26,8 @@ TABLES = {
         "id": "报告编号，点击打开报告页 · Report id: opens the report's page",
         "title": "标题 · Title", "body": "机关 · Body", "year": "报告年度 · Year reported on",
         **_PLACE,
-        "check_status": "核验：ok 通过 / fails 本表算术不符 / incomplete 缺表或表不全 / no_tables 无统计表 · Check status",
+        "check_status": "核验：ok 通过 / fails 本表算术不符 / incomplete 缺表或表不全 / "
+                        "no_tables 无统计表 · Check status",
         "template": "表格模板（2019 或 2021；无统计表为空）· Table template",
         "level": "层级：省 / 市 / 县 / 乡镇街道 / 部门 · Level of the body",
         "editions": "副本数（同一报告的 HTML、PDF 等）· Copies of this report",
@@ -57,7 +58,9 @@ TABLES = {
     }),
     "other_documents": ("抓取到的其他文件（不是年度报告）：作为证据保存 · Other captured documents, kept as evidence", {
         "title": "标题 · Title",
-        "kind": "类别 · Kind: landing_page 报告发布页 / blank_form 空白格式 / interpretation 解读图解 / notice 通知 / guide 指南 / application_form 申请表 / website_report 网站年报 / rule_of_law_report 法治政府建设报告 / other 其他 / unreadable 无法解析",
+        "kind": "类别 · Kind: landing_page 报告发布页 / blank_form 空白格式 / interpretation "
+                "解读图解 / notice 通知 / guide 指南 / application_form 申请表 / website_report "
+                "网站年报 / rule_of_law_report 法治政府建设报告 / other 其他 / unreadable 无法解析",
         "reason": "判断理由 · Why it is not counted as a report", "year": "年度 · Year",
         "body": "所署机关 · Body as printed", **_PLACE,
         "link_text": "链接文字 · Link text it was found under",
@@ -171,7 +174,8 @@ QUERIES = {
         "title": "全文检索 · Full-text search", "hide_sql": True,
         "description": "输入中文词语（两个字也可以，如“复议”“泄密”）或短语；空格分隔多个词，全部须出现。"
                        "只检索年度报告；其他文件见 other_documents 表的搜索框。最新收录的 200 份在前。"
-                       " · Chinese words of any length; separate several with spaces (all must occur)."
+                       " · Chinese words of any length; separate several with spaces"
+                       " (all must occur)."
                        " Reports only (other documents: the search box of other_documents)."
                        " The 200 most recently added reports first.",
         "sql": """SELECT r.id AS report_id, r.title, r.body, r.year, r.province, r.city,
@@ -224,7 +228,8 @@ LIMIT 100""",
     "arithmetic_fails": {
         "title": "本表算术不符的报告 · Reports whose own arithmetic fails",
         "description": "报告印刷的数字自相矛盾（行合计、列合计或收支平衡不符）；档案保留原数，只作标记。 · "
-                       "The printed numbers contradict each other; the archive keeps them as printed.",
+                       "The printed numbers contradict each other; the archive keeps them as "
+                       "printed.",
         "sql": """SELECT r.id AS report_id, r.body, r.year, r.title,
   group_concat(c.check_id, ' ') AS failed_checks, r.url, r.raw
 FROM report_checks c JOIN reports r ON r.id = c.report_id

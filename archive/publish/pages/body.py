@@ -45,6 +45,7 @@ def body_page(conn, body_id: int) -> dict | None:
                "bars": _bars([(y["year"], y[k]) for y in years if y["year"] is not None])}
               for k, label in SERIES]
     others = rows(conn, "SELECT id, name, province, city, county FROM bodies "
-                        "WHERE name = ? AND id != ? ORDER BY province, city", (body["name"], body_id))
+                        "WHERE name = ? AND id != ? ORDER BY province, city",
+                  (body["name"], body_id))
     return {"body": body, "years": years, "charts": charts, "series": SERIES,
             "namesakes": others}

@@ -185,7 +185,8 @@ def report_page(conn, report_id: int) -> dict | None:
         diff = differing(record, records[e["id"]]) if e is not rep else []
         e["differences"] = [
             {"where": f"{TABLE_SHORT[t]} · {row_label(t, r)} · {col_label(t, c)}",
-             "here": number(_get(records[e["id"]], t, r, c)), "there": number(_get(record, t, r, c))}
+             "here": number(_get(records[e["id"]], t, r, c)),
+             "there": number(_get(record, t, r, c))}
             for t, r, c in diff[:30]]
         e["more_differences"] = max(0, len(diff) - 30)
     text = row(conn, "SELECT text, sections FROM document_texts WHERE sha256 = ?",
