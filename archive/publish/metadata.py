@@ -189,21 +189,22 @@ LIMIT 200""",
     },
     "rank_bodies": {
         "title": "机关排名：不予公开率、无法提供率、复议诉讼纠错率 · Bodies ranked by refusal rate",
-        "description": _RANKING_HELP, "params": _RANKING_PARAMS,
+        "description": _RANKING_HELP, "params": _RANKING_PARAMS, "hide_sql": True,
         "sql": ranking(["f.body_id", "b.name AS body", "b.province", "b.city", "b.county",
                         "b.level"], "f.body_id", "JOIN bodies b ON b.id = f.body_id"),
     },
     "rank_provinces": {
         "title": "各省比较 · Provinces compared", "description": _RANKING_HELP,
-        "params": _RANKING_PARAMS, "sql": ranking(["f.province"]),
+        "params": _RANKING_PARAMS, "hide_sql": True, "sql": ranking(["f.province"]),
     },
     "rank_cities": {
         "title": "各市比较 · Cities compared", "description": _RANKING_HELP,
-        "params": _RANKING_PARAMS, "sql": ranking(["f.province", "f.city"]),
+        "params": _RANKING_PARAMS, "hide_sql": True, "sql": ranking(["f.province", "f.city"]),
     },
     "rank_levels": {
         "title": "各层级比较（省、市、县、乡镇街道、部门）· Levels compared",
-        "description": _RANKING_HELP, "params": _RANKING_PARAMS, "sql": ranking(["f.level"]),
+        "description": _RANKING_HELP, "params": _RANKING_PARAMS, "hide_sql": True,
+        "sql": ranking(["f.level"]),
     },
     "most_withheld": {
         "title": "不予公开最多的机关及原因 · Bodies that withheld the most requests, and why",
@@ -261,7 +262,7 @@ LIMIT 200""",
         "title": "新收录、修改和删除的年度报告 · Reports newly archived, changed or removed",
         "description": "订阅：在网址后加 .atom（如 /ogi/feed.atom?province=山东省）。province 留空为全部。"
                        " · Subscribe: add .atom to this page's address; province filters.",
-        "params": ["province"],
+        "params": ["province"], "hide_sql": True,
         "sql": f"""SELECT atom_id, atom_updated, atom_title, atom_link, atom_content, province,
   report_id
 FROM (
