@@ -77,19 +77,22 @@ def match_query(query: str, column: str | None = None) -> str:
 
 
 def snippet(text: str, query: str, width: int = 40) -> str:
-    """Plain-text context around the first place a query term occurs in text (【】 marks it)."""
-    text = normalize_text(text)
-    for term in re.split(r"\s+", normalize_text((query or "").replace('"', " "))):
-        if not term:
-            continue
-        i = text.find(term)
-        if i < 0:
-            i = text.lower().find(term.lower())
-        if i >= 0:
-            start, end = max(0, i - width), min(len(text), i + len(term) + width)
-            s = ("…" if start else "") + text[start:i] + "【" + text[i:i + len(term)] + "】" \
-                + text[i + len(term):end] + ("…" if end < len(text) else "")
-            return re.sub(r"\s+", " ", s)
+    """Plain-text context around the first place a query term occurs in text (【】 marks it).
+    The text is searched as printed first; only when no term is found so is it folded
+    (normalize_text: fullwidth forms, Kangxi radicals, case), which costs a pass over it."""
+    terms = [t for t in re.split(r"\s+", normalize_text((query or "").replace('"', " "))) if t]
+    for folded in (False, True):
+        if folded:
+            text = normalize_text(text)
+        for term in terms:
+            i = text.find(term)
+            if i < 0 and folded:
+                i = text.lower().find(term.lower())
+            if i >= 0:
+                start, end = max(0, i - width), min(len(text), i + len(term) + width)
+                s = ("…" if start else "") + text[start:i] + "【" + text[i:i + len(term)] \
+                    + "】" + text[i + len(term):end] + ("…" if end < len(text) else "")
+                return re.sub(r"\s+", " ", s)
     return re.sub(r"\s+", " ", text[:2 * width]) + ("…" if len(text) > 2 * width else "")
 
 
