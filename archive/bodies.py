@@ -82,7 +82,11 @@ def body_of(name: str | None, portal: dict | None) -> dict | None:
         return None
     portal = portal or {}
     code = locate(name, portal.get("region_code"))
-    parent = portal.get("parent") if portal.get("name") == name else portal.get("name")
+    # the portal's own government belongs to the portal's parent; any other body to the
+    # government whose portal published it
+    own = portal.get("name") == name or (
+        code == portal.get("region_code") and name == f"{NAMES.get(code or '', '')}人民政府")
+    parent = portal.get("parent") if own else portal.get("name")
     return {"name": name, "place": code or parent or "", "region_code": code,
             **split_region(code), "level": level_of(name, code, portal), "parent": parent,
             "portal": portal.get("name")}

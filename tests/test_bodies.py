@@ -48,6 +48,9 @@ def test_level_and_parent():
     town = body_of(TOWN, county)
     assert (town["level"], town["parent"], town["place"]) == ("乡镇街道", "临清市人民政府", "371581")
     assert body_of("临清市教育局", county)["level"] == "部门"
+    portal = {**county, "name": "临清市政府门户网站"}  # a portal named otherwise
+    assert body_of("临清市人民政府", portal)["parent"] == "聊城市人民政府"
+    assert body_of("临清市教育局", portal)["parent"] == "临清市政府门户网站"
     nowhere = body_of(TOWN, {"name": "某门户"})
     assert nowhere["place"] == "某门户" and nowhere["region_code"] is None
     assert body_of(None, county) is None
