@@ -188,28 +188,26 @@ def refile_queued(db: sqlite_utils.Database) -> int:
     refile_queue) with today's classification, keeping their ids; returns how many."""
     if not db.table("refile_queue").exists():
         return 0
-    portals = {}
+    portals, captures = {}, {}
     if db.table("portals").exists():
         portals = {r["name"]: r for r in db.query("SELECT * FROM portals")}
-    has_captures = db.table("captures").exists()
+    if db.table("captures").exists():
+        captures = {r["id"]: r for r in db.query(
+            "SELECT * FROM captures WHERE id IN (SELECT capture_id FROM refile_queue)")}
     rows = list(db.query("SELECT * FROM refile_queue ORDER BY id"))
     dirty: set = set()
     with db.conn:
-        for row in rows:
-            capture = (db.table("captures").get(row["capture_id"])
-                       if has_captures and row["capture_id"] and db.table("captures").count_where(
-                           "id = ?", [row["capture_id"]]) else {
-                           "url": row["url"], "fetched_at": row["fetched_at"],
-                           "size": row["size"], "content_type": row["content_type"],
-                           "portal": row["portal"]})
-            raw = row["raw"] or ""
+        for q in rows:  # what the first release kept of each document
+            capture = captures.get(q["capture_id"]) or {
+                "url": q["url"], "fetched_at": q["fetched_at"], "size": q["size"],
+                "content_type": q["content_type"], "portal": q["portal"]}
+            status = "ok" if q["parse_status"] == "no_tables" else q["parse_status"]
             filed = file_document(
-                db, sha256=row["sha256"], record=json.loads(row["record"]) if row["record"]
-                else None, parser_version=row["parser_version"],
-                parse_status="ok" if row["parse_status"] == "no_tables" else row["parse_status"],
-                error=row["error"], text=row["text"] or "", capture=capture,
-                portal=portals.get(row["portal"]) or {"name": row["portal"]}, ext=raw[64:],
-                doc_id=row["id"])
+                db, sha256=q["sha256"], record=json.loads(q["record"]) if q["record"] else None,
+                parser_version=q["parser_version"], parse_status=status, error=q["error"],
+                text=q["text"] or "", capture=capture,
+                portal=portals.get(q["portal"]) or {"name": q["portal"]},
+                ext=(q["raw"] or "")[64:], doc_id=q["id"])
             dirty |= filed.dirty
         settle(db, dirty)
         db.execute("DROP TABLE refile_queue")

@@ -89,7 +89,6 @@ def archive(tmp_path_factory):
     new = add_report(root, record=rec2, text=report_text(rep) + "（修订）", url=url,
                      portal="东阳市人民政府", store=store, crawl_id="c2",
                      fetched_at="2021-02-01T00:00:00Z")
-    sha_of = dict(store.db.execute("select id, sha256 from report_editions").fetchall())
     assert old == new  # one report, two editions
     old_sha, new_sha = (r[0] for r in store.db.execute(
         "select sha256 from report_editions where report_id = ? order by id", [new]))

@@ -3,8 +3,10 @@ an archive built by the real builder from generated reports (known truth). Scree
 test-artifacts/ (git-ignored)."""
 from __future__ import annotations
 
+import json
 import re
 import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import lxml.html
@@ -66,8 +68,6 @@ def _shot(url: str, name: str, tmp_path: Path, height: int = 1600) -> None:
 
 
 def _report_id(base: str, rep) -> int:
-    import json
-    import urllib.request
     q = urllib.parse.urlencode({"body": rep.agency, "year": rep.year, "_shape": "array"})
     with urllib.request.urlopen(f"{base}/ogi/reports.json?{q}") as r:
         return json.loads(r.read())[0]["id"]

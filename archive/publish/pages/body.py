@@ -23,24 +23,34 @@ def _bars(points: list[tuple], width: int = 220, height: int = 48) -> list[dict]
     return out
 
 
-def body_page(conn, body_id: int) -> dict | None:
-    body = row(conn, "SELECT * FROM bodies WHERE id = ?", (body_id,))
-    if body is None:
-        return None
+def years_of(conn, body_id: int) -> list[dict]:
+    """A body's reports by year, each with its headline numbers, the change in requests
+    received from the year before, and `carry`: whether its 上年结转 equals the year before's
+    结转下年度 (None where that cannot be said)."""
     years = rows(conn, "SELECT r.id, r.year, r.title, r.check_status, r.current, r.editions, "
                        "f.received, f.granted, f.withheld, f.processed, f.carried_over, "
                        "f.carried_forward, f.review_total, f.lawsuit_total FROM reports r "
                        "LEFT JOIN report_figures f ON f.report_id = r.id "
                        "WHERE r.body_id = ? ORDER BY r.year", (body_id,))
-    by_year = {y["year"]: y for y in years}
+    by_year = {y["year"]: y for y in years if y["year"] is not None}
     for y in years:
         parts = [y["review_total"], y["lawsuit_total"]]
         y["appeals"] = None if all(p is None for p in parts) else sum(p or 0 for p in parts)
         y["status"] = CHECK_STATUS.get(y["check_status"], y["check_status"])
         prev = by_year.get(y["year"] - 1) if y["year"] is not None else None
-        y["carry"] = None
+        y["change"] = y["carry"] = None
+        if prev and prev["received"] is not None and y["received"] is not None:
+            y["change"] = y["received"] - prev["received"]
         if prev and prev["carried_forward"] is not None and y["carried_over"] is not None:
             y["carry"] = prev["carried_forward"] == y["carried_over"]
+    return years
+
+
+def body_page(conn, body_id: int) -> dict | None:
+    body = row(conn, "SELECT * FROM bodies WHERE id = ?", (body_id,))
+    if body is None:
+        return None
+    years = years_of(conn, body_id)
     charts = [{"key": k, "label": label,
                "bars": _bars([(y["year"], y[k]) for y in years if y["year"] is not None])}
               for k, label in SERIES]

@@ -9,6 +9,7 @@ from archive.editions import differing, row, rows
 from archive.publish.labels import (ACTIVE, APPEAL_COLS, APPEAL_ROWS, APPLICANTS, BALANCE_ROWS,
                                     CHECK_STATUS, OUTCOME_ROWS, REQUEST_COLS, REQUEST_ROWS,
                                     TABLE_SHORT, TABLE_TITLES, col_label, row_label)
+from archive.publish.pages.body import years_of
 from archive.records import check_rows
 from archive.template import RESULTS_GROUP
 
@@ -148,26 +149,13 @@ def layout(record: dict) -> dict:
 
 
 def _years(conn, report: dict) -> list[dict]:
-    """The same body's reports, each with its headline numbers, the change from the year
-    before, and whether its carried-over figure matches last year's carried-forward."""
+    """The same body's reports (this one marked), as the body's page shows them."""
     if not report.get("body_id"):
         return []
-    found = rows(conn, "SELECT r.id, r.year, r.title, r.check_status, r.current, f.received, "
-                       "f.granted, f.withheld, f.processed, f.carried_over, f.carried_forward, "
-                       "f.review_total, f.lawsuit_total FROM reports r "
-                       "LEFT JOIN report_figures f ON f.report_id = r.id "
-                       "WHERE r.body_id = ? ORDER BY r.year", (report["body_id"],))
-    by_year = {y["year"]: y for y in found if y["year"] is not None}
-    for y in found:
-        prev = by_year.get(y["year"] - 1) if y["year"] is not None else None
-        y["change"] = None
-        if prev and prev.get("received") is not None and y.get("received") is not None:
-            y["change"] = y["received"] - prev["received"]
-        y["carry"] = None  # None: cannot be checked; True / False: matches or not
-        if prev and prev.get("carried_forward") is not None and y.get("carried_over") is not None:
-            y["carry"] = prev["carried_forward"] == y["carried_over"]
+    years = years_of(conn, report["body_id"])
+    for y in years:
         y["this"] = y["id"] == report["id"]
-    return found
+    return years
 
 
 def report_page(conn, report_id: int) -> dict | None:
@@ -199,15 +187,13 @@ def report_page(conn, report_id: int) -> dict | None:
     checks = record.get("checks") or []
     return {
         "report": report, "body": body, "editions": eds, "representative": rep,
-        "record": {k: record.get(k) for k in ("title", "agency", "year", "template", "format",
-                                              "pages", "notes")},
         "tables": layout(record), "has_tables": any((record.get("tables") or {}).values()),
         "checks": [{"id": c, "words": check_words(c, record.get("tables") or {})}
                    for c in checks],
         "status": CHECK_STATUS.get(report["check_status"], report["check_status"]),
         "years": _years(conn, report), "sections": sections,
         "table_titles": TABLE_TITLES, "request_cols": [lab for _, lab in REQUEST_COLS],
-        "appeal_rows": APPEAL_ROWS, "appeal_cols": [lab for _, lab in APPEAL_COLS],
+        "appeal_cols": [lab for _, lab in APPEAL_COLS],
         "missing": [t for t in ("active", "requests", "appeals")
                     if (record.get("tables") or {}).get(t) is None],
     }
