@@ -13,7 +13,7 @@ from archive.publish.metadata import DB
 from archive.schema import DB_NAME, archive_dir, ensure_crawler_tables, ensure_schema, open_db
 
 # bump when snapshot() makes a different file from the same archive: old snapshots are redone
-SNAPSHOT_VERSION = 3
+SNAPSHOT_VERSION = 4
 
 
 def _source_state(root: Path) -> list:
