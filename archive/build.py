@@ -1,9 +1,12 @@
 """`ogi build`: parse every new capture into the archive.
 
-A report candidate (captures.is_report = 1 with a stored body) is parsed once per
-(sha256, parser version). Each document is parsed by parsers.runner.run_many: in its own forked
-child with a time limit and a memory bound; a failure (timeout, memory, parse error, crash) is
-stored as a report row with parse_status (the result's status) and error, and the run goes on.
+A report candidate (captures.is_report = 1 with a stored body: what the crawler took for a
+report page or attachment) is parsed once per (sha256, parser version). Each document is
+parsed by parsers.runner.run_many: in its own forked child with a time limit and a memory
+bound. archive.store files it: an OGI annual report as an edition of its report (one per body
+and year), anything else (a landing page, a notice, a blank form …) as another document; a
+failure (timeout, memory, parse error, crash) is kept as an unreadable document with its
+parse_status and error, and the run goes on.
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from pathlib import Path
 from parsers.runner import GuardResult, Task, run_many
 
 from archive.schema import archive_dir, open_db
-from archive.store import now, refresh_current, store_report
+from archive.store import file_document, now, refresh_current, settle
 
 def parser_version() -> str:
     import parsers
@@ -36,10 +39,11 @@ class BuildStats:
     ok: int = 0
     no_tables: int = 0
     failed: dict = field(default_factory=dict)  # parse_status → count
+    filed: dict = field(default_factory=dict)   # report or another document's kind → count
 
     def as_dict(self) -> dict:
         return {"pending": self.pending, "ok": self.ok, "no_tables": self.no_tables,
-                "failed": self.failed}
+                "failed": self.failed, "filed": self.filed}
 
 
 def pending_jobs(db, root: Path, version: str) -> list[Job]:
@@ -56,11 +60,13 @@ def pending_jobs(db, root: Path, version: str) -> list[Job]:
         WHERE c.is_report = 1 AND c.sha256 IS NOT NULL
           AND c.id = (SELECT MIN(c2.id) FROM captures c2
                       WHERE c2.sha256 = c.sha256 AND c2.is_report = 1)
-          AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.sha256 = c.sha256
-                          AND r.parser_version = ?)
+          AND NOT EXISTS (SELECT 1 FROM report_editions e WHERE e.sha256 = c.sha256
+                          AND e.parser_version = ?)
+          AND NOT EXISTS (SELECT 1 FROM other_documents o WHERE o.sha256 = c.sha256
+                          AND o.parser_version = ?)
         ORDER BY c.id"""
     jobs = []
-    for row in db.query(sql, [version]):
+    for row in db.query(sql, [version, version]):
         sha = row["sha256"]
         path = root / (row.pop("doc_path") or f"blobs/{sha[:2]}/{sha}")
         jobs.append(Job(sha, path, row, portals.get(row.get("portal")) or {}))
@@ -89,23 +95,21 @@ def build(archive=None, workers: int | None = None, timeout: float = 120.0,
     def on_result(job: Job, res: GuardResult) -> None:
         with db.conn:
             if res.ok:
-                record = res.record
-                # a page without any of the three tables (e.g. an attachment's landing page)
-                no_tables = not any((record.get("tables") or {}).values())
-                if no_tables:
-                    stats.no_tables += 1
-                else:
+                if any((res.record.get("tables") or {}).values()):
                     stats.ok += 1
-                store_report(db, sha256=job.sha256, record=record,
-                             parse_status="no_tables" if no_tables else "ok",
-                             parser_version=version, text=res.document["text"],
-                             sections=res.document["sections"], capture=job.capture,
-                             portal=job.portal, ext=res.document["ext"])
+                else:
+                    stats.no_tables += 1
+                filed = file_document(db, sha256=job.sha256, record=res.record,
+                                      parser_version=version, text=res.document["text"],
+                                      capture=job.capture, portal=job.portal,
+                                      ext=res.document["ext"])
             else:
                 stats.failed[res.status] = stats.failed.get(res.status, 0) + 1
-                store_report(db, sha256=job.sha256, record=None, parser_version=version,
-                             parse_status=res.status, error=res.error, capture=job.capture,
-                             portal=job.portal)
+                filed = file_document(db, sha256=job.sha256, record=None,
+                                      parser_version=version, parse_status=res.status,
+                                      error=res.error, capture=job.capture, portal=job.portal)
+            settle(db, filed.dirty)
+        stats.filed[filed.kind] = stats.filed.get(filed.kind, 0) + 1
         if bar:
             bar[0].advance(bar[1])
 

@@ -24,12 +24,16 @@ def register(sub) -> None:
     _archive_arg(p)
     p.add_argument("--out", help="output directory (default ARCHIVE/export)")
     p.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    p.add_argument("--bom", action="store_true",
+                   help="CSV with a byte order mark, so that Excel reads the Chinese")
     p.set_defaults(func=run_export)
 
     p = sub.add_parser("search", help="full-text search of the archive's reports")
     _archive_arg(p)
     p.add_argument("query", help="Chinese words or phrases; spaces separate required terms")
     p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--other-documents", action="store_true",
+                   help="search the documents that are not reports instead")
     p.set_defaults(func=run_search)
 
 
@@ -54,7 +58,7 @@ def run_serve(args) -> int:
 
 def run_export(args) -> int:
     from archive.export import export
-    for path in export(args.archive, args.out, args.format):
+    for path in export(args.archive, args.out, args.format, bom=args.bom):
         print(path)
     return 0
 
@@ -63,6 +67,7 @@ def run_search(args) -> int:
     from archive import search
     from archive.schema import archive_dir, open_db
     db = open_db(archive_dir(args.archive))
-    for rid, agency, year, title, context in search.find(db, args.query, args.limit):
-        print(f"{rid}\t{year}\t{agency}\t{title}\n\t{context}")
+    table = "other_documents" if args.other_documents else "reports"
+    for rid, body, year, title, context in search.find(db, args.query, args.limit, table):
+        print(f"{rid}\t{year}\t{body}\t{title}\n\t{context}")
     return 0

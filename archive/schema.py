@@ -1,5 +1,6 @@
 """The archive's own tables (beside the crawler's portals, crawl_runs, captures, documents and
-change_events in the same archive.db). docs/archive.md documents every column."""
+change_events in the same archive.db): opening an archive brings them up to date
+(archive/migrations.py). docs/archive.md documents every column."""
 from __future__ import annotations
 
 import os
@@ -32,12 +33,15 @@ FIGURE_COLUMNS = (
 
 
 INDEXES = {
-    "reports": [["agency", "year"], ["year", "check_status"], ["province", "city"],
-                ["province", "year"], ["city"], ["template"], ["check_status"],
-                ["parse_status"], ["capture_id"], ["url"]],
+    "reports": [["body_id", "year"], ["year", "check_status"], ["province", "city"],
+                ["province", "year"], ["city"], ["template"], ["check_status"], ["level"],
+                ["current"]],
+    "report_editions": [["report_id"], ["url"], ["capture_id"]],
+    "other_documents": [["kind"], ["url"], ["year"], ["province"], ["capture_id"]],
     "report_checks": [["kind"]],
-    "report_figures": [["agency", "year"], ["year"], ["province"], ["city"], ["template"]],
-    "agencies": [["province"], ["city"]],
+    "report_figures": [["body_id", "year"], ["year"], ["province"], ["city"], ["level"],
+                       ["template"]],
+    "bodies": [["province"], ["city"], ["level"]],
 }
 
 
@@ -57,75 +61,44 @@ def open_db(archive: str | os.PathLike | None = None) -> sqlite_utils.Database:
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
-    """Create what is missing; idempotent."""
-    t = db.table
-    if not t("agencies").exists():
-        t("agencies").create({"name": str, "region_code": str, "province": str, "city": str,
-                              "county": str, "level": str, "portal": str}, pk="name")
-    if not t("reports").exists():
-        t("reports").create({
-            "id": int, "sha256": str, "title": str, "agency": str, "year": int, "template": str,
-            "published": str, "province": str, "city": str, "county": str, "portal": str,
-            "url": str, "raw": str, "capture_id": int, "fetched_at": str, "content_type": str,
-            "size": int, "parse_status": str, "error": str, "check_status": str,
-            "checks_failed": int, "current": int, "parser_version": str, "parsed_at": str,
-            "units": str,
-        }, pk="id", foreign_keys=[("agency", "agencies", "name")])
-        db.execute("CREATE UNIQUE INDEX reports_sha256 ON reports(sha256)")
-    if not t("report_texts").exists():
-        t("report_texts").create({"report_id": int, "text": str, "sections": str,
-                                  "record": str},
-                                 pk="report_id", foreign_keys=[("report_id", "reports", "id")])
-    if not t("report_values").exists():
-        t("report_values").create({"report_id": int, "table_key": str, "row_key": str,
-                                   "col_key": str, "value": float, "unit": str},
-                                  pk=("report_id", "table_key", "row_key", "col_key"),
-                                  foreign_keys=[("report_id", "reports", "id")])
-    if not t("report_checks").exists():
-        t("report_checks").create({"report_id": int, "check_id": str, "kind": str,
-                                   "table_key": str, "subject": str},
-                                  pk=("report_id", "check_id"),
-                                  foreign_keys=[("report_id", "reports", "id")])
-    if not t("report_figures").exists():
-        cols = {"report_id": int, "agency": str, "province": str, "city": str, "year": int,
-                "template": str}
-        cols.update({c: float for c in FIGURE_COLUMNS})
-        t("report_figures").create(cols, pk="report_id",
-                                   foreign_keys=[("report_id", "reports", "id")])
+    """Bring the archive up to date: the migrations it has not had (archive/migrations.py),
+    documents an old release left to file again, then what is derived (indexes, the full-text
+    indexes of this FTS_VERSION, views); idempotent."""
+    from archive.migrations import MIGRATIONS
+    from archive.store import refile_queued
+    if MIGRATIONS.pending(db):
+        MIGRATIONS.apply(db)
     for table, columns in INDEXES.items():  # facets and joins need these to stay fast
         for cols in columns:
-            t(table).create_index(cols, if_not_exists=True)
-    if not t("build_runs").exists():
-        t("build_runs").create({"id": int, "started_at": str, "finished_at": str,
-                                "parser_version": str, "workers": int, "stats": str}, pk="id")
-    if not t("archive_meta").exists():
-        t("archive_meta").create({"key": str, "value": str}, pk="key")
+            db.table(table).create_index(cols, if_not_exists=True)
     _ensure_fts(db)
+    refile_queued(db)
     _ensure_views(db)
 
 
 def _ensure_fts(db: sqlite_utils.Database) -> None:
     want = str(search.FTS_VERSION)
     have = db.execute("SELECT value FROM archive_meta WHERE key='fts_version'").fetchone()
-    if have and have[0] == want and db.table(search.FTS_TABLE).exists():
+    if have and have[0] == want and all(db.table(t).exists() for t in search.INDEXED):
         return
     with db.conn:
         search.rebuild_index(db.conn)
         db.table("archive_meta").upsert({"key": "fts_version", "value": want}, pk="key")
 
 
+# Carried over (year Y) against carried forward (year Y-1) of the same body, per column
 CARRYOVER_VIEW = """
-SELECT cur.agency, cur.year, v_cur.col_key AS col,
+SELECT cur.body, cur.year, v_cur.col_key AS col,
        v_cur.value AS carried_over, v_prev.value AS prev_carried_forward,
-       cur.id AS report_id, prev.id AS prev_report_id
+       cur.id AS report_id, prev.id AS prev_report_id, cur.body_id
 FROM reports cur
-JOIN reports prev ON prev.agency = cur.agency AND prev.year = cur.year - 1
-     AND prev.current = 1 AND prev.parse_status = 'ok'
+JOIN reports prev ON prev.body_id = cur.body_id AND prev.year = cur.year - 1
+     AND prev.current = 1
 JOIN report_values v_cur ON v_cur.report_id = cur.id AND v_cur.table_key = 'requests'
      AND v_cur.row_key = 'carried_over'
 JOIN report_values v_prev ON v_prev.report_id = prev.id AND v_prev.table_key = 'requests'
      AND v_prev.row_key = 'carried_forward' AND v_prev.col_key = v_cur.col_key
-WHERE cur.current = 1 AND cur.parse_status = 'ok'
+WHERE cur.current = 1
   AND v_cur.value IS NOT NULL AND v_prev.value IS NOT NULL AND v_cur.value != v_prev.value
 """
 

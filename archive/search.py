@@ -18,7 +18,7 @@ import re
 
 from parsers.normalize import normalize_text
 
-FTS_VERSION = 3  # bump when tokens() changes: the index is then rebuilt
+FTS_VERSION = 4  # bump when tokens() or the indexed columns change: the index is rebuilt
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _RUN = re.compile(f"(?P<han>[{_HAN}]+)|(?P<word>[^\\W_{_HAN}]+)")
@@ -77,55 +77,65 @@ def match_query(query: str, column: str | None = None) -> str:
 
 
 def snippet(text: str, query: str, width: int = 40) -> str:
-    """Plain-text context around the first place a query term occurs in text (【】 marks it)."""
-    text = normalize_text(text)
-    for term in re.split(r"\s+", normalize_text((query or "").replace('"', " "))):
-        if not term:
-            continue
-        i = text.find(term)
-        if i < 0:
-            i = text.lower().find(term.lower())
-        if i >= 0:
-            start, end = max(0, i - width), min(len(text), i + len(term) + width)
-            s = ("…" if start else "") + text[start:i] + "【" + text[i:i + len(term)] + "】" \
-                + text[i + len(term):end] + ("…" if end < len(text) else "")
-            return re.sub(r"\s+", " ", s)
+    """Plain-text context around the first place a query term occurs in text (【】 marks it).
+    The text is searched as printed first; only when no term is found so is it folded
+    (normalize_text: fullwidth forms, Kangxi radicals, case), which costs a pass over it."""
+    terms = [t for t in re.split(r"\s+", normalize_text((query or "").replace('"', " "))) if t]
+    for folded in (False, True):
+        if folded:
+            text = normalize_text(text)
+        for term in terms:
+            i = text.find(term)
+            if i < 0 and folded:
+                i = text.lower().find(term.lower())
+            if i >= 0:
+                start, end = max(0, i - width), min(len(text), i + len(term) + width)
+                s = ("…" if start else "") + text[start:i] + "【" + text[i:i + len(term)] \
+                    + "】" + text[i + len(term):end] + ("…" if end < len(text) else "")
+                return re.sub(r"\s+", " ", s)
     return re.sub(r"\s+", " ", text[:2 * width]) + ("…" if len(text) > 2 * width else "")
 
 
-# ---- the index --------------------------------------------------------------------------
+# ---- the index ----------------------------------------------------------------------------
+# Two contentless FTS5 tables (they store the index only), one per table of documents:
+# reports_fts (rowid = reports.id: the title, the body's name and the text of the report's
+# representative edition) and other_documents_fts (rowid = other_documents.id).
 FTS_TABLE = "reports_fts"
-_COLS = ("title", "agency", "body")
+OTHER_FTS_TABLE = "other_documents_fts"
+INDEXED = {FTS_TABLE: "reports", OTHER_FTS_TABLE: "other_documents"}  # FTS table → its table
+_COLS = ("title", "body", "text")
 
 
-def create_index(conn) -> None:
-    """A contentless FTS5 table: it stores the index only; rowid = reports.id."""
-    conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
+def create_index(conn, table: str = FTS_TABLE) -> None:
+    conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5("
                  f"{', '.join(_COLS)}, content='', tokenize='unicode61')")
 
 
-def index_row(conn, rowid: int, title: str, agency: str, body: str) -> None:
-    conn.execute(f"INSERT INTO {FTS_TABLE}(rowid, {', '.join(_COLS)}) VALUES (?, ?, ?, ?)",
-                 (rowid, tokens(title), tokens(agency), tokens(body)))
+def index_row(conn, rowid: int, title: str, body: str, text: str,
+              table: str = FTS_TABLE) -> None:
+    conn.execute(f"INSERT INTO {table}(rowid, {', '.join(_COLS)}) VALUES (?, ?, ?, ?)",
+                 (rowid, tokens(title or ""), tokens(body or ""), tokens(text or "")))
 
 
-def unindex_row(conn, rowid: int, title: str, agency: str, body: str) -> None:
+def unindex_row(conn, rowid: int, title: str, body: str, text: str,
+                table: str = FTS_TABLE) -> None:
     """Contentless tables forget a row only when told the tokens it was indexed with."""
-    conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {', '.join(_COLS)}) "
+    conn.execute(f"INSERT INTO {table}({table}, rowid, {', '.join(_COLS)}) "
                  f"VALUES ('delete', ?, ?, ?, ?)",
-                 (rowid, tokens(title), tokens(agency), tokens(body)))
+                 (rowid, tokens(title or ""), tokens(body or ""), tokens(text or "")))
 
 
 def rebuild_index(conn) -> int:
-    """Drop and refill the index from reports + report_texts (after FTS_VERSION changes)."""
-    conn.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
-    create_index(conn)
+    """Drop and refill both indexes (after FTS_VERSION changes); returns the rows indexed."""
     n = 0
-    rows = conn.execute("SELECT r.id, r.title, r.agency, t.text FROM reports r "
-                        "LEFT JOIN report_texts t ON t.report_id = r.id").fetchall()
-    for rowid, title, agency, body in rows:
-        index_row(conn, rowid, title or "", agency or "", body or "")
-        n += 1
+    for fts, table in INDEXED.items():
+        conn.execute(f"DROP TABLE IF EXISTS {fts}")
+        create_index(conn, fts)
+        rows = conn.execute(f"SELECT d.id, d.title, d.body, t.text FROM {table} d "
+                            f"JOIN document_texts t ON t.sha256 = d.sha256").fetchall()
+        for rowid, title, body, text in rows:
+            index_row(conn, rowid, title, body, text, fts)
+            n += 1
     return n
 
 
@@ -176,11 +186,13 @@ def precompute_matches(conn, table: str = "reports", pk: str = "id",
     return stored
 
 
-def find(conn, query: str, limit: int = 20) -> list[tuple]:
-    """(id, agency, year, title, snippet) of the newest reports matching a query."""
-    sql = ("SELECT r.id, r.agency, r.year, r.title, t.text FROM reports_fts "
-           "JOIN reports r ON r.id = reports_fts.rowid "
-           "LEFT JOIN report_texts t ON t.report_id = r.id "
-           "WHERE reports_fts MATCH ? ORDER BY reports_fts.rowid DESC LIMIT ?")
-    return [(rid, agency, year, title, snippet(text, query))
-            for rid, agency, year, title, text in conn.execute(sql, (match_query(query), limit))]
+def find(conn, query: str, limit: int = 20, table: str = "reports") -> list[tuple]:
+    """(id, body, year, title, snippet) of the newest rows of `table` (reports, or
+    other_documents) matching a query."""
+    fts = next(f for f, t in INDEXED.items() if t == table)
+    sql = (f"SELECT d.id, d.body, d.year, d.title, t.text FROM {fts} "
+           f"JOIN {table} d ON d.id = {fts}.rowid "
+           f"LEFT JOIN document_texts t ON t.sha256 = d.sha256 "
+           f"WHERE {fts} MATCH ? ORDER BY {fts}.rowid DESC LIMIT ?")
+    return [(rid, body, year, title, snippet(text or "", query))
+            for rid, body, year, title, text in conn.execute(sql, (match_query(query), limit))]

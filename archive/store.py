@@ -1,106 +1,31 @@
-"""Store one parsed (or failed) report: reports, report_texts, report_values, report_checks,
-report_figures, agencies and the full-text index. The only code that writes those tables."""
+"""File parsed documents into the archive; the only code that writes its document tables.
+
+file_document() files one parsed (or failed) document: its text once (document_texts), then,
+as archive.classify decides, either as an edition of a report (report_editions, grouped by
+body and year: archive.editions) or as another document (other_documents, with its own
+full-text index). settle() (archive/editions.py) then makes each touched report's row, numbers
+and index from its representative edition. refresh_current() marks what the URLs still serve.
+"""
 from __future__ import annotations
 
 import json
-import re
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import sqlite_utils
 
 from archive import search
+from archive.bodies import body_of
+from archive.classify import classify, clean_title, heading
+from archive.editions import row, settle, text_of, unindex_report
+from archive.records import check_status, published_date, section_offsets
 from archive.regions import split_region
-from archive.schema import APPEAL_COLS, DECLINED, FIGURE_COLUMNS, OTHER, UNAVAILABLE, WITHHELD
 
-ARITHMETIC = ("row_total", "outcome_total", "balance")
+__all__ = ["file_document", "settle", "refresh_current", "refile_queued"]
 
 
 def now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _num(v):
-    return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
-
-
-def _sum(values):
-    vals = [v for v in values if v is not None]
-    return sum(vals) if vals else None
-
-
-def figures(record: dict) -> dict:
-    """The wide row: requests' 总计 column and the appeals table, None where not printed."""
-    tables = record.get("tables") or {}
-    req = tables.get("requests") or {}
-    app = tables.get("appeals") or {}
-
-    def r(row):
-        return _num((req.get(row) or {}).get("total"))
-
-    out = {"received": r("new_received"), "carried_over": r("carried_over"),
-           "granted": r("granted"), "partly_granted": r("partly_granted"),
-           "processed": r("total"), "carried_forward": r("carried_forward")}
-    for group, keys in (("withheld", WITHHELD), ("unavailable", UNAVAILABLE),
-                        ("declined", DECLINED)):
-        for k in keys:
-            out[f"{group}_{k}"] = r(f"{group}_{k}")
-        out[group] = _sum(out[f"{group}_{k}"] for k in keys)
-    out["other_handling"] = r("other") if "other" in req else _sum(r(f"other_{k}") for k in OTHER)
-    for c in APPEAL_COLS:
-        out[f"review_{c}"] = _num((app.get("review") or {}).get(c))
-        out[f"lawsuit_{c}"] = _sum(_num((app.get(row) or {}).get(c))
-                                   for row in ("litigation_direct", "litigation_after_review"))
-    return {c: out.get(c) for c in FIGURE_COLUMNS}
-
-
-def check_rows(checks: list[str]) -> list[dict]:
-    rows = []
-    for cid in checks or []:
-        head, _, subject = cid.partition(":")
-        table_key, _, kind = head.partition(".")
-        rows.append({"check_id": cid, "kind": kind, "table_key": table_key,
-                     "subject": subject or None})
-    return rows
-
-
-def check_status(record: dict | None, parse_status: str) -> str:
-    """ok · fails (the report's own arithmetic fails) · incomplete (a table missing or
-    truncated) · not parsed."""
-    if parse_status != "ok" or record is None:
-        return "not parsed"
-    kinds = {row["kind"] for row in check_rows(record.get("checks"))}
-    if kinds & set(ARITHMETIC):
-        return "fails"
-    if kinds:
-        return "incomplete"
-    return "ok"
-
-
-def value_rows(record: dict) -> list[dict]:
-    units = record.get("units") or {}
-    rows = []
-    for table_key, table in (record.get("tables") or {}).items():
-        for row_key, cols in (table or {}).items():
-            for col_key, value in (cols or {}).items():
-                rows.append({"table_key": table_key, "row_key": row_key, "col_key": col_key,
-                             "value": _num(value),
-                             "unit": units.get(f"{table_key}.{row_key}.{col_key}")})
-    return rows
-
-
-_DATE = re.compile(r"(20\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-
-
-def published_date(record: dict | None, text: str) -> str | None:
-    """The record's date if it has one, else the last date printed in the report's tail
-    (the signature date of a report), as YYYY-MM-DD."""
-    if record and record.get("published"):
-        return str(record["published"])
-    hits = list(_DATE.finditer((text or "")[-300:]))
-    if not hits:
-        return None
-    y, m, d = (int(x) for x in hits[-1].groups())
-    return f"{y:04d}-{m:02d}-{d:02d}" if 1 <= m <= 12 and 1 <= d <= 31 else None
 
 
 def _agency(record: dict | None) -> str | None:
@@ -110,98 +35,181 @@ def _agency(record: dict | None) -> str | None:
     return a or None
 
 
-def store_report(db: sqlite_utils.Database, *, sha256: str, record: dict | None,
-                 parser_version: str, parse_status: str = "ok", error: str | None = None,
-                 text: str = "", sections: list | None = None, capture: dict | None = None,
-                 portal: dict | None = None, ext: str = "") -> int:
-    """Insert or replace the report for this document (sha256). Returns reports.id.
+@dataclass
+class Filed:
+    kind: str             # "report" or an other_documents kind
+    id: int               # report_editions.id or other_documents.id
+    dirty: set = field(default_factory=set)  # reports to settle()
 
-    capture: a captures row (id, url, fetched_at, content_type, size, portal …);
-    portal: a portals row (name, region_code, level). Call inside a transaction for speed."""
-    capture = capture or {}
-    portal = portal or {}
+
+def _forget(conn, sha256: str) -> tuple[int | None, set]:
+    """Remove the earlier filing of a document (before it is filed again); returns its id and
+    the reports it leaves to settle."""
+    dirty, old_id = set(), None
+    ed = row(conn, "SELECT id, report_id FROM report_editions WHERE sha256 = ?", (sha256,))
+    if ed:
+        old_id = ed["id"]
+        dirty.add(ed["report_id"])
+        if conn.execute("SELECT 1 FROM reports WHERE id = ? AND sha256 = ?",
+                        (ed["report_id"], sha256)).fetchone():
+            unindex_report(conn, ed["report_id"])
+        conn.execute("DELETE FROM report_editions WHERE id = ?", (ed["id"],))
+    other = row(conn, "SELECT id, title, body, parse_status FROM other_documents "
+                      "WHERE sha256 = ?", (sha256,))
+    if other:
+        old_id = other["id"]
+        if other["parse_status"] == "ok":  # indexed (an unreadable document has no text)
+            search.unindex_row(conn, other["id"], other["title"], other["body"],
+                               text_of(conn, sha256), search.OTHER_FTS_TABLE)
+        conn.execute("DELETE FROM other_documents WHERE id = ?", (other["id"],))
+    return old_id, dirty
+
+
+def _body_id(conn, body: dict) -> int:
+    conn.execute("INSERT INTO bodies(name, place, region_code, province, city, county, level, "
+                 "parent, portal) VALUES (:name, :place, :region_code, :province, :city, "
+                 ":county, :level, :parent, :portal) ON CONFLICT(name, place) DO NOTHING", body)
+    return conn.execute("SELECT id FROM bodies WHERE name = ? AND place = ?",
+                        (body["name"], body["place"])).fetchone()[0]
+
+
+def _report_id(conn, group_key: str, body_id: int | None, prefer: int | None) -> int:
+    """The report of a group (body and year), made when it has none (with the id `prefer`
+    when that id is free)."""
+    got = conn.execute("SELECT id FROM reports WHERE group_key = ?", (group_key,)).fetchone()
+    if got:
+        return got[0]
+    if prefer is not None and conn.execute("SELECT 1 FROM reports WHERE id = ?",
+                                           (prefer,)).fetchone():
+        prefer = None
+    return conn.execute("INSERT INTO reports(id, group_key, body_id, current) "
+                        "VALUES (?, ?, ?, 1)", (prefer, group_key, body_id)).lastrowid
+
+
+def _insert(conn, table: str, row: dict) -> int:
+    cols = ", ".join(row)
+    return conn.execute(f"INSERT INTO {table}({cols}) VALUES ({', '.join('?' * len(row))})",
+                        tuple(row.values())).lastrowid
+
+
+def file_document(db: sqlite_utils.Database, *, sha256: str, record: dict | None,
+                  parser_version: str, parse_status: str = "ok", error: str | None = None,
+                  text: str = "", capture: dict | None = None, portal: dict | None = None,
+                  ext: str = "", doc_id: int | None = None) -> Filed:
+    """File one parsed document (record None: parsing failed with parse_status and error)
+    as a report edition or another document; a document filed before is filed again under
+    the same id. capture: a captures row (url, final_url, fetched_at, link_text …); portal:
+    a portals row (name, region_code, level, parent). Call inside a transaction, then
+    settle(db, filed.dirty) (or collect the dirty reports of many and settle them once)."""
     conn = db.conn
+    capture, portal = capture or {}, portal or {}
+    verdict = classify(record, text, capture, error)
+    old_id, dirty = _forget(conn, sha256)
+    doc_id = doc_id if doc_id is not None else old_id
+    conn.execute("DELETE FROM document_texts WHERE sha256 = ?", (sha256,))
+    rec = dict(record or {})
+    if record is not None:
+        sections = section_offsets(rec, text or "")
+        rec.pop("sections", None)  # they are the `sections` column: places in the text
+        conn.execute("INSERT INTO document_texts(sha256, text, sections, record) "
+                     "VALUES (?, ?, ?, ?)", (sha256, text or "",
+                                             json.dumps(sections, ensure_ascii=False),
+                                             json.dumps(rec, ensure_ascii=False)))
+    title = clean_title(heading(rec, text)) or None
+    where = {"url": capture.get("final_url") or capture.get("url"), "raw": f"{sha256}{ext}",
+             "fetched_at": capture.get("fetched_at"),
+             "portal": portal.get("name") or capture.get("portal"),
+             "capture_id": capture.get("id"), "content_type": capture.get("content_type"),
+             "size": capture.get("size"), "sha256": sha256, "parser_version": parser_version,
+             "parsed_at": now(), "current": 1}
     agency = _agency(record)
+    if verdict.is_report:
+        body = body_of(agency, portal)
+        body_id = _body_id(conn, body) if body else None
+        year = rec.get("year")
+        group = f"body:{body_id}:{year}" if body_id and year else f"document:{sha256}"
+        rid = _report_id(conn, group, body_id, doc_id)
+        eid = _insert(conn, "report_editions", {
+            "id": doc_id, "report_id": rid, "title": title,
+            "format": rec.get("format") or ext.strip(".") or None,
+            "check_status": check_status(rec),
+            "checks_failed": len(rec.get("checks") or []),
+            "template": rec.get("template") if any((rec.get("tables") or {}).values()) else None,
+            "body": agency, "year": year, "published": published_date(record, text),
+            "units": json.dumps(rec.get("units") or {}, ensure_ascii=False), **where})
+        return Filed("report", eid, dirty | {rid})
     region = split_region(portal.get("region_code"))
-    if agency:
-        conn.execute(
-            "INSERT INTO agencies(name, region_code, province, city, county, level, portal) "
-            "VALUES (?,?,?,?,?,?,?) ON CONFLICT(name) DO NOTHING",
-            (agency, portal.get("region_code"), region["province"], region["city"],
-             region["county"], portal.get("level"), portal.get("name")))
-    rec = record or {}
-    row = {
-        "sha256": sha256, "title": rec.get("title"), "agency": agency, "year": rec.get("year"),
-        "template": rec.get("template"), "published": published_date(record, text),
-        **region, "portal": portal.get("name") or capture.get("portal"),
-        "url": capture.get("final_url") or capture.get("url"), "raw": f"{sha256}{ext}",
-        "capture_id": capture.get("id"), "fetched_at": capture.get("fetched_at"),
-        "content_type": capture.get("content_type"), "size": capture.get("size"),
-        "parse_status": parse_status, "error": error,
-        "check_status": check_status(record, parse_status),
-        "checks_failed": len(rec.get("checks") or []) if record else None,
-        "current": 1, "parser_version": parser_version, "parsed_at": now(),
-        "units": json.dumps(rec.get("units") or {}, ensure_ascii=False) if record else None,
-    }
-    old = conn.execute("SELECT id, title, agency FROM reports WHERE sha256 = ?",
-                       (sha256,)).fetchone()
-    if old:
-        rid = old[0]
-        body = conn.execute("SELECT text FROM report_texts WHERE report_id = ?",
-                            (rid,)).fetchone()
-        search.unindex_row(conn, rid, old[1] or "", old[2] or "", body[0] if body else "")
-        for tbl in ("report_values", "report_checks", "report_figures", "report_texts"):
-            conn.execute(f"DELETE FROM {tbl} WHERE report_id = ?", (rid,))
-        sets = ", ".join(f"{k} = ?" for k in row)
-        conn.execute(f"UPDATE reports SET {sets} WHERE id = ?", (*row.values(), rid))
-    else:
-        cols = ", ".join(row)
-        cur = conn.execute(f"INSERT INTO reports({cols}) VALUES ({', '.join('?' * len(row))})",
-                           tuple(row.values()))
-        rid = cur.lastrowid
-    conn.execute("INSERT INTO report_texts(report_id, text, sections, record) VALUES (?,?,?,?)",
-                 (rid, text, json.dumps(sections or [], ensure_ascii=False),
-                  json.dumps(record, ensure_ascii=False) if record else None))
-    search.index_row(conn, rid, row["title"] or "", agency or "", text or "")
-    if record:
-        conn.executemany(
-            "INSERT INTO report_values(report_id, table_key, row_key, col_key, value, unit) "
-            "VALUES (?,?,?,?,?,?)",
-            [(rid, v["table_key"], v["row_key"], v["col_key"], v["value"], v["unit"])
-             for v in value_rows(record)])
-        conn.executemany(
-            "INSERT OR IGNORE INTO report_checks(report_id, check_id, kind, table_key, subject) "
-            "VALUES (?,?,?,?,?)",
-            [(rid, c["check_id"], c["kind"], c["table_key"], c["subject"])
-             for c in check_rows(record.get("checks"))])
-        fig = figures(record)
-        cols = ["report_id", "agency", "province", "city", "year", "template", *fig]
-        conn.execute(f"INSERT INTO report_figures({', '.join(cols)}) "
-                     f"VALUES ({', '.join('?' * len(cols))})",
-                     (rid, agency, region["province"], region["city"], rec.get("year"),
-                      rec.get("template"), *fig.values()))
-    return rid
+    oid = _insert(conn, "other_documents", {
+        "id": doc_id, "title": title or capture.get("link_text"), "kind": verdict.kind,
+        "reason": verdict.reason, "year": rec.get("year"), "body": agency, **region,
+        "link_text": capture.get("link_text"),
+        "format": rec.get("format") or ext.strip(".") or None,
+        "parse_status": parse_status, "error": error, **where})
+    if record is not None:
+        search.index_row(conn, oid, title or capture.get("link_text"), agency, text,
+                         search.OTHER_FTS_TABLE)
+    return Filed(verdict.kind, oid, dirty)
 
 
-def refresh_current(db: sqlite_utils.Database) -> None:
-    """reports.current = 1 when the report's document is what its URL served last (or it was
-    stored without a capture); 0 when the URL has since changed or been removed."""
+def refresh_current(db: sqlite_utils.Database) -> set:
+    """current = 1 when a document is what its URL served last (or it was stored without a
+    capture); 0 when the URL has since changed or been removed. The reports whose editions
+    changed are settled again (their representative may change); returns them."""
     if not db.table("captures").exists():
-        return
+        return set()
+    before = dict(db.execute("SELECT id, current FROM report_editions").fetchall())
     with db.conn:
-        db.execute("""
-            WITH latest AS (
-              SELECT COALESCE(final_url, url) AS u, sha256, MAX(id) FROM captures
-              WHERE sha256 IS NOT NULL AND status = 200 GROUP BY u)
-            UPDATE reports SET current = CASE
-              WHEN url IS NULL THEN 1
-              WHEN sha256 = (SELECT latest.sha256 FROM latest WHERE latest.u = reports.url)
-                THEN 1
-              WHEN NOT EXISTS (SELECT 1 FROM latest WHERE latest.u = reports.url) THEN 1
-              ELSE 0 END""")
-        if db.table("change_events").exists():
-            db.execute("""
-                UPDATE reports SET current = 0 WHERE url IN (
-                  SELECT e.url FROM change_events e
-                  WHERE e.id = (SELECT MAX(id) FROM change_events l WHERE l.url = e.url)
-                    AND e.event = 'removed')""")
+        for table in ("report_editions", "other_documents"):
+            db.execute(f"""
+                WITH latest AS (
+                  SELECT COALESCE(final_url, url) AS u, sha256, MAX(id) FROM captures
+                  WHERE sha256 IS NOT NULL AND status = 200 GROUP BY u)
+                UPDATE {table} SET current = CASE
+                  WHEN url IS NULL THEN 1
+                  WHEN sha256 = (SELECT latest.sha256 FROM latest WHERE latest.u = {table}.url)
+                    THEN 1
+                  WHEN NOT EXISTS (SELECT 1 FROM latest WHERE latest.u = {table}.url) THEN 1
+                  ELSE 0 END""")
+            if db.table("change_events").exists():
+                db.execute(f"""
+                    UPDATE {table} SET current = 0 WHERE url IN (
+                      SELECT e.url FROM change_events e
+                      WHERE e.id = (SELECT MAX(id) FROM change_events l WHERE l.url = e.url)
+                        AND e.event = 'removed')""")
+    after = db.execute("SELECT id, current, report_id FROM report_editions").fetchall()
+    dirty = {rid for eid, cur, rid in after if before.get(eid) != cur}
+    with db.conn:
+        settle(db, dirty)
+    return dirty
+
+
+def refile_queued(db: sqlite_utils.Database) -> int:
+    """File the documents an earlier release stored (migration m002 queued them in
+    refile_queue) with today's classification, keeping their ids; returns how many."""
+    if not db.table("refile_queue").exists():
+        return 0
+    portals, captures = {}, {}
+    if db.table("portals").exists():
+        portals = {r["name"]: r for r in db.query("SELECT * FROM portals")}
+    if db.table("captures").exists():
+        captures = {r["id"]: r for r in db.query(
+            "SELECT * FROM captures WHERE id IN (SELECT capture_id FROM refile_queue)")}
+    rows = list(db.query("SELECT * FROM refile_queue ORDER BY id"))
+    dirty: set = set()
+    with db.conn:
+        for q in rows:  # what the first release kept of each document
+            capture = captures.get(q["capture_id"]) or {
+                "url": q["url"], "fetched_at": q["fetched_at"], "size": q["size"],
+                "content_type": q["content_type"], "portal": q["portal"]}
+            status = "ok" if q["parse_status"] == "no_tables" else q["parse_status"]
+            filed = file_document(
+                db, sha256=q["sha256"], record=json.loads(q["record"]) if q["record"] else None,
+                parser_version=q["parser_version"], parse_status=status, error=q["error"],
+                text=q["text"] or "", capture=capture,
+                portal=portals.get(q["portal"]) or {"name": q["portal"]},
+                ext=(q["raw"] or "")[64:], doc_id=q["id"])
+            dirty |= filed.dirty
+        settle(db, dirty)
+        db.execute("DROP TABLE refile_queue")
+    refresh_current(db)
+    return len(rows)

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from archive import search  # noqa: E402
 from archive.regions import split_region  # noqa: E402
 from archive.schema import open_db  # noqa: E402
-from archive.store import check_rows, check_status, figures, value_rows  # noqa: E402
+from archive.records import check_rows, check_status, figures, value_rows  # noqa: E402
 
 POOL = 600
 RARE = [("泄密", 0.01, "本年度涉及泄密风险的申请依法不予公开。"),
@@ -49,7 +49,7 @@ def make_pool(text_chars: int):
                        for v in value_rows(rec)],
             "checks": [(c["check_id"], c["kind"], c["table_key"], c["subject"])
                        for c in check_rows(rec["checks"])],
-            "figures": tuple(figures(rec).values()), "status": check_status(rec, "ok"),
+            "figures": tuple(figures(rec).values()), "status": check_status(rec),
             "units": json.dumps(rec.get("units") or {}, ensure_ascii=False)})
     return pool
 
@@ -63,7 +63,7 @@ def region_codes() -> list[str]:
 
 
 def make(i: int, pool: dict, codes: list[str]):
-    """All rows of report i (id i + 1)."""
+    """All rows of report i (id i + 1, its one edition i + 1, its body i + 1)."""
     from synthetic.text import agency_name
     rng = random.Random(i)
     year = rng.randint(2019, 2025)
@@ -79,33 +79,42 @@ def make(i: int, pool: dict, codes: list[str]):
     rid = i + 1
     sha = f"{i:064x}"
     record = {**base["record"], "title": title, "agency": agency, "year": year}
-    report = (rid, sha, title, agency, year, template, f"{year + 1}-03-31", region["province"],
-              region["city"], region["county"], "bench", f"http://bench.test/{i}.html",
-              sha + ".html", base["status"], len(base["checks"]), 1, "bench", base["units"])
-    return (report, (rid, text, "[]", json.dumps(record, ensure_ascii=False)),
+    record.pop("sections", None)
+    place = (region["province"], region["city"], region["county"])
+    report = (rid, title, agency, year, *place, base["status"], template, "县", 1,
+              f"{year + 1}-03-31", f"http://bench.test/{i}.html", sha + ".html", 1, "bench",
+              len(base["checks"]), rid, rid, sha, "bench", f"document:{sha}")
+    edition = (rid, rid, title, "html", 1, base["status"], len(base["checks"]), template, agency,
+               year, f"http://bench.test/{i}.html", sha + ".html", 1, "bench", base["units"],
+               sha, "bench")
+    return (report, edition, (sha, text, "[]", json.dumps(record, ensure_ascii=False)),
             [(rid, *v) for v in base["values"]], [(rid, *c) for c in base["checks"]],
-            (rid, agency, region["province"], region["city"], year, template, *base["figures"]),
-            (agency, code, region["province"], region["city"], region["county"], "county",
-             "bench"),
+            (rid, title, agency, year, *place, "县", template, rid, *base["figures"]),
+            (rid, agency, *place, "县", code, code, "bench"),
             (rid, search.tokens(title), search.tokens(agency), body))
 
 
 def build(root: Path, n: int, text_chars: int, with_values: bool) -> None:
     db = open_db(root)
     conn = db.conn
-    fig_cols = 6 + len(figures({}))
+    fig_cols = ("report_id, title, body, year, province, city, county, level, template, "
+                "body_id, " + ", ".join(figures({})))
     sql = {
-        "reports": "INSERT INTO reports(id, sha256, title, agency, year, template, published, "
-                   "province, city, county, portal, url, raw, check_status, checks_failed, "
-                   "current, parser_version, units, parse_status) "
-                   "VALUES (" + ", ".join("?" * 18) + ", 'ok')",
-        "texts": "INSERT INTO report_texts(report_id, text, sections, record) "
-                 "VALUES (?, ?, ?, ?)",
+        "reports": "INSERT INTO reports(id, title, body, year, province, city, county, "
+                   "check_status, template, level, editions, published, url, raw, current, "
+                   "portal, checks_failed, body_id, edition_id, sha256, parser_version, "
+                   "group_key) VALUES (" + ", ".join("?" * 22) + ")",
+        "editions": "INSERT INTO report_editions(id, report_id, title, format, representative, "
+                    "check_status, checks_failed, template, body, year, url, raw, current, "
+                    "portal, units, sha256, parser_version) VALUES (" + ", ".join("?" * 17) + ")",
+        "texts": "INSERT INTO document_texts(sha256, text, sections, record) VALUES (?, ?, ?, ?)",
         "values": "INSERT INTO report_values VALUES (?, ?, ?, ?, ?, ?)",
         "checks": "INSERT OR IGNORE INTO report_checks VALUES (?, ?, ?, ?, ?)",
-        "figs": f"INSERT INTO report_figures VALUES ({', '.join('?' * fig_cols)})",
-        "agencies": "INSERT OR IGNORE INTO agencies VALUES (?, ?, ?, ?, ?, ?, ?)",
-        "fts": "INSERT INTO reports_fts(rowid, title, agency, body) VALUES (?, ?, ?, ?)",
+        "figs": f"INSERT INTO report_figures({fig_cols}) "
+                f"VALUES ({', '.join('?' * len(fig_cols.split(', ')))})",
+        "bodies": "INSERT INTO bodies(id, name, province, city, county, level, region_code, "
+                  "place, portal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "fts": "INSERT INTO reports_fts(rowid, title, body, text) VALUES (?, ?, ?, ?)",
     }
     conn.execute("PRAGMA synchronous = OFF")
     t0 = time.monotonic()
@@ -119,15 +128,22 @@ def build(root: Path, n: int, text_chars: int, with_values: bool) -> None:
                     conn.executemany(sql[k], rows)
                 rows.clear()
 
+    bodies: dict[tuple, int] = {}  # (name, place) → id: a random name may come up twice
     for i in range(n):
-        rep, txt, vals, chks, figs, ag, fts = make(i, pool, codes)
+        rep, ed, txt, vals, chks, figs, body, fts = make(i, pool, codes)
+        body_id = bodies.setdefault((body[1], body[7]), body[0])
+        if body_id == body[0]:
+            batch["bodies"].append(body)
+        else:
+            rep = rep[:17] + (body_id,) + rep[18:]
+            figs = figs[:9] + (body_id,) + figs[10:]
         batch["reports"].append(rep)
+        batch["editions"].append(ed)
         batch["texts"].append(txt)
         if with_values:
             batch["values"].extend(vals)
         batch["checks"].extend(chks)
         batch["figs"].append(figs)
-        batch["agencies"].append(ag)
         batch["fts"].append(fts)
         if (i + 1) % 5000 == 0:
             flush()
@@ -148,7 +164,7 @@ FACET_PAGES = [
     "/ogi/reports.json?province={prov}&_size=50",
     "/ogi/reports.json?year={year}&check_status=fails&_size=50",
     "/ogi/report_figures.json?_size=50",
-    "/ogi/agencies.json?_size=50",
+    "/ogi/bodies.json?_size=50",
 ]
 # fulltext_broad_first: a broad term asked for the first time (the plugin has not seen it yet),
 # reports table's search box only; fulltext_broad_first_fts: the same, only the terms whose match
@@ -176,7 +192,7 @@ def _pct(xs: list[float], p: float) -> float:
 
 
 async def measure(ds, rounds: int) -> dict:
-    from archive.datasette_plugin import clear_cache
+    from archive.publish.search import clear_cache
     rng = random.Random(1)
     out = {}
     for kind in KINDS:

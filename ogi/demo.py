@@ -1,8 +1,10 @@
 """`ogi demo`: the whole system on simulated portals — farm → crawl → build → serve.
 
-The demo portal farm (synthetic/farm.py) publishes generated reports, and the ../shared
-corpus files when present, on loopback addresses; the crawler captures them into the archive,
-the builder parses them, and datasette serves the result. The farm keeps running while
+The demo portal farm (synthetic/farm.py) publishes generated reports of bodies in real counties
+(GB/T 2260), mixed, as real columns are, with documents that are not reports (notices, 解读,
+the blank 报告格式 …), and the ../shared corpus files when present, on loopback addresses; the
+crawler captures them into the archive, the builder parses them and keeps the reports apart,
+and datasette serves the result. The farm keeps running while
 datasette serves, so every report's original URL still answers.
 """
 from __future__ import annotations
@@ -40,10 +42,11 @@ def run_demo(archive, reports: int = 6, portals_per_family: int = 2, port: int =
     archive.mkdir(parents=True, exist_ok=True)
     shared = SHARED if (SHARED / "corpus").is_dir() else None
     farm = Farm(reports_per_portal=reports, portals_per_family=portals_per_family,
-                shared_dir=shared).start()
+                shared_dir=shared, extras=True).start()
     try:
         sources = farm.write_sources(archive / "demo-sources.yaml")
-        print(f"demo portals: {len(farm.sites)} on loopback, {len(farm.truth())} report URLs"
+        print(f"demo portals: {len(farm.sites)} on loopback, {len(farm.reports())} generated "
+              f"reports among {len(farm.truth())} documents"
               f"{' (with ../shared corpus)' if shared else ''}", flush=True)
         # Scrapy's reactor runs once per process: the crawl gets a process of its own.
         crawl = subprocess.run([sys.executable, "-m", "ogi.cli", "crawl", "--fast",

@@ -20,7 +20,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from synthetic.farm_sites import BlockedSite, GenericSite, GkmlptSite, HanwebSite, Site, TrsSite
+from synthetic.farm_sites import (PLACES, BlockedSite, GenericSite, GkmlptSite, HanwebSite, Site,
+                                  TrsSite)
 
 FAMILIES = [TrsSite, HanwebSite, GkmlptSite, GenericSite]
 CONFIGURED = {"trs", "gkmlpt"}   # families named in the sources file; the others are detected
@@ -99,7 +100,10 @@ class _Server(ThreadingHTTPServer):
 class Farm:
     def __init__(self, reports_per_portal: int = 4, portals_per_family: int = 1, seed: int = 7,
                  port: int = 0, shared_dir: str | Path | None = None, blocked: bool = True,
-                 first_host: int = 2, delay: float = 0.0, body_pool: int = 0):
+                 first_host: int = 2, delay: float = 0.0, body_pool: int = 0,
+                 extras: bool = False):
+        """extras: each column also lists documents that are not reports (notices, 解读, the
+        blank 报告格式 …) and one HTML report attaches itself as a PDF (the demo has them)."""
         self.delay = delay       # seconds each response waits (to watch or interrupt a crawl)
         self.lock = threading.RLock()
         self.log: list[dict] = []
@@ -113,11 +117,13 @@ class Farm:
             for cls in FAMILIES:
                 kw = {"shared": shared} if cls is GenericSite and k == 0 else {}
                 name = f"示例{cls.family.upper()}门户{k + 1}"
+                place = PLACES[len(self.sites) % len(PLACES)]  # a real county (GB/T 2260)
                 self.sites.append(cls(name, f"127.0.0.{n}", reports_per_portal,
-                                      seed * 100 + n, **kw))
+                                      seed * 100 + n, place=place, extras=extras, **kw))
                 n += 1
         if blocked:
-            self.sites.append(BlockedSite("示例受阻门户", f"127.0.0.{n}", 0, seed))
+            self.sites.append(BlockedSite("示例受阻门户", f"127.0.0.{n}", 0, seed,
+                                          place=PLACES[len(self.sites) % len(PLACES)]))
         for site in self.sites:
             site.port, site.pool = port, body_pool
         self._servers: list[ThreadingHTTPServer] = []
@@ -157,11 +163,30 @@ class Farm:
 
     # -- ground truth ---------------------------------------------------------------------
     def truth(self) -> dict[str, str]:
-        """{url: sha256} of every report page and attachment the farm publishes now."""
+        """{url: sha256} of every detail page and attachment the farm publishes now (what a
+        crawler should capture as report candidates; with extras, documents that are not
+        reports too: reports() says which are reports)."""
         with self.lock:
             out = {}
             for site in self.sites:
                 out.update(site.truth())
+            return out
+
+    def reports(self) -> list[dict]:
+        """The generated reports published now, each once: {portal, body, year, record (the
+        generator's truth), urls (its copies: the page or the attachment; both for a page
+        that attaches itself as a PDF)}. Shared corpus files are not among them."""
+        with self.lock:
+            out = []
+            for site in self.sites:
+                for d in site.live():
+                    if d.kind != "report" or d.raw is not None:
+                        continue
+                    rep = d.report()
+                    urls = [site.base + d.detail] if d.fmt == "html" else []
+                    urls += [site.base + d.attachment] if d.attachment else []
+                    out.append({"portal": site.name, "body": rep.agency, "year": rep.year,
+                                "record": rep.record, "urls": urls, "fmt": d.fmt})
             return out
 
     def site(self, family: str) -> Site:
@@ -178,7 +203,8 @@ class Farm:
         """Publish a corrected edition of an HTML report; returns its URL."""
         with self.lock:
             site = self.site(family)
-            d = next(d for d in site.live() if d.fmt == "html" and d.raw is None)
+            d = next(d for d in site.live()
+                     if d.fmt == "html" and d.raw is None and d.kind == "report" and not d.copy)
             d.version += 1
             return site.base + d.detail
 
@@ -186,7 +212,8 @@ class Farm:
         """Take an HTML report down (unlisted, its page 404); returns its URL."""
         with self.lock:
             site = self.site(family)
-            d = next(d for d in reversed(site.live()) if d.fmt == "html" and d.raw is None)
+            d = next(d for d in reversed(site.live())
+                     if d.fmt == "html" and d.raw is None and d.kind == "report" and not d.copy)
             d.removed = True
             return site.base + d.detail
 
@@ -194,7 +221,7 @@ class Farm:
     def sources(self) -> dict:
         entries = []
         for i, s in enumerate(self.sites):
-            e = {"name": s.name, "region_code": f"9900{i + 1:02d}", "level": "县",
+            e = {"name": s.name, "region_code": s.place[0], "level": "县", "parent": s.place[2],
                  "start_urls": [s.start_url()]}
             if s.family in CONFIGURED and not isinstance(s, BlockedSite):
                 e["family"] = s.family
@@ -214,11 +241,12 @@ def serve(port: int = 8641, reports_per_portal: int = 6, portals_per_family: int
           sources_out: str | Path = "sources/demo-farm.yaml", shared_dir=None) -> None:
     """Run the farm until Ctrl-C, printing the portals' URLs (the `ogi demo-portals` body)."""
     farm = Farm(reports_per_portal=reports_per_portal, portals_per_family=portals_per_family,
-                port=port, shared_dir=shared_dir).start()
+                port=port, shared_dir=shared_dir, extras=True).start()
     path = farm.write_sources(sources_out)
     for s in farm.sites:
         print(f"{s.family:8} {s.name:16} {s.start_url()}")
-    print(f"{len(farm.truth())} report URLs published; sources written to {path}")
+    print(f"{len(farm.reports())} reports and other documents at {len(farm.truth())} URLs; "
+          f"sources written to {path}")
     print("Ctrl-C to stop.")
     try:
         while True:

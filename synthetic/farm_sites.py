@@ -1,7 +1,10 @@
 """The simulated portals of the demo farm: one Site subclass per CMS family.
 
 A Site answers (method, path, query, form) with (status, headers, body) and knows which of
-its URLs publish reports. Report bodies come from the report generator (synthetic/report.py).
+its URLs publish documents. Report bodies come from the report generator (synthetic/report.py);
+a site placed in a real county (GB/T 2260) publishes the reports of that county's bodies over
+several years, and, with `others`, the documents a real column mixes in with them: notices,
+解读 and 图解, a 法治政府建设 report, the blank 报告格式 form, a guide and an application form.
 """
 from __future__ import annotations
 
@@ -21,7 +24,8 @@ CT = {"html": "text/html; charset={enc}", "pdf": "application/pdf",
 
 @dataclass
 class Doc:
-    """One published report: a detail page, and for pdf/docx reports an attachment."""
+    """One published document: a detail page, and for pdf/docx documents an attachment (an
+    html report with a `copy` also attaches the same report as a PDF)."""
     id: int
     seed: int
     fmt: str                 # html | pdf | docx
@@ -32,27 +36,28 @@ class Doc:
     removed: bool = False
     raw: bytes | None = None  # a body given as is (shared corpus files)
     extra: dict = field(default_factory=dict)
+    kind: str = "report"     # report, or the kind of another document (archive/classify.py)
+    agency: str | None = None  # the body and year of a report (None: the generator's own)
+    year: int | None = None
+    copy: bool = False       # an html report that also attaches itself as a PDF
+
+    def report(self):
+        """The generated report (the truth) of a report document."""
+        from synthetic.report import generate_report
+        return generate_report(self.seed + 100_000 * self.version, **_who(self.agency, self.year))
 
 
-def report_title(seed: int) -> str:
-    from synthetic.report import generate_report
-    return generate_report(seed).title
+def _who(agency, year) -> dict:
+    return {k: v for k, v in (("agency", agency), ("year", year)) if v is not None}
 
 
 @functools.lru_cache(maxsize=4096)
-def report_body(seed: int, fmt: str, encoding: str = "utf-8", version: int = 0) -> bytes:
+def report_body(seed: int, fmt: str, encoding: str = "utf-8", version: int = 0,
+                agency: str | None = None, year: int | None = None) -> bytes:
     """The bytes of a generated report; version > 0 gives a corrected edition."""
+    from synthetic import render_docx, render_html, render_pdf
     from synthetic.report import generate_report
-    rep = generate_report(seed + 100_000 * version)
-    try:
-        from synthetic import render_docx, render_html, render_pdf
-    except ImportError:  # the renderers are not there yet: a plain stand-in body
-        text = f"{rep.title}\n{rep.agency}\n{json.dumps(rep.record, ensure_ascii=False)}"
-        if fmt == "html":
-            return (f"<html><head><meta charset='{encoding}'><title>{html.escape(rep.title)}"
-                    f"</title></head><body><pre>{html.escape(text)}</pre></body></html>"
-                    ).encode(encoding, "replace")
-        return (b"%PDF-1.4\n" if fmt == "pdf" else b"PK\x03\x04") + text.encode("utf-8")
+    rep = generate_report(seed + 100_000 * version, **_who(agency, year))
     if fmt == "html":
         return _html(render_html, rep, encoding)
     return {"pdf": render_pdf.render_pdf, "docx": render_docx.render_docx}[fmt](rep)
@@ -72,34 +77,144 @@ def page(title: str, body: str, encoding: str) -> bytes:
             f"</body></html>").encode(encoding, "replace")
 
 
+# Real counties (GB/T 2260) for the demo portals: (region code, county, its city's government)
+PLACES = [("371581", "临清市", "聊城市人民政府"), ("320582", "张家港市", "苏州市人民政府"),
+          ("440106", "天河区", "广州市人民政府"), ("330783", "东阳市", "金华市人民政府"),
+          ("620403", "平川区", "白银市人民政府"), ("510781", "江油市", "绵阳市人民政府"),
+          ("410185", "登封市", "郑州市人民政府"), ("350181", "福清市", "福州市人民政府"),
+          ("430181", "浏阳市", "长沙市人民政府")]
+OTHER_YEAR = 2023
+
+
+def bodies_of(county: str) -> list[str]:
+    return [f"{county}人民政府", f"{county}教育局", f"{county}城关街道办事处"]
+
+
+def report_slots(county: str, years=range(2020, 2025)) -> list[tuple[str, int]]:
+    """(body, year) of a county's reports in the order a site publishes them: the government
+    and a department year after year, then a 街道; each once."""
+    gov, dept, street = bodies_of(county)
+    return [(b, y) for y in years for b in (gov, dept)] + [(street, y) for y in years]
+
+
+def other_documents(county: str) -> list[tuple[str, str, str]]:
+    """(kind, title, format) of the documents a column lists beside the reports."""
+    y = OTHER_YEAR
+    return [("notice", f"关于做好{y}年度政府信息公开工作年度报告编制发布工作的通知", "html"),
+            ("interpretation", f"关于《{county}人民政府{y}年政府信息公开工作年度报告》的解读", "html"),
+            ("interpretation", f"图解：{county}人民政府{y}年政府信息公开工作年度报告", "html"),
+            ("blank_form", "政府信息公开工作年度报告格式", "docx"),
+            ("rule_of_law_report", f"{county}人民政府{y}年法治政府建设年度报告", "html"),
+            ("guide", f"{county}人民政府政府信息公开指南", "html"),
+            ("application_form", "政府信息公开申请表", "html")]
+
+
+def _paragraphs(seed: int, short: str, n: int) -> str:
+    import random
+
+    from synthetic.text import paragraph
+    rng = random.Random(seed)
+    return "".join(f"<p>{paragraph(rng, short, OTHER_YEAR, 120)}</p>" for _ in range(n))
+
+
+def other_body(d: Doc, site: "Site", fmt: str) -> bytes:
+    """The bytes of a document that is not a report (Doc.kind says which)."""
+    county = site.place[1] if site.place else "本县"
+    t, y, enc = html.escape(d.title), OTHER_YEAR, site.encoding
+    if d.kind == "blank_form":  # the attachment of its detail page
+        return blank_form_docx(d.seed)
+    if d.kind == "notice":
+        body = (f"<p>各乡镇人民政府、街道办事处，{county}政府各部门：</p><p>根据《中华人民共和国政府信息公开条例》"
+                f"规定，请于{y + 1}年1月31日前完成{y}年度政府信息公开工作年度报告的编制，经本单位主要负责同志"
+                f"审定后报送县政务公开办公室，并于3月31日前在本单位网站公开。</p><p>特此通知。</p>")
+    elif d.kind == "interpretation" and d.title.startswith("图解"):
+        body = (f'<p><img src="/images/tujie{d.id}.jpg" alt="{t}"></p><p>{y}年，{county}主动公开政府'
+                f"信息{1000 + d.seed % 900}条，收到政府信息公开申请{20 + d.seed % 80}件。</p>")
+    elif d.kind == "interpretation":
+        body = (f"<p>一、主要内容。{y}年，{county}人民政府共收到政府信息公开申请{20 + d.seed % 80}件，"
+                f"均已按时答复；行政复议、行政诉讼情况较上年有所减少。</p>"
+                + _paragraphs(d.seed, county, 3))
+    elif d.kind == "rule_of_law_report":
+        body = "".join(f"<h2>{h}</h2>" + _paragraphs(d.seed + i, county, 3) for i, h in enumerate(
+            ["一、总体情况", "二、主要举措", "三、存在的主要问题及改进情况", "四、下一步工作安排"]))
+    elif d.kind == "guide":
+        body = ("<h2>一、主动公开</h2>" + _paragraphs(d.seed, county, 1)
+                + "<h2>二、依申请公开</h2><table border='1'><tr><td>受理机构</td><td>县政务公开办公室</td>"
+                  "</tr><tr><td>办公时间</td><td>工作日上午9:00-12:00</td></tr><tr><td>联系电话</td>"
+                  "<td>0635-1234567</td></tr></table>")
+    else:  # application_form
+        cells = ["申请人姓名", "", "证件名称", "", "证件号码", "", "联系电话", "", "所需信息的内容描述", "",
+                 "获取信息的方式", "□纸面 □电子邮件 □光盘", "申请人签名", ""]
+        rows = "".join(f"<tr><td>{a}</td><td>{b}</td></tr>"
+                       for a, b in zip(cells[::2], cells[1::2]))
+        body = f"<p>受理机关：{county}人民政府办公室</p><table border='1'>{rows}</table>"
+    return page(d.title, f"<h1>{t}</h1><div class='content'>{body}</div>", enc)
+
+
+@functools.lru_cache(maxsize=16)
+def blank_form_docx(seed: int) -> bytes:
+    """The national 报告格式: the report's headings and its three tables with every cell empty."""
+    from dataclasses import replace
+
+    from synthetic import render_docx
+    from synthetic.report import generate_report
+    rep = generate_report(seed, year=OTHER_YEAR, arithmetic_errors=False, truncate=None)
+    printed = {t: {r: {c: "" for c in cols} for r, cols in rows.items()} if rows else rows
+               for t, rows in rep.printed.items()}
+    title = "政府信息公开工作年度报告格式"
+    form = replace(rep, title=title, title_lines=[title], agency="（单位名称）", printed=printed,
+                   narrative={"intro": ["（单位名称）按以下格式编制年度报告。"], "overview": [],
+                              "problems": [], "other": []})
+    return render_docx.render_docx(form)
+
+
 class Site:
     family = "generic"
     encoding = "utf-8"
     disallow = "/private/"
     blocked = False          # True: every answer is a JS challenge
+    unlisted: set = set()    # kinds of other documents this family's column does not list
 
-    def __init__(self, name: str, host: str, n_reports: int, seed: int):
+    def __init__(self, name: str, host: str, n_reports: int, seed: int,
+                 place: tuple | None = None, extras: bool = False):
         self.name, self.host, self.port = name, host, 0
         self.seed = seed
+        self.place = place       # (region code, county, parent) or None: no fixed place
         self.docs: list[Doc] = []
         self.failed_once: set[str] = set()   # paths that already failed their one 503
         self.fail_once: set[str] = set()
         self.redirects: dict[str, str] = {}
         self.broken: set[str] = set()
         fmts = ["html", "pdf", "docx"]
+        slots = report_slots(place[1]) if place else []
         for i in range(n_reports):
-            self.docs.append(Doc(id=1000 + i, seed=seed * 1000 + i, fmt=fmts[i % 3]))
+            agency, year = slots[i] if i < len(slots) else (None, None)
+            self.docs.append(Doc(id=1000 + i, seed=seed * 1000 + i, fmt=fmts[i % 3],
+                                 agency=agency, year=year))
+        if extras and place:  # the documents a real column mixes in, and a report's PDF copy
+            first_html = next((d for d in self.docs if d.fmt == "html"), None)
+            if first_html:
+                first_html.copy = True
+            for j, (kind, title, fmt) in enumerate(other_documents(place[1])):
+                if kind not in self.unlisted:
+                    self.docs.append(Doc(id=1500 + j, seed=seed * 1000 + 500 + j, fmt=fmt,
+                                         title=title, kind=kind))
         self.pool = 0   # > 0: pdf/docx bodies drawn from this many renderings (benchmarks)
         self.layout()
         for d in self.docs:
-            if d.raw is None:
-                d.title = report_title(d.seed)
+            if d.raw is None and d.kind == "report":
+                d.title = d.report().title
 
     # -- content --------------------------------------------------------------------------
-    def body_of(self, d: Doc) -> bytes:
-        """The report's bytes, rendered on first use."""
-        seed = d.seed % self.pool if self.pool and d.fmt != "html" else d.seed
-        return report_body(seed, d.fmt, self.encoding if d.fmt == "html" else "utf-8", d.version)
+    def body_of(self, d: Doc, fmt: str | None = None) -> bytes:
+        """The report's bytes (as `fmt`, by default its own format), rendered on first use."""
+        fmt = fmt or d.fmt
+        if d.kind != "report":
+            return other_body(d, self, fmt)
+        if self.pool and fmt != "html":
+            return report_body(d.seed % self.pool, fmt, "utf-8", d.version)
+        return report_body(d.seed, fmt, self.encoding if fmt == "html" else "utf-8", d.version,
+                           d.agency, d.year)
 
     def live(self) -> list[Doc]:
         return [d for d in self.docs if not d.removed]
@@ -116,15 +231,24 @@ class Site:
 
     def detail_page(self, d: Doc) -> bytes:
         if d.fmt == "html":
-            return d.raw if d.raw is not None else self.body_of(d)
+            if d.raw is not None:
+                return d.raw
+            body = self.body_of(d)
+            if d.copy:  # the same report attached as a PDF below the page
+                link = f"<p>附件：{self.attachment_link(d)}</p>".encode(self.encoding)
+                body = body.replace(b"</body>", link + b"</body>", 1)
+            return body
         return page(d.title, f"<h1>{html.escape(d.title)}</h1><div class='content'><p>附件：</p>"
                     f"{self.attachment_link(d)}</div>", self.encoding)
 
+    def attachment_fmt(self, d: Doc) -> str:
+        return "pdf" if d.copy else d.fmt
+
     def attachment_link(self, d: Doc) -> str:
-        return f'<a href="{d.attachment}">{html.escape(d.title)}.{d.fmt}</a>'
+        return f'<a href="{d.attachment}">{html.escape(d.title)}.{self.attachment_fmt(d)}</a>'
 
     def attachment_body(self, d: Doc) -> bytes:
-        return d.raw if d.raw is not None else self.body_of(d)
+        return d.raw if d.raw is not None else self.body_of(d, self.attachment_fmt(d))
 
     def robots(self) -> bytes:
         return f"User-agent: *\nDisallow: {self.disallow}\n".encode()
@@ -159,7 +283,7 @@ class Site:
                     "gb18030" if b"charset=gb18030" in body[:600] else self.encoding)
                 return 200, CT["html"].format(enc=enc), body, {}
             if d.attachment and path == d.attachment:
-                return 200, CT[d.fmt], self.attachment_body(d), {}
+                return 200, CT[self.attachment_fmt(d)], self.attachment_body(d), {}
         if path.startswith(self.disallow):
             return 200, CT["html"].format(enc=self.encoding), page("内部", "内部页面", self.encoding), {}
         return self.route(method, path, query, form)
@@ -184,8 +308,8 @@ class TrsSite(Site):
             ym = f"2021{(d.id % 9) + 1:02d}"
             day = f"{ym}{(d.id % 27) + 1:02d}"
             d.detail = f"{self.root}{ym}/t{day}_{d.id}.html"
-            if d.fmt != "html":
-                d.attachment = f"{self.root}{ym}/P0{day}{d.id}{d.id % 7}.{d.fmt}"
+            if d.fmt != "html" or d.copy:
+                d.attachment = f"{self.root}{ym}/P0{day}{d.id}{d.id % 7}.{self.attachment_fmt(d)}"
         self.redirects[self.root + "202101/t20210101_old.htm"] = self.docs[0].detail
         self.broken.add(self.root + "202103/t20210306_9999.html")
         self.fail_once.add(self.root + "index_1.html")
@@ -233,8 +357,8 @@ class HanwebSite(Site):
     def layout(self):
         for d in self.docs:
             d.detail = f"/art/2021/3/{d.id % 28 + 1}/art_{self.col}_{d.id}.html"
-            if d.fmt != "html":
-                d.attachment = f"/picture/0/2103{d.id}{d.id % 10}.{d.fmt}"
+            if d.fmt != "html" or d.copy:
+                d.attachment = f"/picture/0/2103{d.id}{d.id % 10}.{self.attachment_fmt(d)}"
         self.fail_once.add("/module/web/jpage/dataproxy.jsp")
 
     def attachment_link(self, d):
@@ -243,7 +367,7 @@ class HanwebSite(Site):
                     'width="100%" height="800"></iframe>')
         name = d.attachment.rsplit("/", 1)[1]
         return (f'<a href="/module/download/downfile.jsp?classid=0&filename={name}">'
-                f"{html.escape(d.title)}.{d.fmt}</a>")
+                f"{html.escape(d.title)}.{self.attachment_fmt(d)}</a>")
 
     def record(self, d: Doc) -> str:
         return (f'<record><![CDATA[<li><a href="{d.detail}" title="{html.escape(d.title)}" '
@@ -290,8 +414,8 @@ class GkmlptSite(Site):
     def layout(self):
         for d in self.docs:
             d.detail = f"/gkmlpt/content/0/{d.id // 10}/post_{d.id}.html"
-            if d.fmt != "html":
-                d.attachment = f"/attachment/0/{d.id}/{d.id}_{d.seed % 97}.{d.fmt}"
+            if d.fmt != "html" or d.copy:
+                d.attachment = f"/attachment/0/{d.id}/{d.id}_{d.seed % 97}.{self.attachment_fmt(d)}"
         self.broken.add("/gkmlpt/content/0/999/post_9999.html")
 
     def attachment_link(self, d):
@@ -328,6 +452,7 @@ class GenericSite(Site):
     """No known CMS: report links found by title, pagination by 下一页."""
     family, encoding, per_page = "generic", "gbk", 4
     disallow = "/admin/"
+    unlisted = {"guide", "application_form"}  # titled unlike a report: not followed
 
     def __init__(self, *a, shared=None, **kw):
         self.shared = shared
@@ -346,8 +471,8 @@ class GenericSite(Site):
                     nxt += 1
         for d in self.docs:
             d.detail = f"/xxgk/ndbg/2021/nb_{d.id}.html"
-            if d.fmt != "html":
-                d.attachment = f"/uploads/2021/{d.id}.{d.fmt}"
+            if d.fmt != "html" or d.copy:
+                d.attachment = f"/uploads/2021/{d.id}.{self.attachment_fmt(d)}"
         self.fail_once.add(self.docs[-1].detail)
         self.redirects["/xxgk/ndbg/list_1.html"] = "/xxgk/ndbg/list.html"
 

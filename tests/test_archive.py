@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import json
 import sqlite3
 
@@ -88,11 +89,15 @@ def archive(tmp_path_factory):
     new = add_report(root, record=rec2, text=report_text(rep) + "（修订）", url=url,
                      portal="东阳市人民政府", store=store, crawl_id="c2",
                      fetched_at="2021-02-01T00:00:00Z")
-    sha_of = dict(store.db.execute("select id, sha256 from reports").fetchall())
-    store.record_event("c2", "东阳市人民政府", url, "changed", old_sha256=sha_of[old],
-                       new_sha256=sha_of[new])
+    assert old == new  # one report, two editions
+    old_sha, new_sha = (r[0] for r in store.db.execute(
+        "select sha256 from report_editions where report_id = ? order by id", [new]))
+    store.record_event("c2", "东阳市人民政府", url, "changed", old_sha256=old_sha,
+                       new_sha256=new_sha)
+    c_sha = store.db.execute("select sha256 from report_editions where report_id = ?",
+                             [cases["c2022"]]).fetchone()[0]
     store.record_event("c2", "平川县人民政府", "http://pingchuan.test/c2022.html", "removed",
-                       old_sha256=sha_of[cases["c2022"]])
+                       old_sha256=c_sha)
     cases.update(changed_old=old, changed_new=new)
     store.close()
     finish(root)
@@ -128,11 +133,13 @@ def test_tables_hold_the_records(archive):
     root, path, cases = archive
     db = sqlite3.connect(path)
     n_reports, = db.execute("select count(*) from reports").fetchone()
-    assert n_reports == 7
+    assert n_reports == 6  # seven documents: B 2019 was edited, one report in two editions
+    assert db.execute("select count(*) from report_editions").fetchone()[0] == 7
     prov, city, county = db.execute("select province, city, county from reports where id = ?",
                                     (cases["a2020"],)).fetchone()
     assert (prov, city, county) == ("山东省", "聊城市", "临清市")
-    rec = json.loads(db.execute("select record from report_texts where report_id = ?",
+    rec = json.loads(db.execute("select t.record from document_texts t join reports r on "
+                                "r.sha256 = t.sha256 where r.id = ?",
                                 (cases["a2020"],)).fetchone()[0])
     n_values = sum(len(cols) for t in rec["tables"].values() if t for cols in t.values())
     assert db.execute("select count(*) from report_values where report_id = ?",
@@ -147,7 +154,13 @@ def test_tables_hold_the_records(archive):
     status = dict(db.execute("select id, check_status from reports"))
     assert status[cases["c2022"]] == "fails" and status[cases["a2020"]] == "ok"
     current = dict(db.execute("select id, current from reports"))
-    assert current[cases["changed_old"]] == 0 and current[cases["changed_new"]] == 1
+    editions = db.execute("select current, representative, title from report_editions "
+                          "where report_id = ? order by id", (cases["changed_new"],)).fetchall()
+    assert [e[:2] for e in editions] == [(0, 0), (1, 1)]  # the edition served now represents
+    title = db.execute("select title from reports where id = ?",
+                       (cases["changed_new"],)).fetchone()[0]
+    assert title == editions[1][2] and title.endswith("（修订）")
+    assert current[cases["changed_new"]] == 1
     assert current[cases["c2022"]] == 0  # removed
     received = db.execute("select received from report_figures where report_id = ?",
                           (cases["a2020"],)).fetchone()[0]
@@ -192,7 +205,7 @@ async def test_facets(ds):
                            "&_facet=template&_facet=city")
     facets = data["facet_results"]
     provinces = {v["value"]: v["count"] for v in facets["province"]["results"]}
-    assert provinces == {"山东省": 2, "浙江省": 4, "甘肃省": 1}
+    assert provinces == {"山东省": 2, "浙江省": 3, "甘肃省": 1}
     cities = {v["value"] for v in facets["city"]["results"]}
     assert cities == {"聊城市", "金华市", "白银市"}
     assert {v["value"] for v in facets["check_status"]["results"]} >= {"ok", "fails"}
@@ -201,9 +214,9 @@ async def test_facets(ds):
 
 async def test_canned_most_withheld(ds, archive):
     rows = await _json(ds, "/ogi/most_withheld.json?_shape=array&year=")
-    assert C not in [r["agency"] for r in rows]  # C's report was removed: not current
+    assert C not in [r["body"] for r in rows]  # C's report was removed: not current
     assert [r["withheld"] for r in rows] == sorted((r["withheld"] for r in rows), reverse=True)
-    a = [r for r in rows if r["agency"] == A][0]
+    a = [r for r in rows if r["body"] == A][0]
     assert a["withheld"] == sum(a[k] or 0 for k in ("state_secret", "prohibited", "security",
                                                     "third_party", "internal", "process",
                                                     "enforcement", "query"))
@@ -230,7 +243,7 @@ async def test_canned_arithmetic_fails(ds, archive):
 async def test_canned_carryover_mismatch(ds, archive):
     _, _, cases = archive
     rows = await _json(ds, "/ogi/carryover_mismatch.json?_shape=array")
-    assert {(r["agency"], r["year"], r["col"]) for r in rows} == {(A, 2021, "total"),
+    assert {(r["body"], r["year"], r["col"]) for r in rows} == {(A, 2021, "total"),
                                                                    (A, 2021, "other_org")}
     total = [r for r in rows if r["col"] == "total"][0]
     assert total["prev_carried_forward"] == cases["a_forward"]
@@ -274,8 +287,10 @@ async def test_raw_capture_is_a_download_never_html(ds, archive):
     row = await _json(ds, f"/ogi/reports/{cases['a2020']}.json?_shape=array")
     html = (await ds.client.get(f"/ogi/reports/{cases['a2020']}")).text
     assert f"/-/ogi/raw/{row[0]['raw']}" in html and "http://linqing.test/a2020.html" in html
-    assert f'href="/ogi/captures/{row[0]["capture_id"]}"' in html
-    capture = (await ds.client.get(f"/ogi/captures/{row[0]['capture_id']}")).status_code
+    capture_id = (await _json(ds, f"/ogi/report_editions.json?_shape=array&report_id="
+                                  f"{cases['a2020']}"))[0]["capture_id"]
+    assert f'href="/ogi/captures/{capture_id}"' in html
+    capture = (await ds.client.get(f"/ogi/captures/{capture_id}")).status_code
     assert capture == 200
 
 
@@ -290,5 +305,58 @@ async def test_scraped_html_is_escaped(ds, archive, tmp_path):
     d = make_datasette(path, archive=tmp_path)
     html = (await d.client.get("/ogi/reports")).text
     assert "<script>alert('x')</script>" not in html and "&lt;script&gt;" in html
-    html = (await d.client.get("/ogi/report_texts")).text
+    html = (await d.client.get("/ogi/document_texts")).text
     assert "<img src=x" not in html
+
+
+async def test_numbers_print_as_integers(ds):
+    from archive.schema import FIGURE_COLUMNS
+    rows = await _json(ds, "/ogi/most_withheld.json?_shape=array&year=")
+    assert rows and all(isinstance(r["withheld"], int) and isinstance(r["received"], int)
+                        for r in rows)
+    for fig in await _json(ds, "/ogi/report_figures.json?_shape=array"):
+        assert all(fig[c] is None or isinstance(fig[c], int) for c in FIGURE_COLUMNS)
+    for page in ("/ogi/most_withheld?year=", "/ogi/report_figures", "/ogi/report_values",
+                 "/ogi/refusal_reasons_by_year"):
+        html = (await ds.client.get(page)).text
+        assert not re.search(r">\s*-?\d+\.0\s*<", html), page  # 98, never 98.0
+
+
+async def test_rankings_leave_out_small_bodies(ds):
+    every = await _json(ds, "/ogi/rank_bodies.json?_shape=array&min_requests=0")
+    default = await _json(ds, "/ogi/rank_bodies.json?_shape=array")
+    assert all(r["processed"] >= 20 for r in default)
+    assert {r["body_id"] for r in default} == {r["body_id"] for r in every
+                                               if r["processed"] >= 20}
+    big = max(r["processed"] for r in every)
+    only = await _json(ds, f"/ogi/rank_bodies.json?_shape=array&min_requests={big}")
+    assert [r["processed"] for r in only] == [big]
+    rates = [r["withheld_pct"] for r in every if r["withheld_pct"] is not None]
+    assert rates == sorted(rates, reverse=True) and all(0 <= x <= 100 for x in rates)
+    for rank in ("rank_provinces", "rank_cities", "rank_levels"):
+        rows = await _json(ds, f"/ogi/{rank}.json?_shape=array&min_requests=0&rank_by=review")
+        assert rows and sum(r["reports"] for r in rows) == sum(r["reports"] for r in every)
+
+
+def test_chart_legends_are_chinese(archive):
+    from archive.publish.metadata import DASHBOARDS
+    _, path, _ = archive
+    db = sqlite3.connect(path)
+    han = re.compile("[\u4e00-\u9fff]")
+    for chart in DASHBOARDS["overview"]["charts"].values():
+        cur = db.execute(re.sub(r"\[\[.*?\]\]", "", chart["query"]))
+        cols = [d[0] for d in cur.description]
+        rows = cur.fetchall()
+        assert all(han.search(c) for c in cols), cols
+        for channel in ("color", "y"):
+            field = chart["display"]["encoding"].get(channel, {})
+            if field.get("type") == "nominal":
+                labels = {r[cols.index(field["field"])] for r in rows}
+                assert labels and all(han.search(str(v)) for v in labels), labels
+
+
+async def test_tables_of_figures_lead_back_to_their_report(ds, archive):
+    _, _, cases = archive
+    for table in ("report_figures", "report_values", "report_checks", "report_editions"):
+        html = (await ds.client.get(f"/ogi/{table}?report_id={cases['c2022']}")).text
+        assert f'href="/ogi/reports/{cases["c2022"]}"' in html, table

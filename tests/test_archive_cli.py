@@ -17,19 +17,36 @@ def test_build_search_export(tmp_path, capsys):
     store.add_capture(crawl_id="c1", portal="p", url="http://x.test/r.html",
                       final_url="http://x.test/r.html", status=200, sha256=sha, size=len(body),
                       content_type="text/html", kind="detail", is_report=1)
+    notice = ("<html><head><meta charset='utf-8'><title>关于做好年度报告编制工作的通知</title></head>"
+              "<body><h1>关于做好年度报告编制工作的通知</h1><p>请各单位于1月31日前报送大辛庄等地的"
+              "年度报告。</p></body></html>").encode()
+    sha, _ = store.store_body(notice)
+    store.add_capture(crawl_id="c1", portal="p", url="http://x.test/n.html",
+                      final_url="http://x.test/n.html", status=200, sha256=sha,
+                      size=len(notice), content_type="text/html", kind="detail", is_report=1)
     store.close()
     assert main(["build", "--archive", str(tmp_path), "--workers", "1", "--no-progress"]) == 0
     stats = json.loads(capsys.readouterr().out)
-    assert stats["ok"] == 1 and stats["pending"] == 1
+    assert stats["ok"] == 1 and stats["pending"] == 2
+    assert stats["filed"] == {"report": 1, "notice": 1}
     assert main(["build", "--archive", str(tmp_path), "--no-progress"]) == 0
     assert json.loads(capsys.readouterr().out)["pending"] == 0
 
     assert main(["search", "--archive", str(tmp_path), "大辛庄"]) == 0
     out = capsys.readouterr().out
     assert "临清市大辛庄街道办事处" in out and "【大辛庄】" in out
+    assert "通知" not in out  # reports only
+    assert main(["search", "--archive", str(tmp_path), "--other-documents", "大辛庄"]) == 0
+    out = capsys.readouterr().out
+    assert "关于做好年度报告编制工作的通知" in out and "临清市大辛庄街道办事处2021" not in out
     assert main(["search", "--archive", str(tmp_path), "没有的词"]) == 0
     assert capsys.readouterr().out == ""
 
     assert main(["export", "--archive", str(tmp_path), "--out", str(tmp_path / "csv")]) == 0
     names = {p.split("/")[-1] for p in capsys.readouterr().out.split()}
     assert {"reports.csv", "report_values.csv", "report_figures.csv"} <= names
+    assert not (tmp_path / "csv" / "reports.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    assert main(["export", "--archive", str(tmp_path), "--out", str(tmp_path / "xl"),
+                 "--bom"]) == 0
+    data = (tmp_path / "xl" / "reports.csv").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfid,title,body") and "临清市".encode() in data

@@ -12,7 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archive import datasette_plugin, search
+from archive import search
+from archive.publish import facets as publish_facets
+from archive.publish.metadata import REPORT_FACETS
+from archive.publish import search as publish_search
 from archive.publish import make_datasette, snapshot, snapshot_is_current
 from archive.testing import add_report, finish, report_text
 from synthetic.report import generate_report
@@ -89,7 +92,7 @@ def test_unindex_forgets_a_row():
                      ).fetchone()[0] == 0
 
 
-# ---- the search box through datasette (archive/datasette_plugin.py) ------------------------
+# ---- the search box through datasette (archive/publish/search.py, facets.py) ------------------------
 SENTENCES = ["本年度未发生泄密事件。", "依法答复申请人。", "工作平稳。", "本年度未发生泄密事件。",
              "工作平稳。"]
 
@@ -131,11 +134,11 @@ def _ids_of(path, ids, where="1") -> set[int]:
 
 
 def _facets_of(path, ids, where="1", size=20) -> dict:
-    """The five facets of the reports among ids, counted by SQLite as datasette does."""
+    """The facets of the reports among ids, counted by SQLite as datasette does."""
     db = sqlite3.connect(path)
     keep = sorted(_ids_of(path, ids, where))
     out = {}
-    for col in ["province", "city", "year", "template", "check_status"]:
+    for col in REPORT_FACETS:
         rows = db.execute(f"select {col}, count(*) as n from reports where id in "
                           f"(select value from json_each(?)) and {col} is not null "
                           f"group by {col} order by n desc, {col} limit {size + 1}",
@@ -151,7 +154,7 @@ async def test_search_box_rows_count_and_facets_are_exact(served, term):
     """Whichever list the filter uses (the matches, or the reports that do not match), the rows,
     the count and the facets are those of the reports whose text contains every word."""
     root, path, texts = served
-    datasette_plugin.clear_cache(everything=True)
+    publish_search.clear_cache(everything=True)
     ds = make_datasette(path, archive=root)
     words = term.split()
     want = {rid for rid, (_, text) in texts.items() if all(w in text for w in words)}
@@ -168,7 +171,7 @@ async def test_search_box_rows_count_and_facets_are_exact(served, term):
     sql = data["query"]["sql"]
     assert "ogi_hits" in sql or "ogi_misses" in sql
     if "ogi_misses" in sql:  # the facets were counted by subtraction
-        assert any(k[0] == "query" for k in datasette_plugin._facet_cache)
+        assert any(k[0] == "query" for k in publish_facets._facet_cache)
 
 
 @pytest.mark.anyio
@@ -228,10 +231,10 @@ def test_snapshot_keeps_fts5s_own_match_sets_of_frequent_terms(served):
         assert (got if form == "hits" else every - got) == want and n == len(want), expr
     key = ("k",)
     cfg = {"fts_table": "reports_fts", "fts_pk": "id", "table": "reports"}
-    m = datasette_plugin._precomputed(db, key, cfg, search.match_query("政府信息公开"))
+    m = publish_search._precomputed(db, key, cfg, search.match_query("政府信息公开"))
     assert m is not None and m.n == len(texts)
-    assert datasette_plugin._precomputed(db, key, cfg, search.match_query("平稳")) is None
-    assert datasette_plugin._precomputed(db, None, cfg, search.match_query("复议")) is None
+    assert publish_search._precomputed(db, key, cfg, search.match_query("平稳")) is None
+    assert publish_search._precomputed(db, None, cfg, search.match_query("复议")) is None
 
 
 def test_snapshot_is_kept_while_the_archive_is_unchanged(tmp_path):

@@ -1,33 +1,18 @@
 """`ogi serve` for real (uvicorn + datasette in a subprocess), read by headless Chromium."""
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
 import urllib.parse
-import urllib.request
-from pathlib import Path
 
 import pytest
 
 from archive.testing import add_report, finish, report_text
+from browser import CHROMIUM, dump_dom, serve_archive
 from synthetic.report import generate_report
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="chromium is not installed (apt-get install -y chromium)")
 
-ROOT = Path(__file__).resolve().parents[1]
 AGENCIES = ["临清市大辛庄街道办事处", "东阳市教育局", "平川县人民政府"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -39,39 +24,8 @@ def server(tmp_path_factory):
         add_report(root, record=rep.record, text=report_text(rep) + "\n" + sentence,
                    url=f"http://portal.test/r{i}.html", portal="p")
     finish(root)
-    port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "ogi.cli", "serve", "--archive", str(root),
-                             "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/-/versions.json", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("ogi serve did not start: " + proc.stdout.read().decode()[-2000:])
-            time.sleep(0.3)
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
-def dump_dom(url: str, tmp_path: Path, budget_ms: int = 3000) -> str:
-    out = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-         "--no-first-run", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'profile'}",
-         f"--virtual-time-budget={budget_ms}", "--dump-dom", url],
-        capture_output=True, timeout=90)
-    assert out.returncode == 0, out.stderr.decode()[-2000:]
-    return out.stdout.decode("utf-8")
+    with serve_archive(root) as base:
+        yield base
 
 
 def _q(s: str) -> str:

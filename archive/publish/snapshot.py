@@ -1,5 +1,4 @@
-"""Publish the archive: a read-only snapshot (ARCHIVE/site/ogi.db) served by datasette as an
-immutable, downloadable database with the archive's metadata, canned queries and plugin."""
+"""The published snapshot: archive.db copied into one read-only file, ARCHIVE/site/ogi.db."""
 from __future__ import annotations
 
 import json
@@ -10,11 +9,11 @@ from pathlib import Path
 import sqlite_utils
 
 from archive import search
-from archive.metadata import DB, SETTINGS, metadata
+from archive.publish.metadata import DB
 from archive.schema import DB_NAME, archive_dir, ensure_crawler_tables, ensure_schema, open_db
 
 # bump when snapshot() makes a different file from the same archive: old snapshots are redone
-SNAPSHOT_VERSION = 3
+SNAPSHOT_VERSION = 4
 
 
 def _source_state(root: Path) -> list:
@@ -94,27 +93,3 @@ def snapshot(archive=None, force: bool = False) -> Path:
             "version": SNAPSHOT_VERSION, "fts_version": search.FTS_VERSION,
             "source": before, "snapshot": _file_state(out)}))
     return out
-
-
-def make_datasette(db_path, archive=None, settings: dict | None = None, **kwargs):
-    """A Datasette serving db_path immutable, with the archive's metadata and plugin."""
-    from datasette.app import Datasette
-
-    from archive import datasette_plugin
-    datasette_plugin.register()
-    root = archive_dir(archive) if archive else Path(db_path).resolve().parent.parent
-    return Datasette(immutables=[str(db_path)], metadata=metadata(str(root.resolve())),
-                     settings={**SETTINGS, **(settings or {})}, **kwargs)
-
-
-def serve(archive=None, host: str = "127.0.0.1", port: int = 8001, fresh: bool = True) -> None:
-    """Serve site/ogi.db; with `fresh`, first bring it up to date with archive.db (a new copy
-    only when the archive changed)."""
-    import uvicorn
-    root = archive_dir(archive)
-    path = root / "site" / f"{DB}.db"
-    if fresh or not path.exists():
-        path = snapshot(root)
-    ds = make_datasette(path, archive=root)
-    print(f"serving {path} at http://{host}:{port}/{DB}", flush=True)
-    uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on")

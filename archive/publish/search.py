@@ -1,0 +1,236 @@
+"""The search box and SQL functions of the published archive (a datasette plugin module).
+
+Chinese full-text search: the search box of a table whose plugin config names an FTS table
+(`?_search=`, `?_search_<column>=`) is this module's filter (see _search_filter), with the
+archive's query rewriting (archive.search.match_query), so it finds two-character words and
+phrases, and finds each query's matches once instead of once per SQL statement of the page.
+SQL functions: `ogi_match(q[, column])`, `ogi_snippet(text, q)` (the search page, the `search`
+canned query), `ogi_hits(table, expr)` / `ogi_misses(table, expr)` (JSON arrays of the ids that
+match an FTS5 expression, or that do not); `escape_fts()` is replaced by match_query too.
+The match sets of the template's wording are read from the snapshot when it stores them
+(archive.search.precompute_matches).
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections import OrderedDict
+
+from datasette import hookimpl
+from datasette.filters import FilterArguments
+from datasette.utils import escape_sqlite, sqlite_timelimit
+from datasette.utils.asgi import BadRequest
+
+from archive import search
+from archive.publish.plugin import PLUGIN
+
+@hookimpl(trylast=True)  # after datasette's own, so our escape_fts wins
+def prepare_connection(conn, database, datasette):
+    conn.create_function("escape_fts", 1, search.match_query, deterministic=True)
+    conn.create_function("ogi_match", 1, search.match_query, deterministic=True)
+    conn.create_function("ogi_match", 2, search.match_query, deterministic=True)
+    conn.create_function("ogi_snippet", 2, search.snippet, deterministic=True)
+
+    def ids(want):
+        def fn(table, expr):
+            cfg = _search_config(datasette, database, table)
+            if cfg is None:
+                raise ValueError(f"{table} has no full-text index")
+            cfg = {**cfg, "table": table}
+            m = _matches(conn, _db_key(datasette, database), cfg, expr)
+            return m.json if m.form == want else _compute(conn, None, cfg, expr, want).json
+        return fn
+    conn.create_function("ogi_hits", 2, ids("hits"), deterministic=True)
+    conn.create_function("ogi_misses", 2, ids("misses"), deterministic=True)
+
+
+# ---- the search box ----------------------------------------------------------------------
+# datasette answers a table page with several SQL statements over the same filter: the rows, a
+# count, one per facet. Its own ?_search filter, `id in (select rowid from fts where fts match
+# …)`, has FTS5 find every match again in each of them: for a term printed in nearly every
+# report (复议, 政府信息公开) that is all 100,000 reports, seven times over, and a phrase of
+# common bigrams costs FTS5 up to a second each time. This filter finds a query's matches once,
+# keeps them (immutable databases only: they cannot change; the last CACHE_SIZE queries), and
+# writes the filter as the smaller of two equivalent lists:
+#   id in (select value from json_each(ogi_hits('reports', <expr>)))      -- the ids that match
+#   id not in (select value from json_each(ogi_misses('reports', <expr>))) -- the ids that do not
+# A term in nearly every report leaves a short list of misses, and the page costs about what the
+# unfiltered table costs. Mutable databases keep the plain FTS subquery.
+CACHE_SIZE = 64
+
+
+class _Matches:
+    __slots__ = ("form", "json", "n")
+
+    def __init__(self, form: str, json_ids: str, n: int):
+        self.form, self.json, self.n = form, json_ids, n
+
+
+_cache: OrderedDict = OrderedDict()
+_all_ids: dict = {}
+_lock = threading.Lock()
+
+
+def _search_config(datasette, database: str, table: str) -> dict | None:
+    cfg = datasette.plugin_config(PLUGIN, database=database, table=table) or {}
+    return cfg if cfg.get("fts_table") else None
+
+
+def _db_key(datasette, database: str):
+    """Identifies an immutable database file's content (None: mutable, nothing is kept)."""
+    db = datasette.get_database(database)
+    if db.is_mutable or not db.path:
+        return None
+    st = os.stat(db.path)
+    return (os.path.realpath(db.path), st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _compute(conn, key, cfg: dict, expr: str, form: str | None = None) -> _Matches:
+    """The rows of cfg's table that match expr (an FTS5 expression), as the shorter of the two
+    lists unless `form` says which."""
+    fts, table = escape_sqlite(cfg["fts_table"]), escape_sqlite(cfg["table"])
+    pk = escape_sqlite(cfg.get("fts_pk", "rowid"))
+    kept = _precomputed(conn, key, cfg, expr)
+    if kept is not None and (form is None or form == kept.form):
+        return kept
+    hits = conn.execute(f"SELECT group_concat(rowid) FROM (SELECT rowid FROM {fts} "
+                        f"WHERE {fts} MATCH ?)", (expr,)).fetchone()[0] or ""
+    n = hits.count(",") + 1 if hits else 0
+    if form == "hits":
+        return _Matches("hits", f"[{hits}]", n)
+    with _lock:
+        total = _all_ids.get((key, table, "count")) if key else None
+    if total is None:
+        total = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        if key:
+            with _lock:
+                _all_ids[(key, table, "count")] = total
+    if form is None and 2 * n <= total:  # at most half of the rows match
+        return _Matches("hits", f"[{hits}]", n)
+    with _lock:
+        everything = _all_ids.get((key, table)) if key else None
+    if everything is None:
+        everything = [r[0] for r in conn.execute(f"SELECT {pk} FROM {table} ORDER BY {pk}")]
+        if key:
+            with _lock:
+                _all_ids[(key, table)] = everything
+    hit = set(map(int, hits.split(","))) if hits else set()
+    misses = [i for i in everything if i not in hit]
+    n = len(everything) - len(misses)
+    if form == "misses" or len(misses) < n:
+        return _Matches("misses", json.dumps(misses), n)
+    return _Matches("hits", f"[{hits}]", n)
+
+
+def _precomputed(conn, key, cfg: dict, expr: str) -> _Matches | None:
+    """The match set snapshot() stored for expr (search.precompute_matches), if any: only on an
+    immutable database, for the table it was computed for."""
+    if key is None or cfg["fts_table"] != search.FTS_TABLE or cfg["table"] != "reports":
+        return None
+    with _lock:
+        present = _all_ids.get((key, search.MATCHES_TABLE))
+    if present is None:
+        present = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                               (search.MATCHES_TABLE,)).fetchone() is not None
+        with _lock:
+            _all_ids[(key, search.MATCHES_TABLE)] = present
+    if not present:
+        return None
+    row = conn.execute(f"SELECT form, ids, n FROM {search.MATCHES_TABLE} "
+                       f"WHERE fts_table = ? AND expr = ?", (cfg["fts_table"], expr)).fetchone()
+    return _Matches(*row) if row else None
+
+
+def _matches(conn, key, cfg: dict, expr: str) -> _Matches:
+    """_compute, remembered per (database file, table, expression)."""
+    if key is None:
+        return _compute(conn, None, cfg, expr)
+    k = (key, cfg["table"], expr)
+    with _lock:
+        m = _cache.get(k)
+        if m is not None:
+            _cache.move_to_end(k)
+            return m
+    m = _compute(conn, key, cfg, expr)
+    with _lock:
+        _cache[k] = m
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return m
+
+
+def clear_cache(everything: bool = False) -> None:
+    """Forget the queries' matches and facet counts (and, with `everything`, each database's
+    list of ids and unfiltered facet counts)."""
+    with _lock:
+        _cache.clear()
+        if everything:
+            _all_ids.clear()
+    from archive.publish import facets
+    facets.clear_cache(everything)
+
+
+
+
+@hookimpl(specname="filters_from_request", trylast=True)  # after datasette's: our context wins
+def _search_filter(request, database, table, datasette):
+    """?_search= (and ?_search_<column>=) on a table whose plugin config names an FTS table."""
+    cfg = _search_config(datasette, database, table)
+    if cfg is None:
+        return None
+    cfg = {**cfg, "table": table}
+
+    async def inner():
+        ctx = {"supports_search": True}
+        args = [(k, request.args[k]) for k in request.args
+                if k.startswith("_search") and k != "_searchmode"]
+        if not args:
+            return FilterArguments([], extra_context=ctx)
+        db = datasette.get_database(database)
+        raw = (request.args.get("_searchmode") or cfg.get("searchmode")) == "raw"
+        fts = cfg["fts_table"]
+        clauses, params, human = [], {}, []
+        for i, (arg, text) in enumerate(args):
+            column = None if arg == "_search" else arg[len("_search_"):]
+            if column is not None and column not in await db.table_columns(fts):
+                raise BadRequest("Cannot search by that column")
+            if not text.strip():
+                continue  # an empty search box filters nothing
+            name = "search" if column is None else f"search_{i}"
+            params[name] = text
+            ctx["search"] = text
+            if raw and column is None:
+                expr, expr_sql = text, f":{name}"
+            else:
+                expr = search.match_query(text, column)
+                expr_sql = (f"ogi_match(:{name})" if column is None else
+                            f"ogi_match(:{name}, '{column.replace(chr(39), chr(39) * 2)}')")
+            clauses.append(await _clause(datasette, database, db, cfg, expr, expr_sql))
+            human.append(f'search matches "{text}"' if column is None else
+                         f'search column "{column}" matches "{text}"')
+        return FilterArguments(clauses, params, human, ctx)
+
+    return inner
+
+
+async def _clause(datasette, database, db, cfg, expr: str, expr_sql: str) -> str:
+    fts, pk = escape_sqlite(cfg["fts_table"]), escape_sqlite(cfg.get("fts_pk", "rowid"))
+    plain = f"{pk} in (select rowid from {fts} where {fts} match {expr_sql})"
+    key = _db_key(datasette, database)
+    if key is None:
+        return plain
+    limit = datasette.setting("sql_time_limit_ms")
+
+    def find(conn):
+        with sqlite_timelimit(conn, limit):
+            return _matches(conn, key, cfg, expr)
+    try:
+        m = await db.execute_fn(find)
+    except sqlite3.OperationalError:  # too slow, or not a valid FTS5 expression (raw mode):
+        return plain                  # datasette runs it and reports as it does
+    table = cfg["table"].replace("'", "''")
+    if m.form == "misses":
+        return f"{pk} not in (select value from json_each(ogi_misses('{table}', {expr_sql})))"
+    return f"{pk} in (select value from json_each(ogi_hits('{table}', {expr_sql})))"
