@@ -66,7 +66,8 @@ def test_first_crawl_captures_exactly_the_published_reports(world):
     assert any(r["status"] == 503 for r in farm.log)
     # the challenge portal is reported as blocked, and nothing of it is a report
     blocked = report["portals"]["示例受阻门户"]
-    assert blocked["blocked"] >= 1 and blocked["reports"] == 0
+    assert blocked["blocked"] >= 1 and blocked["documents"] == 0
+    assert "first crawl" in blocked["alert"] and "challenge" in blocked["alert"]
     assert all(not c["is_report"] for c in caps if c["portal"] == "示例受阻门户")
     # families: configured ones used, the others detected
     assert report["portals"]["示例HANWEB门户1"]["family_detected"] == "hanweb"
@@ -80,7 +81,7 @@ def test_first_crawl_captures_exactly_the_published_reports(world):
     # every report is a 'new' event
     events = store.events(report["crawl_id"])
     assert {e["url"] for e in events if e["event"] == "new"} == set(farm.truth())
-    assert report["totals"]["reports"] + report["totals"]["attachments"] == len(farm.truth())
+    assert report["totals"]["details"] + report["totals"]["attachments"] == len(farm.truth())
 
 
 def test_second_crawl_with_nothing_changed_stores_and_downloads_nothing_new(world):
@@ -126,7 +127,7 @@ def test_portal_yielding_zero_reports_is_flagged(world):
     finally:
         site.catid = saved
     fig = report["portals"]["示例GKMLPT门户1"]
-    assert fig["reports"] == 0 and "ZERO" in fig["alert"]
+    assert fig["documents"] == 0 and "ZERO" in fig["alert"]
     assert "示例GKMLPT门户1" in report["alerts"]
     # a list page failure is not evidence of removal
     store = CaptureStore(world["archive"])
@@ -164,7 +165,7 @@ def test_portal_turned_blocked_is_reported_not_emptied(world):
     finally:
         site.blocked = False
     fig = report["portals"][site.name]
-    assert fig["blocked"] >= 1 and fig["reports"] == 0 and "ZERO" in fig["alert"]
+    assert fig["blocked"] >= 1 and fig["documents"] == 0 and "ZERO" in fig["alert"]
     store = CaptureStore(world["archive"])
     assert store.events(report["crawl_id"]) == []  # blocked is not evidence of removal
     assert all(not c["is_report"] for c in store.captures(report["crawl_id"], portal=site.name))
