@@ -46,6 +46,7 @@ def blob_count(archive: Path) -> int:
 def test_first_crawl_captures_exactly_the_published_reports(world):
     farm = world["farm"]
     report = crawl(world)
+    world["first_truth"] = farm.truth()
     store = CaptureStore(world["archive"])
     caps = store.captures(report["crawl_id"])
     assert report_captures(store, report["crawl_id"]) == farm.truth()
@@ -181,3 +182,22 @@ def test_crawl_captures_the_shared_corpus_files(shared_dir, tmp_path):
                   if p.suffix in (".pdf", ".html")}
         stored = {store.read_blob(sha) for sha in farm.truth().values()}
         assert corpus <= stored  # byte for byte
+
+
+def test_first_crawl_is_packaged_as_a_valid_wacz(world):
+    """`wacz validate` accepts the WACZ of the first crawl; its pages are the report pages."""
+    import json
+    import subprocess
+    import sys
+    import zipfile
+    first = world["runs"][0]
+    path = world["archive"] / first["wacz"]
+    out = subprocess.run([sys.executable, "-m", "wacz", "validate", "-f", str(path)],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0 and "is valid" in out.stdout, out.stdout + out.stderr
+    with zipfile.ZipFile(path) as z:
+        names = set(z.namelist())
+        pages = [json.loads(x) for x in z.read("pages/pages.jsonl").splitlines()[1:]]
+    assert {"datapackage.json", "indexes/index.cdx.gz", f"archive/{first['crawl_id']}.warc.gz",
+            f"logs/{first['crawl_id']}.log"} <= names
+    assert {p["url"] for p in pages} == set(world["first_truth"])
