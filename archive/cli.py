@@ -1,8 +1,6 @@
 """`ogi build`, `ogi serve`, `ogi export`, `ogi search`: thin layers over archive functions."""
 from __future__ import annotations
 
-import json
-
 
 def register(sub) -> None:
     p = sub.add_parser("build", help="parse new captures into the archive's report tables")
@@ -42,8 +40,22 @@ def run_build(args) -> int:
     from archive.build import build
     stats = build(args.archive, workers=args.workers, timeout=args.timeout,
                   mem_mb=args.memory, progress=not args.no_progress)
-    print(json.dumps(stats.as_dict(), ensure_ascii=False))
+    print(build_summary(stats.as_dict()))
     return 0
+
+
+def build_summary(s: dict) -> str:
+    """`ogi build`'s closing lines, for a person."""
+    if not s.get("pending"):
+        return "nothing new to parse: every capture is parsed by this parser version"
+    failed = s.get("failed") or {}
+    parts = [f"{s.get('ok', 0)} with the report tables",
+             f"{s.get('no_tables', 0)} without (not a report, or a page around one)"]
+    if failed:
+        parts.append(f"{sum(failed.values())} failed ("
+                     + ", ".join(f"{k} {v}" for k, v in sorted(failed.items())) + ")")
+    return (f"parsed {s['pending']} new document(s): " + "; ".join(parts) + "\n"
+            "per-portal health, with the reports each portal yields: ogi health")
 
 
 def run_serve(args) -> int:

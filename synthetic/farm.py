@@ -260,6 +260,22 @@ class Farm:
         return path
 
 
+def free_port(first_host: int = 2, hosts: int = 12) -> int:
+    """A port free on 127.0.0.first_host … (for a farm on a port of its own, in tests)."""
+    for _ in range(50):
+        with socket.socket() as s:
+            s.bind((f"127.0.0.{first_host}", 0))
+            port = s.getsockname()[1]
+        try:
+            for n in range(first_host, first_host + hosts):
+                with socket.socket() as s:
+                    s.bind((f"127.0.0.{n}", port))
+            return port
+        except OSError:
+            continue
+    raise OSError("no free port")
+
+
 def serve(port: int = DEMO_PORT, reports_per_portal: int = 6, portals_per_family: int = 1,
           sources_out: str | Path = "sources/demo-farm.yaml", shared_dir=None,
           faults: float = 0.0, fault_seed: int = 1) -> None:
