@@ -158,9 +158,10 @@ def spawn_crawl(sources, archive, *args: str, python: str = sys.executable, **po
 
 
 def crawl_in_subprocess(sources, archive, *args: str, timeout: float = 300, **popen) -> dict:
-    """Run one crawl in a child process; returns its report (raises on failure)."""
+    """Run one crawl in a child process; returns its report (raises on failure), with
+    'peak_rss_mb' (the child's peak memory), 'stderr' and 'log'."""
     proc = spawn_crawl(sources, archive, *args, **popen)
-    out, err = proc.communicate(timeout=timeout)
+    out, err, peak = _finish(proc, timeout)
     try:
         report = json.loads(out)
     except ValueError:
@@ -168,7 +169,33 @@ def crawl_in_subprocess(sources, archive, *args: str, timeout: float = 300, **po
     logfile = log_path(archive, report["crawl_id"])
     report["stderr"] = err
     report["log"] = logfile.read_text(errors="replace") if logfile.exists() else ""
+    report["peak_rss_mb"] = peak
     return report
+
+
+def _finish(proc, timeout: float) -> tuple[str, str, float]:
+    """Read a child's output, reap it with wait4 for its peak RSS (communicate() would reap
+    it without); kill it past the timeout."""
+    import subprocess
+    import threading
+    got: dict = {}
+    readers = [threading.Thread(target=lambda k=k: got.__setitem__(k, getattr(proc, k).read()))
+               for k in ("stdout", "stderr")]
+    for t in readers:
+        t.start()
+    killed = []
+    timer = threading.Timer(timeout, lambda: (killed.append(True), proc.kill()))
+    timer.start()
+    try:
+        _, status, usage = os.wait4(proc.pid, 0)
+    finally:
+        timer.cancel()
+    for t in readers:
+        t.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if killed:
+        raise subprocess.TimeoutExpired(proc.args, timeout)
+    return got["stdout"], got["stderr"], usage.ru_maxrss / 1024
 
 
 if __name__ == "__main__":

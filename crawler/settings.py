@@ -24,6 +24,7 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 # one queue per host: a host that waits (delay, Retry-After) does not hold the others up
 SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
+DOWNLOADER = "crawler.downloader.Downloader"   # the per-host limit held (crawler/downloader.py)
 
 DOWNLOAD_TIMEOUT = 60
 DOWNLOAD_MAXSIZE = 200 * 1024 * 1024   # on the wire, and again after decompression

@@ -84,3 +84,54 @@ def declare(h, size: int, ctype: str = "application/pdf") -> None:
     h.end_headers()
     h.wfile.write(b"%PDF-1.4\n")
     h.close_connection = True
+
+
+class BombPortal:
+    """A portal on loopback whose list page links `n` documents, each a gzip body expanding
+    to `mb` MiB (the crawler's memory test and benchmark).
+
+        with BombPortal("127.0.0.98", n=6, mb=190) as portal: portal.write_sources(path)
+    """
+
+    def __init__(self, host: str = "127.0.0.98", n: int = 6, mb: int = 190):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        links = "".join(f'<p><a href="/doc/{i}.pdf">{2015 + i}年政府信息公开工作年度报告</a></p>'
+                        for i in range(n)).encode()
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):
+                if self.path.startswith("/doc/"):
+                    return bomb(self, mb)
+                body = links if self.path == "/list.html" else b""
+                self.send_response(200 if body else 404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        bomb_body(mb)  # compressed once, before any crawler waits
+        self.srv = ThreadingHTTPServer((host, 0), Handler)
+        self.srv.daemon_threads = True
+        self._thread = threading.Thread(target=self.srv.serve_forever, daemon=True)
+        self.url = f"http://{host}:{self.srv.server_address[1]}/list.html"
+
+    def write_sources(self, path) -> None:
+        import yaml
+        entry = {"name": "膨胀门户", "family": "generic", "start_urls": [self.url]}
+        with open(path, "w", encoding="utf-8") as f:
+            yaml.safe_dump({"portals": [entry]}, f, allow_unicode=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.srv.shutdown()
+        self.srv.server_close()
