@@ -17,7 +17,7 @@ with its reason, and the crawl ends with one health line per portal.
 
 Polite by default: robots.txt (RFC 9309), 1 s between requests and 2 at a time per host,
 AutoThrottle, Retry-After honoured. Incremental: unchanged reports are answered 304 and not
-stored again. Resumable: after a crash or Ctrl-C, `ogi crawl --resume`."""
+stored again. Resumable: after a crash or Ctrl-C, run ogi crawl --resume."""
 
 CRAWL_EPILOG = """\
 exit status: 0 finished, no alert · 1 finished with alerts (a portal found no report
@@ -34,8 +34,9 @@ DEMO_DOC = """\
 Serve the demo portals — simulated government portals of each CMS family (TRS, Hanweb,
 gkmlpt, generic) plus one behind an anti-bot challenge — on loopback addresses 127.0.0.2,
 127.0.0.3 …, all on one port, publishing generated OGI reports in HTML, PDF and DOCX. Writes
-their registry entries to --sources-out; crawl them from another shell with
-`ogi crawl --sources sources/demo-farm.yaml --fast`. Runs until Ctrl-C."""
+their registry entries to --sources-out; crawl them from another shell with:
+    ogi crawl --sources sources/demo-farm.yaml --fast
+Runs until Ctrl-C."""
 
 
 def register(subparsers) -> None:
@@ -68,7 +69,7 @@ def register(subparsers) -> None:
 
     h = subparsers.add_parser(
         "health", help="the per-portal health of the latest crawl, with the reports each "
-                       "portal yields once `ogi build` has run")
+                       "portal yields once ogi build has run")
     h.add_argument("--archive", metavar="DIR",
                    help="archive directory (default: $OGI_ARCHIVE, else ./data)")
     h.add_argument("--crawl", metavar="CRAWL_ID", help="this crawl instead of the latest")
@@ -87,7 +88,8 @@ def register(subparsers) -> None:
     d.add_argument("--port", type=int, default=8641,
                    help="the port every demo portal listens on, each on its own loopback "
                         "address (default: 8641)")
-    d.add_argument("--reports", type=int, default=6, help="reports per portal (default: 6)")
+    d.add_argument("--reports", type=int, default=6, metavar="N",
+                   help="reports per portal (default: 6)")
     d.add_argument("--portals-per-family", type=int, default=1, metavar="N",
                    help="portals of each CMS family (default: 1)")
     d.add_argument("--sources-out", default="sources/demo-farm.yaml", metavar="FILE",
