@@ -39,17 +39,29 @@ def incomplete(store, crawl_id: str, portal: str, figures: dict | None = None) -
 
 
 def record_unlisted(store, crawl_id: str, portal: str) -> int:
-    """Reports known before that this crawl did not reach: 'removed' (no longer listed)."""
-    seen = {r["u"] for r in store.db.query(
+    """Reports known before that this crawl did not reach: 'removed' (no longer listed) —
+    except a document whose page (its referer) could not be read this time: unknown."""
+    q = store.db.query
+    seen = {r["u"] for r in q(
         "select final_url as u from captures where crawl_id = ? and portal = ? "
         "union select url from captures where crawl_id = ? and portal = ?",
         [crawl_id, portal, crawl_id, portal])}
+    unread = {r["u"] for r in q(
+        "select final_url as u from captures where crawl_id = ? and portal = ? and "
+        "error is not null and error not in ('http_404', 'http_410') union "
+        "select url from captures where crawl_id = ? and portal = ? and error is not null "
+        "and error not in ('http_404', 'http_410')", [crawl_id, portal, crawl_id, portal])}
     n = 0
     for url, sha in store.live_report_urls(portal).items():
-        if url not in seen:
-            store.record_event(crawl_id, portal, url, "removed", old_sha256=sha,
-                               detail="no longer listed")
-            n += 1
+        if url in seen:
+            continue
+        page = next(iter(q("select referer from captures where final_url = ? and referer is not "
+                           "null order by id desc limit 1", [url])), {}).get("referer")
+        if page in unread:
+            continue
+        store.record_event(crawl_id, portal, url, "removed", old_sha256=sha,
+                           detail="no longer listed")
+        n += 1
     return n
 
 

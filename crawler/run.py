@@ -72,20 +72,23 @@ def run_crawl(sources: str | Path = "sources", archive: str | Path | None = None
 
     archive = Path(archive) if archive else default_archive()
     overrides = dict(overrides or {})
-    ua = user_agent(contact or overrides.pop("OGI_CONTACT", None) or os.environ.get("OGI_CONTACT"),
-                    overrides.pop("USER_AGENT", None))
     store = CaptureStore(archive)
     repaired = None
-    if resume:
+    if resume:  # the crawl goes on as it was started: its sources, portals and settings
         run = resumable_run(store, resume if isinstance(resume, str) else None)
         crawl_id, opts = run["id"], json.loads(run["options"] or "{}")
         sources, portals = opts.get("sources", sources), opts.get("portals", portals)
         fast = opts.get("fast", fast)
+        overrides = {**opts.get("settings", {}), **overrides}
+        contact = contact or opts.get("contact")
         unclean = run["status"] == "running"
         if unclean:  # killed: its WARC may end in a torn record
             repaired = store.repair_warc(crawl_id)
     else:
         crawl_id, unclean = new_crawl_id(), False
+    given = dict(overrides)
+    ua = user_agent(contact or overrides.pop("OGI_CONTACT", None) or os.environ.get("OGI_CONTACT"),
+                    overrides.pop("USER_AGENT", None))
     entries = load_sources(sources)
     if portals:
         unknown = set(portals) - {p.name for p in entries}
@@ -112,7 +115,8 @@ def run_crawl(sources: str | Path = "sources", archive: str | Path | None = None
         logging.getLogger(__name__).warning(
             "WARC of %s repaired after a kill: %d torn bytes cut, %d records written again",
             crawl_id, repaired["cut_bytes"], repaired["rewritten"])
-    options = {"sources": str(sources), "portals": portals, "fast": fast}
+    options = {"sources": str(sources), "portals": portals, "fast": fast, "settings": given,
+               "contact": contact}
     spider_cls = __import__("crawler.spiders.portals", fromlist=["PortalSpider"]).PortalSpider
     process.crawl(spider_cls, portals=[p.as_dict() for p in entries], crawl_id=crawl_id,
                   archive=str(archive), resuming=bool(resume), options=options)
