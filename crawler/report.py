@@ -165,27 +165,37 @@ def build_report(store: CaptureStore, crawl_id: str, portals: list[str], figures
 
 
 def _judge(fig: dict, crawled_before: bool, found_before: int) -> None:
-    """The portal's alert (or note): no report document found is news, whatever the past."""
+    """The portal's alert (or note): no report document found is news, whatever the past; a
+    robots.txt that answered 5xx is not the portal going silent, a portal that never answered
+    is."""
     if fig["documents"]:
         return
-    if fig.get("robots_unreachable"):
+    if fig.get("robots_unreachable") and fig["answered"]:
         fig["note"] = (f"{fig['robots_unreachable']}: nothing fetched, as RFC 9309 requires; "
                        "not taken for a portal gone silent")
         return
-    blocked = (f" (blocked by an anti-bot challenge, {fig['blocked']} responses)"
-               if fig["blocked"] else "")
+    if not fig["answered"]:
+        why = ", ".join(f"{k} {v}" for k, v in sorted(fig["errors"].items())) or "no request"
+        what = f"no answer from the portal ({why})"
+    elif fig["blocked"]:
+        what = f"blocked by an anti-bot challenge ({fig['blocked']} responses)"
+    else:
+        what = None
     if fig.get("reports"):
         fig["alert"] = (f"ZERO report documents found; the archive holds {fig['reports']} "
-                        f"reports from this portal{blocked} — it may have moved, changed CMS "
-                        "or be blocking us")
+                        f"reports from this portal{f' — {what}' if what else ''} — it may have "
+                        "moved, changed CMS or be blocking us")
     elif found_before:
         fig["alert"] = (f"ZERO report documents found; the previous crawl found {found_before}"
-                        f"{blocked} — the portal may have moved, changed CMS or be blocking us")
+                        f"{f' — {what}' if what else ''} — the portal may have moved, changed "
+                        "CMS or be blocking us")
     elif not crawled_before:
-        fig["alert"] = (f"no report document found on its first crawl{blocked} — check the "
-                        "start URL and the family, or whether the portal blocks us")
+        fig["alert"] = (f"no report document found on its first crawl"
+                        f"{f' — {what}' if what else ''} — check the start URL and the family, "
+                        "or whether the portal blocks us")
     else:
-        fig["alert"] = f"no report document found, in this crawl or any before{blocked}"
+        fig["alert"] = ("no report document found, in this crawl or any before"
+                        f"{f' — {what}' if what else ''}")
 
 
 def health(store: CaptureStore, crawl_id: str | None = None) -> dict:

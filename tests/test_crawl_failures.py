@@ -138,13 +138,15 @@ def test_http_error_and_challenge(crawled):
 
 def test_connection_failures_of_whole_portals(crawled):
     """DNS, TLS and refused: robots.txt is the first fetch; it fails with the kind, the host
-    is then disallowed (RFC 9309), and the start page's row says so."""
+    is then disallowed (RFC 9309), and the start page's row says so. A portal that never
+    answered is flagged, on its first crawl too."""
     report = crawled["report"]
     for portal, k in (("无解析门户", "dns"), ("证书门户", "tls"), ("拒绝门户", "refused")):
         fig = report["portals"][portal]
         assert fig["errors"].get(k) == 1, (portal, fig)
         assert fig["robots_unreachable"] and fig["robots_denied"] == 1
-        assert "alert" not in fig and "RFC 9309" in fig["note"]
+        assert f"no answer from the portal ({k} 1)" in fig["alert"]
+        assert "first crawl" in fig["alert"] and portal in report["alerts"]
         caps = crawled["store"].captures(report["crawl_id"], portal=portal)
         assert [(c["kind"], kind(c)) for c in caps] == [("robots", k), ("list", "robots_denied")]
         assert all(c["sha256"] is None for c in caps)

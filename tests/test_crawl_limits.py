@@ -118,19 +118,21 @@ def test_per_host_concurrency_holds_in_every_mode(site, tmp_path, mode, limit):
     assert 1 <= srv.most <= limit
 
 
-def test_a_depth_limit_that_cuts_a_list_concludes_no_removal(tmp_path):
+@pytest.mark.parametrize("limit,name,kind", [("DEPTH_LIMIT=4", "DEPTH_LIMIT", "depth_limit"),
+                                             ("OGI_MAX_LIST_PAGES=2", "OGI_MAX_LIST_PAGES",
+                                              "page_limit")])
+def test_a_limit_that_cuts_a_list_concludes_no_removal(tmp_path, limit, name, kind):
     with Farm(reports_per_portal=24, blocked=False) as farm:
         sources = farm.write_sources(tmp_path / "demo.yaml")
         generic = farm.site("generic")
         args = ("--fast", "--portal", generic.name)
         whole = crawl_in_subprocess(sources, tmp_path / "data", *args)
         assert whole["portals"][generic.name]["documents"] == 24
-        cut = crawl_in_subprocess(sources, tmp_path / "data", *args, "-s", "DEPTH_LIMIT=4")
+        cut = crawl_in_subprocess(sources, tmp_path / "data", *args, "-s", limit)
     fig = cut["portals"][generic.name]
     assert fig["documents"] < 24          # the oldest reports are past the limit
-    assert "DEPTH_LIMIT" in fig["incomplete"] and fig["removed"] == 0
+    assert name in fig["incomplete"] and fig["removed"] == 0
     store = CaptureStore(tmp_path / "data")
     assert [e for e in store.events(cut["crawl_id"]) if e["event"] == "removed"] == []
-    cuts = [c for c in store.captures(cut["crawl_id"]) if (c["error"] or "").startswith(
-        "depth_limit")]
+    cuts = [c for c in store.captures(cut["crawl_id"]) if (c["error"] or "").startswith(kind)]
     assert cuts and all(c["status"] is None for c in cuts)
