@@ -1,6 +1,8 @@
 """`ogi build`, `ogi serve`, `ogi export`, `ogi search`: thin layers over archive functions."""
 from __future__ import annotations
 
+import json
+
 
 def register(sub) -> None:
     p = sub.add_parser("build", help="parse new captures into the archive's report tables")
@@ -10,6 +12,7 @@ def register(sub) -> None:
     p.add_argument("--timeout", type=float, default=120.0, help="seconds per document")
     p.add_argument("--memory", type=int, default=1536, help="MB per document")
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the counts as JSON")
     p.set_defaults(func=run_build)
 
     p = sub.add_parser("serve", help="publish the archive with datasette (read-only)")
@@ -40,7 +43,10 @@ def run_build(args) -> int:
     from archive.build import build
     stats = build(args.archive, workers=args.workers, timeout=args.timeout,
                   mem_mb=args.memory, progress=not args.no_progress)
-    print(build_summary(stats.as_dict()))
+    if args.json:
+        print(json.dumps(stats.as_dict(), ensure_ascii=False))
+    else:
+        print(build_summary(stats.as_dict()))
     return 0
 
 
