@@ -166,6 +166,22 @@ class CaptureStore:
         row["fetched_at"] = row["fetched_at"] or now()
         return self.db["captures"].insert(row).last_pk
 
+    def record_response(self, *, body: bytes | None, spool: dict | None, warc: dict,
+                        row: dict) -> tuple[str | None, bool]:
+        """One response captured: its body stored (bytes, or a spool file whose hash is known;
+        None for a 304), its WARC pair written, then its row — in that order, so a row always
+        points at a complete record. Returns (sha256, whether the body was new)."""
+        sha, size, new = None, None, False
+        if spool:
+            sha, size = spool["sha256"], spool["size"]
+            new = self.store_file(spool["path"], sha, size)
+        elif body is not None:
+            sha, new = self.store_body(body)
+            size = len(body)
+        warc_file, offset = self.write_warc(**warc)
+        self.add_capture(**row, sha256=sha, size=size, warc_file=warc_file, warc_offset=offset)
+        return sha, new
+
     def captures(self, crawl_id: str | None = None, **where) -> list[dict]:
         conds, args = [], []
         if crawl_id:

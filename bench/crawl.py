@@ -4,12 +4,15 @@
    the crawler process's CPU ms per page (total, and net of a start-up baseline);
 2. polite: default settings (delay ≈1 s, AutoThrottle, 2 per domain) over many portals at once:
    the wall time, which should be near one portal's, not the sum;
-3. memory: six gzip bodies of ~190 KB that expand to 190 MiB each, crawled with the streaming
+3. writer: the capture store's writes in a thread (crawler/writer.py) against inline on the
+   reactor, side by side: small pages only, and small pages crawled beside six 24 MiB documents;
+4. memory: six gzip bodies of ~190 KB that expand to 190 MiB each, crawled with the streaming
    decoder (crawler/decode.py) and, side by side, with Scrapy's HttpCompressionMiddleware:
    the crawl process's peak RSS.
 
     .venv/bin/python bench/crawl.py [--reports 40] [--portals-per-family 2] [--polite-portals 10]
                                     [--skip-polite] [--skip-memory] [--memory-mb 190]
+                                    [--skip-writer]
 """
 from __future__ import annotations
 
@@ -94,6 +97,35 @@ def polite(per_family: int, reports: int, tmp: Path) -> None:
         assert report["totals"]["details"] + report["totals"]["attachments"] == len(farm.truth())
 
 
+def writer(tmp: Path, reports: int = 40) -> None:
+    import yaml
+
+    from synthetic.faults import DocPortal
+    fast = ("--fast", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16")
+    big = {f"/doc/{i}.pdf": b"%PDF-1.4\n" + os.urandom(24 * 2**20) for i in range(6)}
+    print(f"writer (load average {os.getloadavg()[0]:.2f}):")
+    with Farm(reports_per_portal=reports, portals_per_family=2, blocked=False,
+              first_host=40, body_pool=8) as farm, DocPortal(big, host="127.0.0.60") as docs:
+        small = farm.write_sources(tmp / "w-small.yaml")
+        both = tmp / "w-both.yaml"
+        entries = yaml.safe_load(small.read_text(encoding="utf-8"))["portals"]
+        both.write_text(yaml.safe_dump({"portals": entries + [docs.entry()]},
+                                       allow_unicode=True), encoding="utf-8")
+        for label, sources in (("small pages", small), ("with six 24 MiB documents", both)):
+            for mode in ("True", "False"):
+                archive = tmp / f"w-{sources.stem}-{mode}"
+                report, wall, cpu = timed_crawl(sources, archive, *fast,
+                                                "-s", f"OGI_WRITER_THREAD={mode}")
+                n, elapsed = responses(report), scrapy_elapsed(archive, report)
+                from archive.captures import CaptureStore
+                stats = json.loads(CaptureStore(archive).get_run(report["crawl_id"])["stats"])
+                print(f"  {label:27} {'thread' if mode == 'True' else 'inline':6}: {n} responses "
+                      f"in {elapsed:.2f} s ({n / elapsed:.0f}/s), CPU {cpu * 1000 / n:.2f} ms "
+                      f"per response, reactor held at most "
+                      f"{stats.get('ogi/reactor_max_lag_ms', 0)} ms, peak RSS "
+                      f"{report['peak_rss_mb']:.0f} MB")
+
+
 def scrapy_decoding() -> str:
     """Our downloader middlewares with Scrapy's in-memory decoding in place of ours."""
     from crawler import settings
@@ -137,6 +169,7 @@ def main() -> int:
     ap.add_argument("--skip-polite", action="store_true")
     ap.add_argument("--skip-machinery", action="store_true")
     ap.add_argument("--skip-memory", action="store_true")
+    ap.add_argument("--skip-writer", action="store_true")
     ap.add_argument("--memory-mb", type=int, default=190, help="MiB each body expands to")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -144,6 +177,8 @@ def main() -> int:
             machinery(a.reports, a.portals_per_family, Path(tmp))
         if not a.skip_polite:
             polite(a.polite_portals, a.polite_reports, Path(tmp))
+        if not a.skip_writer:
+            writer(Path(tmp))
         if not a.skip_memory:
             memory(a.memory_mb, Path(tmp))
     return 0

@@ -12,6 +12,7 @@ from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
+from scrapy.utils.defer import maybe_deferred_to_future
 
 from archive.captures import now
 from crawler.failures import NOT_ERRORS, classify
@@ -46,11 +47,13 @@ def record_failure(spider, request, kind: str, detail: str = "", status: int | N
     Idempotent within a run, so a resumed crawl that meets the same refusal adds nothing."""
     meta = request.meta
     url = (meta.get("redirect_urls") or [request.url])[0]
-    if spider.store.has_row(spider.crawl_id, url, kind):
+    if (url, kind) in spider.recorded or spider.store.has_row(spider.crawl_id, url, kind):
         return
+    spider.recorded.add((url, kind))
     portal = meta.get("portal") or spider.portal_of(request.url)
     error = f"{kind}: {detail}" if detail else kind
-    spider.store.add_capture(
+    spider.writer.submit(
+        "add_capture",
         crawl_id=spider.crawl_id, portal=portal, url=url, final_url=final_url or request.url,
         method=request.method, status=status, request_headers=_headers(request.headers),
         fetched_at=now(), kind=meta.get("kind", "other"), is_report=0,
@@ -135,7 +138,7 @@ class CaptureMiddleware:
                    flags=[flag])
 
     # -- after the response ---------------------------------------------------------------
-    def process_response(self, request, response, spider=None):
+    async def process_response(self, request, response, spider=None):
         if "replayed" in response.flags:
             return response
         sp, meta = self.spider, request.meta
@@ -147,32 +150,27 @@ class CaptureMiddleware:
         error = self._error(request, response, kind, body, spool)
         if error:
             meta["ogi_error"] = error
-        sha = size = None
-        new_blob = False
-        if response.status != 304:
-            if spool:
-                sha, size = spool["sha256"], spool["size"]
-                new_blob = sp.store.store_file(spool["path"], sha, size)
-            else:
-                sha, new_blob = sp.store.store_body(body)
-                size = len(body)
         ctype = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
         is_report = int(not error and response.status in (200, 304) and (
             kind == "detail" or (kind == "attachment" and self._is_document(ctype, response.url))))
         start_url = (meta.get("redirect_urls") or [request.url])[0]
         req_headers = _headers(request.headers)
         wire_headers = _headers(wire["headers"] if wire else response.headers)
-        warc_file, offset = sp.store.write_warc(
-            sp.crawl_id, response.url, request.method, req_headers, request.body,
-            response.status, "", wire_headers, wire["body"] if wire else body, fetched,
-            truncated="disconnect" if "dataloss" in response.flags else None)
-        sp.store.add_capture(
-            crawl_id=sp.crawl_id, portal=portal, url=start_url, final_url=response.url,
-            method=request.method, status=response.status, request_headers=req_headers,
-            response_headers=wire_headers, fetched_at=fetched, sha256=sha,
-            size=size, content_type=ctype, kind=kind, is_report=is_report,
-            referer=meta.get("referer"), link_text=meta.get("link_text"), error=error,
-            warc_file=warc_file, warc_offset=offset)
+        warc = {"crawl_id": sp.crawl_id, "url": response.url, "method": request.method,
+                "request_headers": req_headers, "request_body": request.body,
+                "status": response.status, "reason": "", "response_headers": wire_headers,
+                "body": wire["body"] if wire else body, "fetched_at": fetched,
+                "truncated": "disconnect" if "dataloss" in response.flags else None}
+        row = {"crawl_id": sp.crawl_id, "portal": portal, "url": start_url,
+               "final_url": response.url, "method": request.method, "status": response.status,
+               "request_headers": req_headers, "response_headers": wire_headers,
+               "fetched_at": fetched, "content_type": ctype, "kind": kind,
+               "is_report": is_report, "referer": meta.get("referer"),
+               "link_text": meta.get("link_text"), "error": error}
+        # body, WARC and row in the writer thread (crawler/writer.py); the reactor goes on
+        sha, new_blob = await maybe_deferred_to_future(sp.writer.call(
+            "record_response", body=None if response.status == 304 else body, spool=spool,
+            warc=warc, row=row))
         sp.count(portal, "pages" if kind == "list" else kind)
         if new_blob:
             sp.count(portal, "stored")

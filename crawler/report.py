@@ -35,7 +35,9 @@ class CrawlRun:
         spider.store.open_run(spider.crawl_id, getattr(spider, "options", {}))
         spider.store.clean_spool()
 
-    def closed(self, spider, reason):
+    async def closed(self, spider, reason):
+        await spider.writer.drain()   # every capture and event written before we count them
+        spider.writer.close()
         store: CaptureStore = spider.store
         status = STATUS.get(reason, "stopped" if reason.startswith("closespider") else "failed")
         if status == "finished":

@@ -69,8 +69,10 @@ SPIDER_MIDDLEWARES = {
 EXTENSIONS = {
     "crawler.report.CrawlRun": 100,
     "crawler.progress.Progress": 200,
+    "crawler.progress.ReactorLag": 300,
 }
 OGI_PROGRESS = False
+OGI_WRITER_THREAD = True      # bodies, WARC records and rows written off the reactor
 OGI_WACZ = True               # package each finished crawl as ARCHIVE/wacz/<crawl>.wacz
 
 # Politeness off: only for the demo farm, benchmarks and sites you run yourself.

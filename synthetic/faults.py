@@ -86,19 +86,20 @@ def declare(h, size: int, ctype: str = "application/pdf") -> None:
     h.close_connection = True
 
 
-class BombPortal:
-    """A portal on loopback whose list page links `n` documents, each a gzip body expanding
-    to `mb` MiB (the crawler's memory test and benchmark).
+class DocPortal:
+    """A portal on loopback whose list page links documents by report titles: {path: body},
+    each body sent as is or (gzip=True) as a gzip Content-Encoding of it.
 
-        with BombPortal("127.0.0.98", n=6, mb=190) as portal: portal.write_sources(path)
+        with DocPortal({"/doc/0.pdf": data}) as portal: portal.write_sources(path)
     """
 
-    def __init__(self, host: str = "127.0.0.98", n: int = 6, mb: int = 190):
+    def __init__(self, docs: dict[str, bytes], host: str = "127.0.0.98", gzip: bool = False,
+                 name: str = "文档门户"):
         import threading
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-        links = "".join(f'<p><a href="/doc/{i}.pdf">{2015 + i}年政府信息公开工作年度报告</a></p>'
-                        for i in range(n)).encode()
+        links = "".join(f'<p><a href="{p}">{2000 + i}年政府信息公开工作年度报告</a></p>'
+                        for i, p in enumerate(docs)).encode()
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -107,26 +108,32 @@ class BombPortal:
                 pass
 
             def do_GET(self):
-                if self.path.startswith("/doc/"):
-                    return bomb(self, mb)
-                body = links if self.path == "/list.html" else b""
+                body = links if self.path == "/list.html" else docs.get(self.path, b"")
                 self.send_response(200 if body else 404)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
+                if self.path in docs:
+                    self.send_header("Content-Type", "application/pdf")
+                    if gzip:
+                        self.send_header("Content-Encoding", "gzip")
+                else:
+                    self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
 
-        bomb_body(mb)  # compressed once, before any crawler waits
+        self.docs, self.name = docs, name
         self.srv = ThreadingHTTPServer((host, 0), Handler)
         self.srv.daemon_threads = True
         self._thread = threading.Thread(target=self.srv.serve_forever, daemon=True)
-        self.url = f"http://{host}:{self.srv.server_address[1]}/list.html"
+        self.base = f"http://{host}:{self.srv.server_address[1]}"
+        self.url = f"{self.base}/list.html"
+
+    def entry(self) -> dict:
+        return {"name": self.name, "family": "generic", "start_urls": [self.url]}
 
     def write_sources(self, path) -> None:
         import yaml
-        entry = {"name": "膨胀门户", "family": "generic", "start_urls": [self.url]}
         with open(path, "w", encoding="utf-8") as f:
-            yaml.safe_dump({"portals": [entry]}, f, allow_unicode=True)
+            yaml.safe_dump({"portals": [self.entry()]}, f, allow_unicode=True)
 
     def __enter__(self):
         self._thread.start()
@@ -135,3 +142,13 @@ class BombPortal:
     def __exit__(self, *exc):
         self.srv.shutdown()
         self.srv.server_close()
+
+
+class BombPortal(DocPortal):
+    """`n` documents, each a gzip body expanding to `mb` MiB (the crawler's memory test and
+    benchmark)."""
+
+    def __init__(self, host: str = "127.0.0.98", n: int = 6, mb: int = 190):
+        body = bomb_body(mb)   # compressed once, before any crawler waits
+        super().__init__({f"/doc/{i}.pdf": body for i in range(n)}, host=host, gzip=True,
+                         name="膨胀门户")

@@ -201,3 +201,24 @@ def test_first_crawl_is_packaged_as_a_valid_wacz(world):
     assert {"datapackage.json", "indexes/index.cdx.gz", f"archive/{first['crawl_id']}.warc.gz",
             f"logs/{first['crawl_id']}.log"} <= names
     assert {p["url"] for p in pages} == set(world["first_truth"])
+
+
+def test_writes_inline_or_in_the_writer_thread_give_the_same_captures(tmp_path):
+    """OGI_WRITER_THREAD only moves the writes off the reactor: same rows, same WARC."""
+    from warcio.archiveiterator import ArchiveIterator
+    with Farm(reports_per_portal=3, blocked=False) as farm:
+        sources = farm.write_sources(tmp_path / "demo.yaml")
+        got = {}
+        for mode in ("True", "False"):
+            archive = tmp_path / mode
+            report = crawl_in_subprocess(sources, archive, "--fast", "-s",
+                                         f"OGI_WRITER_THREAD={mode}")
+            store = CaptureStore(archive)
+            rows = sorted((c["url"], c["status"], c["sha256"], c["error"], c["is_report"])
+                          for c in store.captures(report["crawl_id"]))
+            with open(archive / "warc" / f"{report['crawl_id']}.warc.gz", "rb") as fh:
+                uris = sorted(r.rec_headers.get_header("WARC-Target-URI")
+                              for r in ArchiveIterator(fh) if r.rec_type == "response")
+            assert report_captures(store, report["crawl_id"]) == farm.truth()
+            got[mode] = (rows, uris, len(store.events(report["crawl_id"])))
+    assert got["True"] == got["False"]

@@ -14,7 +14,7 @@ from archive.captures import CaptureStore
 from crawler.run import crawl_in_subprocess, spawn_crawl
 from synthetic.farm import Farm
 
-from badportal import BadPortal  # tests/badportal.py
+from synthetic.faults import DocPortal
 
 SLOW = ("--fast", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
 FIELDS = ("portal", "url", "final_url", "method", "status", "sha256", "kind", "is_report", "error")
@@ -74,36 +74,11 @@ def test_killed_crawl_resumes_to_the_same_captures(tmp_path, sig, status):
         assert sorted(e["url"] for e in events) == sorted(farm.truth())
 
 
-class BigDocs(BadPortal):
-    """A portal of large incompressible PDFs: writing one WARC record takes long enough to
-    kill the crawl in the middle of it."""
-
-    def __init__(self, n: int = 6, mb: int = 24):
-        import http.server
-
-        docs = {f"/doc/{i}.pdf": b"%PDF-1.4\n" + os.urandom(mb * 2**20) for i in range(n)}
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *a):
-                pass
-
-            def do_GET(self):
-                if self.path == "/list.html":
-                    body = "".join(f'<p><a href="{p}">{2010 + i}年政府信息公开工作年度报告</a></p>'
-                                   for i, p in enumerate(docs)).encode()
-                    ctype = "text/html; charset=utf-8"
-                else:
-                    body, ctype = docs.get(self.path, b""), "application/pdf"
-                self.send_response(200 if body else 404)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        super().__init__(host="127.0.0.97", handler=Handler)
-        self.docs = docs
+def big_docs(n: int = 6, mb: int = 24) -> DocPortal:
+    """Large incompressible PDFs: writing one WARC record takes long enough to kill the crawl
+    in the middle of it."""
+    return DocPortal({f"/doc/{i}.pdf": b"%PDF-1.4\n" + os.urandom(mb * 2**20) for i in range(n)},
+                     host="127.0.0.97", name="大文件门户")
 
 
 def test_warc_torn_by_a_kill_is_repaired_on_resume(tmp_path):
@@ -111,15 +86,12 @@ def test_warc_torn_by_a_kill_is_repaired_on_resume(tmp_path):
     resume cuts it back and writes lost records again: warcio then reads the whole file."""
     import hashlib
 
-    import yaml
     from warcio.archiveiterator import ArchiveIterator
 
     from archive.captures import warc_members
-    with BigDocs() as site:
+    with big_docs() as site:
         sources = tmp_path / "big.yaml"
-        sources.write_text(yaml.safe_dump({"portals": [{
-            "name": "大文件门户", "family": "generic",
-            "start_urls": [f"{site.base}/list.html"]}]}, allow_unicode=True), encoding="utf-8")
+        site.write_sources(sources)
         for attempt in range(4):  # until the kill lands inside a record (it nearly always does)
             archive = tmp_path / f"a{attempt}"
             proc = spawn_crawl(sources, archive, "--fast", "-s",

@@ -13,6 +13,7 @@ from crawler.capture import record_failure
 from crawler.families import ADAPTERS, detect
 from crawler.families.base import attachments
 from crawler.sources import Portal
+from crawler.writer import StoreWriter
 
 
 def host_allowed(host: str, domains: list[str]) -> bool:
@@ -32,6 +33,7 @@ class PortalSpider(scrapy.Spider):
         self.allowed_domains = sorted(self.hosts)
         self.figures: dict[str, Counter] = defaultdict(Counter)
         self.live = {name: self.store.live_report_urls(name) for name in self.portals}
+        self.recorded: set[tuple[str, str]] = set()      # (url, error kind) failure rows made
         self.robots_unreachable: dict[str, str] = {}   # portal → why (crawler/robots.py)
         self.list_requests: Counter = Counter()          # portal → list pages asked for
 
@@ -39,6 +41,9 @@ class PortalSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.max_list_pages = crawler.settings.getint("OGI_MAX_LIST_PAGES")
+        # every write of the crawl, in order, off the reactor (crawler/writer.py)
+        spider.writer = StoreWriter(spider.store.root,
+                                    thread=crawler.settings.getbool("OGI_WRITER_THREAD", True))
         return spider
 
     async def start(self):
@@ -129,25 +134,25 @@ class PortalSpider(scrapy.Spider):
         if req.meta.get("kind") == "list":
             self.count(req.meta.get("portal"), "list_failed")
 
-    # -- change tracking (called by the capture middleware) -------------------------------
+    # -- change tracking (called by the capture middleware; events go through the writer) --
     def track_report(self, portal: str, response, sha: str | None, is_report: int, prev) -> None:
         url, status = response.url, response.status
         live = self.live.setdefault(portal, {})
         if status in (404, 410):
             if url in live:
-                self.store.record_event(self.crawl_id, portal, url, "removed",
-                                        old_sha256=live.pop(url), detail=f"http {status}")
+                self.writer.submit("record_event", self.crawl_id, portal, url, "removed",
+                                   old_sha256=live.pop(url), detail=f"http {status}")
                 self.count(portal, "removed")
             return
         if not is_report or status == 304:
             return
         if url not in live:
             old = self.store.last_report_sha(url, self.crawl_id)
-            self.store.record_event(self.crawl_id, portal, url, "new", old_sha256=old,
-                                    new_sha256=sha, detail="reappeared" if old else None)
+            self.writer.submit("record_event", self.crawl_id, portal, url, "new", old_sha256=old,
+                               new_sha256=sha, detail="reappeared" if old else None)
             self.count(portal, "new")
         elif live[url] != sha:
-            self.store.record_event(self.crawl_id, portal, url, "changed", old_sha256=live[url],
-                                    new_sha256=sha)
+            self.writer.submit("record_event", self.crawl_id, portal, url, "changed",
+                               old_sha256=live[url], new_sha256=sha)
             self.count(portal, "changed")
         live[url] = sha
