@@ -73,7 +73,8 @@ def machinery(reports: int, per_family: int, tmp: Path) -> None:
         n0 = responses(r0)
         assert report["totals"]["details"] + report["totals"]["attachments"] == len(farm.truth())
         print(f"politeness off: {n} responses in {elapsed:.2f} s of crawling → {n / elapsed:.0f} "
-              f"pages/s ({wall:.2f} s wall with start-up); crawler CPU {cpu * 1000 / n:.2f} ms/page "
+              f"pages/s ({wall:.2f} s wall with start-up); "
+              f"crawler CPU {cpu * 1000 / n:.2f} ms/page "
               f"({(cpu - c0) * 1000 / max(1, n - n0):.2f} ms/page net of start-up, "
               f"start-up {c0:.2f} s CPU)")
         report2, wall2, cpu2 = timed_crawl(sources, tmp / "fast", *fast)
