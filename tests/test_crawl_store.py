@@ -93,3 +93,23 @@ def test_repair_warc_cuts_a_torn_tail_and_writes_lost_records_again(tmp_path):
     for c in store.captures("c1"):
         assert abs(offsets[c["url"]] - c["warc_offset"]) <= 4  # warcio's offsets are near
         assert c["sha256"] in {d for t, u, _, d in got if u == c["url"] and t == "response"}
+
+
+def test_a_later_failed_capture_does_not_unset_a_report_current(tmp_path):
+    """A truncated body (or a refused bomb) has status 200 and a sha256 but is no edition of
+    the report: the report stays current."""
+    from archive.schema import open_db
+    from archive.store import refresh_current
+    from archive.testing import add_report
+    url = "http://127.0.0.2/r.html"
+    add_report(tmp_path, record={"title": "t", "year": 2021, "tables": {}}, text="t", url=url,
+               portal="p")
+    store = CaptureStore(tmp_path)
+    sha, _ = store.store_body(b"<html>half")
+    store.add_capture(crawl_id="c2", portal="p", url=url, final_url=url, status=200,
+                      sha256=sha, kind="detail", is_report=0,
+                      error="truncated: connection closed after 10 of 20 bytes")
+    store.close()
+    db = open_db(tmp_path)
+    refresh_current(db)
+    assert [r["current"] for r in db.query("select current from reports")] == [1]
