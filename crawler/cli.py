@@ -180,8 +180,8 @@ def cmd_health(args) -> int:
 
 
 PARTS = [("pages", "list pages"), ("details", "detail pages"), ("attachments", "attachments"),
-         ("documents", "report documents"), ("reports", "reports in the archive"),
-         ("stored", "new bodies stored"), ("not_modified", "unchanged (304)")]
+         ("documents", "report documents"), ("reports", "reports archived"),
+         ("stored", "bodies stored"), ("not_modified", "unchanged (304)")]
 EVENTS = ["new", "changed", "moved", "removed"]
 
 

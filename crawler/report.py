@@ -66,11 +66,13 @@ class CrawlRun:
 
 def reports_by_portal(db) -> dict[str, int]:
     """Reports each portal yields in the archive (after `ogi build`): the `reports` table by
-    its `portal` column. {} before any build."""
+    its `portal` column, the rows parsed as reports (not the pages around them, stored with
+    parse_status 'no_tables'). {} before any build."""
     if "reports" not in db.table_names():
         return {}
     return {r["portal"]: r["n"] for r in db.query(
-        "select portal, count(*) as n from reports where portal is not null group by portal")}
+        "select portal, count(*) as n from reports where portal is not null and "
+        "parse_status = 'ok' group by portal")}
 
 
 def _previous(store: CaptureStore, crawl_id: str) -> dict[str, int]:
