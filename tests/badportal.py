@@ -22,28 +22,40 @@ DOCS = {  # path: what the link says it is
 }
 
 
-class Handler(BaseHTTPRequestHandler):
+class QuietHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1, no log lines, and _send(status, body, content type, **headers)."""
     protocol_version = "HTTP/1.1"
 
     def log_message(self, *a):
         pass
 
+    def _send(self, status, body, ctype="text/plain", **headers):
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class Handler(QuietHandler):
     def do_GET(self):
         srv = self.server
         with srv.lock:
             srv.log.append(self.path)
         path = self.path.split("?")[0]
         if path == "/robots.txt":
-            return self._send(200, "text/plain", b"User-agent: *\nDisallow: /private/\n")
+            return self._send(200, b"User-agent: *\nDisallow: /private/\n", "text/plain")
         if path == "/list.html":
             links = "".join(
                 f'<p><a href="/doc/{k}.{"html" if k == "wall" else "pdf"}">'
                 f"2021年政府信息公开工作年度报告（{v}）</a></p>" for k, v in DOCS.items())
-            return self._send(200, "text/html; charset=utf-8",
-                              f"<html><body>{links}</body></html>".encode())
+            return self._send(200, f"<html><body>{links}</body></html>".encode(),
+                              "text/html; charset=utf-8")
         name = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         if name == "ok":
-            return self._send(200, "application/pdf", PDF)
+            return self._send(200, PDF, "application/pdf")
         if name == "bomb":
             return faults.bomb(self, 64)
         if name == "big":
@@ -55,26 +67,17 @@ class Handler(BaseHTTPRequestHandler):
         if name == "stall":
             return faults.stall(self, srv.stall)
         if name == "loop":
-            return self._send(302, "text/html", b"", Location="/doc/loop.pdf")
+            return self._send(302, b"", "text/html", Location="/doc/loop.pdf")
         if name == "loop-a":
-            return self._send(302, "text/html", b"", Location="/doc/loop-b.pdf")
+            return self._send(302, b"", "text/html", Location="/doc/loop-b.pdf")
         if name == "loop-b":
-            return self._send(301, "text/html", b"", Location="/doc/loop-a.pdf")
+            return self._send(301, b"", "text/html", Location="/doc/loop-a.pdf")
         if name == "away":
-            return self._send(302, "text/html", b"", Location=srv.away)
+            return self._send(302, b"", "text/html", Location=srv.away)
         if name == "wall":
             status, ctype, body, headers = challenge()
-            return self._send(status, ctype, body, **headers)
-        return self._send(404, "text/html", b"<h1>404</h1>")
-
-    def _send(self, status, ctype, body, **headers):
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        for k, v in headers.items():
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+            return self._send(status, body, ctype, **headers)
+        return self._send(404, b"<h1>404</h1>", "text/html")
 
 
 class BadPortal:

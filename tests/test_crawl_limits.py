@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import pytest
 import yaml
@@ -14,15 +14,12 @@ from archive.captures import CaptureStore
 from crawler.run import crawl_in_subprocess
 from synthetic.farm import Farm
 
+from badportal import QuietHandler  # tests/badportal.py
+
 PDF = b"%PDF-1.4\n" + b"2" * 800 + b"\n%%EOF\n"
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *a):
-        pass
-
+class Handler(QuietHandler):
     def do_GET(self):
         srv = self.server
         with srv.lock:
@@ -34,8 +31,7 @@ class Handler(BaseHTTPRequestHandler):
                            for i in range(srv.docs)).encode()
             return self._send(200, body, "text/html; charset=utf-8")
         if self.path == "/doc/0.pdf" and srv.retry_after and first:
-            return self._send(429, b"slow down", "text/plain",
-                              {"Retry-After": str(srv.retry_after)})
+            return self._send(429, b"slow down", **{"Retry-After": str(srv.retry_after)})
         if self.path.startswith("/doc/"):
             # requests waiting here at once are outstanding at the client at once: it cannot
             # have its answer before the wait ends
@@ -47,15 +43,6 @@ class Handler(BaseHTTPRequestHandler):
                 srv.inflight -= 1
             return self._send(200, PDF, "application/pdf")
         return self._send(404, b"", "text/plain")
-
-    def _send(self, status, body, ctype, headers=None):
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ redirects followed up to 5 hops, also to another host; more than 5: unavailable.
 from __future__ import annotations
 
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import pytest
 import yaml
@@ -12,18 +12,15 @@ import yaml
 from archive.captures import CaptureStore
 from crawler.run import crawl_in_subprocess
 
+from badportal import QuietHandler  # tests/badportal.py
+
 PDF = b"%PDF-1.4\n" + b"1" * 500 + b"\n%%EOF\n"
 LIST = ('<html><body><p><a href="/doc/ok.pdf">2021年政府信息公开工作年度报告</a></p>'
         '<p><a href="/doc/secret.pdf">2020年政府信息公开工作年度报告</a></p></body></html>')
 RULES = b"User-agent: *\nDisallow: /doc/secret\n"
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *a):
-        pass
-
+class Handler(QuietHandler):
     def do_GET(self):
         srv = self.server
         srv.log.append(self.path)
@@ -45,15 +42,6 @@ class Handler(BaseHTTPRequestHandler):
         if self.path.startswith("/doc/"):
             return self._send(200, PDF, ctype="application/pdf")
         return self._send(404, b"")
-
-    def _send(self, status, body, ctype="text/plain", **headers):
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        for k, v in headers.items():
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
 
 def server(host, robots):
