@@ -3,6 +3,7 @@
 ARCHIVE/blobs/<sha[:2]>/<sha>   every body stored once
 ARCHIVE/warc/<crawl_id>.warc.gz request and response records of one crawl
 ARCHIVE/archive.db              portals, crawl_runs, captures, documents, change_events
+ARCHIVE/tmp/                    bodies being decoded (spool files), moved into blobs/
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import io
 import json
 import os
 import re
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -28,11 +30,24 @@ SCHEMA = {
                  "warc_file": str, "warc_offset": int},
     "documents": {"sha256": str, "size": int, "first_seen": str, "path": str},
     "change_events": {"id": int, "crawl_id": str, "portal": str, "url": str, "event": str,
-                      "old_sha256": str, "new_sha256": str, "detected_at": str, "detail": str},
+                      "old_sha256": str, "new_sha256": str, "detected_at": str, "detail": str,
+                      "from_url": str},
 }
 PKS = {"portals": "name", "crawl_runs": "id", "captures": "id", "documents": "sha256",
        "change_events": "id"}
 _SHA = re.compile(r"^[0-9a-f]{64}$")
+
+
+def ensure_tables(db: sqlite_utils.Database) -> None:
+    """The capture store's tables, created where missing, with the columns added since."""
+    for name, cols in SCHEMA.items():
+        if not db[name].exists():
+            db[name].create(cols, pk=PKS[name])
+            continue
+        have = db[name].columns_dict
+        for col, typ in cols.items():
+            if col not in have:
+                db[name].add_column(col, typ)
 
 
 def now() -> str:
@@ -56,9 +71,7 @@ class CaptureStore:
         self._warc: dict[str, object] = {}
 
     def _ensure_schema(self) -> None:
-        for name, cols in SCHEMA.items():
-            if not self.db[name].exists():
-                self.db[name].create(cols, pk=PKS[name])
+        ensure_tables(self.db)
         for col in ("sha256", "url", "portal", "crawl_id", "final_url"):
             self.db["captures"].create_index([col], if_not_exists=True)
         self.db["change_events"].create_index(["url"], if_not_exists=True)
@@ -84,6 +97,34 @@ class CaptureStore:
         tmp.write_bytes(body)
         os.replace(tmp, path)
         return sha, True
+
+    def store_file(self, path: str | os.PathLike, sha256: str, size: int) -> bool:
+        """Move a file whose hash is known (a spool file) into the store; True if new."""
+        dest = self.blob_path(sha256)
+        if dest.exists():
+            os.unlink(path)
+            return False
+        self.db["documents"].insert({"sha256": sha256, "size": size, "first_seen": now(),
+                                     "path": str(dest.relative_to(self.root))}, ignore=True)
+        dest.parent.mkdir(exist_ok=True)
+        os.replace(path, dest)
+        return True
+
+    def spool_dir(self) -> Path:
+        """Where bodies are decoded before they enter the store (same file system)."""
+        path = self.root / "tmp"
+        if not path.is_dir():
+            path.mkdir(exist_ok=True)
+        return path
+
+    def clean_spool(self, max_age_s: float = 3600) -> None:
+        """Remove spool files left by a killed crawl."""
+        for p in self.spool_dir().glob("*.spool"):
+            try:
+                if time.time() - p.stat().st_mtime > max_age_s:
+                    p.unlink()
+            except FileNotFoundError:
+                pass
 
     def read_blob(self, sha256: str) -> bytes:
         return self.blob_path(sha256).read_bytes()
@@ -130,6 +171,22 @@ class CaptureStore:
         row["fetched_at"] = row["fetched_at"] or now()
         return self.db["captures"].insert(row).last_pk
 
+    def record_response(self, *, body: bytes | None, spool: dict | None, warc: dict,
+                        row: dict) -> tuple[str | None, bool]:
+        """One response captured: its body stored (bytes, or a spool file whose hash is known;
+        None for a 304), its WARC pair written, then its row — in that order, so a row always
+        points at a complete record. Returns (sha256, whether the body was new)."""
+        sha, size, new = None, None, False
+        if spool:
+            sha, size = spool["sha256"], spool["size"]
+            new = self.store_file(spool["path"], sha, size)
+        elif body is not None:
+            sha, new = self.store_body(body)
+            size = len(body)
+        warc_file, offset = self.write_warc(**warc)
+        self.add_capture(**row, sha256=sha, size=size, warc_file=warc_file, warc_offset=offset)
+        return sha, new
+
     def captures(self, crawl_id: str | None = None, **where) -> list[dict]:
         conds, args = [], []
         if crawl_id:
@@ -141,9 +198,9 @@ class CaptureStore:
                                                    order_by="id"))
 
     def last_capture(self, url: str, before_crawl: str | None = None) -> dict | None:
-        """The latest capture of url (as requested or as final url) that has a body."""
+        """The latest capture of url (as requested or as final url) that has a whole body."""
         sql = ("select * from captures where (final_url = ? or url = ?) and sha256 is not null"
-               " and status = 200")
+               " and status = 200 and error is null")
         args: list = [url, url]
         if before_crawl:
             sql += " and crawl_id != ?"
@@ -155,24 +212,32 @@ class CaptureStore:
         """The capture of url already made in this crawl (used to replay on resume)."""
         rows = list(self.db.query(
             "select * from captures where crawl_id = ? and (url = ? or final_url = ?)"
+            " and (error is null or error not like 'redirect_to_seen%')"
             " order by id desc limit 1", [crawl_id, url, url]))
         return rows[0] if rows else None
+
+    def has_row(self, crawl_id: str, url: str, error_kind: str) -> bool:
+        """Whether this crawl already recorded url with an error of this kind (resume)."""
+        return bool(list(self.db.query(
+            "select 1 from captures where crawl_id = ? and url = ? and error like ? limit 1",
+            [crawl_id, url, f"{error_kind}%"])))
 
     def last_report_sha(self, url: str, crawl_id: str) -> str | None:
         """sha256 of the last body of url seen in an earlier crawl, for change detection."""
         rows = list(self.db.query(
             "select sha256 from captures where final_url = ? and crawl_id != ?"
-            " and sha256 is not null and status = 200 order by id desc limit 1", [url, crawl_id]))
+            " and sha256 is not null and status = 200 and error is null"
+            " order by id desc limit 1", [url, crawl_id]))
         return rows[0]["sha256"] if rows else None
 
     # -- change events --------------------------------------------------------------------
     def record_event(self, crawl_id: str, portal: str, url: str, event: str,
                      old_sha256: str | None = None, new_sha256: str | None = None,
-                     detail: str | None = None) -> int:
+                     detail: str | None = None, from_url: str | None = None) -> int:
         return self.db["change_events"].insert({
             "crawl_id": crawl_id, "portal": portal, "url": url, "event": event,
             "old_sha256": old_sha256, "new_sha256": new_sha256, "detected_at": now(),
-            "detail": detail}).last_pk
+            "detail": detail, "from_url": from_url}).last_pk
 
     def events(self, crawl_id: str | None = None) -> list[dict]:
         if crawl_id:
@@ -181,12 +246,15 @@ class CaptureStore:
         return list(self.db["change_events"].rows_where(order_by="id"))
 
     def live_report_urls(self, portal: str) -> dict[str, str]:
-        """Report urls of a portal whose latest event is not 'removed': {final_url: sha256}."""
+        """Report urls of a portal whose latest event is not 'removed', and that did not move
+        to another URL since: {final_url: sha256}."""
         sql = """
         select e.url, e.new_sha256 from change_events e
         where e.portal = ? and e.id = (select max(id) from change_events where url = e.url
                                         and portal = e.portal)
-          and e.event != 'removed'"""
+          and e.event != 'removed'
+          and not exists (select 1 from change_events m where m.portal = e.portal
+                          and m.event = 'moved' and m.from_url = e.url and m.id > e.id)"""
         return {r["url"]: r["new_sha256"] for r in self.db.query(sql, [portal])}
 
     # -- WARC -----------------------------------------------------------------------------
@@ -197,8 +265,10 @@ class CaptureStore:
 
     def write_warc(self, crawl_id: str, url: str, method: str, request_headers: list,
                    request_body: bytes, status: int, reason: str, response_headers: list,
-                   body: bytes, fetched_at: str) -> tuple[str, int]:
-        """Append a response and a request record; returns (warc file, offset of the pair)."""
+                   body: bytes, fetched_at: str, truncated: str | None = None
+                   ) -> tuple[str, int]:
+        """Append a response and a request record; returns (warc file, offset of the pair).
+        truncated: the WARC-Truncated reason ('disconnect', 'length') of a partial body."""
         from warcio.statusandheaders import StatusAndHeaders
         from warcio.warcwriter import WARCWriter
 
@@ -209,11 +279,14 @@ class CaptureStore:
         offset = fh.tell()
         writer = WARCWriter(fh, gzip=True)
         date = fetched_at.replace(".000000", "")
-        http = StatusAndHeaders(f"{status} {reason}".strip(), response_headers,
-                                protocol="HTTP/1.1")
+        # the body is stored de-chunked: a Transfer-Encoding header would misdescribe it
+        headers = [(k, v) for k, v in response_headers if k.lower() != "transfer-encoding"]
+        http = StatusAndHeaders(f"{status} {reason}".strip(), headers, protocol="HTTP/1.1")
+        warc_headers = {"WARC-Date": date[:19] + "Z"}
+        if truncated:
+            warc_headers["WARC-Truncated"] = truncated
         resp = writer.create_warc_record(url, "response", payload=io.BytesIO(body),
-                                         http_headers=http,
-                                         warc_headers_dict={"WARC-Date": date[:19] + "Z"})
+                                         http_headers=http, warc_headers_dict=warc_headers)
         writer.write_record(resp)
         path_q = url.split("/", 3)[3] if url.count("/") >= 3 else ""
         req_http = StatusAndHeaders(f"{method} /{path_q} HTTP/1.1", request_headers,
@@ -227,8 +300,73 @@ class CaptureStore:
         fh.flush()
         return str(path.relative_to(self.root)), offset
 
+    def repair_warc(self, crawl_id: str) -> dict:
+        """After a kill: cut the crawl's WARC back to its last complete request/response pair
+        that a capture row points at (a torn gzip member stops every reader there), then
+        write again the records of rows whose pair was lost. Returns what was done."""
+        path = self.warc_path(crawl_id)
+        rows = list(self.db.query(
+            "select * from captures where crawl_id = ? and warc_offset is not null order by id",
+            [crawl_id]))
+        if crawl_id in self._warc:
+            self._warc.pop(crawl_id).close()
+        members = warc_members(path) if path.exists() else {}
+        keep, lost = 0, []
+        for row in rows:
+            end = members.get(row["warc_offset"])
+            end = end and members.get(end)  # the pair: the response member, then the request
+            if end:
+                keep = max(keep, end)
+            else:
+                lost.append(row)
+        size = path.stat().st_size if path.exists() else 0
+        if path.exists():
+            with open(path, "r+b") as fh:
+                fh.truncate(keep)
+        for row in lost:  # rewritten from the row and the stored body
+            body = self.read_blob(row["sha256"]) if row["sha256"] else b""
+            warc_file, offset = self.write_warc(
+                crawl_id, row["final_url"] or row["url"], row["method"] or "GET",
+                json.loads(row["request_headers"] or "[]"), b"", row["status"], "",
+                json.loads(row["response_headers"] or "[]"), body, row["fetched_at"],
+                truncated="disconnect" if (row["error"] or "").startswith("truncated") else None)
+            self.db["captures"].update(row["id"], {"warc_file": warc_file, "warc_offset": offset})
+        return {"cut_bytes": size - keep, "rewritten": len(lost)}
+
     def close(self) -> None:
         for fh in self._warc.values():
             fh.close()
         self._warc.clear()
         self.db.close()
+
+
+def warc_members(path: Path) -> dict[int, int]:
+    """{start: end} of every complete gzip member of a .warc.gz (each WARC record is one);
+    the scan stops at the first torn or corrupt member. Output is decoded 1 MiB at a time."""
+    import zlib
+    out: dict[int, int] = {}
+    step = 1 << 20
+    with open(path, "rb") as fh:
+        start = fed = 0       # file offsets: the current member's start, bytes fed so far
+        d = zlib.decompressobj(wbits=31)
+        pending = b""
+        while True:
+            data = pending or fh.read(step)
+            pending = b""
+            if not data:
+                return out
+            base = fed
+            try:
+                d.decompress(data, step)
+                while d.unconsumed_tail and not d.eof:
+                    d.decompress(d.unconsumed_tail, step)
+            except zlib.error:
+                return out
+            if d.eof:
+                pending = d.unused_data
+                end = base + len(data) - len(pending)
+                out[start] = end
+                start = fed = end
+                d = zlib.decompressobj(wbits=31)
+            else:
+                fed = base + len(data)

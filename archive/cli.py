@@ -12,6 +12,7 @@ def register(sub) -> None:
     p.add_argument("--timeout", type=float, default=120.0, help="seconds per document")
     p.add_argument("--memory", type=int, default=1536, help="MB per document")
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the counts as JSON")
     p.set_defaults(func=run_build)
 
     p = sub.add_parser("serve", help="publish the archive with datasette (read-only)")
@@ -46,8 +47,25 @@ def run_build(args) -> int:
     from archive.build import build
     stats = build(args.archive, workers=args.workers, timeout=args.timeout,
                   mem_mb=args.memory, progress=not args.no_progress)
-    print(json.dumps(stats.as_dict(), ensure_ascii=False))
+    if args.json:
+        print(json.dumps(stats.as_dict(), ensure_ascii=False))
+    else:
+        print(build_summary(stats.as_dict()))
     return 0
+
+
+def build_summary(s: dict) -> str:
+    """`ogi build`'s closing lines, for a person."""
+    if not s.get("pending"):
+        return "nothing new to parse: every capture is parsed by this parser version"
+    failed = s.get("failed") or {}
+    parts = [f"{s.get('ok', 0)} with the report tables",
+             f"{s.get('no_tables', 0)} without (not a report, or a page around one)"]
+    if failed:
+        parts.append(f"{sum(failed.values())} failed ("
+                     + ", ".join(f"{k} {v}" for k, v in sorted(failed.items())) + ")")
+    return (f"parsed {s['pending']} new document(s): " + "; ".join(parts) + "\n"
+            "per-portal health, with the reports each portal yields: ogi health")
 
 
 def run_serve(args) -> int:

@@ -107,27 +107,8 @@ def _ensure_views(db: sqlite_utils.Database) -> None:
     db.create_view("carryover_mismatches", CARRYOVER_VIEW, replace=True)
 
 
-# The crawler's tables (archive/captures.py owns them). Created empty only where they are
-# missing: in a published snapshot, so every canned query runs, and in test fixtures.
-CRAWLER_TABLES = {
-    "portals": ({"name": str, "region_code": str, "level": str, "parent": str, "family": str,
-                 "start_urls": str, "allowed_domains": str, "source_file": str,
-                 "updated_at": str}, "name"),
-    "crawl_runs": ({"id": str, "started_at": str, "finished_at": str, "status": str,
-                    "options": str, "stats": str, "report": str}, "id"),
-    "captures": ({"id": int, "crawl_id": str, "portal": str, "url": str, "final_url": str,
-                  "method": str, "status": int, "request_headers": str,
-                  "response_headers": str, "fetched_at": str, "sha256": str, "size": int,
-                  "content_type": str, "kind": str, "is_report": int, "referer": str,
-                  "link_text": str, "error": str, "warc_file": str, "warc_offset": int}, "id"),
-    "documents": ({"sha256": str, "size": int, "first_seen": str, "path": str}, "sha256"),
-    "change_events": ({"id": int, "crawl_id": str, "portal": str, "url": str, "event": str,
-                       "old_sha256": str, "new_sha256": str, "detected_at": str,
-                       "detail": str}, "id"),
-}
-
-
+# The crawler's tables (archive/captures.py owns them), where a published snapshot or a test
+# fixture lacks them, so every canned query runs.
 def ensure_crawler_tables(db: sqlite_utils.Database) -> None:
-    for name, (cols, pk) in CRAWLER_TABLES.items():
-        if not db.table(name).exists():
-            db.table(name).create(cols, pk=pk)
+    from archive.captures import ensure_tables
+    ensure_tables(db)

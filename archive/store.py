@@ -163,7 +163,7 @@ def refresh_current(db: sqlite_utils.Database) -> set:
             db.execute(f"""
                 WITH latest AS (
                   SELECT COALESCE(final_url, url) AS u, sha256, MAX(id) FROM captures
-                  WHERE sha256 IS NOT NULL AND status = 200 GROUP BY u)
+                  WHERE sha256 IS NOT NULL AND status = 200 AND error IS NULL GROUP BY u)
                 UPDATE {table} SET current = CASE
                   WHEN url IS NULL THEN 1
                   WHEN sha256 = (SELECT latest.sha256 FROM latest WHERE latest.u = {table}.url)

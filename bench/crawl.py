@@ -3,14 +3,22 @@
 1. machinery: politeness off (no delays, 16 per domain; robots.txt still obeyed): pages/s and
    the crawler process's CPU ms per page (total, and net of a start-up baseline);
 2. polite: default settings (delay ≈1 s, AutoThrottle, 2 per domain) over many portals at once:
-   the wall time, which should be near one portal's, not the sum.
+   the wall time, which should be near one portal's, not the sum;
+3. writer: the capture store's writes in a thread (crawler/writer.py) against inline on the
+   reactor, side by side: small pages only, and small pages crawled beside six 24 MiB documents;
+4. memory: six gzip bodies of ~190 KB that expand to 190 MiB each, crawled with the streaming
+   decoder (crawler/decode.py) and, side by side, with Scrapy's HttpCompressionMiddleware:
+   the crawl process's peak RSS.
 
     .venv/bin/python bench/crawl.py [--reports 40] [--portals-per-family 2] [--polite-portals 10]
+                                    [--skip-polite] [--skip-memory] [--memory-mb 190]
+                                    [--skip-writer]
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import sys
 import tempfile
@@ -44,7 +52,7 @@ def scrapy_elapsed(archive, report) -> float:
 
 
 def responses(report) -> int:
-    return sum(report["totals"].get(k, 0) for k in ("pages", "reports", "attachments")) + \
+    return sum(report["totals"].get(k, 0) for k in ("pages", "details", "attachments")) + \
         sum(sum(f["errors"].values()) + f["blocked"] for f in report["portals"].values())
 
 
@@ -63,9 +71,10 @@ def machinery(reports: int, per_family: int, tmp: Path) -> None:
         report, wall, cpu = timed_crawl(sources, tmp / "fast", *fast)
         n, elapsed = responses(report), scrapy_elapsed(tmp / "fast", report)
         n0 = responses(r0)
-        assert report["totals"]["reports"] + report["totals"]["attachments"] == len(farm.truth())
+        assert report["totals"]["details"] + report["totals"]["attachments"] == len(farm.truth())
         print(f"politeness off: {n} responses in {elapsed:.2f} s of crawling → {n / elapsed:.0f} "
-              f"pages/s ({wall:.2f} s wall with start-up); crawler CPU {cpu * 1000 / n:.2f} ms/page "
+              f"pages/s ({wall:.2f} s wall with start-up); "
+              f"crawler CPU {cpu * 1000 / n:.2f} ms/page "
               f"({(cpu - c0) * 1000 / max(1, n - n0):.2f} ms/page net of start-up, "
               f"start-up {c0:.2f} s CPU)")
         report2, wall2, cpu2 = timed_crawl(sources, tmp / "fast", *fast)
@@ -86,7 +95,70 @@ def polite(per_family: int, reports: int, tmp: Path) -> None:
         print(f"polite: {len(farm.sites)} portals in parallel, {n} responses "
               f"(≈{per_portal:.0f} per portal), wall {wall:.1f} s; "
               f"sequentially at ≈1 s per request that would be ≈{n:.0f} s")
-        assert report["totals"]["reports"] + report["totals"]["attachments"] == len(farm.truth())
+        assert report["totals"]["details"] + report["totals"]["attachments"] == len(farm.truth())
+
+
+def writer(tmp: Path, reports: int = 40) -> None:
+    import yaml
+
+    from synthetic.faults import DocPortal
+    fast = ("--fast", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16")
+    big = {f"/doc/{i}.pdf": b"%PDF-1.4\n" + os.urandom(24 * 2**20) for i in range(6)}
+    print(f"writer (load average {os.getloadavg()[0]:.2f}):")
+    with Farm(reports_per_portal=reports, portals_per_family=2, blocked=False,
+              first_host=40, body_pool=8) as farm, DocPortal(big, host="127.0.0.60") as docs:
+        small = farm.write_sources(tmp / "w-small.yaml")
+        both = tmp / "w-both.yaml"
+        entries = yaml.safe_load(small.read_text(encoding="utf-8"))["portals"]
+        both.write_text(yaml.safe_dump({"portals": entries + [docs.entry()]},
+                                       allow_unicode=True), encoding="utf-8")
+        for label, sources in (("small pages", small), ("with six 24 MiB documents", both)):
+            for mode in ("True", "False"):
+                archive = tmp / f"w-{sources.stem}-{mode}"
+                report, wall, cpu = timed_crawl(sources, archive, *fast,
+                                                "-s", f"OGI_WRITER_THREAD={mode}")
+                n, elapsed = responses(report), scrapy_elapsed(archive, report)
+                from archive.captures import CaptureStore
+                stats = json.loads(CaptureStore(archive).get_run(report["crawl_id"])["stats"])
+                print(f"  {label:27} {'thread' if mode == 'True' else 'inline':6}: {n} responses "
+                      f"in {elapsed:.2f} s ({n / elapsed:.0f}/s), CPU {cpu * 1000 / n:.2f} ms "
+                      f"per response, reactor held at most "
+                      f"{stats.get('ogi/reactor_max_lag_ms', 0)} ms, peak RSS "
+                      f"{report['peak_rss_mb']:.0f} MB")
+
+
+def scrapy_decoding() -> str:
+    """Our downloader middlewares with Scrapy's in-memory decoding in place of ours."""
+    from crawler import settings
+    scrapy_mw = "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware"
+    return json.dumps({**settings.DOWNLOADER_MIDDLEWARES, "crawler.decode.DecodeMiddleware": None,
+                       scrapy_mw: 590})
+
+
+def memory(mb: int, tmp: Path) -> None:
+    from synthetic.faults import BombPortal
+    with BombPortal(n=6, mb=mb) as portal:
+        portal.write_sources(tmp / "bombs.yaml")
+        rows = []
+        for label, extra in (("streaming decoder (crawler/decode.py)", ()),
+                             ("Scrapy's HttpCompressionMiddleware", (
+                                 "-s", f"DOWNLOADER_MIDDLEWARES={scrapy_decoding()}"))):
+            t = time.perf_counter()
+            report = crawl_in_subprocess(tmp / "bombs.yaml", tmp / f"mem{len(rows)}", "--fast",
+                                         *extra, timeout=1800)
+            rows.append((label, report["peak_rss_mb"], time.perf_counter() - t,
+                         report["totals"]["attachments"]))
+    load = os.getloadavg()[0]
+    print(f"memory: six gzip bodies of {len(portal_body(mb)) // 1024} KB expanding to {mb} MiB "
+          f"each (load average {load:.2f}):")
+    for label, peak, wall, stored in rows:
+        print(f"  {label:40} peak RSS {peak:7.0f} MB, {wall:5.1f} s, {stored} stored")
+    print(f"  ratio: {rows[1][1] / rows[0][1]:.1f}× the memory with Scrapy's decoding")
+
+
+def portal_body(mb: int) -> bytes:
+    from synthetic.faults import bomb_body
+    return bomb_body(mb)
 
 
 def main() -> int:
@@ -96,11 +168,20 @@ def main() -> int:
     ap.add_argument("--polite-portals", type=int, default=10, help="portals per family (polite)")
     ap.add_argument("--polite-reports", type=int, default=4)
     ap.add_argument("--skip-polite", action="store_true")
+    ap.add_argument("--skip-machinery", action="store_true")
+    ap.add_argument("--skip-memory", action="store_true")
+    ap.add_argument("--skip-writer", action="store_true")
+    ap.add_argument("--memory-mb", type=int, default=190, help="MiB each body expands to")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        machinery(a.reports, a.portals_per_family, Path(tmp))
+        if not a.skip_machinery:
+            machinery(a.reports, a.portals_per_family, Path(tmp))
         if not a.skip_polite:
             polite(a.polite_portals, a.polite_reports, Path(tmp))
+        if not a.skip_writer:
+            writer(Path(tmp))
+        if not a.skip_memory:
+            memory(a.memory_mb, Path(tmp))
     return 0
 
 

@@ -1,40 +1,107 @@
-"""`ogi crawl`, `ogi sources check`, `ogi demo-portals`."""
+"""`ogi crawl`, `ogi health`, `ogi sources check`, `ogi demo-portals`."""
 from __future__ import annotations
 
+import argparse
+import ipaddress
 import json
 import sys
+from urllib.parse import urlsplit
 
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
+
+CRAWL_DOC = """\
+Crawl the 政府信息公开工作年度报告 columns of the portals in the registry into the archive:
+every response is kept as evidence (body by SHA-256, WARC, WACZ), every failure is recorded
+with its reason, and the crawl ends with one health line per portal.
+
+Polite by default: robots.txt (RFC 9309), 1 s between requests and 2 at a time per host,
+AutoThrottle, Retry-After honoured. Incremental: unchanged reports are answered 304 and not
+stored again. Resumable: after a crash or Ctrl-C, run ogi crawl --resume."""
+
+CRAWL_EPILOG = """\
+exit status: 0 finished, no alert · 1 finished with alerts (a portal found no report
+document), or interrupted · 2 bad arguments or registry · 3 no portal answered at all
+
+examples:
+  ogi demo-portals                                # in another shell: the demo portals
+  ogi crawl --sources sources/demo-farm.yaml --fast
+  ogi crawl --portal 临清市人民政府 --contact https://example.org/ogi-crawler
+  OGI_CONTACT=mailto:ops@example.org ogi crawl --resume
+See docs/crawling.md for the registry format, the report and scheduling."""
+
+DEMO_DOC = """\
+Serve the demo portals — simulated government portals of each CMS family (TRS, Hanweb,
+gkmlpt, generic) plus one behind an anti-bot challenge — on loopback addresses 127.0.0.2,
+127.0.0.3 …, all on one port, publishing generated OGI reports in HTML, PDF and DOCX. Writes
+their registry entries to --sources-out; crawl them from another shell with:
+    ogi crawl --sources sources/demo-farm.yaml --fast
+Runs until Ctrl-C."""
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("crawl", help="crawl the portals of the registry into the archive")
-    p.add_argument("--sources", default="sources", help="a sources YAML file or directory")
-    p.add_argument("--portal", action="append", metavar="NAME", help="only this portal (repeat)")
-    p.add_argument("--archive", help="archive directory (default $OGI_ARCHIVE or ./data)")
+    fmt = argparse.RawDescriptionHelpFormatter
+    p = subparsers.add_parser("crawl", help="crawl the portals of the registry into the archive",
+                              description=CRAWL_DOC, epilog=CRAWL_EPILOG, formatter_class=fmt)
+    p.add_argument("--sources", default="sources", metavar="FILE|DIR",
+                   help="the registry: a sources YAML file, or a directory of them "
+                        "(default: sources/)")
+    p.add_argument("--portal", action="append", metavar="NAME",
+                   help="crawl only this portal (repeat for more)")
+    p.add_argument("--archive", metavar="DIR",
+                   help="archive directory (default: $OGI_ARCHIVE, else ./data)")
     p.add_argument("--resume", nargs="?", const=True, default=False, metavar="CRAWL_ID",
-                   help="resume the last interrupted crawl (or the one named)")
+                   help="resume the last interrupted or killed crawl (or the one named)")
     p.add_argument("--fast", action="store_true",
-                   help="no delays or throttling (demo farm, your own sites); robots.txt still obeyed")
+                   help="no delays or throttling, 8 requests at a time per host: only for the "
+                        "demo portals and sites you run yourself (robots.txt and Retry-After "
+                        "still obeyed)")
+    p.add_argument("--contact", metavar="URL",
+                   help="your contact URL (http(s) or mailto:) for the User-Agent, so site "
+                        "operators can reach you (default: $OGI_CONTACT)")
     p.add_argument("-s", dest="set", action="append", default=[], metavar="NAME=VALUE",
-                   help="a Scrapy setting, e.g. -s USER_AGENT='…'")
-    p.add_argument("--json", action="store_true", help="print the crawl report as JSON")
-    p.add_argument("--no-progress", action="store_true")
+                   help="a Scrapy setting, e.g. -s DOWNLOAD_TIMEOUT=30 (repeatable)")
+    p.add_argument("--json", action="store_true",
+                   help="print the crawl report as JSON instead of the health lines")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no live progress table on the terminal while crawling")
     p.set_defaults(func=cmd_crawl)
 
+    h = subparsers.add_parser(
+        "health", help="the per-portal health of the latest crawl, with the reports each "
+                       "portal yields once ogi build has run")
+    h.add_argument("--archive", metavar="DIR",
+                   help="archive directory (default: $OGI_ARCHIVE, else ./data)")
+    h.add_argument("--crawl", metavar="CRAWL_ID", help="this crawl instead of the latest")
+    h.add_argument("--json", action="store_true", help="print it as JSON")
+    h.set_defaults(func=cmd_health)
+
     s = subparsers.add_parser("sources", help="the portal registry")
-    ssub = s.add_subparsers(dest="sources_command", required=True)
+    ssub = s.add_subparsers(dest="sources_command", required=True, metavar="ACTION")
     c = ssub.add_parser("check", help="validate sources YAML files")
-    c.add_argument("path", nargs="?", default="sources")
+    c.add_argument("path", nargs="?", default="sources",
+                   help="a sources YAML file or a directory of them (default: sources/)")
     c.set_defaults(func=cmd_sources_check)
 
-    d = subparsers.add_parser("demo-portals", help="serve the demo portal farm on loopback")
-    d.add_argument("--port", type=int, default=8641)
-    d.add_argument("--reports", type=int, default=6, help="reports per portal")
-    d.add_argument("--portals-per-family", type=int, default=1)
-    d.add_argument("--sources-out", default="sources/demo-farm.yaml")
-    d.add_argument("--shared", help="also publish ../shared corpus files (a directory)")
+    d = subparsers.add_parser("demo-portals", help="serve the demo portals on loopback",
+                              description=DEMO_DOC, formatter_class=fmt)
+    d.add_argument("--port", type=int, default=8641,
+                   help="the port every demo portal listens on, each on its own loopback "
+                        "address (default: 8641)")
+    d.add_argument("--reports", type=int, default=6, metavar="N",
+                   help="reports per portal (default: 6)")
+    d.add_argument("--portals-per-family", type=int, default=1, metavar="N",
+                   help="portals of each CMS family (default: 1)")
+    d.add_argument("--sources-out", default="sources/demo-farm.yaml", metavar="FILE",
+                   help="where to write the portals' registry entries "
+                        "(default: sources/demo-farm.yaml)")
+    d.add_argument("--shared", metavar="DIR",
+                   help="also publish the real reports of this ../shared directory's corpus")
+    d.add_argument("--faults", type=float, default=0.0, metavar="RATE",
+                   help="answer this share of requests (0–1) with a random fault: 5xx, 429, "
+                        "reset, truncated body, stall, gzip bomb (default: 0)")
+    d.add_argument("--fault-seed", type=int, default=1, metavar="N",
+                   help="seed of the faults: the same seed, the same faults (default: 1)")
     d.set_defaults(func=cmd_demo_portals)
 
 
@@ -45,7 +112,7 @@ def cmd_crawl(args) -> int:
     progress = not args.no_progress and not args.json and sys.stderr.isatty()
     try:
         report = run_crawl(args.sources, args.archive, args.portal, args.resume, args.fast,
-                           progress=progress, overrides=over)
+                           progress=progress, overrides=over, contact=args.contact)
     except (CrawlError, SourceError) as e:
         print(f"ogi crawl: {e}", file=sys.stderr)
         return 2
@@ -53,26 +120,117 @@ def cmd_crawl(args) -> int:
         print(json.dumps(report, ensure_ascii=False, indent=1))
     else:
         print_report(report)
+    if report.get("portals") and not report.get("reached"):
+        print(nothing_reached(report, args.sources), file=sys.stderr)
+        return 3
     return 0 if report.get("status") == "finished" and not report.get("alerts") else 1
 
 
+def nothing_reached(report: dict, sources) -> str:
+    """What to do when no portal of the registry answered."""
+    from crawler.sources import load_sources
+    errors: dict = {}
+    for fig in report["portals"].values():
+        for k, v in fig.get("errors", {}).items():
+            errors[k] = errors.get(k, 0) + v
+    why = ", ".join(f"{k} {v}" for k, v in sorted(errors.items())) or "no answer"
+    lines = [f"ogi crawl: no portal answered — {len(report['portals'])} portal(s) of {sources} "
+             f"tried ({why})."]
+    try:
+        hosts = {urlsplit(u).hostname or "" for p in load_sources(sources) for u in p.start_urls}
+    except Exception:  # noqa: BLE001 — the hint is a courtesy
+        hosts = set()
+    if any(_loopback(h) for h in hosts):
+        lines += ["  The registry points at the demo portals on this machine, which are not "
+                  "running. Start them in another shell:",
+                  "      ogi demo-portals",
+                  "  then: ogi crawl --sources sources/demo-farm.yaml --fast",
+                  "  (or `ogi demo` runs demo portals, crawl, build and serve in one go)."]
+    lines.append("  To crawl real portals, point --sources at your registry (a YAML file or "
+                 "directory; `ogi sources check` validates it, docs/crawling.md describes it).")
+    return "\n".join(lines)
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def cmd_health(args) -> int:
+    from archive.captures import CaptureStore, default_archive
+    from crawler.report import health
+    root = args.archive or default_archive()
+    from pathlib import Path
+    if not (Path(root) / "archive.db").exists():
+        print(f"ogi health: no archive at {root} (run `ogi crawl` first)", file=sys.stderr)
+        return 2
+    store = CaptureStore(root)
+    report = health(store, args.crawl)
+    store.close()
+    if not report:
+        print(f"ogi health: no crawl in {root}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+    else:
+        print_report(report)
+    return 1 if report.get("alerts") else 0
+
+
+PARTS = [("pages", "list pages"), ("details", "detail pages"), ("attachments", "attachments"),
+         ("documents", "report documents"), ("reports", "reports archived"),
+         ("stored", "bodies stored"), ("not_modified", "unchanged (304)")]
+EVENTS = ["new", "changed", "moved", "removed"]
+
+
+def health_lines(name: str, fig: dict) -> list[str]:
+    """One portal's health, as rich markup lines that read at any width."""
+    family = fig.get("family_detected")
+    head = f"[bold]{escape(name)}[/]" + (f" [dim]({escape(family)}, detected)[/]" if family else "")
+    out = [head]
+    parts = [f"{fig[k]} {label}" for k, label in PARTS if k in fig and (fig[k] or k in (
+        "documents", "reports"))]
+    out.append("  " + " · ".join(parts))
+    events = [f"{fig[k]} {k}" for k in EVENTS if fig.get(k)]
+    if events:
+        out.append("  events: " + " · ".join(events))
+    problems = dict(fig.get("errors", {}))
+    for k in ("blocked", "robots_denied", "offsite"):
+        if fig.get(k):
+            problems[k] = fig[k]
+    if problems:
+        out.append("  [yellow]not fetched or refused:[/] " + " · ".join(
+            f"{escape(k)} {v}" for k, v in sorted(problems.items())))
+    if fig.get("incomplete"):
+        out.append(f"  [yellow]list not read to its end[/] ({escape(fig['incomplete'])}): "
+                   "no report concluded removed")
+    if fig.get("robots_unreachable"):
+        why = fig.get("note") or fig["robots_unreachable"]
+        out.append(f"  [yellow]robots_unreachable:[/] {escape(why)}")
+    if fig.get("alert"):
+        out.append(f"  [bold red]ALERT[/] {escape(fig['alert'])}")
+    return out
+
+
 def print_report(report: dict, console: Console | None = None) -> None:
-    console = console or Console()
-    cols = {"pages": "pages", "reports": "reports", "attachments": "attach", "new": "new",
-            "changed": "chg", "removed": "rm", "not_modified": "304", "stored": "stored",
-            "blocked": "blocked"}
-    t = Table(title=f"crawl {report.get('crawl_id')} — {report.get('status')}")
-    t.add_column("portal", no_wrap=True)
-    for head in cols.values():
-        t.add_column(head, justify="right")
-    t.add_column("errors")
-    for name, f in report.get("portals", {}).items():
-        errors = ", ".join(f"{k} {v}" for k, v in sorted(f.get("errors", {}).items())) or "-"
-        t.add_row(name, *(str(f.get(c, 0)) for c in cols), errors,
-                  style="bold red" if f.get("alert") else None)
-    console.print(t)
-    for name in report.get("alerts", []):
-        console.print(f"[bold red]ALERT[/] {name}: {report['portals'][name]['alert']}")
+    console = console or Console(highlight=False)
+    portals = report.get("portals", {})
+    alerts = len(report.get("alerts", []))
+    console.print(f"[bold]crawl {report.get('crawl_id')}[/] · {report.get('status')} · "
+                  f"{len(portals)} portal(s), {report.get('reached', len(portals))} answered"
+                  + (f" · [bold red]{alerts} alert(s)[/]" if alerts else ""))
+    for name, fig in portals.items():
+        for line in health_lines(name, fig):
+            console.print(line)
+    t = report.get("totals", {})
+    if len(portals) > 1 and t:
+        console.print("[bold]total[/]: " + " · ".join(
+            f"{t.get(k, 0)} {label}" for k, label in PARTS if k in t) + "; " + " · ".join(
+            f"{t.get(k, 0)} {k}" for k in EVENTS))
+    if report.get("wacz"):
+        console.print(f"[dim]WACZ: {escape(report['wacz'])} (in the archive directory)[/]")
 
 
 def cmd_sources_check(args) -> int:
@@ -92,7 +250,12 @@ def cmd_sources_check(args) -> int:
 
 def cmd_demo_portals(args) -> int:
     from synthetic.farm import serve
-    serve(port=args.port, reports_per_portal=args.reports,
-          portals_per_family=args.portals_per_family, sources_out=args.sources_out,
-          shared_dir=args.shared)
+    try:
+        serve(port=args.port, reports_per_portal=args.reports,
+              portals_per_family=args.portals_per_family, sources_out=args.sources_out,
+              shared_dir=args.shared, faults=args.faults, fault_seed=args.fault_seed)
+    except OSError as e:
+        print(f"ogi demo-portals: cannot listen on port {args.port}: {e.strerror} — are the "
+              "demo portals already running? Stop them, or pass --port", file=sys.stderr)
+        return 2
     return 0

@@ -1,203 +1,152 @@
-"""Downloader middlewares: the capture recorder (evidence, conditional GET, resume replay,
-challenge detection) and retries with exponential backoff."""
+"""Scrapy's retry, redirect and depth middlewares, each made to account for what it drops:
+
+- RetryMiddleware: exponential backoff; `Retry-After` honoured up to RETRY_AFTER_MAX, for the
+  whole host (its download slot waits too); a truncated body is retried like a reset.
+- RedirectGuard: a redirect back into its own chain, past REDIRECT_MAX_TIMES, or to a host
+  outside the registry is not followed: the 3xx response is recorded with the reason.
+- DepthLimit: a request cut by DEPTH_LIMIT gets a capture row, and the portal's crawl is then
+  incomplete (no "removed" can be concluded from it).
+
+The capture recorder itself is crawler/capture.py.
+"""
 from __future__ import annotations
 
-import json
-import re
+import time
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
-from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
+from scrapy.downloadermiddlewares.retry import RetryMiddleware as ScrapyRetry
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Headers, Request
-from scrapy.responsetypes import responsetypes
+from scrapy.http import Request
+from scrapy.spidermiddlewares.depth import DepthMiddleware
+from scrapy.utils.asyncio import call_later
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import task
 
-from archive.captures import now
-from crawler.families.base import DOC_EXT
-
-DOC_TYPES = re.compile(r"pdf|msword|wordprocessing|officedocument|ms-excel|spreadsheet|wps|"
-                       r"image/|octet-stream|zip", re.I)
-CHALLENGE = (b"$_ts", b"__jsl_clearance", b"_$jsl", b"jsl_clearance_s")
+from crawler.capture import is_challenge, record_failure  # noqa: F401  (is_challenge: API)
 
 
-def is_challenge(status: int, headers: Headers, body: bytes) -> str | None:
-    """Name the anti-bot JS challenge a response is (瑞数 412 + $_ts, 加速乐 521 + jsl), or None."""
-    cookies = b" ".join(headers.getlist(b"Set-Cookie"))
-    if b"__jsl_clearance" in cookies or (b"__jsluid" in cookies and status == 521):
-        return "jsl"
-    if status in (202, 403, 412, 521):
-        head = body[:20_000]
-        if b"$_ts" in head and b"<script" in head.lower():
-            return f"ruishu-{status}"
-        if any(m in head for m in CHALLENGE[1:]):
-            return "jsl"
-    return None
-
-
-def _headers(h: Headers) -> list[tuple[str, str]]:
-    return [(k.decode("latin-1"), v.decode("latin-1")) for k, vs in h.items() for v in vs]
-
-
-class CaptureMiddleware:
-    """Records every final response (after redirects and retries) in the capture store."""
-
-    def __init__(self, crawler):
-        self.crawler = crawler
-        self.stats = crawler.stats
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
-    @property
-    def spider(self):
-        return self.crawler.spider
-
-    # -- before the request ---------------------------------------------------------------
-    def process_request(self, request, spider=None):
-        sp = self.spider
-        store, meta = sp.store, request.meta
-        meta.setdefault("portal", sp.portal_of(request.url))
-        if request.url.endswith("/robots.txt"):
-            meta.setdefault("kind", "robots")
-        if sp.resuming and not meta.get("ogi_checked_run"):
-            meta["ogi_checked_run"] = True
-            done = store.capture_in_run(sp.crawl_id, request.url)
-            if done:
-                return self._replay(request, done)
-        if request.method == "GET" and meta.get("kind") != "robots":
-            prev = store.last_capture(request.url, before_crawl=sp.crawl_id)
-            if prev:
-                headers = json.loads(prev["response_headers"] or "[]")
-                meta["ogi_prev"] = {"sha256": prev["sha256"], "id": prev["id"], "headers": headers}
-                h = {k.lower(): v for k, v in headers}
-                if h.get("etag"):
-                    request.headers["If-None-Match"] = h["etag"]
-                if h.get("last-modified"):
-                    request.headers["If-Modified-Since"] = h["last-modified"]
+def retry_after(value: bytes | None, now: float | None = None) -> float | None:
+    """Seconds a Retry-After header asks for (delay-seconds or an HTTP-date), or None."""
+    if not value:
         return None
-
-    def _replay(self, request, cap: dict):
-        """A capture made earlier in this same (resumed) run: answer it from the store."""
-        self.stats.inc_value("ogi/replayed")
-        sha = cap["sha256"]
-        headers = json.loads(cap["response_headers"] or "[]")
-        if cap["status"] == 304:
-            prev = self.spider.store.last_capture(request.url, before_crawl=self.spider.crawl_id)
-            sha = prev and prev["sha256"]
-            headers = json.loads(prev["response_headers"] or "[]") if prev else headers
-        if cap["status"] is None:
-            raise IgnoreRequest(f"already failed in this run: {cap['error']}")
-        response = self._response(request, cap["final_url"] or request.url,
-                                  200 if cap["status"] == 304 else cap["status"], headers,
-                                  self.spider.store.read_blob(sha) if sha else b"", "replayed")
-        if cap["error"] and cap["error"].startswith("blocked"):
-            request.meta["ogi_blocked"] = True
-        if cap["kind"] in ("detail", "attachment"):  # an event lost in the kill is made good
-            self.spider.track_report(cap["portal"], response, sha, cap["is_report"], None)
-        return response
-
-    @staticmethod
-    def _response(request, url, status, headers, body, flag):
-        h = Headers()
-        for k, v in headers:
-            h.appendlist(k, v)
-        cls = responsetypes.from_args(headers=h, url=url, body=body)
-        return cls(url=url, status=status or 200, headers=h, body=body, request=request,
-                   flags=[flag])
-
-    # -- after the response ---------------------------------------------------------------
-    def process_response(self, request, response, spider=None):
-        if "replayed" in response.flags:
-            return response
-        sp, meta = self.spider, request.meta
-        portal, kind = meta.get("portal"), meta.get("kind", "other")
-        fetched = now()
-        body = response.body
-        blocked = is_challenge(response.status, response.headers, body)
-        error = None
-        if blocked:
-            error = f"blocked:{blocked}"
-            meta["ogi_blocked"] = True
-        elif response.status >= 400:
-            error = f"http_{response.status}"
-        sha = size = None
-        new_blob = False
-        if response.status != 304:
-            sha, new_blob = sp.store.store_body(body)
-            size = len(body)
-        ctype = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
-        is_report = int(not error and response.status in (200, 304) and (
-            kind == "detail" or (kind == "attachment" and self._is_document(ctype, response.url))))
-        start_url = (meta.get("redirect_urls") or [request.url])[0]
-        req_headers = _headers(request.headers)
-        warc_file, offset = sp.store.write_warc(
-            sp.crawl_id, response.url, request.method, req_headers, request.body,
-            response.status, "", _headers(response.headers), body, fetched)
-        sp.store.add_capture(
-            crawl_id=sp.crawl_id, portal=portal, url=start_url, final_url=response.url,
-            method=request.method, status=response.status, request_headers=req_headers,
-            response_headers=_headers(response.headers), fetched_at=fetched, sha256=sha,
-            size=size, content_type=ctype, kind=kind, is_report=is_report,
-            referer=meta.get("referer"), link_text=meta.get("link_text"), error=error,
-            warc_file=warc_file, warc_offset=offset)
-        sp.count(portal, "pages" if kind == "list" else kind)
-        if new_blob:
-            sp.count(portal, "stored")
-        if blocked:
-            sp.count(portal, "blocked")
-        elif error:
-            sp.count(portal, "errors", error)
-        if kind in ("detail", "attachment"):
-            sp.track_report(portal, response, sha, is_report, meta.get("ogi_prev"))
-        if response.status == 304:
-            prev = meta.get("ogi_prev")
-            sp.count(portal, "not_modified")
-            if prev:  # a 304 may omit Content-Type: answer with the stored response's headers
-                return self._response(request, response.url, 200, prev["headers"],
-                                      sp.store.read_blob(prev["sha256"]), "not-modified")
-        return response
-
-    @staticmethod
-    def _is_document(ctype: str | None, url: str) -> bool:
-        return bool(DOC_TYPES.search(ctype or "") or DOC_EXT.search(urlsplit(url).path))
-
-    def process_exception(self, request, exception, spider=None):
-        if isinstance(exception, IgnoreRequest):
-            return None
-        sp, meta = self.spider, request.meta
-        portal, kind = meta.get("portal"), meta.get("kind", "other")
-        reason = type(exception).__name__
-        sp.store.add_capture(
-            crawl_id=sp.crawl_id, portal=portal, url=(meta.get("redirect_urls") or
-                                                      [request.url])[0],
-            final_url=request.url, method=request.method, status=None,
-            request_headers=_headers(request.headers), fetched_at=now(), kind=kind, is_report=0,
-            referer=meta.get("referer"), link_text=meta.get("link_text"),
-            error=f"{reason}: {exception}"[:500])
-        sp.count(portal, "errors", reason)
+    text = value.decode("latin-1").strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text).timestamp()
+    except (TypeError, ValueError, IndexError):
         return None
+    return max(0.0, when - (now if now is not None else time.time()))
 
 
-class BackoffRetryMiddleware(RetryMiddleware):
-    """Scrapy's retries, each one waited for: RETRY_BACKOFF_BASE * 2**(n-1) seconds."""
+def hold_host(crawler, request, seconds: float) -> None:
+    """Keep the download slot of request's host from starting anything for `seconds`.
+    Scrapy's slot waits while `latercall` is set (its own delay mechanism); we set it."""
+    downloader = crawler.engine.downloader
+    slot = downloader.slots.get(downloader.get_slot_key(request))
+    if slot is None or seconds <= 0:
+        return
+    if slot.latercall:
+        slot.latercall.cancel()
+    slot.latercall = call_later(seconds, downloader._latercall, slot)
+
+
+class _Sleep:
+    async def sleep(self, seconds: float) -> None:
+        from twisted.internet import reactor
+        await maybe_deferred_to_future(task.deferLater(reactor, seconds, lambda: None))
+
+
+class RetryMiddleware(ScrapyRetry, _Sleep):
+    """Scrapy's retries, each waited for: max(RETRY_BACKOFF_BASE * 2**(n-1), Retry-After),
+    at most RETRY_BACKOFF_MAX for the backoff; a Retry-After above RETRY_AFTER_MAX is not
+    waited for (the response is recorded with that reason, the next crawl tries again)."""
 
     def __init__(self, settings):
         super().__init__(settings)
         self.base = settings.getfloat("RETRY_BACKOFF_BASE", 1.0)
         self.cap = settings.getfloat("RETRY_BACKOFF_MAX", 60.0)
-
-    async def _backoff(self, retry):
-        """Wait before a retry (a new Request); anything else passes straight through."""
-        if isinstance(retry, Request) and self.base > 0:
-            from twisted.internet import reactor
-            delay = min(self.cap, self.base * 2 ** (retry.meta.get("retry_times", 1) - 1))
-            await maybe_deferred_to_future(task.deferLater(reactor, delay, lambda: None))
-        return retry
+        self.after_max = settings.getfloat("RETRY_AFTER_MAX", 300.0)
 
     async def process_response(self, request, response, spider=None):
-        return await self._backoff(super().process_response(request, response))
+        if "replayed" in response.flags or request.meta.get("dont_retry"):
+            return response
+        if "dataloss" in response.flags:
+            return await self._wait(self._retry(request, "truncated body") or response, 0)
+        if response.status not in self.retry_http_codes:
+            return response
+        wait = retry_after(response.headers.get(b"Retry-After"))
+        if wait is not None and wait > self.after_max:
+            request.meta["ogi_refusal"] = (
+                f"http_{response.status}",
+                f"Retry-After {wait:.0f} s is over RETRY_AFTER_MAX {self.after_max:.0f} s")
+            return response
+        retry = self._retry(request, f"HTTP {response.status}")
+        if retry is None:
+            return response
+        if wait:
+            hold_host(self.crawler, request, wait)
+        return await self._wait(retry, wait or 0)
 
     async def process_exception(self, request, exception, spider=None):
-        return await self._backoff(super().process_exception(request, exception))
+        return await self._wait(super().process_exception(request, exception), 0)
+
+    async def _wait(self, result, at_least: float):
+        """Wait before a retry (a new Request); anything else passes straight through."""
+        if isinstance(result, Request):
+            n = result.meta.get("retry_times", 1)
+            delay = max(at_least, min(self.cap, self.base * 2 ** (n - 1)) if self.base else 0)
+            if delay > 0:
+                await self.sleep(delay)
+        return result
+
+
+class RedirectGuard(RedirectMiddleware):
+    """Scrapy's redirects, except loops, chains over REDIRECT_MAX_TIMES, and targets off the
+    registry's hosts: those stop at the 3xx response, recorded with the reason (robots.txt
+    redirects may leave the host, as RFC 9309 allows, up to 5 hops)."""
+
+    def process_response(self, request, response, spider=None):
+        if "replayed" in response.flags:
+            return response
+        try:
+            return super().process_response(request, response)
+        except _Stop as stop:
+            request.meta["ogi_refusal"] = (stop.kind, stop.detail)
+            return response
+
+    def _redirect(self, redirected, request, reason):
+        chain = [*request.meta.get("redirect_urls", []), request.url]
+        target = redirected.url.split("#")[0]
+        if target in (u.split("#")[0] for u in chain):
+            raise _Stop("redirect_loop", f"{request.url} → {target} (after {len(chain)} "
+                                         f"request{'s' if len(chain) > 1 else ''})")
+        host = urlsplit(target).hostname or ""
+        spider = self.crawler.spider
+        if request.meta.get("kind") != "robots" and not spider.host_in_registry(host):
+            raise _Stop("offsite_redirect", f"to {target}, a host outside the registry")
+        try:
+            return super()._redirect(redirected, request, reason)
+        except IgnoreRequest:
+            raise _Stop("redirect_loop", f"more than {len(chain) - 1} redirects, last to "
+                                         f"{target}") from None
+
+
+class _Stop(Exception):
+    def __init__(self, kind: str, detail: str):
+        super().__init__(detail)
+        self.kind, self.detail = kind, detail
+
+
+class DepthLimit(DepthMiddleware):
+    """DEPTH_LIMIT, with a capture row for every request it cuts."""
+
+    def get_processed_request(self, request, response):
+        out = super().get_processed_request(request, response)
+        if out is None and response is not None:
+            spider = self.crawler.spider
+            record_failure(spider, request, "depth_limit",
+                           f"depth {request.meta.get('depth')} > DEPTH_LIMIT {self.maxdepth}")
+        return out

@@ -28,14 +28,14 @@ class Progress:
         stats = self.crawler.stats
         t = Table(title=f"crawl {spider.crawl_id} — "
                         f"{stats.get_value('response_received_count', 0)} responses")
-        for col in ("portal", "pages", "details", "attachments", "new", "changed", "removed",
-                    "errors", "blocked"):
-            t.add_column(col, justify="left" if col == "portal" else "right")
+        for col in ("portal", "lists", "details", "attach.", "new", "chg", "errors", "blocked"):
+            t.add_column(col, justify="left" if col == "portal" else "right",
+                         no_wrap=col == "portal", overflow="ellipsis")
         for name in spider.portals:
             f = spider.figures.get(name, {})
-            errors = sum(v for k, v in f.items() if k.startswith("errors"))
+            errors = sum(v for k, v in f.items() if k.startswith(("errors", "unreadable")))
             t.add_row(name, *(str(f.get(k, 0)) for k in
-                              ("pages", "detail", "attachment", "new", "changed", "removed")),
+                              ("pages", "detail", "attachment", "new", "changed")),
                       str(errors), str(f.get("blocked", 0)))
         return t
 
@@ -51,3 +51,37 @@ class Progress:
         if self.live:
             self.live.update(self.table())
             self.live.stop()
+
+
+class ReactorLag:
+    """How long the reactor was held at most (stats: ogi/reactor_max_lag_ms): a tick every
+    100 ms, and how late it came. A held reactor holds every download."""
+
+    TICK = 0.1
+
+    def __init__(self, crawler):
+        self.stats = crawler.stats
+        self.loop = None
+        self.last = None
+        crawler.signals.connect(self.opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def tick(self):
+        import time
+        now = time.monotonic()
+        if self.last is not None:
+            lag = (now - self.last - self.TICK) * 1000
+            self.stats.max_value("ogi/reactor_max_lag_ms", round(max(0.0, lag)))
+        self.last = now
+
+    def opened(self, spider):
+        self.loop = task.LoopingCall(self.tick)
+        self.loop.start(self.TICK, now=True)
+
+    def closed(self, spider, reason):
+        if self.loop and self.loop.running:
+            self.loop.stop()

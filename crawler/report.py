@@ -1,6 +1,8 @@
-"""The crawl run's lifecycle and its report: per portal pages, reports, attachments, errors by
-kind, blocked, new / changed / removed; a portal that found reports before and none now is
-flagged."""
+"""The crawl run's lifecycle and its report, one health line per portal: list pages, detail
+pages, attachments and the report documents they add up to; events (new, changed, moved,
+removed); errors by kind; robots.txt; and, once `ogi build` has run, how many reports the
+portal yields. A portal that finds no report document is flagged (on its first crawl too),
+unless its robots.txt was unreachable — then nothing was fetched, and the report says why."""
 from __future__ import annotations
 
 import json
@@ -9,9 +11,12 @@ import logging
 from scrapy import signals
 
 from archive.captures import CaptureStore
+from crawler.changes import conclude, incomplete
+from crawler.failures import NOT_ERRORS, kind_of
 
 log = logging.getLogger(__name__)
 STATUS = {"finished": "finished", "shutdown": "interrupted"}
+COUNTED_APART = {"blocked", "robots_denied"} | NOT_ERRORS
 
 
 class CrawlRun:
@@ -28,98 +33,185 @@ class CrawlRun:
         for p in spider.portals.values():
             spider.store.upsert_portal(p.as_dict())
         spider.store.open_run(spider.crawl_id, getattr(spider, "options", {}))
+        spider.store.clean_spool()
 
-    def closed(self, spider, reason):
+    async def closed(self, spider, reason):
+        await spider.writer.drain()   # every capture and event written before we count them
+        spider.writer.close()
         store: CaptureStore = spider.store
-        status = STATUS.get(reason, "failed")
+        status = STATUS.get(reason, "stopped" if reason.startswith("closespider") else "failed")
         if status == "finished":
-            record_unlisted(spider)
-        report = build_report(store, spider.crawl_id, list(spider.portals), spider.figures)
+            conclude(spider)
+        report = build_report(store, spider.crawl_id, list(spider.portals), spider.figures,
+                              spider.robots_unreachable)
         stats = {k: v for k, v in self.crawler.stats.get_stats().items()}
         stats["close_reason"] = reason
+        if status == "finished" and self.crawler.settings.getbool("OGI_WACZ"):
+            report["wacz"] = self._wacz(store, spider.crawl_id)
         store.finish_run(spider.crawl_id, status, stats, report)
         for name, fig in report["portals"].items():
             if fig.get("alert"):
                 log.error("portal %s: %s", name, fig["alert"])
         store.close()
 
-
-def record_unlisted(spider) -> None:
-    """Reports known before that this crawl did not reach: 'removed' (no longer listed).
-    Skipped for a portal whose list pages failed or were blocked: absence proves nothing there."""
-    store = spider.store
-    for name in spider.portals:
-        fig = spider.figures.get(name, {})
-        if fig.get("list_failed") or fig.get("blocked"):
-            continue
-        seen = {r["u"] for r in store.db.query(
-            "select final_url as u from captures where crawl_id = ? and portal = ? "
-            "union select url from captures where crawl_id = ? and portal = ?",
-            [spider.crawl_id, name, spider.crawl_id, name])}
-        for url, sha in store.live_report_urls(name).items():
-            if url not in seen:
-                store.record_event(spider.crawl_id, name, url, "removed", old_sha256=sha,
-                                   detail="no longer listed")
+    @staticmethod
+    def _wacz(store, crawl_id) -> str | None:
+        from crawler.wacz import write_wacz
+        try:
+            return str(write_wacz(store, crawl_id).relative_to(store.root))
+        except Exception:  # noqa: BLE001 — the crawl stands without its package
+            log.exception("could not write the WACZ of %s", crawl_id)
+            return None
 
 
-def _previous_reports(store: CaptureStore, crawl_id: str) -> dict[str, int]:
-    """Reports found per portal by the latest earlier finished run that crawled it."""
+def reports_by_portal(db) -> dict[str, int]:
+    """Reports each portal yields in the archive (after `ogi build`): the `reports` table
+    (OGI annual reports only, one per body and year; archive/classify.py decides) by its
+    `portal` column. {} before any build."""
+    if "reports" not in db.table_names():
+        return {}
+    return {r["portal"]: r["n"] for r in db.query(
+        "select portal, count(*) as n from reports where portal is not null group by portal")}
+
+
+def _previous(store: CaptureStore, crawl_id: str) -> dict[str, int]:
+    """Report documents found per portal by the latest earlier finished crawl of it."""
     found: dict[str, int] = {}
     for run in reversed(store.runs("finished")):
         if run["id"] == crawl_id or not run["report"]:
             continue
         for name, fig in json.loads(run["report"]).get("portals", {}).items():
-            found.setdefault(name, fig.get("reports", 0) + fig.get("attachments", 0))
+            if "documents" in fig:
+                found.setdefault(name, fig["documents"])
+            else:  # reports written before documents were counted apart
+                found.setdefault(name, fig.get("reports", 0) + fig.get("attachments", 0))
     return found
 
 
-def build_report(store: CaptureStore, crawl_id: str, portals: list[str], figures=None) -> dict:
-    """The report of one crawl, from its captures and events (so a resumed run counts all)."""
+def portal_figures(store: CaptureStore, crawl_id: str, name: str) -> dict:
+    """Counts of one portal in one crawl, from its captures and events (so a resumed crawl
+    counts everything)."""
     q = store.db.query
+    fig = {"pages": 0, "details": 0, "attachments": 0, "documents": 0, "not_modified": 0,
+           "stored": 0, "new": 0, "changed": 0, "moved": 0, "removed": 0, "blocked": 0,
+           "robots_denied": 0, "errors": {}, "answered": 0}
+    for r in q("select kind, is_report, status, error, count(*) as n from captures "
+               "where crawl_id = ? and portal = ? group by 1, 2, 3, 4", [crawl_id, name]):
+        ok = r["status"] in (200, 304) and not r["error"]
+        if r["status"] is not None:
+            fig["answered"] += r["n"]
+        if ok and r["kind"] == "list":
+            fig["pages"] += r["n"]
+        if r["is_report"]:
+            fig["details" if r["kind"] == "detail" else "attachments"] += r["n"]
+        if r["status"] == 304:
+            fig["not_modified"] += r["n"]
+        kind = kind_of(r["error"])
+        if kind in ("blocked", "robots_denied"):
+            fig[kind] += r["n"]
+        elif kind and kind not in NOT_ERRORS:
+            fig["errors"][kind] = fig["errors"].get(kind, 0) + r["n"]
+    # report documents: every attachment document, and every detail page that offered none
+    # (an HTML report); a detail page whose document failed adds nothing
+    fig["documents"] = fig["attachments"] + next(q(
+        "select count(*) as n from captures d where d.crawl_id = ? and d.portal = ? and "
+        "d.kind = 'detail' and d.is_report = 1 and not exists (select 1 from captures a "
+        "where a.crawl_id = d.crawl_id and a.kind = 'attachment' and a.referer = d.final_url)",
+        [crawl_id, name]))["n"]
+    for r in q("select event, count(*) as n from change_events where crawl_id = ? and "
+               "portal = ? group by 1", [crawl_id, name]):
+        fig[r["event"]] = r["n"]
+    first = next(q("select min(id) as m from captures where crawl_id = ?", [crawl_id]))["m"]
+    if first is not None:
+        fig["stored"] = next(q(
+            "select count(distinct c.sha256) as n from captures c where c.crawl_id = ? and "
+            "c.portal = ? and c.sha256 is not null and not exists (select 1 from captures o "
+            "where o.sha256 = c.sha256 and o.id < ?)", [crawl_id, name, first]))["n"]
+    return fig
+
+
+def build_report(store: CaptureStore, crawl_id: str, portals: list[str], figures=None,
+                 robots_unreachable=None) -> dict:
+    """The report of one crawl."""
+    previous = _previous(store, crawl_id)
+    yields = reports_by_portal(store.db)
     out: dict = {}
-    first_id = next(q("select min(id) as m from captures where crawl_id = ?", [crawl_id]))["m"]
-    previous = _previous_reports(store, crawl_id)
     for name in portals:
-        rows = list(q("select kind, is_report, status, error, count(*) as n from captures "
-                      "where crawl_id = ? and portal = ? group by 1, 2, 3, 4", [crawl_id, name]))
-        fig = {"pages": 0, "reports": 0, "attachments": 0, "not_modified": 0, "errors": {},
-               "blocked": 0, "new": 0, "changed": 0, "removed": 0, "stored": 0}
-        for r in rows:
-            if r["kind"] == "list" and r["status"] in (200, 304):
-                fig["pages"] += r["n"]
-            if r["is_report"]:
-                fig["reports" if r["kind"] == "detail" else "attachments"] += r["n"]
-            if r["status"] == 304:
-                fig["not_modified"] += r["n"]
-            if r["error"] and r["error"].startswith("blocked"):
-                fig["blocked"] += r["n"]
-            elif r["error"]:
-                key = r["error"].split(":")[0]
-                fig["errors"][key] = fig["errors"].get(key, 0) + r["n"]
-        for r in q("select event, count(*) as n from change_events where crawl_id = ? and "
-                   "portal = ? group by 1", [crawl_id, name]):
-            fig[r["event"]] = r["n"]
-        if first_id is not None:
-            fig["stored"] = next(q(
-                "select count(distinct c.sha256) as n from captures c where c.crawl_id = ? and "
-                "c.portal = ? and c.sha256 is not null and not exists (select 1 from captures o "
-                "where o.sha256 = c.sha256 and o.id < ?)", [crawl_id, name, first_id]))["n"]
+        fig = portal_figures(store, crawl_id, name)
         extra = (figures or {}).get(name, {})
-        for k in ("robots_denied", "offsite"):
-            if extra.get(k):
-                fig[k] = extra[k]
-        for k, v in extra.items():
+        if extra.get("offsite"):
+            fig["offsite"] = extra["offsite"]
+        for k in extra:
             if k.startswith("detected:"):
                 fig["family_detected"] = k.split(":", 1)[1]
-        before = previous.get(name, 0)
-        if fig["reports"] + fig["attachments"] == 0 and before > 0:
-            fig["alert"] = (f"ZERO reports found; the previous crawl found {before} — "
-                            "the portal may have moved, changed CMS or be blocking us")
+            elif k.startswith("unreadable:"):
+                kind = k.split(":", 1)[1]
+                fig["errors"][kind] = fig["errors"].get(kind, 0) + extra[k]
+        why = incomplete(store, crawl_id, name, figures)
+        if why:
+            fig["incomplete"] = why
+        robots = (robots_unreachable or {}).get(name)
+        if robots:
+            fig["robots_unreachable"] = robots
+        if name in yields:
+            fig["reports"] = yields[name]
+        _judge(fig, name in previous, previous.get(name, 0))
         out[name] = fig
     totals: dict = {}
     for fig in out.values():
         for k, v in fig.items():
-            if isinstance(v, int):
+            if isinstance(v, int) and k != "answered":
                 totals[k] = totals.get(k, 0) + v
     return {"crawl_id": crawl_id, "portals": out, "totals": totals,
+            "reached": sum(1 for f in out.values() if f["answered"]),
             "alerts": [n for n, f in out.items() if f.get("alert")]}
+
+
+def _judge(fig: dict, crawled_before: bool, found_before: int) -> None:
+    """The portal's alert (or note): no report document found is news, whatever the past; a
+    robots.txt that answered 5xx is not the portal going silent, a portal that never answered
+    is."""
+    if fig["documents"]:
+        return
+    if fig.get("robots_unreachable") and fig["answered"]:
+        fig["note"] = (f"{fig['robots_unreachable']}: nothing fetched, as RFC 9309 requires; "
+                       "not taken for a portal gone silent")
+        return
+    if not fig["answered"]:
+        why = ", ".join(f"{k} {v}" for k, v in sorted(fig["errors"].items())) or "no request"
+        what = f"no answer from the portal ({why})"
+    elif fig["blocked"]:
+        what = f"blocked by an anti-bot challenge ({fig['blocked']} responses)"
+    else:
+        what = None
+    if fig.get("reports"):
+        fig["alert"] = (f"ZERO report documents found; the archive holds {fig['reports']} "
+                        f"reports from this portal{f' — {what}' if what else ''} — it may have "
+                        "moved, changed CMS or be blocking us")
+    elif found_before:
+        fig["alert"] = (f"ZERO report documents found; the previous crawl found {found_before}"
+                        f"{f' — {what}' if what else ''} — the portal may have moved, changed "
+                        "CMS or be blocking us")
+    elif not crawled_before:
+        fig["alert"] = (f"no report document found on its first crawl"
+                        f"{f' — {what}' if what else ''} — check the start URL and the family, "
+                        "or whether the portal blocks us")
+    else:
+        fig["alert"] = ("no report document found, in this crawl or any before"
+                        f"{f' — {what}' if what else ''}")
+
+
+def health(store: CaptureStore, crawl_id: str | None = None) -> dict:
+    """The latest (or named) crawl's report, with the reports each portal yields now."""
+    runs = [r for r in store.runs() if r["report"]]
+    run = next((r for r in runs if r["id"] == crawl_id), None) if crawl_id else (
+        runs[-1] if runs else None)
+    if run is None:
+        return {}
+    report = json.loads(run["report"])
+    report["status"] = run["status"]
+    yields = reports_by_portal(store.db)
+    for name, fig in report.get("portals", {}).items():
+        if yields or "reports" in fig:
+            fig["reports"] = yields.get(name, 0)
+    return report

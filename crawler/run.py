@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import secrets
 import shutil
 import sys
@@ -37,23 +39,56 @@ def resumable_run(store: CaptureStore, crawl_id: str | None = None) -> dict:
     return runs[-1]
 
 
+def user_agent(contact: str | None = None, given: str | None = None) -> str:
+    """The User-Agent: `given` as is, else ours with the operator's contact URL. ASCII only:
+    HTTP header values are ASCII (RFC 9110 §5.5)."""
+    if given:
+        ua = given
+    elif contact:
+        if not re.match(r"^(https?://|mailto:)\S+$", contact):
+            raise CrawlError(f"--contact must be an http(s) or mailto: URL, got {contact!r}")
+        ua = defaults.UA_TEMPLATE.format(contact=contact)
+    else:
+        ua = defaults.UA_NO_CONTACT
+    if not ua.isascii() or not ua.isprintable():
+        raise CrawlError(f"the User-Agent must be printable ASCII (an HTTP header value): {ua!r}"
+                         " — use a punycode or %-encoded contact URL")
+    return ua
+
+
+def log_path(archive: str | Path, crawl_id: str) -> Path:
+    """The crawl's log file: Scrapy's settings, stats and messages go there, not to the
+    terminal."""
+    return Path(archive) / "logs" / f"{crawl_id}.log"
+
+
 def run_crawl(sources: str | Path = "sources", archive: str | Path | None = None,
               portals: list[str] | None = None, resume: bool | str = False, fast: bool = False,
-              progress: bool = False, overrides: dict | None = None) -> dict:
+              progress: bool = False, overrides: dict | None = None,
+              contact: str | None = None) -> dict:
     """Crawl the portals of a sources file or directory; returns the crawl report."""
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
 
     archive = Path(archive) if archive else default_archive()
+    overrides = dict(overrides or {})
     store = CaptureStore(archive)
-    if resume:
+    repaired = None
+    if resume:  # the crawl goes on as it was started: its sources, portals and settings
         run = resumable_run(store, resume if isinstance(resume, str) else None)
         crawl_id, opts = run["id"], json.loads(run["options"] or "{}")
         sources, portals = opts.get("sources", sources), opts.get("portals", portals)
         fast = opts.get("fast", fast)
+        overrides = {**opts.get("settings", {}), **overrides}
+        contact = contact or opts.get("contact")
         unclean = run["status"] == "running"
+        if unclean:  # killed: its WARC may end in a torn record
+            repaired = store.repair_warc(crawl_id)
     else:
         crawl_id, unclean = new_crawl_id(), False
+    given = dict(overrides)
+    ua = user_agent(contact or overrides.pop("OGI_CONTACT", None) or os.environ.get("OGI_CONTACT"),
+                    overrides.pop("USER_AGENT", None))
     entries = load_sources(sources)
     if portals:
         unknown = set(portals) - {p.name for p in entries}
@@ -70,11 +105,18 @@ def run_crawl(sources: str | Path = "sources", archive: str | Path | None = None
     s.setmodule(defaults, priority="project")
     if fast:
         s.update(defaults.FAST, priority="cmdline")
-    s.update({"JOBDIR": str(jobdir), "OGI_PROGRESS": progress, **(overrides or {})},
-             priority="cmdline")
-    process = CrawlerProcess(s, install_root_handler=not progress)
-    options = {"sources": str(sources), "portals": portals, "fast": fast,
-               "archive": str(archive)}
+    logfile = log_path(archive, crawl_id)
+    logfile.parent.mkdir(exist_ok=True)
+    s.update({"JOBDIR": str(jobdir), "OGI_PROGRESS": progress, "USER_AGENT": ua,
+              "LOG_FILE": str(logfile), **overrides}, priority="cmdline")
+    process = CrawlerProcess(s)
+    if repaired and (repaired["cut_bytes"] or repaired["rewritten"]):
+        import logging
+        logging.getLogger(__name__).warning(
+            "WARC of %s repaired after a kill: %d torn bytes cut, %d records written again",
+            crawl_id, repaired["cut_bytes"], repaired["rewritten"])
+    options = {"sources": str(sources), "portals": portals, "fast": fast, "settings": given,
+               "contact": contact}
     spider_cls = __import__("crawler.spiders.portals", fromlist=["PortalSpider"]).PortalSpider
     process.crawl(spider_cls, portals=[p.as_dict() for p in entries], crawl_id=crawl_id,
                   archive=str(archive), resuming=bool(resume), options=options)
@@ -86,6 +128,9 @@ def run_crawl(sources: str | Path = "sources", archive: str | Path | None = None
         shutil.rmtree(jobdir)
     report = json.loads(run["report"] or "{}") if run else {}
     report["status"] = run["status"] if run else "failed"
+    report.setdefault("crawl_id", crawl_id)
+    if repaired:
+        report["warc_repaired"] = repaired
     return report
 
 
@@ -96,10 +141,12 @@ def main(argv=None) -> int:
     ap.add_argument("--portal", action="append")
     ap.add_argument("--resume", nargs="?", const=True, default=False)
     ap.add_argument("--fast", action="store_true")
+    ap.add_argument("--contact")
     ap.add_argument("-s", dest="set", action="append", default=[], metavar="NAME=VALUE")
     a = ap.parse_args(argv)
     over = dict(x.split("=", 1) for x in a.set)
-    report = run_crawl(a.sources, a.archive, a.portal, a.resume, a.fast, overrides=over)
+    report = run_crawl(a.sources, a.archive, a.portal, a.resume, a.fast, overrides=over,
+                       contact=a.contact)
     print(json.dumps(report, ensure_ascii=False, indent=1))
     return 0 if report.get("status") == "finished" else 1
 
@@ -114,16 +161,45 @@ def spawn_crawl(sources, archive, *args: str, python: str = sys.executable, **po
                             text=True, **popen)
 
 
-def crawl_in_subprocess(sources, archive, *args: str, timeout: float = 300) -> dict:
-    """Run one crawl in a child process; returns its report (raises on failure)."""
-    proc = spawn_crawl(sources, archive, *args)
-    out, err = proc.communicate(timeout=timeout)
+def crawl_in_subprocess(sources, archive, *args: str, timeout: float = 300, **popen) -> dict:
+    """Run one crawl in a child process; returns its report (raises on failure), with
+    'peak_rss_mb' (the child's peak memory), 'stderr' and 'log'."""
+    proc = spawn_crawl(sources, archive, *args, **popen)
+    out, err, peak = _finish(proc, timeout)
     try:
         report = json.loads(out)
     except ValueError:
         raise CrawlError(f"crawl failed (rc {proc.returncode}):\n{err[-4000:]}") from None
+    logfile = log_path(archive, report["crawl_id"])
     report["stderr"] = err
+    report["log"] = logfile.read_text(errors="replace") if logfile.exists() else ""
+    report["peak_rss_mb"] = peak
     return report
+
+
+def _finish(proc, timeout: float) -> tuple[str, str, float]:
+    """Read a child's output, reap it with wait4 for its peak RSS (communicate() would reap
+    it without); kill it past the timeout."""
+    import subprocess
+    import threading
+    got: dict = {}
+    readers = [threading.Thread(target=lambda k=k: got.__setitem__(k, getattr(proc, k).read()))
+               for k in ("stdout", "stderr")]
+    for t in readers:
+        t.start()
+    killed = []
+    timer = threading.Timer(timeout, lambda: (killed.append(True), proc.kill()))
+    timer.start()
+    try:
+        _, status, usage = os.wait4(proc.pid, 0)
+    finally:
+        timer.cancel()
+    for t in readers:
+        t.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if killed:
+        raise subprocess.TimeoutExpired(proc.args, timeout)
+    return got["stdout"], got["stderr"], usage.ru_maxrss / 1024
 
 
 if __name__ == "__main__":

@@ -60,7 +60,8 @@ def _check_entry(raw, where: str, problems: list[str]) -> Portal | None:
         return None
     bad = len(problems)
     for key in sorted(set(raw) - KNOWN):
-        problems.append(f"{where}: field '{key}': unknown field (known: {', '.join(sorted(KNOWN))})")
+        known = ", ".join(sorted(KNOWN))
+        problems.append(f"{where}: field '{key}': unknown field (known: {known})")
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
         problems.append(f"{where}: field 'name': required, a non-empty string")
@@ -119,7 +120,8 @@ def load_sources(path: str | Path, strict: bool = True) -> list[Portal]:
             label = raw.get("name") if isinstance(raw, dict) else None
             where = f"{f}: entry {i + 1}" + (f" ({label})" if label else "")
             if isinstance(label, str) and label.strip() in seen:
-                problems.append(f"{where}: field 'name': duplicate of an entry in {seen[label.strip()]}")
+                first = seen[label.strip()]
+                problems.append(f"{where}: field 'name': duplicate of an entry in {first}")
                 continue
             if isinstance(label, str):
                 seen[label.strip()] = f

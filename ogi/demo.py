@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from synthetic.farm import DEMO_PORT
+
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
@@ -24,25 +26,35 @@ def register(sub) -> None:
     p.add_argument("--reports", type=int, default=6, help="reports per demo portal (default 6)")
     p.add_argument("--portals-per-family", type=int, default=2)
     p.add_argument("--port", type=int, default=8001, help="datasette port (default 8001)")
+    p.add_argument("--farm-port", type=int, default=DEMO_PORT, metavar="PORT",
+                   help=f"port of the demo portals (default {DEMO_PORT}; the same every run, "
+                        "so a second run finds the same reports at the same URLs)")
     p.add_argument("--no-serve", action="store_true", help="stop after building the archive")
     p.set_defaults(func=run_demo_command)
 
 
 def run_demo_command(args) -> int:
     return run_demo(args.archive, reports=args.reports, portals_per_family=args.portals_per_family,
-                    port=args.port, serve=not args.no_serve)
+                    port=args.port, serve=not args.no_serve, farm_port=args.farm_port)
 
 
 def run_demo(archive, reports: int = 6, portals_per_family: int = 2, port: int = 8001,
-             serve: bool = True) -> int:
+             serve: bool = True, farm_port: int = DEMO_PORT) -> int:
     from archive.build import build
+    from archive.cli import build_summary
     from synthetic.farm import Farm
 
     archive = Path(archive)
     archive.mkdir(parents=True, exist_ok=True)
     shared = SHARED if (SHARED / "corpus").is_dir() else None
-    farm = Farm(reports_per_portal=reports, portals_per_family=portals_per_family,
-                shared_dir=shared, extras=True).start()
+    try:
+        farm = Farm(reports_per_portal=reports, portals_per_family=portals_per_family,
+                    shared_dir=shared, port=farm_port, extras=True).start()
+    except OSError as e:
+        print(f"ogi demo: the demo portals cannot listen on port {farm_port} ({e.strerror}): "
+              "is another demo or `ogi demo-portals` running? Stop it, or pass --farm-port",
+              file=sys.stderr)
+        return 2
     try:
         sources = farm.write_sources(archive / "demo-sources.yaml")
         print(f"demo portals: {len(farm.sites)} on loopback, {len(farm.reports())} generated "
@@ -55,7 +67,7 @@ def run_demo(archive, reports: int = 6, portals_per_family: int = 2, port: int =
             print(f"ogi demo: the crawl failed (exit {crawl.returncode})", file=sys.stderr)
             return crawl.returncode
         stats = build(archive, progress=sys.stderr.isatty())
-        print(f"built: {stats.as_dict()}", flush=True)
+        print(build_summary(stats.as_dict()), flush=True)
         if serve:
             from archive.publish import serve as serve_archive
             serve_archive(archive, port=port)

@@ -10,9 +10,11 @@ conditional GETs (ETag / Last-Modified), and can edit or remove a report between
 from __future__ import annotations
 
 import hashlib
+import random
 import socket
 import threading
 import time
+from collections import Counter
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -20,11 +22,13 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from synthetic import faults
 from synthetic.farm_sites import (PLACES, BlockedSite, GenericSite, GkmlptSite, HanwebSite, Site,
                                   TrsSite)
 
 FAMILIES = [TrsSite, HanwebSite, GkmlptSite, GenericSite]
 CONFIGURED = {"trs", "gkmlpt"}   # families named in the sources file; the others are detected
+DEMO_PORT = 8641   # the demo's portals keep their URLs from one run to the next
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -54,6 +58,9 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         if farm.delay:
             time.sleep(farm.delay)
+        fault = farm.fault_for(site, self.command, parts.path, parts.query)
+        if fault:
+            return self._fault(fault, farm, site, parts)
         with farm.lock:
             res = site.respond(self.command, parts.path, parts.query, form)
             status, ctype, body, extra = res if res else (404, "text/html", b"<h1>404</h1>", {})
@@ -76,6 +83,26 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if not head:
             self.wfile.write(body)
+
+    def _fault(self, fault: str, farm: "Farm", site: Site, parts) -> None:
+        """Fault mode: misbehave as `fault` says (synthetic/faults.py), for real."""
+        with farm.lock:
+            farm.log.append({"host": site.host, "site": site.name, "method": self.command,
+                             "path": parts.path, "query": parts.query, "status": None,
+                             "size": 0, "ua": self.headers.get("User-Agent", ""),
+                             "conditional": False, "fault": fault})
+            res = site.respond(self.command, parts.path, parts.query, b"")
+        if fault in ("503", "429"):
+            faults.status(self, int(fault), retry_after=1 if fault == "429" else None)
+        elif fault == "reset":
+            faults.reset(self)
+        elif fault == "truncate":
+            body = res[2] if res and res[0] == 200 and len(res[2]) > 1 else b"x" * 2000
+            faults.truncate(self, body, res[1] if res else "text/html")
+        elif fault == "stall":
+            faults.stall(self, farm.stall)
+        elif fault == "bomb":
+            faults.bomb(self, farm.bomb_mb, res[1] if res else "text/html")
 
     def _not_modified(self, etag: str, lastmod: str) -> bool:
         inm = self.headers.get("If-None-Match")
@@ -101,10 +128,15 @@ class Farm:
     def __init__(self, reports_per_portal: int = 4, portals_per_family: int = 1, seed: int = 7,
                  port: int = 0, shared_dir: str | Path | None = None, blocked: bool = True,
                  first_host: int = 2, delay: float = 0.0, body_pool: int = 0,
-                 extras: bool = False):
+                 extras: bool = False, faults: float = 0.0, fault_seed: int = 1,
+                 stall: float = 4.0, bomb_mb: int = 64):
         """extras: each column also lists documents that are not reports (notices, 解读, the
         blank 报告格式 …) and one HTML report attaches itself as a PDF (the demo has them)."""
         self.delay = delay       # seconds each response waits (to watch or interrupt a crawl)
+        # fault mode: this share of requests misbehaves (synthetic/faults.py), decided by the
+        # seed, the URL and how many times it was asked before (the same for any order)
+        self.faults, self.fault_seed, self.stall, self.bomb_mb = faults, fault_seed, stall, bomb_mb
+        self._asked: Counter = Counter()
         self.lock = threading.RLock()
         self.log: list[dict] = []
         self.port = port
@@ -132,7 +164,11 @@ class Farm:
     def start(self) -> "Farm":
         self.truth()  # render every report now, not while a crawler waits
         for site in self.sites:
-            srv = _Server((site.host, self.port), _Handler)
+            try:
+                srv = _Server((site.host, self.port), _Handler)
+            except OSError:  # the port is taken (the demo portals already run?)
+                self.stop()
+                raise
             srv.farm, srv.site = self, site
             site.port = srv.server_address[1]
             threading.Thread(target=srv.serve_forever, daemon=True).start()
@@ -160,6 +196,19 @@ class Farm:
             stamp = self._clock if old is None else max(time.time(), self._clock + 1)
             self._validators[key] = (sha, f'"{sha[:16]}"', formatdate(stamp, usegmt=True))
         return self._validators[key][1], self._validators[key][2]
+
+    def fault_for(self, site: Site, method: str, path: str, query: str) -> str | None:
+        if not self.faults:
+            return None
+        with self.lock:
+            key = (site.host, method, path, query)
+            n = self._asked[key]
+            self._asked[key] += 1
+        rnd = random.Random(f"{self.fault_seed}|{site.host}|{method}|{path}?{query}|{n}")
+        return rnd.choice(faults.KINDS) if rnd.random() < self.faults else None
+
+    def faults_injected(self) -> Counter:
+        return Counter(r["fault"] for r in self.log if r.get("fault"))
 
     # -- ground truth ---------------------------------------------------------------------
     def truth(self) -> dict[str, str]:
@@ -237,17 +286,38 @@ class Farm:
         return path
 
 
-def serve(port: int = 8641, reports_per_portal: int = 6, portals_per_family: int = 1,
-          sources_out: str | Path = "sources/demo-farm.yaml", shared_dir=None) -> None:
+def free_port(first_host: int = 2, hosts: int = 12) -> int:
+    """A port free on 127.0.0.first_host … (for a farm on a port of its own, in tests)."""
+    for _ in range(50):
+        with socket.socket() as s:
+            s.bind((f"127.0.0.{first_host}", 0))
+            port = s.getsockname()[1]
+        try:
+            for n in range(first_host, first_host + hosts):
+                with socket.socket() as s:
+                    s.bind((f"127.0.0.{n}", port))
+            return port
+        except OSError:
+            continue
+    raise OSError("no free port")
+
+
+def serve(port: int = DEMO_PORT, reports_per_portal: int = 6, portals_per_family: int = 1,
+          sources_out: str | Path = "sources/demo-farm.yaml", shared_dir=None,
+          faults: float = 0.0, fault_seed: int = 1) -> None:
     """Run the farm until Ctrl-C, printing the portals' URLs (the `ogi demo-portals` body)."""
     farm = Farm(reports_per_portal=reports_per_portal, portals_per_family=portals_per_family,
-                port=port, shared_dir=shared_dir, extras=True).start()
+                port=port, shared_dir=shared_dir, extras=True, faults=faults,
+                fault_seed=fault_seed).start()
     path = farm.write_sources(sources_out)
     for s in farm.sites:
         print(f"{s.family:8} {s.name:16} {s.start_url()}")
     print(f"{len(farm.reports())} reports and other documents at {len(farm.truth())} URLs; "
           f"sources written to {path}")
-    print("Ctrl-C to stop.")
+    if faults:
+        print(f"fault mode: {faults:.0%} of requests misbehave (seed {fault_seed})")
+    print(f"crawl them from another shell: ogi crawl --sources {path} --fast")
+    print("Ctrl-C to stop.", flush=True)
     try:
         while True:
             time.sleep(3600)

@@ -46,6 +46,7 @@ def blob_count(archive: Path) -> int:
 def test_first_crawl_captures_exactly_the_published_reports(world):
     farm = world["farm"]
     report = crawl(world)
+    world["first_truth"] = farm.truth()
     store = CaptureStore(world["archive"])
     caps = store.captures(report["crawl_id"])
     assert report_captures(store, report["crawl_id"]) == farm.truth()
@@ -66,7 +67,8 @@ def test_first_crawl_captures_exactly_the_published_reports(world):
     assert any(r["status"] == 503 for r in farm.log)
     # the challenge portal is reported as blocked, and nothing of it is a report
     blocked = report["portals"]["示例受阻门户"]
-    assert blocked["blocked"] >= 1 and blocked["reports"] == 0
+    assert blocked["blocked"] >= 1 and blocked["documents"] == 0
+    assert "first crawl" in blocked["alert"] and "challenge" in blocked["alert"]
     assert all(not c["is_report"] for c in caps if c["portal"] == "示例受阻门户")
     # families: configured ones used, the others detected
     assert report["portals"]["示例HANWEB门户1"]["family_detected"] == "hanweb"
@@ -80,7 +82,7 @@ def test_first_crawl_captures_exactly_the_published_reports(world):
     # every report is a 'new' event
     events = store.events(report["crawl_id"])
     assert {e["url"] for e in events if e["event"] == "new"} == set(farm.truth())
-    assert report["totals"]["reports"] + report["totals"]["attachments"] == len(farm.truth())
+    assert report["totals"]["details"] + report["totals"]["attachments"] == len(farm.truth())
 
 
 def test_second_crawl_with_nothing_changed_stores_and_downloads_nothing_new(world):
@@ -126,7 +128,7 @@ def test_portal_yielding_zero_reports_is_flagged(world):
     finally:
         site.catid = saved
     fig = report["portals"]["示例GKMLPT门户1"]
-    assert fig["reports"] == 0 and "ZERO" in fig["alert"]
+    assert fig["documents"] == 0 and "ZERO" in fig["alert"]
     assert "示例GKMLPT门户1" in report["alerts"]
     # a list page failure is not evidence of removal
     store = CaptureStore(world["archive"])
@@ -164,7 +166,7 @@ def test_portal_turned_blocked_is_reported_not_emptied(world):
     finally:
         site.blocked = False
     fig = report["portals"][site.name]
-    assert fig["blocked"] >= 1 and fig["reports"] == 0 and "ZERO" in fig["alert"]
+    assert fig["blocked"] >= 1 and fig["documents"] == 0 and "ZERO" in fig["alert"]
     store = CaptureStore(world["archive"])
     assert store.events(report["crawl_id"]) == []  # blocked is not evidence of removal
     assert all(not c["is_report"] for c in store.captures(report["crawl_id"], portal=site.name))
@@ -180,3 +182,43 @@ def test_crawl_captures_the_shared_corpus_files(shared_dir, tmp_path):
                   if p.suffix in (".pdf", ".html")}
         stored = {store.read_blob(sha) for sha in farm.truth().values()}
         assert corpus <= stored  # byte for byte
+
+
+def test_first_crawl_is_packaged_as_a_valid_wacz(world):
+    """`wacz validate` accepts the WACZ of the first crawl; its pages are the report pages."""
+    import json
+    import subprocess
+    import sys
+    import zipfile
+    first = world["runs"][0]
+    path = world["archive"] / first["wacz"]
+    out = subprocess.run([sys.executable, "-m", "wacz", "validate", "-f", str(path)],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0 and "is valid" in out.stdout, out.stdout + out.stderr
+    with zipfile.ZipFile(path) as z:
+        names = set(z.namelist())
+        pages = [json.loads(x) for x in z.read("pages/pages.jsonl").splitlines()[1:]]
+    assert {"datapackage.json", "indexes/index.cdx.gz", f"archive/{first['crawl_id']}.warc.gz",
+            f"logs/{first['crawl_id']}.log"} <= names
+    assert {p["url"] for p in pages} == set(world["first_truth"])
+
+
+def test_writes_inline_or_in_the_writer_thread_give_the_same_captures(tmp_path):
+    """OGI_WRITER_THREAD only moves the writes off the reactor: same rows, same WARC."""
+    from warcio.archiveiterator import ArchiveIterator
+    with Farm(reports_per_portal=3, blocked=False) as farm:
+        sources = farm.write_sources(tmp_path / "demo.yaml")
+        got = {}
+        for mode in ("True", "False"):
+            archive = tmp_path / mode
+            report = crawl_in_subprocess(sources, archive, "--fast", "-s",
+                                         f"OGI_WRITER_THREAD={mode}")
+            store = CaptureStore(archive)
+            rows = sorted((c["url"], c["status"], c["sha256"], c["error"], c["is_report"])
+                          for c in store.captures(report["crawl_id"]))
+            with open(archive / "warc" / f"{report['crawl_id']}.warc.gz", "rb") as fh:
+                uris = sorted(r.rec_headers.get_header("WARC-Target-URI")
+                              for r in ArchiveIterator(fh) if r.rec_type == "response")
+            assert report_captures(store, report["crawl_id"]) == farm.truth()
+            got[mode] = (rows, uris, len(store.events(report["crawl_id"])))
+    assert got["True"] == got["False"]

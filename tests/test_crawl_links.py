@@ -50,7 +50,7 @@ def test_detect_families():
 def test_js_challenges_are_recognised():
     from scrapy.http import Headers
 
-    from crawler.middlewares import is_challenge
+    from crawler.capture import is_challenge
     ts = b"<html><script>$_ts=window['$_ts'];$_ts.nsd=1;</script></html>"
     assert is_challenge(412, Headers(), ts) == "ruishu-412"
     jsl = b"<script>document.cookie=('_'+'_jsl_clearance_s=1');location.href=location</script>"

@@ -61,3 +61,55 @@ def test_runs_captures_events_and_warc(tmp_path):
     assert recs == [("response", "http://127.0.0.2/a.html"), ("request", "http://127.0.0.2/a.html")]
     with pytest.raises(ValueError):
         CaptureStore(tmp_path).warc_path("../evil")
+
+
+def test_repair_warc_cuts_a_torn_tail_and_writes_lost_records_again(tmp_path):
+    store = CaptureStore(tmp_path)
+    urls = [f"http://127.0.0.2/{i}.pdf" for i in range(3)]
+    for i, url in enumerate(urls):
+        body = bytes([i]) * 50_000
+        sha, _ = store.store_body(body)
+        wf, off = store.write_warc("c1", url, "GET", [], b"", 200, "OK", [], body,
+                                   "2026-01-01T00:00:00.000000Z")
+        store.add_capture(crawl_id="c1", url=url, final_url=url, method="GET", status=200,
+                          sha256=sha, warc_file=wf, warc_offset=off, kind="attachment")
+    rows = store.captures("c1")
+    path = tmp_path / rows[0]["warc_file"]
+    with open(path, "r+b") as fh:  # the second pair torn, the third lost with it
+        fh.truncate(rows[1]["warc_offset"] + 300)
+    done = store.repair_warc("c1")
+    assert done["rewritten"] == 2 and done["cut_bytes"] == 300
+    store.close()
+    store = CaptureStore(tmp_path)
+    with open(path, "rb") as fh:
+        it = ArchiveIterator(fh)
+        got = []
+        for r in it:  # the content first: warcio's get_record_offset() skips it
+            digest = hashlib.sha256(r.content_stream().read()).hexdigest()
+            got.append((r.rec_type, r.rec_headers.get_header("WARC-Target-URI"),
+                        it.get_record_offset(), digest))
+    assert [u for t, u, _, _ in got if t == "response"] == urls
+    offsets = {u: o for t, u, o, _ in got if t == "response"}
+    for c in store.captures("c1"):
+        assert abs(offsets[c["url"]] - c["warc_offset"]) <= 4  # warcio's offsets are near
+        assert c["sha256"] in {d for t, u, _, d in got if u == c["url"] and t == "response"}
+
+
+def test_a_later_failed_capture_does_not_unset_a_report_current(tmp_path):
+    """A truncated body (or a refused bomb) has status 200 and a sha256 but is no edition of
+    the report: the report stays current."""
+    from archive.schema import open_db
+    from archive.store import refresh_current
+    from archive.testing import add_report
+    url = "http://127.0.0.2/r.html"
+    add_report(tmp_path, record={"title": "t", "year": 2021, "tables": {}}, text="t", url=url,
+               portal="p")
+    store = CaptureStore(tmp_path)
+    sha, _ = store.store_body(b"<html>half")
+    store.add_capture(crawl_id="c2", portal="p", url=url, final_url=url, status=200,
+                      sha256=sha, kind="detail", is_report=0,
+                      error="truncated: connection closed after 10 of 20 bytes")
+    store.close()
+    db = open_db(tmp_path)
+    refresh_current(db)
+    assert [r["current"] for r in db.query("select current from reports")] == [1]

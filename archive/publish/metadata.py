@@ -111,7 +111,11 @@ TABLES = {
     "crawl_runs": ("爬取运行 · Crawl runs", {}),
     "captures": ("抓取记录：每次 HTTP 获取 · Captures: every HTTP fetch", {}),
     "documents": ("按 SHA-256 存储的原始文件 · Raw files stored by SHA-256", {}),
-    "change_events": ("变更事件：新增、修改、删除 · Change events: new, changed, removed", {}),
+    "change_events": ("变更事件：新增、修改、删除、迁址 · Change events: new, changed, removed, moved", {
+        "event": "new 新增 · changed 修改 · removed 删除 · moved 同一文件出现在新网址 · the same "
+                 "bytes at a new URL of the portal",
+        "from_url": "迁址前的网址（moved）· The URL a moved document was at before",
+    }),
 }
 HIDDEN = ["reports_fts", "other_documents_fts", "ogi_search_matches", "_sqlite_migrations",
           "archive_meta", "sqlite_stat1"]

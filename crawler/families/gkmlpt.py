@@ -25,7 +25,7 @@ class GkmlptAdapter(Adapter):
         sid = SID.search(response.text)
         catid = response.meta.get("catid") or spider.portals[response.meta["portal"]].catid
         if not sid or not catid:
-            spider.count(response.meta["portal"], "errors", "gkmlpt_no_sid_or_catid")
+            spider.count(response.meta["portal"], "unreadable", "gkmlpt_no_sid_or_catid")
             return
         base = "{0.scheme}://{0.netloc}".format(urlsplit(response.url))
         meta = {"gkmlpt_api": True, "api": f"{base}/gkmlpt/api/all/{catid}",
@@ -36,7 +36,7 @@ class GkmlptAdapter(Adapter):
         try:
             data = json.loads(response.text)
         except ValueError:
-            spider.count(response.meta["portal"], "errors", "gkmlpt_bad_json")
+            spider.count(response.meta["portal"], "unreadable", "gkmlpt_bad_json")
             return
         for art in data.get("articles") or []:
             if art.get("url"):

@@ -6,13 +6,14 @@ from collections import Counter, defaultdict
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
 
 from archive.captures import CaptureStore
+from crawler.capture import record_failure
 from crawler.families import ADAPTERS, detect
 from crawler.families.base import attachments
 from crawler.sources import Portal
+from crawler.writer import StoreWriter
 
 
 def host_allowed(host: str, domains: list[str]) -> bool:
@@ -32,6 +33,18 @@ class PortalSpider(scrapy.Spider):
         self.allowed_domains = sorted(self.hosts)
         self.figures: dict[str, Counter] = defaultdict(Counter)
         self.live = {name: self.store.live_report_urls(name) for name in self.portals}
+        self.recorded: set[tuple[str, str]] = set()      # (url, error kind) failure rows made
+        self.robots_unreachable: dict[str, str] = {}   # portal → why (crawler/robots.py)
+        self.list_requests: Counter = Counter()          # portal → list pages asked for
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.max_list_pages = crawler.settings.getint("OGI_MAX_LIST_PAGES")
+        # every write of the crawl, in order, off the reactor (crawler/writer.py)
+        spider.writer = StoreWriter(spider.store.root,
+                                    thread=crawler.settings.getbool("OGI_WRITER_THREAD", True))
+        return spider
 
     async def start(self):
         for p in self.portals.values():
@@ -42,6 +55,9 @@ class PortalSpider(scrapy.Spider):
                     "catid": p.catid or (frag.group(1) if frag else None)})
 
     # -- helpers used by adapters and middlewares -----------------------------------------
+    def host_in_registry(self, host: str) -> bool:
+        return host_allowed(host, self.allowed_domains)
+
     def portal_of(self, url: str) -> str | None:
         host = urlsplit(url).hostname or ""
         return self.hosts.get(host) or next(
@@ -67,12 +83,19 @@ class PortalSpider(scrapy.Spider):
             kind, self.parse_attachment)
         cls = scrapy.FormRequest if formdata is not None else scrapy.Request
         kw = {"formdata": formdata} if formdata is not None else {}
-        return cls(url, callback=callback, errback=self.failed, meta=m,
-                   headers={"Referer": response.url}, **kw)
+        request = cls(url, callback=callback, errback=self.failed, meta=m,
+                      headers={"Referer": response.url}, **kw)
+        if kind == "list" and self.max_list_pages:
+            self.list_requests[portal.name] += 1
+            if self.list_requests[portal.name] > self.max_list_pages:
+                record_failure(self, request, "page_limit",
+                               f"more than OGI_MAX_LIST_PAGES {self.max_list_pages} list pages")
+                return None
+        return request
 
     # -- callbacks ------------------------------------------------------------------------
     def _usable(self, response) -> bool:
-        ok = (response.status == 200 and not response.meta.get("ogi_blocked")
+        ok = (response.status == 200 and not response.meta.get("ogi_error")
               and isinstance(response, TextResponse))
         if not ok and response.meta.get("kind") == "list":
             self.count(response.meta["portal"], "list_failed")
@@ -106,32 +129,30 @@ class PortalSpider(scrapy.Spider):
         return None
 
     def failed(self, failure):
+        """Every failure already has its capture row (crawler/capture.py); count it here."""
         req = failure.request
-        if failure.check(IgnoreRequest):
-            reason = "robots_denied" if "robots" in str(failure.value).lower() else "ignored"
-            self.count(req.meta.get("portal"), reason)
-        elif req.meta.get("kind") == "list":
+        if req.meta.get("kind") == "list":
             self.count(req.meta.get("portal"), "list_failed")
 
-    # -- change tracking (called by the capture middleware) -------------------------------
+    # -- change tracking (called by the capture middleware; events go through the writer) --
     def track_report(self, portal: str, response, sha: str | None, is_report: int, prev) -> None:
         url, status = response.url, response.status
         live = self.live.setdefault(portal, {})
         if status in (404, 410):
             if url in live:
-                self.store.record_event(self.crawl_id, portal, url, "removed",
-                                        old_sha256=live.pop(url), detail=f"http {status}")
+                self.writer.submit("record_event", self.crawl_id, portal, url, "removed",
+                                   old_sha256=live.pop(url), detail=f"http {status}")
                 self.count(portal, "removed")
             return
         if not is_report or status == 304:
             return
         if url not in live:
             old = self.store.last_report_sha(url, self.crawl_id)
-            self.store.record_event(self.crawl_id, portal, url, "new", old_sha256=old,
-                                    new_sha256=sha, detail="reappeared" if old else None)
+            self.writer.submit("record_event", self.crawl_id, portal, url, "new", old_sha256=old,
+                               new_sha256=sha, detail="reappeared" if old else None)
             self.count(portal, "new")
         elif live[url] != sha:
-            self.store.record_event(self.crawl_id, portal, url, "changed", old_sha256=live[url],
-                                    new_sha256=sha)
+            self.writer.submit("record_event", self.crawl_id, portal, url, "changed",
+                               old_sha256=live[url], new_sha256=sha)
             self.count(portal, "changed")
         live[url] = sha

@@ -1,0 +1,45 @@
+"""Running the demo twice leaves the same archive: the demo portals keep their URLs (a stable
+port), so the second crawl finds every report where it was (no removed, no new), and the
+build adds nothing."""
+import json
+import sqlite3
+
+from archive.captures import CaptureStore
+from ogi.cli import main
+from synthetic.farm import free_port
+
+COLS = "sha256, url, title, agency, year, template, portal, parse_status, check_status, current"
+
+
+def reports(archive):
+    db = sqlite3.connect(archive / "archive.db")
+    try:
+        return db.execute(f"select {COLS} from reports order by sha256").fetchall()
+    finally:
+        db.close()
+
+
+def test_demo_twice_gives_the_same_reports_and_current_flags(tmp_path, capsys):
+    archive = tmp_path / "demo"
+    args = ["demo", "--archive", str(archive), "--reports", "2", "--portals-per-family", "1",
+            "--no-serve", "--farm-port", str(free_port())]
+    assert main(args) == 0
+    first = reports(archive)
+    assert len(first) >= 8 and all(r[-1] == 1 for r in first)
+    # after the build, the health of each portal says how many reports it yields
+    capsys.readouterr()
+    assert main(["health", "--archive", str(archive), "--json"]) == 1  # the blocked portal
+    health = json.loads(capsys.readouterr().out)
+    per_portal = {}
+    for r in first:
+        if r[7] == "ok":
+            per_portal[r[6]] = per_portal.get(r[6], 0) + 1
+    assert {n: f["reports"] for n, f in health["portals"].items() if f["reports"]} == per_portal
+    assert health["alerts"] == ["示例受阻门户"]
+    assert main(args) == 0
+    assert reports(archive) == first
+    store = CaptureStore(archive)
+    runs = store.runs()
+    assert len(runs) == 2
+    assert store.events(runs[1]["id"]) == []   # nothing new, changed, moved or removed
+    store.close()
