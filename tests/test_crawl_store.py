@@ -102,8 +102,9 @@ def test_a_later_failed_capture_does_not_unset_a_report_current(tmp_path):
     from archive.store import refresh_current
     from archive.testing import add_report
     url = "http://127.0.0.2/r.html"
-    add_report(tmp_path, record={"title": "t", "year": 2021, "tables": {}}, text="t", url=url,
-               portal="p")
+    from synthetic.report import generate_report
+    rep = generate_report(3)
+    add_report(tmp_path, record=rep.record, text=rep.title, url=url, portal="p")
     store = CaptureStore(tmp_path)
     sha, _ = store.store_body(b"<html>half")
     store.add_capture(crawl_id="c2", portal="p", url=url, final_url=url, status=200,
