@@ -21,6 +21,7 @@ from crawler.run import crawl_in_subprocess, spawn_crawl
 from synthetic.farm import Farm
 from synthetic.farm_lists import TrsList2Site, UcapSite
 from synthetic.farm_sites import GkmlptSite, HanwebSite, TrsSite
+from test_crawl import report_captures  # tests/test_crawl.py
 
 KINDS = {TrsSite: "createPageHTML", TrsList2Site: "list2.trsapi", HanwebSite: "jpage",
          GkmlptSite: "gkmlpt", UcapSite: "ucap queryList"}
@@ -43,14 +44,6 @@ def crawl(world) -> dict:
 
 def site(world, cls):
     return next(s for s in world["farm"].sites if type(s) is cls)
-
-
-def report_captures(store: CaptureStore, crawl_id: str) -> dict[str, str]:
-    out = {}
-    for c in store.captures(crawl_id):
-        if c["is_report"] and c["status"] in (200, 304):
-            out[c["final_url"]] = c["sha256"] or store.last_capture(c["final_url"])["sha256"]
-    return out
 
 
 def printed(report: dict) -> str:
