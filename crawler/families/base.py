@@ -1,6 +1,9 @@
-"""What every family shares: report titles, attachment links (href, iframe, pdf.js, onclick)."""
+"""What every family shares: report titles, attachment links (href, iframe, pdf.js, onclick),
+and the column bookkeeping of list pages (crawler/families/columns.py): the records a list
+page lists, its further list pages, the size its column declares."""
 from __future__ import annotations
 
+import hashlib
 import re
 from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 
@@ -121,4 +124,10 @@ class Adapter:
 
     @staticmethod
     def page_read(spider, response) -> None:
-        book(spider).read(portal_of(response), column_of(response), response.url)
+        """A list page of the column read (an API page: by URL and form, pages share a URL)."""
+        try:
+            body = response.request.body
+        except AttributeError:
+            body = b""
+        page = response.url + (f" {hashlib.sha256(body).hexdigest()[:16]}" if body else "")
+        book(spider).read(portal_of(response), column_of(response), page)
