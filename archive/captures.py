@@ -27,7 +27,7 @@ SCHEMA = {
                  "method": str, "status": int, "request_headers": str, "response_headers": str,
                  "fetched_at": str, "sha256": str, "size": int, "content_type": str, "kind": str,
                  "is_report": int, "referer": str, "link_text": str, "error": str,
-                 "warc_file": str, "warc_offset": int},
+                 "warc_file": str, "warc_offset": int, "request_sha256": str},
     "documents": {"sha256": str, "size": int, "first_seen": str, "path": str},
     "change_events": {"id": int, "crawl_id": str, "portal": str, "url": str, "event": str,
                       "old_sha256": str, "new_sha256": str, "detected_at": str, "detail": str,
@@ -208,19 +208,26 @@ class CaptureStore:
         rows = list(self.db.query(sql + " order by id desc limit 1", args))
         return rows[0] if rows else None
 
-    def capture_in_run(self, crawl_id: str, url: str) -> dict | None:
-        """The capture of url already made in this crawl (used to replay on resume)."""
+    def capture_in_run(self, crawl_id: str, url: str,
+                       request_sha256: str | None = None) -> dict | None:
+        """The capture of url already made in this crawl (used to replay on resume). A request
+        with a body (a form POST: each page of a list API at one URL) is matched by the
+        body's hash too."""
         rows = list(self.db.query(
             "select * from captures where crawl_id = ? and (url = ? or final_url = ?)"
             " and (error is null or error not like 'redirect_to_seen%')"
-            " order by id desc limit 1", [crawl_id, url, url]))
+            " and coalesce(request_sha256, '') = ?"
+            " order by id desc limit 1", [crawl_id, url, url, request_sha256 or ""]))
         return rows[0] if rows else None
 
-    def has_row(self, crawl_id: str, url: str, error_kind: str) -> bool:
-        """Whether this crawl already recorded url with an error of this kind (resume)."""
+    def has_row(self, crawl_id: str, url: str, error_kind: str,
+                request_sha256: str | None = None) -> bool:
+        """Whether this crawl already recorded url (and request body) with an error of this
+        kind (resume)."""
         return bool(list(self.db.query(
-            "select 1 from captures where crawl_id = ? and url = ? and error like ? limit 1",
-            [crawl_id, url, f"{error_kind}%"])))
+            "select 1 from captures where crawl_id = ? and url = ? and error like ?"
+            " and coalesce(request_sha256, '') = ? limit 1",
+            [crawl_id, url, f"{error_kind}%", request_sha256 or ""])))
 
     def last_report_sha(self, url: str, crawl_id: str) -> str | None:
         """sha256 of the last body of url seen in an earlier crawl, for change detection."""

@@ -4,6 +4,7 @@ its reason (crawler/failures.py). Also: conditional GETs, replay of a resumed ru
 and anti-bot challenge detection."""
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from urllib.parse import urlsplit
@@ -41,15 +42,23 @@ def _headers(h: Headers) -> list[tuple[str, str]]:
     return [(k.decode("latin-1"), v.decode("latin-1")) for k, vs in h.items() for v in vs]
 
 
+def body_sha(request) -> str | None:
+    """The SHA-256 of a request's body (a form POST), None for a request without one: with the
+    URL it names what was asked (the pages of a list API share one URL)."""
+    return hashlib.sha256(request.body).hexdigest() if request.body else None
+
+
 def record_failure(spider, request, kind: str, detail: str = "", status: int | None = None,
                    final_url: str | None = None) -> None:
     """A capture row for a request that got no usable response (status None unless given).
     Idempotent within a run, so a resumed crawl that meets the same refusal adds nothing."""
     meta = request.meta
     url = (meta.get("redirect_urls") or [request.url])[0]
-    if (url, kind) in spider.recorded or spider.store.has_row(spider.crawl_id, url, kind):
+    sha = body_sha(request)
+    if (url, sha, kind) in spider.recorded or spider.store.has_row(spider.crawl_id, url, kind,
+                                                                  sha):
         return
-    spider.recorded.add((url, kind))
+    spider.recorded.add((url, sha, kind))
     portal = meta.get("portal") or spider.portal_of(request.url)
     error = f"{kind}: {detail}" if detail else kind
     spider.writer.submit(
@@ -57,7 +66,8 @@ def record_failure(spider, request, kind: str, detail: str = "", status: int | N
         crawl_id=spider.crawl_id, portal=portal, url=url, final_url=final_url or request.url,
         method=request.method, status=status, request_headers=_headers(request.headers),
         fetched_at=now(), kind=meta.get("kind", "other"), is_report=0,
-        referer=meta.get("referer"), link_text=meta.get("link_text"), error=error[:1000])
+        referer=meta.get("referer"), link_text=meta.get("link_text"), error=error[:1000],
+        request_sha256=sha)
     if kind not in NOT_ERRORS:
         spider.count(portal, "errors", kind)
 
@@ -89,7 +99,7 @@ class CaptureMiddleware:
             meta.setdefault("kind", "robots")
         if sp.resuming and not meta.get("ogi_checked_run"):
             meta["ogi_checked_run"] = True
-            done = store.capture_in_run(sp.crawl_id, request.url)
+            done = store.capture_in_run(sp.crawl_id, request.url, body_sha(request))
             if done:
                 return self._replay(request, done)
         if request.method == "GET" and meta.get("kind") != "robots":
@@ -166,7 +176,8 @@ class CaptureMiddleware:
                "request_headers": req_headers, "response_headers": wire_headers,
                "fetched_at": fetched, "content_type": ctype, "kind": kind,
                "is_report": is_report, "referer": meta.get("referer"),
-               "link_text": meta.get("link_text"), "error": error}
+               "link_text": meta.get("link_text"), "error": error,
+               "request_sha256": body_sha(request)}
         # body, WARC and row in the writer thread (crawler/writer.py); the reactor goes on
         sha, new_blob = await maybe_deferred_to_future(sp.writer.call(
             "record_response", body=None if response.status == 304 else body, spool=spool,

@@ -5,12 +5,16 @@ domain, scheme or port), one document, never "removed + new"."""
 from __future__ import annotations
 
 from crawler.failures import kind_of
+from crawler.families.columns import book
 
 CUTS = ("depth_limit", "page_limit")
 
 
-def incomplete(store, crawl_id: str, portal: str, figures: dict | None = None) -> str | None:
-    """Why this crawl did not read the portal's list to its end, or None if it did."""
+def incomplete(store, crawl_id: str, portal: str, figures: dict | None = None,
+               columns=None) -> str | None:
+    """Why this crawl did not read the portal's list to its end, or None if it did. A column
+    whose list script declared more records (or pages) than its list gave was not read to its
+    end either (`columns`: crawler/families/columns.py)."""
     why = []
     rows = store.db.query(
         "select kind, status, error, count(*) as n from captures where crawl_id = ? and "
@@ -35,6 +39,10 @@ def incomplete(store, crawl_id: str, portal: str, figures: dict | None = None) -
         why.append("list not readable: " + ", ".join(unreadable))
     if fig.get("list_failed") and not failed:
         why.append(f"{fig['list_failed']} list page(s) unusable")
+    short = columns.short(portal) if columns is not None else []
+    if short:
+        why.append(f"{len(short)} column{'s' if len(short) > 1 else ''} read short of "
+                   "the size its list script declares")
     return "; ".join(why) or None
 
 
@@ -99,7 +107,8 @@ def pair_moves(store, crawl_id: str, portal: str) -> int:
 
 def conclude(spider) -> None:
     """At the end of a finished crawl, for every portal."""
+    columns = book(spider, create=False)
     for name in spider.portals:
-        if incomplete(spider.store, spider.crawl_id, name, spider.figures) is None:
+        if incomplete(spider.store, spider.crawl_id, name, spider.figures, columns) is None:
             record_unlisted(spider.store, spider.crawl_id, name)
         pair_moves(spider.store, spider.crawl_id, name)

@@ -203,6 +203,12 @@ def health_lines(name: str, fig: dict) -> list[str]:
     if problems:
         out.append("  [yellow]not fetched or refused:[/] " + " · ".join(
             f"{escape(k)} {v}" for k, v in sorted(problems.items())))
+    for e in fig.get("lists", []):
+        if e["found"] < e["declared"]:
+            n = e["declared"] - e["found"]
+            out.append(f"  [yellow]list short by {n} {e['unit'][:-1] if n == 1 else e['unit']}:[/] "
+                       f"{escape(e['column'])} ({escape(e['kind'])}): {e['declared']} declared, "
+                       f"{e['found']} found")
     if fig.get("incomplete"):
         out.append(f"  [yellow]list not read to its end[/] ({escape(fig['incomplete'])}): "
                    "no report concluded removed")

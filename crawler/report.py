@@ -1,8 +1,10 @@
 """The crawl run's lifecycle and its report, one health line per portal: list pages, detail
 pages, attachments and the report documents they add up to; events (new, changed, moved,
-removed); errors by kind; robots.txt; and, once `ogi build` has run, how many reports the
-portal yields. A portal that finds no report document is flagged (on its first crawl too),
-unless its robots.txt was unreachable — then nothing was fetched, and the report says why."""
+removed); errors by kind; robots.txt; each column's declared size against what its list gave
+(a column read short is a shortfall, and the list counts as not read to its end); and, once
+`ogi build` has run, how many reports the portal yields. A portal that finds no report
+document is flagged (on its first crawl too), unless its robots.txt was unreachable — then
+nothing was fetched, and the report says why."""
 from __future__ import annotations
 
 import json
@@ -12,6 +14,7 @@ from scrapy import signals
 
 from archive.captures import CaptureStore
 from crawler.changes import conclude, incomplete
+from crawler.families.columns import book
 from crawler.failures import NOT_ERRORS, kind_of
 
 log = logging.getLogger(__name__)
@@ -43,7 +46,7 @@ class CrawlRun:
         if status == "finished":
             conclude(spider)
         report = build_report(store, spider.crawl_id, list(spider.portals), spider.figures,
-                              spider.robots_unreachable)
+                              spider.robots_unreachable, book(spider, create=False))
         stats = {k: v for k, v in self.crawler.stats.get_stats().items()}
         stats["close_reason"] = reason
         if status == "finished" and self.crawler.settings.getbool("OGI_WACZ"):
@@ -130,9 +133,24 @@ def portal_figures(store: CaptureStore, crawl_id: str, name: str) -> dict:
     return fig
 
 
+def shortfall(fig: dict, columns, name: str) -> None:
+    """The portal's columns that declare their size (`lists`: declared and found), and what
+    the short ones miss: `shortfall` records, `shortfall_pages` pages (columns that declare
+    only a page count)."""
+    lists = columns.summary(name) if columns is not None else []
+    if not lists:
+        return
+    fig["lists"] = lists
+    for unit, key in (("records", "shortfall"), ("pages", "shortfall_pages")):
+        missing = sum(e["declared"] - e["found"] for e in lists
+                      if e["unit"] == unit and e["found"] < e["declared"])
+        if missing:
+            fig[key] = missing
+
+
 def build_report(store: CaptureStore, crawl_id: str, portals: list[str], figures=None,
-                 robots_unreachable=None) -> dict:
-    """The report of one crawl."""
+                 robots_unreachable=None, columns=None) -> dict:
+    """The report of one crawl (`columns`: what each column declared and gave)."""
     previous = _previous(store, crawl_id)
     yields = reports_by_portal(store.db)
     out: dict = {}
@@ -147,7 +165,8 @@ def build_report(store: CaptureStore, crawl_id: str, portals: list[str], figures
             elif k.startswith("unreadable:"):
                 kind = k.split(":", 1)[1]
                 fig["errors"][kind] = fig["errors"].get(kind, 0) + extra[k]
-        why = incomplete(store, crawl_id, name, figures)
+        shortfall(fig, columns, name)
+        why = incomplete(store, crawl_id, name, figures, columns)
         if why:
             fig["incomplete"] = why
         robots = (robots_unreachable or {}).get(name)

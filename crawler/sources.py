@@ -5,7 +5,7 @@
         region_code: "371581"            # GB/T 2260, 6 digits, optional
         level: 县                         # 省 | 市 | 县 | 乡镇街道 | 部门
         parent: 聊城市人民政府            # optional
-        family: trs                      # trs | hanweb | gkmlpt | generic, optional (detected)
+        family: trs                      # trs | hanweb | gkmlpt | ucap | generic, optional (detected)
         start_urls: [http://www.linqing.gov.cn/xxgk/ndbg/index.html]
         allowed_domains: [www.linqing.gov.cn]   # optional, default: hosts of start_urls
         catid: "2637"                     # gkmlpt only, optional (else the URL fragment)
@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-FAMILIES = ("trs", "hanweb", "gkmlpt", "generic")
+FAMILIES = ("trs", "hanweb", "gkmlpt", "ucap", "generic")
 LEVELS = ("省", "市", "县", "乡镇街道", "部门")
 KNOWN = {"name", "region_code", "level", "parent", "family", "start_urls", "allowed_domains",
          "catid", "notes"}

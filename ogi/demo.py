@@ -49,7 +49,7 @@ def run_demo(archive, reports: int = 6, portals_per_family: int = 2, port: int =
     shared = SHARED if (SHARED / "corpus").is_dir() else None
     try:
         farm = Farm(reports_per_portal=reports, portals_per_family=portals_per_family,
-                    shared_dir=shared, port=farm_port, extras=True).start()
+                    shared_dir=shared, port=farm_port, extras=True, lists=True).start()
     except OSError as e:
         print(f"ogi demo: the demo portals cannot listen on port {farm_port} ({e.strerror}): "
               "is another demo or `ogi demo-portals` running? Stop it, or pass --farm-port",

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from synthetic import faults
+from synthetic.farm_lists import LIST_PLACES, LIST_SITES
 from synthetic.farm_sites import (PLACES, BlockedSite, GenericSite, GkmlptSite, HanwebSite, Site,
                                   TrsSite)
 
@@ -129,9 +130,13 @@ class Farm:
                  port: int = 0, shared_dir: str | Path | None = None, blocked: bool = True,
                  first_host: int = 2, delay: float = 0.0, body_pool: int = 0,
                  extras: bool = False, faults: float = 0.0, fault_seed: int = 1,
-                 stall: float = 4.0, bomb_mb: int = 64):
+                 stall: float = 4.0, bomb_mb: int = 64, lists: bool = False,
+                 families: list[type[Site]] | None = None):
         """extras: each column also lists documents that are not reports (notices, 解读, the
-        blank 报告格式 …) and one HTML report attaches itself as a PDF (the demo has them)."""
+        blank 报告格式 …) and one HTML report attaches itself as a PDF (the demo has them).
+        lists: also the columns listed by script and API (synthetic/farm_lists.py: TRS
+        list2.trsapi, 开普云 queryList), one each. families: the site classes of each round
+        (default: one per CMS family)."""
         self.delay = delay       # seconds each response waits (to watch or interrupt a crawl)
         # fault mode: this share of requests misbehaves (synthetic/faults.py), decided by the
         # seed, the URL and how many times it was asked before (the same for any order)
@@ -144,12 +149,19 @@ class Farm:
         self._validators: dict[tuple, tuple[str, str, str]] = {}
         self._clock = time.time() - 86400
         shared = Path(shared_dir) if shared_dir else None
+        places = PLACES + LIST_PLACES   # real counties (GB/T 2260)
+        families = FAMILIES if families is None else list(families)
+        rounds = [(k + 1, families) for k in range(portals_per_family)]
+        if lists:   # one column of each list kind not in the rounds already
+            rounds.append((1, [c for c in LIST_SITES if c not in families]))
         n = first_host
-        for k in range(portals_per_family):
-            for cls in FAMILIES:
-                kw = {"shared": shared} if cls is GenericSite and k == 0 else {}
-                name = f"示例{cls.family.upper()}门户{k + 1}"
-                place = PLACES[len(self.sites) % len(PLACES)]  # a real county (GB/T 2260)
+        for k, classes in rounds:
+            for cls in classes:
+                first_generic = cls is GenericSite and not any(
+                    isinstance(x, GenericSite) for x in self.sites)
+                kw = {"shared": shared} if first_generic else {}
+                name = f"示例{getattr(cls, 'label', cls.family.upper())}门户{k}"
+                place = places[len(self.sites) % len(places)]
                 self.sites.append(cls(name, f"127.0.0.{n}", reports_per_portal,
                                       seed * 100 + n, place=place, extras=extras, **kw))
                 n += 1
@@ -307,7 +319,7 @@ def serve(port: int = DEMO_PORT, reports_per_portal: int = 6, portals_per_family
           faults: float = 0.0, fault_seed: int = 1) -> None:
     """Run the farm until Ctrl-C, printing the portals' URLs (the `ogi demo-portals` body)."""
     farm = Farm(reports_per_portal=reports_per_portal, portals_per_family=portals_per_family,
-                port=port, shared_dir=shared_dir, extras=True, faults=faults,
+                port=port, shared_dir=shared_dir, extras=True, lists=True, faults=faults,
                 fault_seed=fault_seed).start()
     path = farm.write_sources(sources_out)
     for s in farm.sites:

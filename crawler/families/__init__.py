@@ -6,9 +6,11 @@ from crawler.families.generic import GenericAdapter
 from crawler.families.gkmlpt import GkmlptAdapter
 from crawler.families.hanweb import HanwebAdapter
 from crawler.families.trs import TrsAdapter
+from crawler.families.ucap import UcapAdapter
 
 ADAPTERS: dict[str, Adapter] = {a.family: a() for a in
-                                (GkmlptAdapter, HanwebAdapter, TrsAdapter, GenericAdapter)}
+                                (GkmlptAdapter, HanwebAdapter, UcapAdapter, TrsAdapter,
+                                 GenericAdapter)}
 
 
 def detect(response) -> str:

@@ -1,8 +1,13 @@
-"""What every family shares: report titles, attachment links (href, iframe, pdf.js, onclick)."""
+"""What every family shares: report titles, attachment links (href, iframe, pdf.js, onclick),
+and the column bookkeeping of list pages (crawler/families/columns.py): the records a list
+page lists, its further list pages, the size its column declares."""
 from __future__ import annotations
 
+import hashlib
 import re
 from urllib.parse import parse_qs, unquote, urljoin, urlsplit
+
+from crawler.families.columns import RECORDS, book
 
 REPORT_TITLE = re.compile(
     r"信息公开.{0,12}(年度报告|年报)|(\d{4}|[〇零一二三四五六七八九]{4})\s*年度?.{0,40}(年度报告|年报)")
@@ -68,6 +73,23 @@ def attachments(response):
                 yield from out(cand, link_text(el))
 
 
+def meta(response) -> dict:
+    """The response's request meta ({} for a response made without a request)."""
+    try:
+        return response.meta
+    except AttributeError:
+        return {}
+
+
+def column_of(response) -> str:
+    """The column a list response belongs to: named by the URL of its first list page."""
+    return meta(response).get("column") or response.url.split("#")[0]
+
+
+def portal_of(response) -> str:
+    return meta(response).get("portal") or "?"
+
+
 class Adapter:
     family = "generic"
 
@@ -83,3 +105,29 @@ class Adapter:
         """A report link: a document goes straight to the store, a page is a detail page."""
         kind = "attachment" if is_document_url(url) else "detail"
         return spider.follow(response, url, kind, text)
+
+    # -- a column: its list pages, the records they list, what it declares ----------------
+    def record(self, spider, response, url: str, text: str):
+        """A record the column lists: noted for the column, then followed."""
+        book(spider).listed(portal_of(response), column_of(response), url.split("#")[0])
+        return self.follow_report(spider, response, url, text)
+
+    @staticmethod
+    def list_request(spider, response, url: str, text: str = "", formdata=None, meta=None):
+        """A further list page (or API page) of the response's column."""
+        return spider.follow(response, url, "list", text, formdata=formdata,
+                             meta={"column": column_of(response), **(meta or {})})
+
+    @staticmethod
+    def declare(spider, response, kind: str, count, unit: str = RECORDS) -> None:
+        book(spider).declare(portal_of(response), column_of(response), kind, count, unit)
+
+    @staticmethod
+    def page_read(spider, response) -> None:
+        """A list page of the column read (an API page: by URL and form, pages share a URL)."""
+        try:
+            body = response.request.body
+        except AttributeError:
+            body = b""
+        page = response.url + (f" {hashlib.sha256(body).hexdigest()[:16]}" if body else "")
+        book(spider).read(portal_of(response), column_of(response), page)

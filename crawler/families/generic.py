@@ -18,6 +18,6 @@ class GenericAdapter(Adapter):
     def parse_list(self, spider, response):
         for url, text in links(response):
             if is_report_title(text):
-                yield self.follow_report(spider, response, url, text)
+                yield self.record(spider, response, url, text)
             elif NEXT.match(text or "") or PAGED.search(url.split("?")[0]):
-                yield spider.follow(response, url, "list", text)
+                yield self.list_request(spider, response, url, text)
