@@ -6,7 +6,7 @@ from pathlib import Path
 
 from archive.publish.metadata import DB, SETTINGS, metadata
 from archive.publish.snapshot import snapshot
-from archive.schema import archive_dir
+from archive.schema import archive_dir, require_archive
 
 
 def make_datasette(db_path, archive=None, settings: dict | None = None, **kwargs):
@@ -24,7 +24,7 @@ def serve(archive=None, host: str = "127.0.0.1", port: int = 8001, fresh: bool =
     """Serve site/ogi.db; with `fresh`, first bring it up to date with archive.db (a new copy
     only when the archive changed)."""
     import uvicorn
-    root = archive_dir(archive)
+    root = require_archive(archive)
     path = root / "site" / f"{DB}.db"
     if fresh or not path.exists():
         path = snapshot(root)

@@ -10,7 +10,8 @@ import sqlite_utils
 
 from archive import search
 from archive.publish.metadata import DB
-from archive.schema import DB_NAME, archive_dir, ensure_crawler_tables, ensure_schema, open_db
+from archive.schema import (DB_NAME, archive_dir, ensure_crawler_tables, ensure_schema,
+                            require_archive)
 
 # bump when snapshot() makes a different file from the same archive: old snapshots are redone
 SNAPSHOT_VERSION = 4
@@ -59,12 +60,10 @@ def snapshot(archive=None, force: bool = False) -> Path:
     stored (search.precompute_matches), statistics gathered. Replaces the old one
     atomically. The archive is only read. A snapshot made from archive.db as it is now is kept
     (unless `force`): copying 100,000 reports takes a minute."""
-    root = archive_dir(archive)
+    root = require_archive(archive)
     out = root / "site" / f"{DB}.db"
     if not force and snapshot_is_current(root):
         return out
-    if not (root / DB_NAME).exists():
-        open_db(root).close()  # an empty archive, with its tables
     before = _source_state(root)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".db.tmp")
