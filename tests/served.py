@@ -53,7 +53,7 @@ class Served:
                 self.stop()
                 raise RuntimeError("ogi serve did not start: " + self.log.read_text()[-2000:])
             time.sleep(0.2)
-        self.log_lines()  # the start-up lines are not a request's
+        self.startup = self.log_lines()  # what it said before the first request
         return self
 
     def __exit__(self, *exc) -> None:

@@ -30,6 +30,16 @@ def served(tmp_path_factory):
         yield s
 
 
+def test_serve_says_where_to_look_and_how_to_stop(served):
+    base = served.base
+    said = "\n".join(served.startup)
+    for url in (f"{base}/ogi/reports", f"{base}/ogi/search", f"{base}/-/dashboards/overview"):
+        assert url in said, said
+    assert served.startup[-1] == "Press Ctrl-C to stop."
+    assert served.get("/ogi/search?q=%E5%A4%8D%E8%AE%AE")[0] == 200
+    assert served.get("/-/dashboards/overview")[0] == 200
+
+
 def _ask(s: Served, path: str = None, sql: str = None):
     s.reset_peak()
     status, _, body, size = (s.fetch(path, keep=200_000) if path else s.sql(sql, keep=200_000))

@@ -62,7 +62,8 @@ def answer(exception) -> tuple[int, str, str | None, dict, bool]:
         return 400, f"malformed JSON in the request: {exception}", "Bad request", {}, False
     if isinstance(exception, MemoryError):  # SQLite past its hard heap limit
         return (400, f"out of memory: the query needs more than this server allows (SQLite's "
-                     f"heap is limited to {HEAP_MAX_BYTES // 2**20} MB)", "Out of memory", {}, False)
+                     f"heap is limited to {HEAP_MAX_BYTES // 2**20} MB)", "Out of memory", {},
+                False)
     return 500, "Internal server error", None, {}, False
 
 
