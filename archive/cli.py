@@ -54,7 +54,8 @@ def register(sub) -> None:
 
     p = sub.add_parser("serve", help="publish the archive with datasette (read-only)",
                        description=SERVE_DOC, formatter_class=fmt,
-                       epilog=f"exit status: 0 stopped with Ctrl-C · {MISSING}")
+                       epilog=f"exit status: 0 stopped with Ctrl-C · {MISSING}, or the port "
+                              "is taken")
     _archive_arg(p)
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default: 127.0.0.1, this machine only; "
@@ -119,8 +120,15 @@ def build_summary(s: dict) -> str:
 
 
 def run_serve(args) -> int:
+    import sys
+
     from archive.publish import serve
-    serve(args.archive, host=args.host, port=args.port)
+    from archive.publish.serve import PortTaken
+    try:
+        serve(args.archive, host=args.host, port=args.port)
+    except PortTaken as e:
+        print(f"ogi serve: {e}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -32,8 +32,8 @@ Run it again and it finds the same reports at the same addresses: the archive st
 same."""
 
 EPILOG = """\
-exit status: 0 done (stopped with Ctrl-C while serving) · 2 the demo portals' port is taken ·
-another: the crawl failed, with its own status"""
+exit status: 0 done (stopped with Ctrl-C while serving) · 2 the port of the demo portals or of
+datasette is taken · another: the crawl failed, with its own status"""
 
 
 def register(sub) -> None:
@@ -84,7 +84,8 @@ def run_demo(archive, reports: int = 6, portals_per_family: int = 2, port: int =
         sources = farm.write_sources(archive / "demo-sources.yaml")
         print(f"demo portals: {len(farm.sites)} on loopback, {len(farm.reports())} generated "
               f"reports among {len(farm.truth())} documents"
-              f"{' (with ../shared corpus)' if shared else ''}", flush=True)
+              f"{' (with ../shared corpus)' if shared else ''}; one of them blocks crawlers "
+              "on purpose: its ALERT below is expected", flush=True)
         # Scrapy's reactor runs once per process: the crawl gets a process of its own.
         crawl = subprocess.run([sys.executable, "-m", "ogi.cli", "crawl", "--fast",
                                 "--sources", str(sources), "--archive", str(archive)])
@@ -99,7 +100,12 @@ def run_demo(archive, reports: int = 6, portals_per_family: int = 2, port: int =
               f"e.g. ogi search --archive {archive} 复议", flush=True)
         if serve:
             from archive.publish import serve as serve_archive
-            serve_archive(archive, port=port)  # its last lines: the addresses, how to stop
+            from archive.publish.serve import PortTaken
+            try:
+                serve_archive(archive, port=port)  # its last lines: the addresses, how to stop
+            except PortTaken as e:
+                print(f"ogi demo: the archive is built, but {e}", file=sys.stderr)
+                return 2
     finally:
         farm.stop()
     return 0

@@ -78,3 +78,16 @@ def test_ogi_archive_is_every_commands_default(tmp_path, capsys, monkeypatch):
     assert main(["search", "复议"]) == 0
     assert main(["export", "--out", str(tmp_path / "csv")]) == 0
     assert (tmp_path / "csv" / "reports.csv").exists()
+
+
+def test_serve_on_a_taken_port_says_so(tmp_path, capsys):
+    import socket
+    CaptureStore(tmp_path).close()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", "--archive", str(tmp_path), "--port", str(port)]) == 2
+    out = capsys.readouterr()
+    assert out.out == ""  # no address printed for a server that is not there
+    assert out.err.startswith(f"ogi serve: cannot listen on 127.0.0.1:{port}")

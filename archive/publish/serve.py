@@ -37,9 +37,29 @@ def addresses(host: str, port: int) -> list[str]:
             "Press Ctrl-C to stop."]
 
 
+class PortTaken(Exception):
+    """The address ogi serve was to listen on is in use (or not this machine's)."""
+
+
+def listen(host: str, port: int):
+    """A socket listening on host:port, made before anything says the server is there."""
+    import socket
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as e:
+        raise PortTaken(f"cannot listen on {host}:{port} ({e.strerror or e}): is another "
+                        "ogi serve or ogi demo running? Stop it, or pass --port") from None
+    return sock
+
+
 def serve(archive=None, host: str = "127.0.0.1", port: int = 8001, fresh: bool = True) -> None:
     """Serve site/ogi.db; with `fresh`, first bring it up to date with archive.db (a new copy
-    only when the archive changed). The archive must exist (ArchiveMissing otherwise)."""
+    only when the archive changed). The archive must exist (ArchiveMissing otherwise), the
+    port be free (PortTaken)."""
     import sqlite3
     import warnings
 
@@ -47,6 +67,7 @@ def serve(archive=None, host: str = "127.0.0.1", port: int = 8001, fresh: bool =
 
     from archive.publish.limits import limit_heap
     root = require_archive(archive)
+    sock = listen(host, port)
     path = root / "site" / f"{DB}.db"
     if fresh or not path.exists():
         path = snapshot(root)
@@ -58,4 +79,5 @@ def serve(archive=None, host: str = "127.0.0.1", port: int = 8001, fresh: bool =
     # a request datasette refuses half-way leaves coroutines it never awaits: a warning each
     warnings.filterwarnings("ignore", r"coroutine .* was never awaited", RuntimeWarning)
     print(f"serving {path}", *addresses(host, port), sep="\n", flush=True)
-    uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(ds.app(), log_level="warning", lifespan="on")
+    uvicorn.Server(config).run(sockets=[sock])
