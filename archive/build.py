@@ -17,7 +17,7 @@ from pathlib import Path
 
 from parsers.runner import GuardResult, Task, run_many
 
-from archive.schema import archive_dir, open_db
+from archive.schema import open_db, require_archive
 from archive.store import file_document, now, refresh_current, settle
 
 def parser_version() -> str:
@@ -81,8 +81,9 @@ def tasks_of(jobs: list[Job]) -> list[Task]:
 
 def build(archive=None, workers: int | None = None, timeout: float = 120.0,
           mem_mb: int = 1536, progress: bool = True) -> BuildStats:
-    """Parse every capture not yet parsed by this parser version; returns counts."""
-    root = archive_dir(archive)
+    """Parse every capture not yet parsed by this parser version; returns counts. The archive
+    must exist (ArchiveMissing): captures come from a crawl."""
+    root = require_archive(archive)
     db = open_db(root)
     version = parser_version()
     workers = workers or max(1, (os.cpu_count() or 2))

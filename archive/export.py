@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from archive.schema import archive_dir, open_db
+from archive.schema import open_db, require_archive
 
 TABLES = ["reports", "bodies", "report_editions", "report_values", "report_checks",
           "report_figures", "other_documents", "document_texts", "carryover_mismatches",
@@ -14,8 +14,9 @@ TABLES = ["reports", "bodies", "report_editions", "report_values", "report_check
 
 def export(archive=None, out=None, fmt: str = "csv", tables=None,
            bom: bool = False) -> list[Path]:
-    db = open_db(archive_dir(archive))
-    out = Path(out or archive_dir(archive) / "export")
+    root = require_archive(archive)
+    db = open_db(root)
+    out = Path(out or root / "export")
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name in tables or TABLES:

@@ -50,7 +50,28 @@ def archive_dir(path: str | os.PathLike | None = None) -> Path:
     return Path(path or os.environ.get("OGI_ARCHIVE") or "data")
 
 
+class ArchiveMissing(Exception):
+    """There is no archive where a command was told to look. Only `ogi crawl` and `ogi demo`
+    make an archive; every other command says so instead of making an empty one."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        super().__init__(
+            f"no archive at {root} ({root / DB_NAME} does not exist): make one with ogi crawl, "
+            "then ogi build, or pass --archive DIR (the demo's is data/demo)")
+
+
+def require_archive(archive: str | os.PathLike | None = None) -> Path:
+    """The archive directory (--archive, $OGI_ARCHIVE or ./data), which must hold an archive."""
+    root = archive_dir(archive)
+    if not (root / DB_NAME).is_file():
+        raise ArchiveMissing(root)
+    return root
+
+
 def open_db(archive: str | os.PathLike | None = None) -> sqlite_utils.Database:
+    """Open the archive, making it when there is none (the crawl's and the demo's way);
+    commands that only read call require_archive() first."""
     root = archive_dir(archive)
     root.mkdir(parents=True, exist_ok=True)
     db = sqlite_utils.Database(root / DB_NAME)

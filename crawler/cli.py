@@ -76,9 +76,16 @@ def register(subparsers) -> None:
     h.add_argument("--json", action="store_true", help="print it as JSON")
     h.set_defaults(func=cmd_health)
 
-    s = subparsers.add_parser("sources", help="the portal registry")
-    ssub = s.add_subparsers(dest="sources_command", required=True, metavar="ACTION")
-    c = ssub.add_parser("check", help="validate sources YAML files")
+    s = subparsers.add_parser("sources", help="the portal registry",
+                              description="The portal registry: sources/*.yaml, one entry per "
+                                          "portal (docs/crawling.md).")
+    ssub = s.add_subparsers(dest="sources_command", required=True, metavar="ACTION",
+                            help="check: validate the registry")
+    c = ssub.add_parser("check", help="validate sources YAML files",
+                        description="Validate the registry: every entry's fields (name, "
+                                    "region code, level, family, start URLs), names unique; "
+                                    "one line per portal, or one per problem on stderr.",
+                        epilog="exit status: 0 every entry is valid · 1 problems (listed)")
     c.add_argument("path", nargs="?", default="sources",
                    help="a sources YAML file or a directory of them (default: sources/)")
     c.set_defaults(func=cmd_sources_check)

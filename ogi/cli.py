@@ -19,9 +19,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from archive.schema import ArchiveMissing
     args = build_parser().parse_args(argv)
     try:
         return args.func(args) or 0
+    except ArchiveMissing as e:  # only ogi crawl and ogi demo make an archive
+        print(f"ogi {args.command}: {e}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -68,6 +68,34 @@ def docx_bomb(declared_mb: int = 300) -> bytes:
     return buf.getvalue()
 
 
+def docx_of_xml(xml_mb: int, seed: int = 1) -> bytes:
+    """A DOCX whose word/document.xml is xml_mb of paragraphs of random numbers: it compresses
+    only about 9×, so it passes the zip bomb checks, and parsed whole it needs ~20× its size."""
+    import random
+    rng = random.Random(seed)
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.'
+                    'openxmlformats.org/package/2006/content-types"><Override PartName="/word/'
+                    'document.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+                    'wordprocessingml.document.main+xml"/></Types>')
+        zf.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.'
+                    'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" '
+                    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+                    'officeDocument" Target="word/document.xml"/></Relationships>')
+        with zf.open("word/document.xml", "w", force_zip64=True) as f:
+            f.write(f'<?xml version="1.0"?><w:document xmlns:w="{w}"><w:body>'.encode())
+            written = 0
+            while written < xml_mb * 2**20:
+                chunk = "".join(f"<w:p><w:r><w:t>{rng.randrange(10**6)}</w:t></w:r></w:p>"
+                                for _ in range(2000)).encode()
+                f.write(chunk)
+                written += len(chunk)
+            f.write(b"</w:body></w:document>")
+    return buf.getvalue()
+
+
 def nested_html(levels: int = 100_000) -> bytes:
     return (b"<html><body>" + b"<div>" * levels + "政府信息公开".encode() + b"</div>" * levels
             + b"</body></html>")

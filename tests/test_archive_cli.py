@@ -51,3 +51,43 @@ def test_build_search_export(tmp_path, capsys):
                  "--bom"]) == 0
     data = (tmp_path / "xl" / "reports.csv").read_bytes()
     assert data.startswith(b"\xef\xbb\xbfid,title,body") and "临清市".encode() in data
+
+
+def test_read_only_commands_never_make_an_archive(tmp_path, capsys, monkeypatch):
+    """A misspelled --archive (or no archive at the default ./data) leaves no file behind:
+    one line on stderr naming the path and how to make an archive, exit status 2."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("OGI_ARCHIVE", raising=False)
+    typo = tmp_path / "dat"
+    for command in (["search", "复议"], ["export"], ["serve"], ["build", "--no-progress"],
+                    ["health"]):
+        for where in ([], ["--archive", str(typo)]):
+            assert main(command + where) == 2, command + where
+            err = capsys.readouterr().err
+            assert err.count("\n") == 1 and err.startswith(f"ogi {command[0]}: no archive at ")
+            assert (str(typo) if where else "data") in err
+            if command[0] != "health":
+                assert "ogi crawl" in err and "--archive" in err
+    assert list(tmp_path.iterdir()) == []  # neither ./data nor the misspelled one
+
+
+def test_ogi_archive_is_every_commands_default(tmp_path, capsys, monkeypatch):
+    store = CaptureStore(tmp_path / "mine")
+    store.close()
+    monkeypatch.setenv("OGI_ARCHIVE", str(tmp_path / "mine"))
+    assert main(["search", "复议"]) == 0
+    assert main(["export", "--out", str(tmp_path / "csv")]) == 0
+    assert (tmp_path / "csv" / "reports.csv").exists()
+
+
+def test_serve_on_a_taken_port_says_so(tmp_path, capsys):
+    import socket
+    CaptureStore(tmp_path).close()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", "--archive", str(tmp_path), "--port", str(port)]) == 2
+    out = capsys.readouterr()
+    assert out.out == ""  # no address printed for a server that is not there
+    assert out.err.startswith(f"ogi serve: cannot listen on 127.0.0.1:{port}")

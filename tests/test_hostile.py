@@ -54,6 +54,24 @@ def test_docx_zip_bomb():
     refused(data, "bomb.docx", "zip bomb refused")
 
 
+def test_docx_whose_xml_would_not_fit_the_memory_bound():
+    """190 MB of XML passes the zip bomb checks (it compresses ~9×) but would take ~4 GB to
+    parse: refused, named, before a parser reads it."""
+    data = hostile.docx_of_xml(190)
+    res = refused(data, "huge.docx", "too large to parse within the memory bound: "
+                                     "word/document.xml holds 190 MB of XML")
+    assert res.peak_rss_mb < 200
+
+
+def test_parser_out_of_memory_is_named(monkeypatch):
+    """With the part limit lifted, lxml runs out of memory at the bound and says "unknown
+    error": the reason given is the memory bound, not a corrupt file."""
+    from parsers.runner import limits
+    monkeypatch.setattr(limits, "MAX_PART_MB", 1000)
+    res = run_guarded(hostile.docx_of_xml(40), name="big.docx", timeout_s=120, memory_mb=300)
+    assert res.status == "memory" and res.error == "out of memory (limit 300 MB)", res.error
+
+
 def test_pdf_with_2000_pages():
     refused(hostile.pdf_with_pages(2000), "long.pdf", "PDF has too many pages: 2000")
 

@@ -1,6 +1,12 @@
 """Facets of the published archive (a datasette plugin module): datasette's column facet is
 replaced by OgiColumnFacet, which counts the facets of a broad search (`id not in (misses)`) by
 subtraction from kept counts; every other page is faceted exactly as datasette does.
+
+What is kept stays bounded whatever is asked: the counts of at most FACET_CACHE_SIZE facet
+queries holding FACET_CACHE_VALUES counts in all (least recently used out first); a column in
+memory (id → value code) only for the columns the plugin config names as `facets`, of at most
+CODES_MAX_VALUES distinct values. A page shows at most `_facet_size` values per facet
+(datasette caps it at max_returned_rows) and each facet query has facet_time_limit_ms.
 """
 from __future__ import annotations
 
@@ -23,8 +29,10 @@ from archive.publish.search import _all_ids, _db_key, _lock, _search_config
 # are kept: the first (the table's own counts, or those under the same other filters) is shared
 # by every search, the second is a few thousand rows. Any other page is datasette's own facet.
 FACET_CACHE_SIZE = 512
+FACET_CACHE_VALUES = 200_000  # counts kept, all entries together (each a value and a count)
 FACET_MAX_VALUES = 5000  # a column with more distinct values is faceted by datasette's way
 _facet_cache: OrderedDict = OrderedDict()
+_facet_values = 0  # counts in _facet_cache
 _MISSES_CLAUSE = re.compile(
     r"(?P<pk>\[[^\]]+\]|\w+) not in \(select value from json_each\(ogi_misses\('")
 _FACET_COLUMN = re.compile(r"^\s*select (.+?) as value, count\(\*\) as count from \(", re.S)
@@ -43,11 +51,22 @@ def _facet_get(k):
         return got
 
 
+def _size(value) -> int:
+    return len(value) if isinstance(value, dict) else 1
+
+
 def _facet_put(k, value) -> None:
+    """Keep value (least recently used out first: at most FACET_CACHE_SIZE entries holding
+    FACET_CACHE_VALUES counts in all)."""
+    global _facet_values
     with _lock:
+        old = _facet_cache.pop(k, None)
+        _facet_values -= _size(old) if old is not None else 0
         _facet_cache[k] = value
-        while len(_facet_cache) > FACET_CACHE_SIZE:
-            _facet_cache.popitem(last=False)
+        _facet_values += _size(value)
+        while len(_facet_cache) > 1 and (len(_facet_cache) > FACET_CACHE_SIZE
+                                         or _facet_values > FACET_CACHE_VALUES):
+            _facet_values -= _size(_facet_cache.popitem(last=False)[1])
 
 
 CODES_MAX_VALUES = 65_535
@@ -220,7 +239,8 @@ def _column_facet_class(base):
             if todo and base_sql.rstrip().endswith(f" from {table} where 1") \
                     and base_sql.count(" where ") == 1:  # no other filter: from the ids alone
                 misses = None
-                for column in list(todo):
+                kept = set(cfg.get("facets") or [])  # columns kept in memory: the configured
+                for column in [c for c in todo if c in kept]:
                     codes = await _column_codes(self.ds, self.database, key, self.table,
                                                 cfg.get("fts_pk", "rowid"), column)
                     if codes is None:
@@ -297,6 +317,7 @@ _ogi_column_facet = _column_facet_class(_ColumnFacet)
 
 def clear_cache(everything: bool = False) -> None:
     """Forget the facet counts of queries (with `everything`, the unfiltered counts too)."""
+    global _facet_values
     with _lock:
         for k in [k for k in _facet_cache if everything or k[0] == "query"]:
-            del _facet_cache[k]
+            _facet_values -= _size(_facet_cache.pop(k))

@@ -267,8 +267,10 @@ LIMIT 200""",
         "description": "订阅：在网址后加 .atom（如 /ogi/feed.atom?province=山东省）。province 留空为全部。"
                        " · Subscribe: add .atom to this page's address; province filters.",
         "params": ["province"], "hide_sql": True,
-        "sql": f"""SELECT atom_id, atom_updated, atom_title, atom_link, atom_content, province,
-  report_id
+        # a feed with no entry (a province with no report yet) gets one that says so:
+        # datasette-atom cannot render an empty feed
+        "sql": f"""WITH feed AS (SELECT atom_id, atom_updated, atom_title, atom_link, atom_content,
+  province, report_id
 FROM (
   SELECT 'tag:ogi-archive,2025:edition/' || e.sha256 AS atom_id,
     coalesce(e.fetched_at, e.parsed_at) AS atom_updated,
@@ -292,7 +294,14 @@ FROM (
                                               ELSE ev.new_sha256 END
   JOIN reports r ON r.id = e.report_id
   WHERE ev.event IN ('changed', 'removed'))
-WHERE :province = '' OR province = :province
+WHERE :province = '' OR province = :province)
+SELECT * FROM feed
+UNION ALL
+SELECT 'tag:ogi-archive,2025:feed/empty', coalesce((SELECT max(started_at) FROM crawl_runs),
+    '2025-01-01T00:00:00Z'), '暂无报告 · No report yet',
+  replace({_BASE}, '/reports/', '/reports'), '此订阅尚无年度报告 · No report in this feed yet',
+  nullif(:province, ''), NULL
+WHERE NOT EXISTS (SELECT 1 FROM feed)
 ORDER BY atom_updated DESC
 LIMIT 200""",
     },
@@ -355,7 +364,7 @@ DASHBOARDS = {
 }
 
 
-def metadata(archive_path: str) -> dict:
+def metadata() -> dict:
     tables = {}
     for name, (description, columns) in TABLES.items():
         tables[name] = {"description": description, "columns": columns}
@@ -388,8 +397,9 @@ def metadata(archive_path: str) -> dict:
         "license": "数据：公开政府信息；代码：Apache-2.0 · Data: public government information; "
                    "code: Apache-2.0",
         "databases": {DB: {"tables": tables, "queries": QUERIES}},
-        "plugins": {"datasette-dashboards": DASHBOARDS,
-                    "ogi-archive": {"archive": archive_path}},
+        # the archive's directory is not here: /-/metadata.json publishes this (serve.py gives
+        # it to downloads.py)
+        "plugins": {"datasette-dashboards": DASHBOARDS},
     }
 
 

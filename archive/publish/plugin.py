@@ -5,6 +5,10 @@
 - archive.publish.downloads  raw captures as downloads; CSV with a BOM for Excel
 - archive.publish.cells      links in table cells (raw, url, report and capture ids)
 - archive.publish.pages      the report and body pages (templates), the first screen's style
+- archive.publish.limits     what one request may cost: values, SQLite's heap, results, the
+                             SQL functions' input
+- archive.publish.errors     what a bad request gets back; one line in the log per bad request
+- archive.publish.private    nothing of the host published (paths of files and the server)
 
 pyproject.toml names the same modules as datasette entry points, so `datasette` run by hand
 loads them too; make_datasette() registers them explicitly.
@@ -15,7 +19,8 @@ import importlib
 
 PLUGIN = "ogi-archive"  # the name of the plugin's configuration in datasette's metadata
 MODULES = ["archive.publish.search", "archive.publish.facets", "archive.publish.downloads",
-           "archive.publish.cells", "archive.publish.pages"]
+           "archive.publish.cells", "archive.publish.pages", "archive.publish.limits",
+           "archive.publish.errors", "archive.publish.private"]
 
 
 def register(pm=None) -> None:

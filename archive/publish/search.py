@@ -24,14 +24,19 @@ from datasette.utils import escape_sqlite, sqlite_timelimit
 from datasette.utils.asgi import BadRequest
 
 from archive import search
+from archive.publish.limits import (EXPR_MAX_CHARS, QUERY_MAX_CHARS, SNIPPET_TEXT_MAX_CHARS,
+                                    bounded, past_deadline)
 from archive.publish.plugin import PLUGIN
 
 @hookimpl(trylast=True)  # after datasette's own, so our escape_fts wins
 def prepare_connection(conn, database, datasette):
-    conn.create_function("escape_fts", 1, search.match_query, deterministic=True)
-    conn.create_function("ogi_match", 1, search.match_query, deterministic=True)
-    conn.create_function("ogi_match", 2, search.match_query, deterministic=True)
-    conn.create_function("ogi_snippet", 2, search.snippet, deterministic=True)
+    # every function takes bounded input (archive/publish/limits.py)
+    match = bounded(search.match_query, QUERY_MAX_CHARS, 100)
+    conn.create_function("escape_fts", 1, match, deterministic=True)
+    conn.create_function("ogi_match", 1, match, deterministic=True)
+    conn.create_function("ogi_match", 2, match, deterministic=True)
+    conn.create_function("ogi_snippet", 2, bounded(_snippet, None, QUERY_MAX_CHARS),
+                         deterministic=True)
 
     def ids(want):
         def fn(table, expr):
@@ -39,11 +44,25 @@ def prepare_connection(conn, database, datasette):
             if cfg is None:
                 raise ValueError(f"{table} has no full-text index")
             cfg = {**cfg, "table": table}
-            m = _matches(conn, _db_key(datasette, database), cfg, expr)
-            return m.json if m.form == want else _compute(conn, None, cfg, expr, want).json
-        return fn
+            try:
+                m = _matches(conn, _db_key(datasette, database), cfg, expr)
+                return m.json if m.form == want else _compute(conn, None, cfg, expr, want).json
+            except sqlite3.OperationalError as e:  # "interrupted": at the time limit
+                if "interrupted" in str(e):
+                    past_deadline()  # so the query is reported as interrupted
+                raise
+        fn.__name__ = f"ogi_{want}"
+        return bounded(fn, 100, EXPR_MAX_CHARS)
     conn.create_function("ogi_hits", 2, ids("hits"), deterministic=True)
     conn.create_function("ogi_misses", 2, ids("misses"), deterministic=True)
+
+
+def _snippet(text, query):
+    """ogi_snippet: the context of the query's first match in the first
+    SNIPPET_TEXT_MAX_CHARS characters of text (the opening when there is none)."""
+    if text is None:
+        return None
+    return search.snippet(str(text)[:SNIPPET_TEXT_MAX_CHARS], query or "")
 
 
 # ---- the search box ----------------------------------------------------------------------
@@ -198,6 +217,8 @@ def _search_filter(request, database, table, datasette):
                 raise BadRequest("Cannot search by that column")
             if not text.strip():
                 continue  # an empty search box filters nothing
+            if len(text) > QUERY_MAX_CHARS:
+                raise BadRequest(f"Search too long: at most {QUERY_MAX_CHARS:,} characters")
             name = "search" if column is None else f"search_{i}"
             params[name] = text
             ctx["search"] = text

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 from pathlib import Path
 
@@ -10,10 +11,11 @@ import sqlite_utils
 
 from archive import search
 from archive.publish.metadata import DB
-from archive.schema import DB_NAME, archive_dir, ensure_crawler_tables, ensure_schema, open_db
+from archive.schema import (DB_NAME, archive_dir, ensure_crawler_tables, ensure_schema,
+                            require_archive)
 
 # bump when snapshot() makes a different file from the same archive: old snapshots are redone
-SNAPSHOT_VERSION = 4
+SNAPSHOT_VERSION = 5
 
 
 def _source_state(root: Path) -> list:
@@ -56,15 +58,14 @@ def snapshot(archive=None, force: bool = False) -> Path:
     """Copy archive.db (WAL, possibly being written by a crawl) into site/ogi.db: one
     self-contained file, rollback journal, schema brought up to date (missing crawler tables
     created empty), full-text index optimized, the match sets of the most frequent search terms
-    stored (search.precompute_matches), statistics gathered. Replaces the old one
-    atomically. The archive is only read. A snapshot made from archive.db as it is now is kept
+    stored (search.precompute_matches), statistics gathered, no absolute path of the server
+    kept (_public_paths). Replaces the old one atomically. The archive is only read (and must
+    exist: ArchiveMissing). A snapshot made from archive.db as it is now is kept
     (unless `force`): copying 100,000 reports takes a minute."""
-    root = archive_dir(archive)
+    root = require_archive(archive)
     out = root / "site" / f"{DB}.db"
     if not force and snapshot_is_current(root):
         return out
-    if not (root / DB_NAME).exists():
-        open_db(root).close()  # an empty archive, with its tables
     before = _source_state(root)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".db.tmp")
@@ -84,6 +85,7 @@ def snapshot(archive=None, force: bool = False) -> Path:
     dst.execute(f"INSERT INTO {search.FTS_TABLE}({search.FTS_TABLE}) VALUES ('optimize')")
     # the match sets of the template's wording, which FTS5 finds slowly (archive/search.py)
     search.precompute_matches(dst)
+    _public_paths(dst)
     dst.execute("ANALYZE")
     dst.commit()
     dst.close()
@@ -93,3 +95,36 @@ def snapshot(archive=None, force: bool = False) -> Path:
             "version": SNAPSHOT_VERSION, "fts_version": search.FTS_VERSION,
             "source": before, "snapshot": _file_state(out)}))
     return out
+
+
+# ---- no absolute path of the server in the published file -----------------------------
+# The archive keeps where its crawls read their registry (crawl_runs.options, for --resume;
+# portals.source_file) as given, often an absolute path; an error message may name a file.
+# The snapshot names such a file by its name alone.
+_ABS_PATH = re.compile(r"(?<![\w:/.~-])/(?:[^\s/'\"]+/)+")
+
+
+def _public(value):
+    """value (a string, or JSON's lists and objects of them) with every absolute path cut
+    to its last part."""
+    if isinstance(value, str):
+        return _ABS_PATH.sub("", value)
+    if isinstance(value, list):
+        return [_public(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _public(v) for k, v in value.items()}
+    return value
+
+
+def _public_paths(conn) -> None:
+    conn.create_function("ogi_public", 1, _public, deterministic=True)
+    for table, column in (("portals", "source_file"), ("captures", "error"),
+                          ("other_documents", "error")):
+        conn.execute(f"UPDATE [{table}] SET [{column}] = ogi_public([{column}]) "
+                     f"WHERE [{column}] LIKE '%/%'")
+    for rid, options in conn.execute("SELECT id, options FROM crawl_runs").fetchall():
+        try:
+            public = json.dumps(_public(json.loads(options or "null")), ensure_ascii=False)
+        except ValueError:
+            public = _public(options)
+        conn.execute("UPDATE crawl_runs SET options = ? WHERE id = ?", (public, rid))

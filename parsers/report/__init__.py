@@ -3,12 +3,14 @@
 `extract(doc)` reads the document's text lines for the metadata (`metadata`) and the six
 sections (`sections`), its tables and flattened rows onto the canonical keys (`tables`, with
 `labels` for what a label means and `values` for what a cell holds), and evaluates the
-template's identities (`checks`).
+template's identities (`checks`). A document that is not an OGI report (`kind`: a notice, a
+blank form, a page around a report, anything else) says so in the record's notes.
 """
 from __future__ import annotations
 
 from parsers.model import Document
 from parsers.report.checks import compute_checks
+from parsers.report.kind import classify
 from parsers.report.metadata import detect_template, find_agency, find_title, find_year
 from parsers.report.sections import find_sections, text_lines
 from parsers.report.tables import TableReader
@@ -26,7 +28,7 @@ def extract(doc: Document) -> dict:
     tables = {name: (rows or None) for name, rows in reader.tables.items()}
     if template is None and any(tables.values()):
         template = "2019"
-    return {
+    record = {
         "title": title,
         "agency": agency,
         "year": year,
@@ -40,3 +42,15 @@ def extract(doc: Document) -> dict:
         "notes": list(doc.notes),
         "extractor_version": parsers.PARSER_VERSION,
     }
+    verdict = classify(record, doc.text())
+    if not verdict.is_report:
+        record["notes"].append(f"{NOT_A_REPORT}: {verdict.kind} ({verdict.reason})")
+    return record
+
+
+NOT_A_REPORT = "not an OGI report"
+
+
+def not_a_report(record: dict) -> str | None:
+    """The note that says a record's document is not an OGI report, if it has one."""
+    return next((n for n in record.get("notes") or [] if n.startswith(NOT_A_REPORT)), None)

@@ -9,6 +9,7 @@ from parsers.report.values import clean_cell
 
 _TITLE = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年度?\s*(?:度)?(?P<rest>.{0,12}?)(?:政府)?信息公开(?:工作)?(?:年度)?报告")
 _PERIOD = re.compile(r"自\s*((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日\s*[起至到]+.{0,4}?\1\s*年\s*12\s*月\s*31\s*日")
+_CODE = re.compile(r'[{}<>=\\`]|"\s*[:,]')  # a line of JSON, markup or code, not a title
 _AGENCY_END = ("办事处", "人民政府", "政府", "委员会", "管委会", "管理委员会", "局", "厅", "办公室",
                "办公厅", "中心", "委", "院", "署", "街道", "镇", "乡", "区", "县", "市", "实验区",
                "新区", "开发区", "公司", "会", "所", "站", "队", "处", "部", "社", "馆")
@@ -20,7 +21,8 @@ _2019_SIGNS = ("本年新制作", "对外公开总数量", "上一年项目数�
 
 def _title_candidate(line: str) -> bool:
     s = clean_cell(line)
-    return bool(_TITLE.search(s)) and len(s) <= 60 and not s.startswith(("根据", "本报告", "本年度报告"))
+    return bool(_TITLE.search(s)) and len(s) <= 60 and not s.startswith(("根据", "本报告", "本年度报告")) \
+        and not _CODE.search(s)
 
 
 def find_title(doc: Document, lines: list[str]) -> tuple[str | None, int | None]:

@@ -106,16 +106,19 @@ def _extract(task, memory_mb: int, base_rss: int, document: bool) -> dict:
             out["document"] = {"text": doc.text(), "sections": out["record"]["sections"],
                                "ext": f".{fmt}" if fmt else ""}
     except ParseError as e:
-        out.update(record=None, error=one_line(str(e)), status="parse_error")
+        # a parser that ran out of memory may say "corrupt" (lxml: "unknown error")
+        if _grew(base_rss) > 0.75 * memory_mb * _MB:
+            out.update(record=None, error=oom, status="memory")
+        else:
+            out.update(record=None, error=one_line(str(e)), status="parse_error")
     except MemoryError:
         out.update(record=None, error=oom, status="memory")
     except RecursionError:
         out.update(record=None, error="document nested too deeply", status="parse_error")
     except Exception as e:  # noqa: BLE001 — a parser bug: one line for the user, the batch goes on
         what = f"{type(e).__name__}: {e}"
-        grew = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - base_rss
         # C libraries (libxml2, pdfium) report a failed allocation as some other error
-        if _OOM.search(what) or grew > 0.75 * memory_mb * _MB:
+        if _OOM.search(what) or _grew(base_rss) > 0.75 * memory_mb * _MB:
             out.update(record=None, error=oom, status="memory")
         else:
             tb = traceback.extract_tb(e.__traceback__)
@@ -123,6 +126,11 @@ def _extract(task, memory_mb: int, base_rss: int, document: bool) -> dict:
             out.update(record=None, error=one_line(f"internal error: {what}", 300 - len(where)) + where,
                        status="error")
     return out
+
+
+def _grew(base_rss: int) -> int:
+    """How far this child's resident memory has peaked over its start (bytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - base_rss
 
 
 def _unresident_private() -> int:

@@ -2,7 +2,7 @@
 
 `precheck(data, fmt)` runs in `parse_bytes` after sniffing; `check_size` runs before a file
 is read at all. Every refusal is a ParseError with a one-line reason. Limits can be set from
-the environment (OGI_MAX_MB, OGI_MAX_PAGES, OGI_MAX_UNZIPPED_MB).
+the environment (OGI_MAX_MB, OGI_MAX_PAGES, OGI_MAX_UNZIPPED_MB, OGI_MAX_PART_MB).
 """
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ MAX_MB = _env_int("OGI_MAX_MB", 50)                   # largest file read at all
 MAX_PAGES = _env_int("OGI_MAX_PAGES", 300)            # an OGI report has 3–30 pages
 MAX_UNZIPPED_MB = _env_int("OGI_MAX_UNZIPPED_MB", 200)  # declared size of a DOCX/XLSX's parts
 MAX_RATIO = 200                                         # compression ratio of one large part
+# one XML part of a DOCX/XLSX is parsed whole, into about 20 times its size in memory
+MAX_PART_MB = _env_int("OGI_MAX_PART_MB", 32)
 MAX_HTML_DEPTH = 2000
 
 
@@ -68,6 +70,9 @@ def check_zip(data: bytes) -> None:
         raise ParseError(f"zip bomb refused: parts declare {total / 2**20:.0f} MB uncompressed "
                          f"(limit {MAX_UNZIPPED_MB} MB)")
     for i in infos:
+        if i.filename.lower().endswith(".xml") and i.file_size > MAX_PART_MB * 2**20:
+            raise ParseError(f"too large to parse within the memory bound: {i.filename} holds "
+                             f"{i.file_size / 2**20:.0f} MB of XML (limit {MAX_PART_MB} MB)")
         if i.file_size > 2**20 and i.file_size > MAX_RATIO * max(i.compress_size, 1):
             raise ParseError(f"zip bomb refused: {i.filename} expands {i.file_size // max(i.compress_size, 1)}×")
 

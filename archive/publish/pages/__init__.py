@@ -49,9 +49,11 @@ def extra_template_vars(database, table, view_name, request, datasette):
     async def inner():
         try:
             key = int(request.url_vars["pks"])
-        except (KeyError, ValueError):
-            return {}
+        except (KeyError, ValueError):  # a key datasette matched loosely (1. for 1): no page
+            raise NotFound("No such row") from None
         data = await datasette.get_database(database).execute_fn(lambda conn: make(conn, key))
+        if data is None:
+            raise NotFound("No such row")
         return {name: data}
     return inner
 
