@@ -77,6 +77,9 @@ def run_crawl(sources: str | Path = "sources", archive: str | Path | None = None
     if resume:  # the crawl goes on as it was started: its sources, portals and settings
         run = resumable_run(store, resume if isinstance(resume, str) else None)
         crawl_id, opts = run["id"], json.loads(run["options"] or "{}")
+        if "nodes" in opts:
+            raise CrawlError(f"crawl {crawl_id} ran on Scrapyd nodes: ogi crawl --resume "
+                             "follows it there (crawler/nodes.py)")
         sources, portals = opts.get("sources", sources), opts.get("portals", portals)
         fast = opts.get("fast", fast)
         overrides = {**opts.get("settings", {}), **overrides}
