@@ -17,9 +17,7 @@ import pytest
 from archive.captures import CaptureStore
 from crawler.run import crawl_in_subprocess
 from synthetic.farm import Farm, free_port
-
-sys.path.insert(0, str(Path(__file__).parent))
-from scrapyd_nodes import start_nodes  # noqa: E402
+from synthetic.nodes import start_nodes
 
 ROOT = Path(__file__).resolve().parents[1]
 OGI = [sys.executable, "-m", "ogi.cli"]
@@ -241,6 +239,52 @@ def test_a_node_killed_mid_crawl_has_its_shard_crawled_elsewhere(tmp_path):
     check_warc(multi, report["crawl_id"])
     said = (multi / "logs" / f"{report['crawl_id']}.log").read_text()   # the head's log
     assert f"{victim.url}: node failed" in said and "rescheduled on" in said
+
+
+def scrapy_crawl(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "scrapy", "crawl", "portals", *map(str, args),
+                           "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def test_the_spider_runs_with_plain_scrapy_crawl(tmp_path):
+    """What Scrapyd runs: `scrapy crawl portals -a …` in the project (scrapy.cfg)."""
+    from crawler.node_store import pack
+    with Farm(reports_per_portal=3, port=free_port()) as farm:
+        sources = farm.write_sources(tmp_path / "demo.yaml")
+        sites = [s for s in farm.sites if s.family in ("trs", "hanweb")]
+        truth = {u: h for s in sites for u, h in s.truth().items()}
+        done = scrapy_crawl("-a", f"sources={sources}", "-a", f"archive={tmp_path / 'a'}",
+                            "-a", "portal=" + ",".join(s.name for s in sites),
+                            "-s", "OGI_CONTACT=https://example.org/ops")
+        assert done.returncode == 0, done.stderr[-3000:]
+        store = CaptureStore(tmp_path / "a")
+        (run,) = store.runs()
+        assert run["status"] == "finished"
+        got = {c["final_url"]: c["sha256"] for c in store.captures(run["id"]) if c["is_report"]}
+        assert got == truth
+        assert {e["url"] for e in store.events(run["id"])} == set(truth)   # all new
+        store.close()
+        assert {r["ua"] for r in farm.log} == {
+            "ogi-archive/0.1 (+https://example.org/ops; annual OGI report archiver)"}
+
+        # a node's job: portals packed, its own store, a manifest, no events
+        portals = [p for p in json.loads(json.dumps(farm.sources()))["portals"]
+                   if p["name"] == sites[0].name]
+        for p in portals:
+            p.setdefault("allowed_domains", [p["start_urls"][0].split("/")[2].split(":")[0]])
+        done = scrapy_crawl("-a", f"portals={pack(portals)}", "-a", "crawl_id=c1-x",
+                            "-a", "shard=1", "-a", f"archive={tmp_path / 'node'}",
+                            "-a", f"registry={pack(['127.0.0.2', '127.0.0.3'])}")
+        assert done.returncode == 0, done.stderr[-3000:]
+    manifest = json.loads((tmp_path / "node" / "manifest.json").read_text())
+    assert manifest["status"] == "finished" and manifest["shard"] == "1"
+    assert manifest["portals"] == [sites[0].name]
+    assert json.loads((tmp_path / "node" / "progress.json").read_text())["details"] > 0
+    assert not (tmp_path / "node" / "archive.db-wal").exists()   # one file, ready to pull
+    store = CaptureStore(tmp_path / "node")
+    assert store.events() == [] and len(store.captures("c1-x")) > 0
+    store.close()
 
 
 def test_collect_without_an_archive_makes_none(tmp_path):

@@ -1,5 +1,7 @@
-"""Real Scrapyd processes on loopback addresses, one directory each (its scrapyd.conf, eggs,
-logs, items): the nodes of the multi-machine crawl tests and bench."""
+"""Scrapyd nodes on loopback: real `scrapyd` processes on 127.0.0.201, .202 … (a free port
+each), one directory each with its scrapyd.conf, eggs, logs and items — the machines of the
+multi-machine crawl tests (tests/test_nodes.py) and bench (bench/nodes.py). Each runs with this
+Python, in whose venv ogi-archive is installed, as a real node's Scrapyd does."""
 from __future__ import annotations
 
 import os
