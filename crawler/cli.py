@@ -21,13 +21,15 @@ stored again. Resumable: after a crash or Ctrl-C, run ogi crawl --resume."""
 
 CRAWL_EPILOG = """\
 exit status: 0 finished, no alert · 1 finished with alerts (a portal found no report
-document), or interrupted · 2 bad arguments or registry · 3 no portal answered at all
+document), a Scrapyd node failed, or interrupted · 2 bad arguments or registry · 3 no portal
+answered at all
 
 examples:
   ogi demo-portals                                # in another shell: the demo portals
   ogi crawl --sources sources/demo-farm.yaml --fast
   ogi crawl --portal 临清市人民政府 --contact https://example.org/ogi-crawler
   OGI_CONTACT=mailto:ops@example.org ogi crawl --resume
+  ogi crawl --nodes http://10.0.0.11:6800,http://10.0.0.12:6800 --sources sources/
 See docs/crawling.md for the registry format, the report and scheduling."""
 
 DEMO_DOC = """\
