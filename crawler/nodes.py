@@ -78,6 +78,16 @@ class Node:
     def status(self) -> dict:
         return self._call("GET", "daemonstatus")
 
+    def serves_items(self) -> bool:
+        """Whether Scrapyd has a local items_dir (its home page then links /items/), where the
+        head pulls the node stores from."""
+        import requests
+        try:
+            r = self.session.get(self.url + "/", timeout=self.timeout)
+        except requests.RequestException as e:
+            raise NodeError(f"{self.name}: {type(e).__name__}") from e
+        return r.status_code == 200 and "/items/" in r.text
+
     def versions(self) -> list[str]:
         return self._call("GET", "listversions", params={"project": PROJECT})["versions"]
 
@@ -132,6 +142,7 @@ class Head:
         self.seen = {n: time.monotonic() for n in self.nodes}   # last answer of each node
         self.dead: dict[str, str] = dict(options.get("dead_nodes", {}))  # node → why
         self.absent: dict[str, float] = {}     # job → since when its node does not list it
+        self.merge_errors: Counter = Counter()  # job → merges that failed
         self.shown: dict[str, str] = {}
         self.started = time.monotonic()
         self.versions: dict[str, str] = {}
@@ -269,8 +280,11 @@ class Head:
                 continue
             try:
                 self.settle(node, j, state)
-            except CollectError as e:
-                self.fail(j, f"could not merge its store: {e}")
+            except CollectError as e:   # a node that blinked: try again, twice
+                self.merge_errors[j["id"]] += 1
+                self.say(f"{name}: shard {j['shard']}: {e}")
+                if self.merge_errors[j["id"]] >= 3:
+                    self.fail(j, f"could not merge its store: {e}")
 
     def settle(self, node: Node, job: dict, state: str | None) -> None:
         """A job the node no longer runs: merge it if it finished, else fail it."""
@@ -425,8 +439,11 @@ def crawl_on_nodes(nodes: list[str], sources: str | Path = "sources",
     for name, node in head.nodes.items():   # who answers; the others get no shard
         try:
             node.status()
+            if not node.serves_items():
+                raise NodeError("Scrapyd has no items_dir (scrapyd.conf): the node's captures "
+                                "are written there and pulled from its /items/")
         except NodeError as e:
-            head.dead[name] = f"unreachable at the start ({e})"
+            head.dead[name] = f"unusable at the start ({e})"
             head.say(f"{name}: {head.dead[name]}")
     if resume:
         head.remember()

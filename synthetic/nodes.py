@@ -35,12 +35,17 @@ def free_port(host: str) -> int:
 
 
 class ScrapydNode:
-    def __init__(self, root: Path, host: str, max_proc: int = 2, poll: float = 0.5):
+    def __init__(self, root: Path, host: str, max_proc: int = 2, poll: float = 0.5,
+                 items: bool = True):
+        """items=False: no items_dir (a misconfigured node)."""
         self.root, self.host = Path(root), host
         self.port = free_port(host)
         self.root.mkdir(parents=True, exist_ok=True)
-        (self.root / "scrapyd.conf").write_text(CONF.format(
-            host=host, port=self.port, root=self.root, max_proc=max_proc, poll=poll))
+        conf = CONF.format(host=host, port=self.port, root=self.root, max_proc=max_proc,
+                           poll=poll)
+        if not items:
+            conf = "\n".join(x for x in conf.splitlines() if not x.startswith("items_dir"))
+        (self.root / "scrapyd.conf").write_text(conf + "\n")
         self.proc: subprocess.Popen | None = None
 
     @property

@@ -241,6 +241,26 @@ def test_a_node_killed_mid_crawl_has_its_shard_crawled_elsewhere(tmp_path):
     assert f"{victim.url}: node failed" in said and "rescheduled on" in said
 
 
+def test_a_node_without_items_dir_gets_no_shard(nodes, tmp_path):
+    """A node whose Scrapyd has nowhere to put the node stores is named and left out."""
+    from synthetic.nodes import ScrapydNode
+    bad = ScrapydNode(tmp_path / "bad", "127.0.0.209", items=False).start()
+    try:
+        with Farm(reports_per_portal=2, portals_per_family=1, blocked=False,
+                  port=free_port()) as farm:
+            sources = farm.write_sources(tmp_path / "demo.yaml")
+            done = ogi("crawl", "--sources", sources, "--archive", tmp_path / "a", "--fast",
+                       "--nodes", f"{nodes[0].url},{bad.url}", "--json")
+    finally:
+        bad.stop()
+    report = json.loads(done.stdout)
+    assert report["status"] == "finished", done.stderr[-3000:]
+    assert report["failed_nodes"] == [bad.url]
+    assert "items_dir" in report["nodes"][bad.url]["failed"]
+    assert report["nodes"][nodes[0].url]["portals"] == 4
+    assert done.returncode == 1
+
+
 def scrapy_crawl(*args) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "scrapy", "crawl", "portals", *map(str, args),
                            "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"],
