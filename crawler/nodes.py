@@ -29,10 +29,9 @@ from archive.captures import CaptureStore, default_archive, now
 from archive.collect import CollectError, merge_job, read_manifest, redact
 from crawler import settings as defaults
 from crawler.node_store import PROGRESS, pack
-from crawler.run import CrawlError, log_path, new_crawl_id, user_agent
+from crawler.run import CrawlError, log_path, new_crawl_id, select_portals, user_agent
 from crawler.scrapyd_api import Node, NodeError
 from crawler.shards import assign, domains, plan
-from crawler.sources import load_sources
 
 ACTIVE = ("scheduled", "finished")   # a job the head still waits for or has still to merge
 
@@ -336,12 +335,7 @@ def crawl_on_nodes(nodes: list[str], sources: str | Path = "sources",
         overrides = dict(overrides or {})
         ua = user_agent(contact or overrides.pop("OGI_CONTACT", None)
                         or os.environ.get("OGI_CONTACT"), overrides.pop("USER_AGENT", None))
-        entries = load_sources(sources)
-        if portals:
-            unknown = set(portals) - {p.name for p in entries}
-            if unknown:
-                raise CrawlError(f"no portal named {', '.join(sorted(unknown))} in {sources}")
-            entries = [p for p in entries if p.name in portals]
+        entries = select_portals(sources, portals)
         node_settings = {**(defaults.FAST if fast else {}), **overrides, "USER_AGENT": ua}
         options = {"sources": str(sources), "portals": portals, "fast": fast,
                    "settings": overrides, "contact": contact, "nodes": names,

@@ -13,24 +13,12 @@ from archive.captures import CaptureStore, default_archive
 from crawler.capture import record_failure
 from crawler.families import ADAPTERS, detect
 from crawler.families.base import attachments
-from crawler.sources import Portal, load_sources
+from crawler.sources import Portal
 from crawler.writer import StoreWriter
 
 
 def host_allowed(host: str, domains: list[str]) -> bool:
     return any(host == d or host.endswith("." + d) for d in domains)
-
-
-def select_portals(sources: str, names: str | None = None) -> list[dict]:
-    """The registry's portals (all, or those named, comma-separated) as dicts."""
-    entries = load_sources(sources)
-    if names:
-        wanted = [n.strip() for n in names.split(",") if n.strip()]
-        unknown = set(wanted) - {p.name for p in entries}
-        if unknown:
-            raise ValueError(f"no portal named {', '.join(sorted(unknown))} in {sources}")
-        entries = [p for p in entries if p.name in wanted]
-    return [p.as_dict() for p in entries]
 
 
 class PortalSpider(scrapy.Spider):
@@ -52,11 +40,12 @@ class PortalSpider(scrapy.Spider):
                  shard: str | None = None, registry: str | None = None, **kw):
         super().__init__(**kw)
         from crawler.node_store import unpack
-        from crawler.run import new_crawl_id
+        from crawler.run import new_crawl_id, select_portals
         if isinstance(portals, str):
             portals = unpack(portals)
         if portals is None:
-            portals = select_portals(sources or "sources", portal)
+            names = [n.strip() for n in (portal or "").split(",") if n.strip()]
+            portals = [p.as_dict() for p in select_portals(sources or "sources", names)]
         self.portals = {p["name"]: Portal(**p) for p in portals}
         self.crawl_id = crawl_id or new_crawl_id()
         self.resuming = resuming not in (False, "", "0", "false", "False", None)
