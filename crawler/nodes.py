@@ -272,8 +272,9 @@ class Head:
         report["nodes"] = self.node_report()
         report["failed_nodes"] = sorted(self.dead)
         status = "finished" if not lost else "failed"
+        wacz = str(self.options.get("settings", {}).get("OGI_WACZ", True)).lower()
         if status == "finished" and self.store.warc_path(self.crawl_id).exists() and \
-                self.options.get("wacz", True):
+                wacz not in ("false", "0"):
             from crawler.report import CrawlRun
             report["wacz"] = CrawlRun._wacz(self.store, self.crawl_id)
         stats = {"elapsed_time_seconds": round(time.monotonic() - self.started, 1),
@@ -428,7 +429,11 @@ def collect(archive: str | Path | None = None, crawl_id: str | None = None,
         if not manifest or manifest.get("status") != "finished":
             head.say(f"{j['node']}: shard {j['shard']} (job {j['id']}) not finished")
             continue
-        merge_job(store, j, node.store(j["id"]))
+        try:
+            merge_job(store, j, node.store(j["id"]))
+        except CollectError as e:
+            head.say(f"{j['node']}: shard {j['shard']}: {e}")
+            continue
         merged += 1
     pending = head.jobs(ACTIVE)
     if pending:
