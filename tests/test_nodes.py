@@ -241,6 +241,34 @@ def test_a_node_killed_mid_crawl_has_its_shard_crawled_elsewhere(tmp_path):
     assert f"{victim.url}: node failed" in said and "rescheduled on" in said
 
 
+def test_a_head_killed_mid_crawl_follows_its_jobs_again_on_resume(nodes, tmp_path):
+    """The jobs go on on the nodes while the head is down; --resume picks them up."""
+    import os
+    import signal
+    slow = ("-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
+    with Farm(reports_per_portal=4, portals_per_family=1, blocked=False, port=free_port(),
+              delay=0.03) as farm:
+        sources = farm.write_sources(tmp_path / "demo.yaml")
+        one = crawl_in_subprocess(sources, tmp_path / "one", "--fast", *slow)
+        multi = tmp_path / "multi"
+        proc = subprocess.Popen(
+            [*OGI, "crawl", "--sources", str(sources), "--archive", str(multi), "--fast", *slow,
+             "--nodes", ",".join(n.url for n in nodes), "--json"],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 120
+        while time.time() < deadline and not any(node_store_captures(n, 3) for n in nodes):
+            assert proc.poll() is None
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        done = ogi("crawl", "--archive", multi, "--resume", "--json")
+    report = json.loads(done.stdout)
+    assert report["status"] == "finished", done.stderr[-3000:]
+    assert report["failed_nodes"] == [] and done.returncode == 0
+    assert captures(multi, report["crawl_id"]) == captures(tmp_path / "one", one["crawl_id"])
+    assert events(multi, report["crawl_id"]) == events(tmp_path / "one", one["crawl_id"])
+
+
 def test_a_node_without_items_dir_gets_no_shard(nodes, tmp_path):
     """A node whose Scrapyd has nowhere to put the node stores is named and left out."""
     from synthetic.nodes import ScrapydNode
