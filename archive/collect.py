@@ -166,7 +166,8 @@ def _merge(store: CaptureStore, job: dict, source: Source, workers: int) -> dict
     try:
         db_path = tmp / "archive.db"
         _fetch_checked(source, "archive.db", db_path, manifest["db"])
-        node = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        # the node checkpointed its WAL into the file: read the file alone, as it is
+        node = sqlite3.connect(f"file:{db_path}?immutable=1", uri=True)
         node.row_factory = sqlite3.Row
         rows = [dict(r) for r in node.execute("select * from captures order by id")]
         documents = {r["sha256"]: dict(r) for r in node.execute("select * from documents")}

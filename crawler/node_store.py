@@ -9,7 +9,8 @@ serves it to the head (no other server, no shared file system):
         archive.db, blobs/, warc/<crawl_id>.warc.gz
         progress.json    rewritten every few seconds while the job runs (the head shows it)
         manifest.json    written last, when the job has ended: its status, the spider's
-                         figures, and the size and SHA-256 of archive.db and of the WARC
+                         figures and column book (what each list declared and gave), and
+                         the size and SHA-256 of archive.db and of the WARC
 
 The head merges a job only when its manifest says `finished` (archive/collect.py). A node store
 has no history: its own events would all be 'new', so the node records none; nor does it send
@@ -22,6 +23,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import time
 import zlib
 from pathlib import Path
 
@@ -74,21 +76,61 @@ def _write_json(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
+def columns_state(spider) -> dict:
+    """The spider's column book (crawler/families/columns.py) as JSON: what each column's list
+    script declared and what its list pages gave — the head needs it to tell a list read to
+    its end (and to report shortfalls) as one machine does."""
+    from crawler.families.columns import book
+    cols = book(spider, create=False)
+    if cols is None:
+        return {}
+    return {portal: {name: {"kind": c.kind, "declared": c.declared, "records": sorted(c.records),
+                            "pages": sorted(c.pages)} for name, c in by.items()}
+            for portal, by in cols.by_portal.items()}
+
+
+def columns_from(states: list[dict]):
+    """One column book from the nodes' (each portal is on one node), or None if none had
+    any."""
+    from crawler.families.columns import Column, Columns
+    if not any(states):
+        return None
+    cols = Columns()
+    for state in states:
+        for portal, by in state.items():
+            for name, c in by.items():
+                cols.by_portal.setdefault(portal, {})[name] = Column(
+                    c["kind"], dict(c["declared"]), set(c["records"]), set(c["pages"]))
+    return cols
+
+
+def checkpoint(db: Path, patience: float = 60.0) -> None:
+    """Every page of the WAL written into archive.db, so that the file alone is the store (a
+    reader of the file, if any, is waited for)."""
+    con = sqlite3.connect(db, timeout=patience)
+    try:
+        deadline = time.monotonic() + patience
+        while con.execute("pragma wal_checkpoint(TRUNCATE)").fetchone()[0]:   # busy
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{db}: the WAL could not be checkpointed")
+            time.sleep(0.2)
+    finally:
+        con.close()
+
+
 def finish(spider, status: str) -> dict:
     """After the store is closed: archive.db made one self-contained file, then the manifest
     (last, atomically): the head trusts nothing of a job without it."""
     root = Path(spider.store.root)
     db = root / "archive.db"
-    con = sqlite3.connect(db)
-    con.execute("pragma wal_checkpoint(TRUNCATE)")
-    con.execute("pragma journal_mode=DELETE")
-    con.close()
+    checkpoint(db)
     warc = root / "warc" / f"{spider.crawl_id}.warc.gz"
     manifest = {
         "crawl_id": spider.crawl_id, "job": getattr(spider, "_job", None), "shard": spider.shard,
         "status": status, "portals": list(spider.portals),
         "figures": {name: dict(c) for name, c in spider.figures.items()},
         "robots_unreachable": spider.robots_unreachable,
+        "columns": columns_state(spider),
         "db": file_info(db), "warc": file_info(warc) if warc.exists() else None,
         "finished_at": now()}
     _write_json(root / MANIFEST, manifest)

@@ -28,7 +28,7 @@ from pathlib import Path
 from archive.captures import CaptureStore, default_archive, now
 from archive.collect import CollectError, merge_job, read_manifest, redact
 from crawler import settings as defaults
-from crawler.node_store import PROGRESS, pack
+from crawler.node_store import PROGRESS, columns_from, pack
 from crawler.run import CrawlError, log_path, new_crawl_id, select_portals, user_agent
 from crawler.scrapyd_api import Node, NodeError
 from crawler.shards import assign, domains, plan
@@ -256,14 +256,18 @@ class Head:
         figures: dict[str, Counter] = defaultdict(Counter)
         robots: dict[str, str] = {}
         done: set[str] = set()
+        books: list[dict] = []
         for j in self.jobs(("collected",)):
             m = json.loads(j["manifest"])
             for portal, fig in m.get("figures", {}).items():
                 figures[portal].update(fig)
             robots.update(m.get("robots_unreachable") or {})
+            books.append(m.get("columns") or {})
             done |= set(m["portals"])
-        conclude(self.store, self.crawl_id, [n for n in names if n in done], figures)
-        report = build_report(self.store, self.crawl_id, names, figures, robots)
+        columns = columns_from(books)
+        conclude(self.store, self.crawl_id, [n for n in names if n in done], figures,
+                 columns=columns)
+        report = build_report(self.store, self.crawl_id, names, figures, robots, columns)
         lost = [n for n in names if n not in done]
         for n in lost:
             report["portals"][n]["alert"] = "not crawled: its shard failed on every attempt"

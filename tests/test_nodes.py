@@ -3,6 +3,7 @@ crawl of the same demo farm; the merge run twice changes nothing; a node killed 
 (SIGKILL, by pid) has its shard crawled again elsewhere, and the report names it."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
@@ -182,7 +183,7 @@ def node_store_captures(node, want: int) -> tuple | None:
         if (db.parent / "manifest.json").exists():
             continue
         try:
-            with sqlite3.connect(db, timeout=2) as con:
+            with contextlib.closing(sqlite3.connect(db, timeout=2)) as con:
                 n = con.execute("select count(*) from captures").fetchone()[0]
         except sqlite3.Error:
             continue
@@ -193,7 +194,7 @@ def node_store_captures(node, want: int) -> tuple | None:
 
 def test_a_node_killed_mid_crawl_has_its_shard_crawled_elsewhere(tmp_path):
     slow = ("-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
-    with Farm(reports_per_portal=5, portals_per_family=2, port=free_port(), delay=0.04) as farm:
+    with Farm(reports_per_portal=5, portals_per_family=2, port=free_port(), delay=0.15) as farm:
         sources = farm.write_sources(tmp_path / "demo.yaml")
         one = crawl_in_subprocess(sources, tmp_path / "one", "--fast", *slow)
         assert one["status"] == "finished"
@@ -247,7 +248,7 @@ def test_a_head_killed_mid_crawl_follows_its_jobs_again_on_resume(nodes, tmp_pat
     import signal
     slow = ("-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
     with Farm(reports_per_portal=4, portals_per_family=1, blocked=False, port=free_port(),
-              delay=0.03) as farm:
+              delay=0.1) as farm:
         sources = farm.write_sources(tmp_path / "demo.yaml")
         one = crawl_in_subprocess(sources, tmp_path / "one", "--fast", *slow)
         multi = tmp_path / "multi"
@@ -329,7 +330,8 @@ def test_the_spider_runs_with_plain_scrapy_crawl(tmp_path):
     assert manifest["status"] == "finished" and manifest["shard"] == "1"
     assert manifest["portals"] == [sites[0].name]
     assert json.loads((tmp_path / "node" / "progress.json").read_text())["details"] > 0
-    assert not (tmp_path / "node" / "archive.db-wal").exists()   # one file, ready to pull
+    wal = tmp_path / "node" / "archive.db-wal"
+    assert not wal.exists() or wal.stat().st_size == 0   # the file alone is the store
     store = CaptureStore(tmp_path / "node")
     assert store.events() == [] and len(store.captures("c1-x")) > 0
     store.close()
