@@ -2,7 +2,8 @@
 
 ARCHIVE/blobs/<sha[:2]>/<sha>   every body stored once
 ARCHIVE/warc/<crawl_id>.warc.gz request and response records of one crawl
-ARCHIVE/archive.db              portals, crawl_runs, captures, documents, change_events
+ARCHIVE/archive.db              portals, crawl_runs, captures, documents, change_events,
+                                crawl_jobs (a crawl's jobs on Scrapyd nodes)
 ARCHIVE/tmp/                    bodies being decoded (spool files), moved into blobs/
 """
 from __future__ import annotations
@@ -27,14 +28,20 @@ SCHEMA = {
                  "method": str, "status": int, "request_headers": str, "response_headers": str,
                  "fetched_at": str, "sha256": str, "size": int, "content_type": str, "kind": str,
                  "is_report": int, "referer": str, "link_text": str, "error": str,
-                 "warc_file": str, "warc_offset": int, "request_sha256": str},
+                 "warc_file": str, "warc_offset": int, "request_sha256": str, "node": str,
+                 "node_capture": str},
     "documents": {"sha256": str, "size": int, "first_seen": str, "path": str},
     "change_events": {"id": int, "crawl_id": str, "portal": str, "url": str, "event": str,
                       "old_sha256": str, "new_sha256": str, "detected_at": str, "detail": str,
                       "from_url": str},
+    # a crawl on Scrapyd nodes: one row per job (a shard's attempt), crawler/nodes.py
+    "crawl_jobs": {"id": str, "crawl_id": str, "shard": int, "attempt": int, "node": str,
+                   "portals": str, "state": str, "detail": str, "version": str,
+                   "scheduled_at": str, "ended_at": str, "captures": int, "warc_start": int,
+                   "warc_end": int, "manifest": str},
 }
 PKS = {"portals": "name", "crawl_runs": "id", "captures": "id", "documents": "sha256",
-       "change_events": "id"}
+       "change_events": "id", "crawl_jobs": "id"}
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -75,6 +82,9 @@ class CaptureStore:
         for col in ("sha256", "url", "portal", "crawl_id", "final_url"):
             self.db["captures"].create_index([col], if_not_exists=True)
         self.db["change_events"].create_index(["url"], if_not_exists=True)
+        # a capture merged from a node store: its job and id there (archive/collect.py)
+        self.db["captures"].create_index(["node_capture"], unique=True, if_not_exists=True)
+        self.db["crawl_jobs"].create_index(["crawl_id"], if_not_exists=True)
 
     # -- bodies ---------------------------------------------------------------------------
     def blob_path(self, sha256: str) -> Path:
@@ -98,13 +108,15 @@ class CaptureStore:
         os.replace(tmp, path)
         return sha, True
 
-    def store_file(self, path: str | os.PathLike, sha256: str, size: int) -> bool:
+    def store_file(self, path: str | os.PathLike, sha256: str, size: int,
+                   first_seen: str | None = None) -> bool:
         """Move a file whose hash is known (a spool file) into the store; True if new."""
         dest = self.blob_path(sha256)
         if dest.exists():
             os.unlink(path)
             return False
-        self.db["documents"].insert({"sha256": sha256, "size": size, "first_seen": now(),
+        self.db["documents"].insert({"sha256": sha256, "size": size,
+                                     "first_seen": first_seen or now(),
                                      "path": str(dest.relative_to(self.root))}, ignore=True)
         dest.parent.mkdir(exist_ok=True)
         os.replace(path, dest)

@@ -1,7 +1,8 @@
 """The capture recorder: every request the spider makes ends in a capture row — a response
 (its body stored once by SHA-256, a WARC record of what came over the wire) or a failure with
 its reason (crawler/failures.py). Also: conditional GETs, replay of a resumed run's captures,
-and anti-bot challenge detection."""
+and anti-bot challenge detection. What the captures mean (new, changed, removed, moved) is
+concluded from these rows when the crawl ends (crawler/changes.py)."""
 from __future__ import annotations
 
 import hashlib
@@ -131,12 +132,9 @@ class CaptureMiddleware:
             request.meta["ogi_error"] = cap["error"]
             if cap["error"].startswith("blocked"):
                 request.meta["ogi_blocked"] = True
-        response = self._response(request, cap["final_url"] or request.url,
-                                  200 if cap["status"] == 304 else cap["status"], headers,
-                                  body, "replayed")
-        if cap["kind"] in ("detail", "attachment"):  # an event lost in the kill is made good
-            self.spider.track_report(cap["portal"], response, sha, cap["is_report"], None)
-        return response
+        return self._response(request, cap["final_url"] or request.url,
+                              200 if cap["status"] == 304 else cap["status"], headers, body,
+                              "replayed")
 
     @staticmethod
     def _response(request, url, status, headers, body, flag):
@@ -188,8 +186,6 @@ class CaptureMiddleware:
         if error:
             sp.count(portal, "blocked" if meta.get("ogi_blocked") else "errors",
                      None if meta.get("ogi_blocked") else error.split(":")[0])
-        if kind in ("detail", "attachment"):
-            sp.track_report(portal, response, sha, is_report, meta.get("ogi_prev"))
         if response.status == 304:
             prev = meta.get("ogi_prev")
             sp.count(portal, "not_modified")

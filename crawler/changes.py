@@ -1,13 +1,56 @@
-"""What a finished crawl concludes about a portal's reports, beyond new and changed (which the
-spider records as it goes): 'removed' — no longer listed, said only when the portal's list was
-read to its end — and 'moved' — the same bytes now at another URL of the same portal (a new
-domain, scheme or port), one document, never "removed + new"."""
+"""What a crawl concludes about a portal's reports, from its captures, once, at the end: 'new'
+(first seen, or back), 'changed' (other bytes at the same URL), 'removed' (404/410, or no longer
+listed — said only when the portal's list was read to its end) and 'moved' (the same bytes now at
+another URL of the same portal: a new domain, scheme or port; one document, never "removed +
+new").
+
+The one-machine crawl concludes when its spider closes (crawler/report.py); a crawl on Scrapyd
+nodes concludes on the head once every node's captures are merged (crawler/nodes.py) — a node's
+store is fresh and knows no history. Both call conclude(): the same rules on the same rows.
+"""
 from __future__ import annotations
 
 from crawler.failures import kind_of
-from crawler.families.columns import book
 
 CUTS = ("depth_limit", "page_limit")
+
+
+def track(store, crawl_id: str, portal: str) -> None:
+    """new / changed / removed (a 404 or 410) from the crawl's captures of report pages and
+    documents, in capture order, against what the archive knew before this crawl. Worked out
+    from scratch each time (the crawl's earlier events are dropped first): a resumed crawl, or a
+    merge run twice, concludes the same."""
+    with store.db.conn:
+        store.db.execute("delete from change_events where crawl_id = ? and portal = ?",
+                         [crawl_id, portal])
+    live = store.live_report_urls(portal)
+    rows = store.db.query(
+        "select final_url, status, sha256, is_report from captures where crawl_id = ? and "
+        "portal = ? and kind in ('detail', 'attachment') order by id", [crawl_id, portal])
+    for c in rows:
+        url, status, sha = c["final_url"], c["status"], c["sha256"]
+        if status in (404, 410):
+            if url in live:
+                store.record_event(crawl_id, portal, url, "removed", old_sha256=live.pop(url),
+                                   detail=f"http {status}")
+            continue
+        if not c["is_report"]:
+            continue
+        if status == 304:  # the body of the last whole capture, unchanged
+            if url in live:
+                continue
+            last = store.last_capture(url, before_crawl=crawl_id)
+            sha = last and last["sha256"]
+            if not sha:
+                continue
+        if url not in live:
+            old = store.last_report_sha(url, crawl_id)
+            store.record_event(crawl_id, portal, url, "new", old_sha256=old, new_sha256=sha,
+                               detail="reappeared" if old else None)
+        elif live[url] != sha:
+            store.record_event(crawl_id, portal, url, "changed", old_sha256=live[url],
+                               new_sha256=sha)
+        live[url] = sha
 
 
 def incomplete(store, crawl_id: str, portal: str, figures: dict | None = None,
@@ -105,10 +148,17 @@ def pair_moves(store, crawl_id: str, portal: str) -> int:
     return moved
 
 
-def conclude(spider) -> None:
-    """At the end of a finished crawl, for every portal."""
-    columns = book(spider, create=False)
-    for name in spider.portals:
-        if incomplete(spider.store, spider.crawl_id, name, spider.figures, columns) is None:
-            record_unlisted(spider.store, spider.crawl_id, name)
-        pair_moves(spider.store, spider.crawl_id, name)
+def conclude(store, crawl_id: str, portals, figures: dict | None = None,
+             finished: bool = True, columns=None) -> None:
+    """Every event of the crawl, for each portal: new, changed and removed (404/410) from its
+    captures; when the crawl finished, also 'removed' for what is no longer listed (only where
+    the list was read to its end) and 'moved'. figures: the spider's counts per portal (list
+    pages it could not read); columns: what each column declared and gave
+    (crawler/families/columns.py)."""
+    for name in portals:
+        track(store, crawl_id, name)
+        if not finished:
+            continue
+        if incomplete(store, crawl_id, name, figures, columns) is None:
+            record_unlisted(store, crawl_id, name)
+        pair_moves(store, crawl_id, name)

@@ -21,13 +21,15 @@ stored again. Resumable: after a crash or Ctrl-C, run ogi crawl --resume."""
 
 CRAWL_EPILOG = """\
 exit status: 0 finished, no alert · 1 finished with alerts (a portal found no report
-document), or interrupted · 2 bad arguments or registry · 3 no portal answered at all
+document), a Scrapyd node failed, or interrupted · 2 bad arguments or registry · 3 no portal
+answered at all
 
 examples:
   ogi demo-portals                                # in another shell: the demo portals
   ogi crawl --sources sources/demo-farm.yaml --fast
   ogi crawl --portal 临清市人民政府 --contact https://example.org/ogi-crawler
   OGI_CONTACT=mailto:ops@example.org ogi crawl --resume
+  ogi crawl --nodes http://10.0.0.11:6800,http://10.0.0.12:6800 --sources sources/
 See docs/crawling.md for the registry format, the report and scheduling."""
 
 DEMO_DOC = """\
@@ -65,7 +67,39 @@ def register(subparsers) -> None:
                    help="print the crawl report as JSON instead of the health lines")
     p.add_argument("--no-progress", action="store_true",
                    help="no live progress table on the terminal while crawling")
+    p.add_argument("--nodes", metavar="URL[,URL…]",
+                   help="crawl on these Scrapyd nodes (http://host:6800, user:password@ if "
+                        "Scrapyd asks): the registry is sharded over them, all portals of one "
+                        "host on one node, and their captures merged into the archive "
+                        "(docs/crawling.md, 'Crawling on several machines')")
+    p.add_argument("--node-timeout", type=float, default=60.0, metavar="S",
+                   help="with --nodes: a node that does not answer for S seconds has failed; "
+                        "its shards go to another node (default: 60)")
     p.set_defaults(func=cmd_crawl)
+
+    dp = subparsers.add_parser(
+        "deploy", help="deploy the crawler to Scrapyd nodes (what ogi crawl --nodes does first)",
+        description="Build the crawler's egg from this checkout and add it to each Scrapyd "
+                    "node as project 'ogi', unless the node already has this code. Each node "
+                    "needs ogi-archive installed in Scrapyd's venv (the egg carries no "
+                    "dependencies).")
+    dp.add_argument("--nodes", required=True, metavar="URL[,URL…]", help="Scrapyd URLs")
+    dp.add_argument("--force", action="store_true", help="upload even if a node has this code")
+    dp.set_defaults(func=cmd_deploy)
+
+    co = subparsers.add_parser(
+        "collect", help="merge the node stores of a crawl on Scrapyd nodes into the archive",
+        description="Merge every finished job of a crawl on Scrapyd nodes (the latest, or "
+                    "--crawl) that is not merged yet, and conclude the crawl — change events, "
+                    "report, WACZ — once every shard is in. Idempotent: run twice, the "
+                    "second changes nothing. It schedules nothing (ogi crawl --resume does).")
+    co.add_argument("--archive", metavar="DIR",
+                    help="archive directory (default: $OGI_ARCHIVE, else ./data)")
+    co.add_argument("--crawl", metavar="CRAWL_ID", help="this crawl instead of the latest")
+    co.add_argument("--nodes", metavar="URL[,URL…]",
+                    help="the nodes' URLs with credentials, if Scrapyd asks for them")
+    co.add_argument("--json", action="store_true", help="print the result as JSON")
+    co.set_defaults(func=cmd_collect)
 
     h = subparsers.add_parser(
         "health", help="the per-portal health of the latest crawl, with the reports each "
@@ -112,14 +146,30 @@ def register(subparsers) -> None:
     d.set_defaults(func=cmd_demo_portals)
 
 
+def _urls(text: str | None) -> list[str]:
+    return [u.strip() for u in (text or "").split(",") if u.strip()]
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
 def cmd_crawl(args) -> int:
+    from crawler.nodes import crawl_on_nodes, resumes_nodes
     from crawler.run import CrawlError, run_crawl
     from crawler.sources import SourceError
     over = dict(x.split("=", 1) for x in args.set)
     progress = not args.no_progress and not args.json and sys.stderr.isatty()
+    nodes = _urls(args.nodes)
     try:
-        report = run_crawl(args.sources, args.archive, args.portal, args.resume, args.fast,
-                           progress=progress, overrides=over, contact=args.contact)
+        if nodes or resumes_nodes(args.archive, args.resume):
+            report = crawl_on_nodes(
+                nodes, args.sources, args.archive, args.portal, args.resume, args.fast,
+                overrides=over, contact=args.contact, node_timeout=args.node_timeout,
+                out=None if args.json or args.no_progress else _say)
+        else:
+            report = run_crawl(args.sources, args.archive, args.portal, args.resume, args.fast,
+                               progress=progress, overrides=over, contact=args.contact)
     except (CrawlError, SourceError) as e:
         print(f"ogi crawl: {e}", file=sys.stderr)
         return 2
@@ -130,7 +180,41 @@ def cmd_crawl(args) -> int:
     if report.get("portals") and not report.get("reached"):
         print(nothing_reached(report, args.sources), file=sys.stderr)
         return 3
-    return 0 if report.get("status") == "finished" and not report.get("alerts") else 1
+    ok = report.get("status") == "finished" and not report.get("alerts")
+    return 0 if ok and not report.get("failed_nodes") else 1
+
+
+def cmd_deploy(args) -> int:
+    from crawler.deploy import DeployError, deploy
+    from crawler.nodes import Node, NodeError
+    try:
+        versions = deploy([Node(u) for u in _urls(args.nodes)], force=args.force, say=print)
+    except (DeployError, NodeError) as e:
+        print(f"ogi deploy: {e}", file=sys.stderr)
+        return 2
+    for node, version in versions.items():
+        print(f"{node}: project ogi, version {version}")
+    return 0
+
+
+def cmd_collect(args) -> int:
+    from crawler.nodes import collect
+    from crawler.run import CrawlError
+    try:
+        report = collect(args.archive, args.crawl, _urls(args.nodes),
+                         out=None if args.json else _say)
+    except CrawlError as e:
+        print(f"ogi collect: {e}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+    elif report.get("pending"):
+        print(f"crawl {report['crawl_id']}: {report['merged']} job(s) merged now; still on the "
+              f"nodes: {', '.join(report['pending'])}")
+    else:
+        print_report(report)
+        print(f"{report.get('merged', 0)} job(s) merged now")
+    return 0 if report.get("status") == "finished" and not report.get("pending") else 1
 
 
 def nothing_reached(report: dict, sources) -> str:
@@ -242,6 +326,14 @@ def print_report(report: dict, console: Console | None = None) -> None:
         console.print("[bold]total[/]: " + " · ".join(
             f"{t.get(k, 0)} {label}" for k, label in PARTS if k in t) + "; " + " · ".join(
             f"{t.get(k, 0)} {k}" for k in EVENTS))
+    for node, n in report.get("nodes", {}).items():
+        line = (f"[bold]node[/] {escape(node)}: {n['portals']} portals, {n['captures']} "
+                f"captures merged from {n['merged']} of {n['jobs']} job(s)")
+        console.print(line)
+        for f in n.get("failed_jobs", []):
+            console.print(f"  [yellow]shard {f['shard']} failed here:[/] {escape(f['why'] or '')}")
+        if n.get("failed"):
+            console.print(f"  [bold red]NODE FAILED[/] {escape(n['failed'])}")
     if report.get("wacz"):
         console.print(f"[dim]WACZ: {escape(report['wacz'])} (in the archive directory)[/]")
 

@@ -28,14 +28,14 @@ class Progress:
         stats = self.crawler.stats
         t = Table(title=f"crawl {spider.crawl_id} — "
                         f"{stats.get_value('response_received_count', 0)} responses")
-        for col in ("portal", "lists", "details", "attach.", "new", "chg", "errors", "blocked"):
+        for col in ("portal", "lists", "details", "attach.", "stored", "errors", "blocked"):
             t.add_column(col, justify="left" if col == "portal" else "right",
                          no_wrap=col == "portal", overflow="ellipsis")
         for name in spider.portals:
             f = spider.figures.get(name, {})
             errors = sum(v for k, v in f.items() if k.startswith(("errors", "unreadable")))
             t.add_row(name, *(str(f.get(k, 0)) for k in
-                              ("pages", "detail", "attachment", "new", "changed")),
+                              ("pages", "detail", "attachment", "stored")),
                       str(errors), str(f.get("blocked", 0)))
         return t
 

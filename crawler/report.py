@@ -43,19 +43,25 @@ class CrawlRun:
         spider.writer.close()
         store: CaptureStore = spider.store
         status = STATUS.get(reason, "stopped" if reason.startswith("closespider") else "failed")
-        if status == "finished":
-            conclude(spider)
+        node = spider.shard is not None   # a Scrapyd node's part: the head concludes
+        columns = book(spider, create=False)
+        if not node:
+            conclude(store, spider.crawl_id, list(spider.portals), spider.figures,
+                     finished=status == "finished", columns=columns)
         report = build_report(store, spider.crawl_id, list(spider.portals), spider.figures,
-                              spider.robots_unreachable, book(spider, create=False))
+                              spider.robots_unreachable, columns)
         stats = {k: v for k, v in self.crawler.stats.get_stats().items()}
         stats["close_reason"] = reason
-        if status == "finished" and self.crawler.settings.getbool("OGI_WACZ"):
+        if status == "finished" and self.crawler.settings.getbool("OGI_WACZ") and not node:
             report["wacz"] = self._wacz(store, spider.crawl_id)
         store.finish_run(spider.crawl_id, status, stats, report)
         for name, fig in report["portals"].items():
-            if fig.get("alert"):
+            if fig.get("alert") and not node:
                 log.error("portal %s: %s", name, fig["alert"])
         store.close()
+        if node:
+            from crawler.node_store import finish
+            finish(spider, status)
 
     @staticmethod
     def _wacz(store, crawl_id) -> str | None:

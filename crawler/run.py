@@ -56,6 +56,17 @@ def user_agent(contact: str | None = None, given: str | None = None) -> str:
     return ua
 
 
+def select_portals(sources: str | Path, names: list[str] | None = None) -> list:
+    """The registry's portals: all, or those named (an unknown name is an error)."""
+    entries = load_sources(sources)
+    if names:
+        unknown = set(names) - {p.name for p in entries}
+        if unknown:
+            raise CrawlError(f"no portal named {', '.join(sorted(unknown))} in {sources}")
+        entries = [p for p in entries if p.name in names]
+    return entries
+
+
 def log_path(archive: str | Path, crawl_id: str) -> Path:
     """The crawl's log file: Scrapy's settings, stats and messages go there, not to the
     terminal."""
@@ -77,6 +88,9 @@ def run_crawl(sources: str | Path = "sources", archive: str | Path | None = None
     if resume:  # the crawl goes on as it was started: its sources, portals and settings
         run = resumable_run(store, resume if isinstance(resume, str) else None)
         crawl_id, opts = run["id"], json.loads(run["options"] or "{}")
+        if "nodes" in opts:
+            raise CrawlError(f"crawl {crawl_id} ran on Scrapyd nodes: ogi crawl --resume "
+                             "follows it there (crawler/nodes.py)")
         sources, portals = opts.get("sources", sources), opts.get("portals", portals)
         fast = opts.get("fast", fast)
         overrides = {**opts.get("settings", {}), **overrides}
@@ -89,12 +103,7 @@ def run_crawl(sources: str | Path = "sources", archive: str | Path | None = None
     given = dict(overrides)
     ua = user_agent(contact or overrides.pop("OGI_CONTACT", None) or os.environ.get("OGI_CONTACT"),
                     overrides.pop("USER_AGENT", None))
-    entries = load_sources(sources)
-    if portals:
-        unknown = set(portals) - {p.name for p in entries}
-        if unknown:
-            raise CrawlError(f"no portal named {', '.join(sorted(unknown))} in {sources}")
-        entries = [p for p in entries if p.name in portals]
+    entries = select_portals(sources, portals)
     jobdir = archive / "jobs" / crawl_id
     if unclean and jobdir.exists():
         # killed mid-write, Scrapy's queue may be torn; the capture store replays what was done

@@ -70,6 +70,7 @@ EXTENSIONS = {
     "crawler.report.CrawlRun": 100,
     "crawler.progress.Progress": 200,
     "crawler.progress.ReactorLag": 300,
+    "crawler.node_store.NodeProgress": 400,   # only in a Scrapyd node's job
 }
 OGI_PROGRESS = False
 OGI_WRITER_THREAD = True      # bodies, WARC records and rows written off the reactor

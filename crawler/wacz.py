@@ -31,9 +31,17 @@ def report_pages(store, crawl_id: str) -> list[dict]:
     return []
 
 
+def _wacz_main():
+    import warnings
+    with warnings.catch_warnings():   # pyamf, which wacz imports, still imports pkg_resources
+        warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
+        from wacz.main import main
+    return main
+
+
 def write_wacz(store, crawl_id: str) -> Path:
     """ARCHIVE/wacz/<crawl_id>.wacz from the crawl's WARC; returns its path."""
-    from wacz.main import main as wacz_main
+    wacz_main = _wacz_main()
 
     warc = store.warc_path(crawl_id)
     if not warc.exists():
@@ -69,7 +77,7 @@ def write_wacz(store, crawl_id: str) -> Path:
 
 def validate(path: str | Path) -> tuple[bool, str]:
     """`wacz validate -f path`: (valid, what it printed)."""
-    from wacz.main import main as wacz_main
+    wacz_main = _wacz_main()
     with contextlib.redirect_stdout(io.StringIO()) as said:
         status = wacz_main(["validate", "-f", str(path)])
     return status == 0, said.getvalue()

@@ -1,6 +1,7 @@
 """The one spider: walks every configured portal with its family's adapter."""
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter, defaultdict
 from urllib.parse import urlsplit
@@ -8,7 +9,7 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import TextResponse
 
-from archive.captures import CaptureStore
+from archive.captures import CaptureStore, default_archive
 from crawler.capture import record_failure
 from crawler.families import ADAPTERS, detect
 from crawler.families.base import attachments
@@ -21,29 +22,74 @@ def host_allowed(host: str, domains: list[str]) -> bool:
 
 
 class PortalSpider(scrapy.Spider):
+    """`ogi crawl` starts it with Python objects (crawler/run.py); Scrapy and Scrapyd start it
+    with string arguments:
+
+        scrapy crawl portals -a sources=sources/ [-a portal=NAME,NAME] [-a archive=data]
+
+    On a Scrapyd node the head passes `portals` (packed JSON), `crawl_id`, `shard` and
+    `registry` (every host of the registry, packed): the spider then writes a node store of its
+    own (crawler/node_store.py) and concludes no events — the head does, once every node's
+    captures are merged (crawler/nodes.py)."""
+
     name = "portals"
 
-    def __init__(self, portals: list[dict], crawl_id: str, archive: str, resuming: bool = False,
-                 **kw):
+    def __init__(self, portals: list[dict] | str | None = None, crawl_id: str | None = None,
+                 archive: str | None = None, resuming: bool | str = False,
+                 sources: str | None = None, portal: str | None = None,
+                 shard: str | None = None, registry: str | None = None, **kw):
         super().__init__(**kw)
+        from crawler.node_store import unpack
+        from crawler.run import new_crawl_id, select_portals
+        if isinstance(portals, str):
+            portals = unpack(portals)
+        if portals is None:
+            names = [n.strip() for n in (portal or "").split(",") if n.strip()]
+            portals = [p.as_dict() for p in select_portals(sources or "sources", names)]
         self.portals = {p["name"]: Portal(**p) for p in portals}
-        self.crawl_id, self.resuming = crawl_id, resuming
-        self.store = CaptureStore(archive)
+        self.crawl_id = crawl_id or new_crawl_id()
+        self.resuming = resuming not in (False, "", "0", "false", "False", None)
+        self.archive = archive
+        self.shard = shard          # a Scrapyd node's part of a crawl (crawler/nodes.py)
+        if not hasattr(self, "options"):
+            self.options = {"sources": sources, "portals": portal and portal.split(","),
+                            "shard": shard}
         self.hosts = {d: p.name for p in self.portals.values() for d in p.allowed_domains}
         self.allowed_domains = sorted(self.hosts)
+        # the whole registry's hosts: a redirect to another portal's host is followed on a
+        # node as it is on one machine
+        self.registry_domains = sorted(set(unpack(registry)) | set(self.hosts)) if registry \
+            else self.allowed_domains
         self.figures: dict[str, Counter] = defaultdict(Counter)
-        self.live = {name: self.store.live_report_urls(name) for name in self.portals}
         self.recorded: set[tuple[str, str]] = set()      # (url, error kind) failure rows made
         self.robots_unreachable: dict[str, str] = {}   # portal → why (crawler/robots.py)
         self.list_requests: Counter = Counter()          # portal → list pages asked for
 
     @classmethod
+    def update_settings(cls, settings):
+        """`scrapy crawl portals -s OGI_CONTACT=URL` (or $OGI_CONTACT): the User-Agent names the
+        operator's contact, as `ogi crawl --contact` does."""
+        from scrapy.settings import SETTINGS_PRIORITIES
+
+        from crawler.run import user_agent
+        super().update_settings(settings)
+        contact = settings.get("OGI_CONTACT") or os.environ.get("OGI_CONTACT")
+        if contact and settings.getpriority("USER_AGENT") <= SETTINGS_PRIORITIES["project"]:
+            settings.set("USER_AGENT", user_agent(contact), priority="spider")
+
+    @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
+        from crawler.node_store import job_store
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.max_list_pages = crawler.settings.getint("OGI_MAX_LIST_PAGES")
+        settings = crawler.settings
+        root = spider.archive
+        if not root and spider.shard is not None:
+            root = job_store(settings, getattr(spider, "_job", None) or spider.crawl_id)
+        spider.store = CaptureStore(root or default_archive())
+        spider.max_list_pages = settings.getint("OGI_MAX_LIST_PAGES")
         # every write of the crawl, in order, off the reactor (crawler/writer.py)
         spider.writer = StoreWriter(spider.store.root,
-                                    thread=crawler.settings.getbool("OGI_WRITER_THREAD", True))
+                                    thread=settings.getbool("OGI_WRITER_THREAD", True))
         return spider
 
     async def start(self):
@@ -56,7 +102,7 @@ class PortalSpider(scrapy.Spider):
 
     # -- helpers used by adapters and middlewares -----------------------------------------
     def host_in_registry(self, host: str) -> bool:
-        return host_allowed(host, self.allowed_domains)
+        return host_allowed(host, self.registry_domains)
 
     def portal_of(self, url: str) -> str | None:
         host = urlsplit(url).hostname or ""
@@ -133,26 +179,3 @@ class PortalSpider(scrapy.Spider):
         req = failure.request
         if req.meta.get("kind") == "list":
             self.count(req.meta.get("portal"), "list_failed")
-
-    # -- change tracking (called by the capture middleware; events go through the writer) --
-    def track_report(self, portal: str, response, sha: str | None, is_report: int, prev) -> None:
-        url, status = response.url, response.status
-        live = self.live.setdefault(portal, {})
-        if status in (404, 410):
-            if url in live:
-                self.writer.submit("record_event", self.crawl_id, portal, url, "removed",
-                                   old_sha256=live.pop(url), detail=f"http {status}")
-                self.count(portal, "removed")
-            return
-        if not is_report or status == 304:
-            return
-        if url not in live:
-            old = self.store.last_report_sha(url, self.crawl_id)
-            self.writer.submit("record_event", self.crawl_id, portal, url, "new", old_sha256=old,
-                               new_sha256=sha, detail="reappeared" if old else None)
-            self.count(portal, "new")
-        elif live[url] != sha:
-            self.writer.submit("record_event", self.crawl_id, portal, url, "changed",
-                               old_sha256=live[url], new_sha256=sha)
-            self.count(portal, "changed")
-        live[url] = sha
