@@ -152,8 +152,16 @@ def public_archive(root: Path, reports: int = 12, big_mb: int = 0) -> dict:
                          "allowed_domains": ["portal.test"], "source_file": str(registry)})
     store.open_run("c1", {"sources": str(registry), "portals": None, "fast": False,
                           "settings": {}, "contact": None})
-    store.finish_run("c1", "finished", {}, {})
-    out = {"registry": str(registry), "big": None}
+    # a crawl on a Scrapyd node: the node's address is an internal machine's
+    node = "http://10.9.8.7:6800"
+    store.db["crawl_jobs"].insert({"id": "j1", "crawl_id": "c1", "shard": 0, "attempt": 1,
+                                   "node": node, "state": "merged",
+                                   "detail": f"merged from {node}/items/ogi/portals/j1/"})
+    store.add_capture(crawl_id="c1", portal="p", url="http://portal.test/list.html",
+                      final_url="http://portal.test/list.html", status=404, kind="list",
+                      is_report=0, error="http_404", node=node)
+    store.finish_run("c1", "finished", {}, {"nodes": {node: {"jobs": 1}}})
+    out = {"registry": str(registry), "big": None, "node": node}
     if big_mb:
         sha = big_blob(store, big_mb)
         store.add_capture(crawl_id="c1", portal="p", url="http://portal.test/big.pdf",

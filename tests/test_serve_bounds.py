@@ -26,7 +26,7 @@ def served(tmp_path_factory):
     info = public_archive(root, big_mb=BIG_MB)
     with Served(root) as s:
         s.info = info
-        s.private = [str(root.resolve().parent), sys.base_prefix]
+        s.private = [str(root.resolve().parent), sys.base_prefix, "10.9.8.7"]
         yield s
 
 
@@ -135,7 +135,7 @@ def test_raw_capture_streams_from_disk(served):
     "/-/metadata.json", "/-/databases.json", "/-/threads.json", "/-/settings.json",
     "/-/plugins.json", "/-/versions.json", "/ogi/crawl_runs.json?_shape=array",
     "/ogi/portals.json?_shape=array", "/ogi.json?sql=select+*+from+pragma_database_list",
-    "/ogi/captures.json?_shape=array",
+    "/ogi/captures.json?_shape=array", "/ogi/crawl_jobs.json?_shape=array",
 ])
 def test_nothing_of_the_host_is_published(served, path):
     _, body, _, _ = _ask(served, path=path)

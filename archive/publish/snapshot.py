@@ -15,7 +15,7 @@ from archive.schema import (DB_NAME, archive_dir, ensure_crawler_tables, ensure_
                             require_archive)
 
 # bump when snapshot() makes a different file from the same archive: old snapshots are redone
-SNAPSHOT_VERSION = 5
+SNAPSHOT_VERSION = 6
 
 
 def _source_state(root: Path) -> list:
@@ -86,6 +86,7 @@ def snapshot(archive=None, force: bool = False) -> Path:
     # the match sets of the template's wording, which FTS5 finds slowly (archive/search.py)
     search.precompute_matches(dst)
     _public_paths(dst)
+    _public_nodes(dst)
     dst.execute("ANALYZE")
     dst.commit()
     dst.close()
@@ -114,6 +115,34 @@ def _public(value):
     if isinstance(value, dict):
         return {k: _public(v) for k, v in value.items()}
     return value
+
+
+def _public_nodes(conn) -> None:
+    """The Scrapyd nodes' addresses (internal machines) named "node 1", "node 2" … instead,
+    wherever the crawl's records mention them."""
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'crawl_jobs'").fetchone():
+        return
+    urls = sorted({u for (u,) in conn.execute("SELECT DISTINCT node FROM crawl_jobs "
+                                              "WHERE node IS NOT NULL")})
+    if not urls:
+        return
+    names = {u: f"node {i}" for i, u in enumerate(urls, 1)}
+    hosts = {u.split("://", 1)[-1].rstrip("/"): n for u, n in names.items()}
+
+    def public(text):
+        if not isinstance(text, str):
+            return text
+        for u, n in {**names, **hosts}.items():  # full URLs first, then host:port
+            text = text.replace(u, n)
+        return text
+    conn.create_function("ogi_public_node", 1, public, deterministic=True)
+    for table, columns in (("crawl_jobs", ("node", "detail", "manifest")),
+                           ("captures", ("node",)),
+                           ("crawl_runs", ("options", "stats", "report"))):
+        have = {r[1] for r in conn.execute(f"PRAGMA table_info([{table}])")}
+        for column in columns:
+            if column in have:
+                conn.execute(f"UPDATE [{table}] SET [{column}] = ogi_public_node([{column}])")
 
 
 def _public_paths(conn) -> None:
