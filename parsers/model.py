@@ -89,6 +89,8 @@ class Document:
     format: str = ""  # "html" | "pdf" | "docx" | "text" | …
     pages: int | None = None
     title: str | None = None  # a title the container declares (HTML <title>, PDF metadata)
+    meta: dict = field(default_factory=dict)  # who the container says published it:
+    #                                          {"publisher": <meta> 来源, "author": PDF/DOCX author}
     notes: list[str] = field(default_factory=list)  # what the parser noticed (OCR used, pages joined…)
 
     def tables(self) -> list[Table]:

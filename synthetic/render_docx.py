@@ -81,11 +81,16 @@ def render_docx(report, layout=None) -> bytes:
             _font(p.add_run(val), 10.5)
         elif kind == "table":
             for i, part in enumerate(tables[val]):
-                if i and lay.between == "page":
+                if part.caption:
+                    doc.add_paragraph().add_run(part.caption)
+                elif i and lay.between == "page":
                     doc.add_page_break()
                 elif i:  # Word needs a paragraph between two tables or it joins them
                     doc.add_paragraph()
                 _table(doc, part)
+    # who saved the file: the body in a file that names it nowhere else, else the usual account
+    meta_only = report.options.get("title_order") == "metadata"
+    doc.core_properties.author = report.publisher if meta_only else "Administrator"
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()

@@ -78,7 +78,7 @@ def render_pdf(report, layout=None) -> bytes:
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=A4, invariant=True, leftMargin=22 * mm, rightMargin=22 * mm,
                             topMargin=25 * mm, bottomMargin=22 * mm, title=report.title,
-                            author=report.agency)
+                            author=report.publisher or report.agency)
     width = A4[0] - 44 * mm
     story: list = []
     for kind, val in section_blocks(report):
@@ -93,7 +93,9 @@ def render_pdf(report, layout=None) -> bytes:
         elif kind == "table":
             parts = tables[val]
             for i, part in enumerate(parts):
-                if i:  # a split table: the rest starts on the next page
+                if part.caption:
+                    story.append(_para(part.caption, "para"))
+                elif i:  # a split table: the rest starts on the next page
                     story.append(PageBreak())
                 story.append(_table(part, width))
             story.append(Spacer(1, 4))

@@ -22,6 +22,8 @@ def parse_docx(data: bytes) -> Document:
     doc = Document(format="docx")
     try:
         doc.title = clean(docx_doc.core_properties.title or "") or None
+        if clean(docx_doc.core_properties.author or ""):
+            doc.meta["author"] = clean(docx_doc.core_properties.author)
     except Exception:  # broken core properties are not worth failing over
         pass
     for el in _body_items(docx_doc.element.body):

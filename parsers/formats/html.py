@@ -52,7 +52,22 @@ def parse_html(data: bytes, content_type: str = "") -> Document:
             raise ParseError(f"HTML nested too deeply (over {MAX_DEPTH} levels)") from None
     title_el = next((t for t in _tags(soup) if t.name == "title"), None)
     title = clean(title_el.get_text()) if title_el is not None else ""
-    return Document(blocks=blocks, format="html", title=title or None)
+    return Document(blocks=blocks, format="html", title=title or None, meta=page_meta(soup))
+
+
+# <meta> names government CMS pages give the article's source (政府网站 page metadata)
+_META_KEYS = {"contentsource": "publisher", "source": "publisher", "author": "author"}
+
+
+def page_meta(soup: BeautifulSoup) -> dict:
+    out: dict[str, str] = {}
+    for t in _tags(soup):
+        if t.name == "meta":
+            key = _META_KEYS.get(str(t.get("name") or "").strip().lower())
+            value = clean(str(t.get("content") or ""))
+            if key and value:
+                out.setdefault(key, value)
+    return out
 
 
 def decode_html(data: bytes, content_type: str = "") -> str:

@@ -19,7 +19,7 @@ def extract(doc: Document) -> dict:
     lines = text_lines(doc)
     title, title_index = find_title(doc, lines)
     year = find_year(title, lines)
-    agency = find_agency(title, lines, title_index)
+    agency = find_agency(title, lines, title_index, doc.meta)
     template = detect_template(doc, year)
     reader = TableReader(template)
     reader.read(doc)

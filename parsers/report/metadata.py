@@ -7,7 +7,10 @@ from parsers.model import Document
 from parsers.report.values import clean_cell
 
 
-_TITLE = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年度?\s*(?:度)?(?P<rest>.{0,12}?)(?:政府)?信息公开(?:工作)?(?:年度)?报告")
+# the year, then what stands between it and the report's name: nothing, 度, or the body
+# itself when the title puts the year first (2019年国务院办公厅政府信息公开工作年度报告)
+_TITLE = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年度?\s*(?:度)?(?P<rest>[^，。；：,;:]{0,40}?)"
+                    r"(?:政府)?信息公开(?:工作)?(?:年度)?报告")
 _PERIOD = re.compile(r"自\s*((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日\s*[起至到]+.{0,4}?\1\s*年\s*12\s*月\s*31\s*日")
 _AGENCY_END = ("办事处", "人民政府", "政府", "委员会", "管委会", "管理委员会", "局", "厅", "办公室",
                "办公厅", "中心", "委", "院", "署", "街道", "镇", "乡", "区", "县", "市", "实验区",
@@ -67,25 +70,67 @@ def _agency_like(s: str) -> bool:
     return 2 <= len(s) <= 40 and s.endswith(_AGENCY_END) and not re.search(r"\d|[，。：；、]", s)
 
 
-def find_agency(title: str | None, lines: list[str], title_index: int | None) -> str | None:
+def find_agency(title: str | None, lines: list[str], title_index: int | None,
+                meta: dict | None = None) -> str | None:
+    """The publishing body, whatever the title's word order: before the year, between the
+    year and the report's name, on the line above the title, in the 落款 (signature) at the
+    end, or in the file's metadata (the page's 来源/发布机构, the PDF's or DOCX's author)."""
     if title:
         m = _TITLE.search(title)
         prefix = title[:m.start()] if m else ""
         prefix = re.sub(r"(关于|印发|公布)$", "", prefix)
         if _agency_like(prefix):
             return prefix
+        rest = m.group("rest") if m else ""
+        if _agency_like(rest):
+            return rest
     if title_index:
         for back in (1, 2):
             if title_index - back >= 0:
                 s = clean_cell(lines[title_index - back])
                 if _agency_like(s):
                     return s
-    # the signature: an agency name alone on a line near the end, before a date
-    tail = lines[-12:]
-    for i, line in enumerate(tail):
-        s = clean_cell(line)
-        if _agency_like(s) and any(re.search(r"(19|20)\d{2}年\d{1,2}月", clean_cell(x)) for x in tail[i + 1:i + 3]):
+    return _signature(lines) or _publisher(lines, meta or {})
+
+
+_PAGE_NUMBER = re.compile(r"^[\-—–_·•\s]*(第)?\d{1,4}(页)?(/(共)?\d{1,4}页?)?[\-—–_·•\s]*$")
+_DATE = re.compile(r"(19|20)\d{2}年\d{1,2}月|(19|20)\d{2}[-./]\d{1,2}[-./]\d{1,2}$")
+
+
+def _signature(lines: list[str]) -> str | None:
+    """The 落款: a body's name alone on a line near the end, before the date (page numbers
+    and blank furniture between them do not count), or the name and the date on one line."""
+    tail = [s for s in (clean_cell(x) for x in lines[-16:]) if s and not _PAGE_NUMBER.match(s)]
+    for i in range(len(tail) - 1, -1, -1):
+        s = tail[i]
+        if _agency_like(s) and any(_DATE.search(x) for x in tail[i + 1:i + 3]):
             return s
+        m = re.match(r"^(.{2,40}?)\s*((?:19|20)\d{2}年\d{1,2}月\d{1,2}日)$", s)
+        if m and _agency_like(m.group(1)):
+            return m.group(1)
+    return None
+
+
+_PUBLISHER_LABEL = re.compile(r"^(发布机构|发文机关|发文单位|公开主体|信息来源|来源)[:：]\s*(.+)$")
+_LABEL_END = re.compile(r"\s|发布时间|发文日期|发布日期|成文日期|浏览|时间|日期|分类|索引号")
+
+
+def _publisher(lines: list[str], meta: dict) -> str | None:
+    """The body a page's metadata names: 发布机构：… on the page, the <meta> a CMS writes
+    (ContentSource), 来源：…, the author of a PDF or DOCX (only when it reads as a body, not
+    a person's account)."""
+    labelled: dict[str, str] = {}
+    for line in lines[:80]:
+        m = _PUBLISHER_LABEL.match(clean_cell(line))
+        if m:
+            value = _LABEL_END.split(m.group(2))[0]
+            if _agency_like(value):
+                labelled.setdefault("source" if "来源" in m.group(1) else "publisher", value)
+    for value in (labelled.get("publisher"), meta.get("publisher"), labelled.get("source"),
+                  meta.get("author")):
+        value = clean_cell(value or "")
+        if _agency_like(value):
+            return value
     return None
 
 

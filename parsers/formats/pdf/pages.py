@@ -44,7 +44,10 @@ def parse_pdf(data: bytes, options: PdfParseOptions | None = None) -> Document:
     pdf = _open(data)
     doc = Document(format="pdf", pages=len(pdf))
     try:
-        doc.title = clean(pdf.get_metadata_dict().get("Title", "")) or None
+        info = pdf.get_metadata_dict()
+        doc.title = clean(info.get("Title", "")) or None
+        if clean(info.get("Author", "")):
+            doc.meta["author"] = clean(info["Author"])
     except Exception:  # metadata is optional
         pass
     pages: list[list[_Item]] = []
