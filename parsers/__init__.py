@@ -32,9 +32,11 @@ def parse_file(path) -> Document:
     return parse_bytes(data, name=p.name)
 
 
-def extract_bytes(data: bytes, name: str = "", content_type: str = "") -> dict:
+def extract_bytes(data: bytes, name: str = "", content_type: str = "", url: str = "",
+                  resources: dict | None = None) -> dict:
     from parsers.report import extract
-    return extract(parse_bytes(data, name=name, content_type=content_type))
+    return extract(parse_bytes(data, name=name, content_type=content_type, url=url,
+                               resources=resources))
 
 
 def extract_file(path) -> dict:

@@ -48,6 +48,16 @@ def _table(doc, part: Part) -> None:
         gc.w = Cm(16.0 * w)
 
 
+def _picture(doc, data: bytes) -> None:
+    """A picture pasted in a paragraph of its own, as wide as the text (16 cm at most)."""
+    from PIL import Image
+    with Image.open(io.BytesIO(data)) as img:
+        w, dpi = img.width, (img.info.get("dpi") or (96, 96))[0] or 96
+    p = doc.add_paragraph()
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.add_run().add_picture(io.BytesIO(data), width=Cm(min(16.0, w / float(dpi) * 2.54)))
+
+
 def _tc_at(t, r: int, col: int):
     """The <w:tc> covering grid column `col` of row `r` (table.cell() is quadratic)."""
     x = 0
@@ -58,7 +68,9 @@ def _tc_at(t, r: int, col: int):
     raise IndexError((r, col))
 
 
-def render_docx(report, layout=None) -> bytes:
+def render_docx(report, layout=None, pictures: dict | None = None) -> bytes:
+    """pictures: {table name: [image bytes of each part]} pastes those tables as pictures
+    (synthetic/render_pictures.py)."""
     lay = choose_layout(report, "docx", layout)
     tables = all_tables(report, lay)
     doc = Document()
@@ -87,6 +99,9 @@ def render_docx(report, layout=None) -> bytes:
                     doc.add_page_break()
                 elif i:  # Word needs a paragraph between two tables or it joins them
                     doc.add_paragraph()
+                if pictures and val in pictures:
+                    _picture(doc, pictures[val][i])
+                    continue
                 _table(doc, part)
     # who saved the file: the body in a file that names it nowhere else, else the usual account
     meta_only = report.options.get("title_order") == "metadata"

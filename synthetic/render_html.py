@@ -61,7 +61,7 @@ def _table_html(part: Part, style: str, rng: random.Random, tbody: str = "one") 
     return f"<table{attrs}><tbody>{''.join(rows)}</tbody></table>"
 
 
-def _article(rep, lay, rng: random.Random) -> str:
+def _article(rep, lay, rng: random.Random, pictures: dict | None = None) -> str:
     tables = all_tables(rep, lay)
     out = []
     p = ('<p class="MsoNormal" style="text-indent:2em">{}</p>' if lay.html == "word"
@@ -87,6 +87,10 @@ def _article(rep, lay, rng: random.Random) -> str:
                 elif i and lay.between != "none":
                     out.append('<p>&nbsp;</p>' if lay.between == "para"
                                else '<br style="page-break-before:always" clear="all">')
+                if pictures and val in pictures:  # the table pasted as a picture
+                    out.append(f'<p style="text-align:center"><img src="{pictures[val][i]}" '
+                               f'alt="" style="max-width:100%"></p>')
+                    continue
                 out.append(_table_html(part, "word" if lay.html == "word" else "plain", rng,
                                        lay.html_tbody))
     return "\n".join(out)
@@ -127,10 +131,12 @@ def _cms(rep, article: str, rng: random.Random) -> str:
 <script>var _hmt = _hmt || []; (function() {{ var hm = document.createElement("script"); }})();</script>"""
 
 
-def render_html(report, layout=None, encoding: str = "utf-8") -> bytes:
+def render_html(report, layout=None, encoding: str = "utf-8", pictures: dict | None = None) -> bytes:
+    """pictures: {table name: [<img> src of each part]} prints those tables as pictures
+    (synthetic/render_pictures.py)."""
     lay = choose_layout(report, "html", layout)
     rng = random.Random(f"{report.seed}:html:render")
-    article = _article(report, lay, rng)
+    article = _article(report, lay, rng, pictures)
     body = _cms(report, article, rng) if lay.html == "cms" else article
     meta = f'<meta http-equiv="Content-Type" content="text/html; charset={encoding}">' \
         if lay.meta_charset else ""

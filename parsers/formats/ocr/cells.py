@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from parsers.formats.ocr.grid import INK, Grid, cell_regions
 from parsers.formats.ocr.readings import (BLANK_MARKS, DIGITS, NUMBER, UNREADABLE,
-                                          UNREADABLE_BLANK, Reading, clean_cell, decide,
-                                          first_reading, fix_slips, join_words, numberish, reading)
+                                          UNREADABLE_BLANK, Reading, clean_cell, confirm,
+                                          decide, first_reading, fix_slips,
+                                          join_words, numberish, reading)
 from parsers.formats.ocr.tesseract import LANG, tesseract
 from parsers.model import Cell, Table
 
@@ -39,7 +40,7 @@ def read_table(gray, g: Grid) -> tuple[Table, list[float], int]:
     rows: list[list[Cell]] = [[] for _ in range(len(g.ys) - 1)]
     for (r, c, rs, cs), text in zip(regions, texts):
         rows[r].append(Cell(text, rowspan=rs, colspan=cs))
-    return Table(rows=rows), confs, set_aside
+    return Table(rows=rows, ocr=True), confs, set_aside
 
 
 def read_numbers(crops, texts: list[str], cell_conf: list[float]) -> tuple[list[str], int]:
@@ -56,13 +57,31 @@ def read_numbers(crops, texts: list[str], cell_conf: list[float]) -> tuple[list[
         for rs, t, c in zip(readings, got, conf):
             rs.append(reading(t, c))
     out = list(texts)
-    set_aside = 0
     for i, rs in zip(nums, readings):
-        text = decide(texts[i], rs)
-        if text.startswith(UNREADABLE):
-            set_aside += 1
-        out[i] = text
-    return out, set_aside
+        out[i] = decide(texts[i], rs)
+    _recheck(crops, nums, readings, out)
+    return out, sum(1 for i in nums if out[i].startswith(UNREADABLE))
+
+
+def _recheck(crops, nums: list[int], readings: list[list[Reading]], out: list[str]) -> None:
+    """Cells set aside are read once more by both digit readers, larger (small print and
+    low resolution are what they slip on). A cell takes a number only when the new readings
+    decide it by the same rule and it is one an earlier reading saw (so at least three
+    readings of both models agree); otherwise it stays set aside."""
+    again = [(i, rs) for i, rs in zip(nums, readings)
+             if out[i].startswith(UNREADABLE) and any(r.text for r in rs)]
+    if not again:
+        return
+    sub = [crops[i] for i, _ in again]
+    more: list[list[Reading]] = [[] for _ in again]
+    for lang in ("chi_sim", "eng"):
+        conf: list[float] = []
+        got, _ = ocr_stacked(sub, lang=lang, config=(DIGITS,), cell_conf=conf,
+                             line_px=LINE_PX * 1.6)
+        for m, t, c in zip(more, got, conf):
+            m.append(reading(t, c))
+    for (i, rs), m in zip(again, more):
+        out[i] = confirm(rs, m, out[i])
 
 
 def _ink_crop(gray, box):
@@ -109,7 +128,8 @@ def _trim_rulings(img, depth: int = 10):
 
 
 def ocr_stacked(crops, lang: str = LANG, config: tuple[str, ...] = (),
-                cell_conf: list | None = None) -> tuple[list[str], list[float]]:
+                cell_conf: list | None = None, line_px: float = LINE_PX
+                ) -> tuple[list[str], list[float]]:
     """Stack cell images in one tall image, OCR it once, hand each cell its text."""
     from PIL import Image, ImageOps
     gap = 24
@@ -117,7 +137,7 @@ def ocr_stacked(crops, lang: str = LANG, config: tuple[str, ...] = (),
     if not live:
         return [""] * len(crops), []
     heights = sorted(c.height for c in live)
-    f = min(max(LINE_PX / heights[len(heights) // 2], 0.5), 2.5)
+    f = min(max(line_px / heights[len(heights) // 2], 0.5), 2.5 * line_px / LINE_PX)
     if abs(f - 1) > 0.1:
         crops = [c and c.resize((max(int(c.width * f), 1), max(int(c.height * f), 1)), Image.Resampling.LANCZOS)
                  for c in crops]

@@ -71,6 +71,16 @@ def decide(first: str, rs: list[Reading]) -> str:
     return UNREADABLE + best.text
 
 
+def confirm(rs: list[Reading], more: list[Reading], current: str) -> str:
+    """A set-aside cell read again (digits chi_sim, digits eng, larger): the number the new
+    readings decide by the rule of decide(), when an earlier reading saw it too; else the
+    cell stays as it was (`current`)."""
+    got = decide("", [rs[0], *more]) if rs else ""
+    if got and not got.startswith(UNREADABLE) and any(r.text == got for r in rs):
+        return got
+    return current
+
+
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 _DIGITISH = str.maketrans({"O": "0", "o": "0", "〇": "0", "D": "0", "Q": "0", "l": "1", "I": "1",
                            "|": "1", "i": "1", "!": "1", "]": "1", "[": "1", "S": "5", "s": "5",
