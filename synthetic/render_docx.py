@@ -71,10 +71,30 @@ def _tc_at(t, r: int, col: int):
 def render_docx(report, layout=None, pictures: dict | None = None) -> bytes:
     """pictures: {table name: [image bytes of each part]} pastes those tables as pictures
     (synthetic/render_pictures.py)."""
-    lay = choose_layout(report, "docx", layout)
-    tables = all_tables(report, lay)
+    doc = new_document()
+    add_report(doc, report, layout, pictures)
+    # who saved the file: the body in a file that names it nowhere else, else the usual account
+    meta_only = report.options.get("title_order") == "metadata"
+    doc.core_properties.author = report.publisher if meta_only else "Administrator"
+    return save(doc)
+
+
+def new_document():
     doc = Document()
     _normal_style(doc)
+    return doc
+
+
+def save(doc) -> bytes:
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+def add_report(doc, report, layout=None, pictures: dict | None = None) -> None:
+    """One report's paragraphs and tables added to a document (a compilation adds several)."""
+    lay = choose_layout(report, "docx", layout)
+    tables = all_tables(report, lay)
     for kind, val in section_blocks(report):
         if kind == "title":
             p = doc.add_paragraph()
@@ -103,9 +123,3 @@ def render_docx(report, layout=None, pictures: dict | None = None) -> bytes:
                     _picture(doc, pictures[val][i])
                     continue
                 _table(doc, part)
-    # who saved the file: the body in a file that names it nowhere else, else the usual account
-    meta_only = report.options.get("title_order") == "metadata"
-    doc.core_properties.author = report.publisher if meta_only else "Administrator"
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()

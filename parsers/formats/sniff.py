@@ -36,6 +36,8 @@ def sniff_format(data: bytes, name: str = "", content_type: str = "") -> str:
         raise ParseError("empty file (0 bytes)")
     hint = _hint(name, content_type)
     head = data[:1024]
+    if data.startswith((b"Rar!\x1a\x07\x00", b"Rar!\x1a\x07\x01\x00")):
+        return "rar"  # before the %PDF search: a RAR may store a PDF uncompressed
     if b"%PDF" in head:
         return "pdf"
     if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
@@ -44,8 +46,6 @@ def sniff_format(data: bytes, name: str = "", content_type: str = "") -> str:
         return _ole_kind(data, hint)
     if data.startswith(b"{\\rtf"):
         return "doc"  # RTF, often served as .doc; the doc converter reads it
-    if data.startswith((b"Rar!\x1a\x07\x00", b"Rar!\x1a\x07\x01\x00")):
-        return "rar"
     if is_mht(data[:8192]):
         return "mht"  # a page saved as one file (Word's 单个文件网页, often named .doc)
     if _is_image(data):

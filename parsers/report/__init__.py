@@ -3,7 +3,8 @@
 `extract(doc)` reads the document's text lines for the metadata (`metadata`) and the six
 sections (`sections`), its tables and flattened rows onto the canonical keys (`tables`, with
 `labels` for what a label means and `values` for what a cell holds), and evaluates the
-template's identities (`checks`).
+template's identities (`checks`). A compilation of several bodies' reports (`compilation`)
+gives one record per report under `reports`.
 """
 from __future__ import annotations
 
@@ -15,6 +16,28 @@ from parsers.report.tables import TableReader
 
 
 def extract(doc: Document) -> dict:
+    from parsers.report.compilation import split_reports
+    parts = split_reports(doc)
+    if parts:
+        return _compilation(doc, [extract_report(p) for p in parts])
+    return extract_report(doc)
+
+
+def _compilation(doc: Document, reports: list[dict]) -> dict:
+    """The record of a compilation: its own title and the record of each report in it."""
+    import parsers
+    lines = text_lines(doc)
+    title, _ = find_title(doc, lines)
+    years = {r["year"] for r in reports if r["year"]}
+    return {"title": title or doc.title, "agency": None,
+            "year": years.pop() if len(years) == 1 else None, "template": None,
+            "tables": {"active": None, "requests": None, "appeals": None}, "units": {},
+            "checks": [], "sections": [], "format": doc.format, "pages": doc.pages,
+            "notes": list(doc.notes) + [f"a compilation of {len(reports)} reports"],
+            "reports": reports, "extractor_version": parsers.PARSER_VERSION}
+
+
+def extract_report(doc: Document) -> dict:
     import parsers
     lines = text_lines(doc)
     title, title_index = find_title(doc, lines)

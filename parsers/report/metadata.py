@@ -21,7 +21,7 @@ _2021_SIGNS = ("本年制发", "现行有效件数", "本年废止", "本年收�
 _2019_SIGNS = ("本年新制作", "对外公开总数量", "上一年项目数量", "集中采购", "其他对外管理服务")
 
 
-def _title_candidate(line: str) -> bool:
+def title_candidate(line: str) -> bool:
     s = clean_cell(line)
     return bool(_TITLE.search(s)) and len(s) <= 60 and not s.startswith(("根据", "本报告", "本年度报告"))
 
@@ -34,8 +34,8 @@ def find_title(doc: Document, lines: list[str]) -> tuple[str | None, int | None]
     """
     container = clean_cell(doc.title or "")
     container = re.split(r"[_|｜]| - ", container)[0] if container else ""
-    candidates = [(i, clean_cell(x)) for i, x in enumerate(lines[:400]) if _title_candidate(x)]
-    if container and _title_candidate(container):
+    candidates = title_lines(lines[:400])
+    if container and title_candidate(container):
         for i, s in candidates:
             if s in container or container in s:
                 return _with_agency_line(s, i, lines), i
@@ -46,10 +46,26 @@ def find_title(doc: Document, lines: list[str]) -> tuple[str | None, int | None]
     return _with_agency_line(s, i, lines), i
 
 
+def title_lines(lines: list[str]) -> list[tuple[int, str]]:
+    """(index, title) of the lines that read as a report's title; a title a page wrapped
+    over two lines (…政府信息公开工作 / 年度报告) is read as one."""
+    out = []
+    for i, x in enumerate(lines):
+        s = clean_cell(x)
+        if title_candidate(s):
+            out.append((i, s))
+        elif i + 1 < len(lines) and len(s) >= 8 and not re.search(r"[，。；]", s):
+            nxt = clean_cell(lines[i + 1])
+            if len(nxt) <= 12 and not title_candidate(nxt) and title_candidate(s + nxt) \
+                    and not _TITLE.search(s + nxt[:-1] if len(nxt) > 1 else s):
+                out.append((i, s + nxt))
+    return out
+
+
 def _with_agency_line(title: str, i: int, lines: list[str]) -> str:
     """A title broken over two lines: the body's name above, the year and report below."""
     m = _TITLE.search(title)
-    if m and m.start() == 0 and i > 0 and _agency_like(clean_cell(lines[i - 1])):
+    if m and m.start() == 0 and i > 0 and agency_like(clean_cell(lines[i - 1])):
         return clean_cell(lines[i - 1]) + title
     return title
 
@@ -66,7 +82,7 @@ def find_year(title: str | None, lines: list[str]) -> int | None:
     return None
 
 
-def _agency_like(s: str) -> bool:
+def agency_like(s: str) -> bool:
     return 2 <= len(s) <= 40 and s.endswith(_AGENCY_END) and not re.search(r"\d|[，。：；、]", s)
 
 
@@ -79,16 +95,16 @@ def find_agency(title: str | None, lines: list[str], title_index: int | None,
         m = _TITLE.search(title)
         prefix = title[:m.start()] if m else ""
         prefix = re.sub(r"(关于|印发|公布)$", "", prefix)
-        if _agency_like(prefix):
+        if agency_like(prefix):
             return prefix
         rest = m.group("rest") if m else ""
-        if _agency_like(rest):
+        if agency_like(rest):
             return rest
     if title_index:
         for back in (1, 2):
             if title_index - back >= 0:
                 s = clean_cell(lines[title_index - back])
-                if _agency_like(s):
+                if agency_like(s):
                     return s
     return _signature(lines) or _publisher(lines, meta or {})
 
@@ -103,10 +119,10 @@ def _signature(lines: list[str]) -> str | None:
     tail = [s for s in (clean_cell(x) for x in lines[-16:]) if s and not _PAGE_NUMBER.match(s)]
     for i in range(len(tail) - 1, -1, -1):
         s = tail[i]
-        if _agency_like(s) and any(_DATE.search(x) for x in tail[i + 1:i + 3]):
+        if agency_like(s) and any(_DATE.search(x) for x in tail[i + 1:i + 3]):
             return s
         m = re.match(r"^(.{2,40}?)\s*((?:19|20)\d{2}年\d{1,2}月\d{1,2}日)$", s)
-        if m and _agency_like(m.group(1)):
+        if m and agency_like(m.group(1)):
             return m.group(1)
     return None
 
@@ -124,12 +140,12 @@ def _publisher(lines: list[str], meta: dict) -> str | None:
         m = _PUBLISHER_LABEL.match(clean_cell(line))
         if m:
             value = _LABEL_END.split(m.group(2))[0]
-            if _agency_like(value):
+            if agency_like(value):
                 labelled.setdefault("source" if "来源" in m.group(1) else "publisher", value)
     for value in (labelled.get("publisher"), meta.get("publisher"), labelled.get("source"),
                   meta.get("author")):
         value = clean_cell(value or "")
-        if _agency_like(value):
+        if agency_like(value):
             return value
     return None
 

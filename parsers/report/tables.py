@@ -81,7 +81,7 @@ class TableReader:
             return  # a stray header cell (a lone 总计) is not a row waiting for its values
         hit = self.match(row, joined)
         if hit is None:
-            if self.ocr and any(v.number is not None for v in row.values):
+            if self.ocr and row.values:
                 self.orphan = (self.prev_row, row.values)
             return
         table, key = hit

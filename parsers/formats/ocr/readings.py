@@ -103,9 +103,15 @@ def join_words(words: list[str]) -> str:
     return out
 
 
+_DASHES = re.compile(r"[一\-—–_－~～]+")
+
+
 def clean_cell(text: str) -> str:
     """A cell that reads as a number with OCR's usual slips (letters for digits, specks read
-    as punctuation at the ends) gets the number."""
+    as punctuation at the ends) gets the number; a dash printed for "nothing" (—), which
+    chi_sim reads as 一一, is the blank mark it is."""
+    if _DASHES.fullmatch(text.replace(" ", "")):
+        return "—"
     t = text.replace(" ", "").strip(_JUNK)
     d = r"[0-9OoDQlIi|!\]\[SsBZzg〇]"
     if t and re.fullmatch(rf"[+\-]?{d}+([.,．。]{d}+)?", t) and (re.search(r"[0-9]", t) or _ONES.fullmatch(t)):
