@@ -15,6 +15,7 @@ Everything else captured is kept as evidence under a kind:
     application_form    申请表
     website_report      政府网站工作年度报表
     rule_of_law_report  法治政府建设年度报告
+    archive             a ZIP or RAR of attachments (its members are documents of their own)
     other               anything else
     unreadable          the parser could not read it (the reason is kept)
 """
@@ -25,12 +26,13 @@ from dataclasses import dataclass
 
 REPORT = "report"
 KINDS = ["landing_page", "blank_form", "interpretation", "notice", "guide", "application_form",
-         "website_report", "rule_of_law_report", "other", "unreadable"]
+         "website_report", "rule_of_law_report", "archive", "other", "unreadable"]
 KIND_NAMES = {  # as the publication shows them
     "report": "年度报告", "landing_page": "报告的发布页（正文在附件）", "blank_form": "空白报告格式",
     "interpretation": "解读、图解", "notice": "通知、公告", "guide": "公开指南、目录",
     "application_form": "申请表", "website_report": "政府网站工作年度报表",
-    "rule_of_law_report": "法治政府建设报告", "other": "其他文件", "unreadable": "无法解析的文件",
+    "rule_of_law_report": "法治政府建设报告", "archive": "压缩包（其中的文件另列）",
+    "other": "其他文件", "unreadable": "无法解析的文件",
 }
 
 REPORT_TITLE = re.compile(r"信息公开.{0,12}(年度报告|年报)|政务公开.{0,8}年度报告")
@@ -89,6 +91,9 @@ def classify(record: dict | None, text: str = "", capture: dict | None = None,
     capture = capture or {}
     if record is None:
         return Verdict("unreadable", f"无法解析：{error or '未知原因'}")
+    if "members" in record:
+        n = sum(1 for m in record["members"] if m.get("sha256"))
+        return Verdict("archive", f"压缩包：{n} 个文件另行保存并解析")
     title = re.sub(r"\s+", "", heading(record, text) or "")
     link = re.sub(r"\s+", "", capture.get("link_text") or "")
     named = title + " " + link

@@ -90,8 +90,13 @@ def ocr_confidence(doc: Document) -> float | None:
 
 
 def ocr_reason(doc: Document) -> str | None:
-    """Why a parsed PDF needs OCR: no text layer, or a text layer that is not readable Chinese
-    (fonts without a ToUnicode map give private-use or Latin garbage). None if the text is fine."""
+    """Why a parsed PDF needs OCR: no text layer, a text layer that is not readable Chinese
+    (fonts without a ToUnicode map give private-use or Latin garbage), or an OCR layer (text
+    drawn invisibly over pictures of the pages: right or wrong, it is not our reading). None
+    if the text is fine."""
+    layer = next((n for n in doc.notes if n.startswith("ocr layer:")), None)
+    if layer:  # someone else's OCR: its numbers were never checked against a second reading
+        return "the PDF's text is an OCR layer over pictures of its pages (" + layer[11:] + ")"
     text = "".join(doc.text().split())
     pages = max(doc.pages or 1, 1)
     if len(text) < 40 * pages:

@@ -9,6 +9,7 @@ cells or into text lines by their boxes (`chars`).
 """
 from __future__ import annotations
 
+import ctypes
 import re
 from dataclasses import dataclass, field
 
@@ -52,6 +53,10 @@ def parse_pdf(data: bytes, options: PdfParseOptions | None = None) -> Document:
         pass
     pages: list[list[PageItem]] = []
     unreadable = 0
+    layers = sum(1 for i in range(len(pdf)) if ocr_layer(pdf[i]))
+    if layers and layers >= len(pdf) / 2:
+        doc.notes.append(f"ocr layer: {layers} of {len(pdf)} page(s) are pictures under an "
+                         "invisible text layer")
     for i in range(len(pdf)):
         try:
             pages.append(_read_page(pdf, i, opts, doc.notes,
@@ -80,6 +85,27 @@ def page_blocks(pages: list[list[PageItem]], notes: list[str]) -> list[Block]:
             elif it.text:
                 blocks.append(Block("paragraph", it.text, page=n))
     return blocks
+
+
+def ocr_layer(page) -> bool:
+    """A scanned page with an OCR text layer: a picture covering most of the page, and the
+    page's text drawn invisibly (render mode 3) over it. Its numbers are someone else's OCR,
+    read without any agreement rule: the page is to be read by our OCR instead."""
+    import pypdfium2.raw as praw
+    raw = page.raw
+    w, h = page.get_size()
+    l, b, r, t = (ctypes.c_float() for _ in range(4))
+    objects = [praw.FPDFPage_GetObject(raw, k) for k in range(praw.FPDFPage_CountObjects(raw))]
+    kinds = [praw.FPDFPageObj_GetType(obj) for obj in objects]
+    picture = any(kind == praw.FPDF_PAGEOBJ_IMAGE and praw.FPDFPageObj_GetBounds(obj, l, b, r, t)
+                  and (r.value - l.value) * (t.value - b.value) >= 0.5 * w * h
+                  for obj, kind in zip(objects, kinds))
+    invisible = picture and sum(
+        1 for obj, kind in zip(objects, kinds) if kind == praw.FPDF_PAGEOBJ_TEXT
+        and praw.FPDFTextObj_GetTextRenderMode(obj) == praw.FPDF_TEXTRENDERMODE_INVISIBLE)
+    texts = kinds.count(praw.FPDF_PAGEOBJ_TEXT)
+    page.close()
+    return bool(picture) and invisible > 0 and invisible >= 0.8 * texts
 
 
 def _layout_worth(text: str, continuing: bool) -> bool:
