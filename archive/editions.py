@@ -8,8 +8,8 @@ this order:
 1. an edition its URL still serves (current) over one changed or taken down since;
 2. one with the three tables complete over one with a table missing or cut short, over one
    without tables;
-3. one that holds the report's text (its sections) over one that holds only its tables (the
-   attachment of a report whose text is in another);
+3. one that holds the report's text (its 一、总体情况 at least) over one that holds only its
+   tables (the attachment of a report whose text is in another);
 4. a born-digital file with cells (HTML, DOCX, spreadsheet, text) over a PDF (its cells are
    recovered from the page layout), over a scan or pictures read by OCR;
 5. the first captured.
@@ -73,7 +73,7 @@ def _format_rank(edition: dict, record: dict) -> int:
 
 def rank(edition: dict, record: dict) -> tuple:
     """Sort key: the representative sorts first (the order in the module's docstring)."""
-    has_text = len(json.loads(edition.get("sections") or "[]")) >= 3
+    has_text = any(s.get("number") == 1 for s in json.loads(edition.get("sections") or "[]"))
     return (-(edition.get("current") or 0), -_completeness(record), -has_text,
             -_format_rank(edition, record), edition["id"])
 

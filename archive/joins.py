@@ -36,10 +36,10 @@ def join_split_reports(db, version: str, pages: set[str]) -> set[int]:
             WHERE c.referer = ? AND e.part = 0 AND e.parser_version = ?""", (page, version))
         for e in eds:
             e["record"] = json.loads(e["record"] or "{}")
-            e["sections"] = len(json.loads(e["sections"] or "[]"))
-        texts = [e for e in eds if not has_tables(e["record"]) and e["sections"] >= 3
+            e["text"] = _is_text(json.loads(e["sections"] or "[]"))
+        texts = [e for e in eds if not has_tables(e["record"]) and e["text"]
                  and e["record"].get("year") and e["record"].get("agency")]
-        tables = [e for e in eds if has_tables(e["record"]) and e["sections"] < 3]
+        tables = [e for e in eds if has_tables(e["record"]) and not e["text"]]
         if len(texts) != 1 or len(tables) != 1 or texts[0]["tables_from"]:
             continue
         text, tab = texts[0], tables[0]
@@ -47,6 +47,11 @@ def join_split_reports(db, version: str, pages: set[str]) -> set[int]:
             continue
         dirty |= _join(conn, text, tab)
     return dirty
+
+
+def _is_text(sections: list[dict]) -> bool:
+    """A report's text: its 一、总体情况 and at least two more of its six sections."""
+    return any(s.get("number") == 1 for s in sections) and len(sections) >= 3
 
 
 def _compatible(text: dict, tables: dict) -> bool:

@@ -322,6 +322,20 @@ def all_tables(rep: R.SyntheticReport, lay: Layout) -> dict[str, list[Part]]:
             "appeals": appeals_parts(rep, lay)}
 
 
+def tables_blocks(rep: R.SyntheticReport, title: str) -> list[tuple[str, object]]:
+    """A file holding only the report's three tables under their headings (an 附表)."""
+    out: list[tuple[str, object]] = [("title", title)]
+    for i, name in ((1, "active"), (2, "requests"), (3, "appeals")):
+        out += [("heading", rep.label(R.SECTIONS[i])), ("table", name)]
+    return out
+
+
+def text_blocks(rep: R.SyntheticReport, note: str) -> list[tuple[str, object]]:
+    """The report without its tables: `note` where each table stands (详见附件)."""
+    return [("para", note) if kind == "table" else (kind, val)
+            for kind, val in section_blocks(rep)]
+
+
 def section_blocks(rep: R.SyntheticReport) -> list[tuple[str, object]]:
     """The report in reading order: ("title", text) ("heading", text) ("para", text)
     ("table", name) ("sign", text)."""

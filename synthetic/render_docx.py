@@ -91,11 +91,12 @@ def save(doc) -> bytes:
     return buf.getvalue()
 
 
-def add_report(doc, report, layout=None, pictures: dict | None = None) -> None:
-    """One report's paragraphs and tables added to a document (a compilation adds several)."""
+def add_report(doc, report, layout=None, pictures: dict | None = None, blocks=None) -> None:
+    """One report's paragraphs and tables added to a document (a compilation adds several);
+    `blocks` instead of the report's own (synthetic.layout.tables_blocks, text_blocks)."""
     lay = choose_layout(report, "docx", layout)
     tables = all_tables(report, lay)
-    for kind, val in section_blocks(report):
+    for kind, val in (blocks or section_blocks(report)):
         if kind == "title":
             p = doc.add_paragraph()
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER

@@ -81,13 +81,14 @@ def render_pdf(report, layout=None) -> bytes:
     return buf.getvalue()
 
 
-def story(report, layout=None) -> list:
-    """The platypus flowables of one report (a compilation chains several)."""
+def story(report, layout=None, blocks=None) -> list:
+    """The platypus flowables of one report (a compilation chains several); `blocks` instead
+    of the report's own (synthetic.layout.tables_blocks, text_blocks)."""
     lay = choose_layout(report, "pdf", layout)
     tables = all_tables(report, lay)
     width = A4[0] - 44 * mm
     out: list = []
-    for kind, val in section_blocks(report):
+    for kind, val in (blocks or section_blocks(report)):
         if kind == "title":
             out.append(_para(val, "title"))
         elif kind == "heading":

@@ -46,9 +46,13 @@ def extract_report(doc: Document) -> dict:
     template = detect_template(doc, year)
     reader = TableReader(template)
     reader.read(doc)
+    if template is None and any(reader.tables.values()):
+        # no sign in the words and no year (a file of the tables alone): the table 二 the
+        # document prints says which template it is
+        template = reader.active_template() or "2019"
+        reader = TableReader(template)
+        reader.read(doc)
     tables = {name: (rows or None) for name, rows in reader.tables.items()}
-    if template is None and any(tables.values()):
-        template = "2019"
     return {
         "title": title,
         "agency": agency,

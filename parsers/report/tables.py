@@ -46,6 +46,7 @@ class TableReader:
     ocr: bool = False  # the table being read was read by OCR
     prev_row: tuple[str, str | None] | None = None  # (table, key) of the row read last
     orphan: tuple | None = None  # an OCR'd row whose label OCR garbled: (prev_row, values)
+    widths: dict = field(default_factory=dict)  # table 二's row → numbers it printed
 
     def read(self, doc: Document) -> None:
         for block in doc.blocks:
@@ -176,6 +177,17 @@ class TableReader:
         drop = {"other"} if split else set(L.OTHER_SPLIT)
         return [r for r in L.REQUEST_ROWS if r not in drop]
 
+    def active_template(self) -> str | None:
+        """The template table 二 as read shows: rows only 2019 has (其他对外管理服务事项, 政府
+        集中采购), or how many numbers 行政许可/处罚/强制 print (2019: three; 2021: one)."""
+        rows = self.tables["active"]
+        if "other_management" in rows or "procurement" in rows:
+            return "2019"
+        widths = [self.widths.get(k) or 0 for k in ("licensing", "punishment", "coercion")]
+        if max(widths) == 0:
+            return None
+        return "2021" if max(widths) == 1 else "2019"
+
     def columns(self, table: str, key: str) -> list[str]:
         if table == "requests":
             return L.REQUEST_COLS
@@ -190,6 +202,8 @@ class TableReader:
         return default
 
     def put(self, table: str, key: str, values: list[Value]) -> None:
+        if table == "active":  # how many numbers the row prints, before they are fitted
+            self.widths[key] = sum(1 for v in values if v.number is not None)
         cols = self.columns(table, key)
         fitted = _fit(values, len(cols))
         cells = {c: v.number for c, v in zip(cols, fitted)}
