@@ -107,6 +107,7 @@ def member_jobs(db, root: Path, version: str, portals: dict,
     jobs = []
     for row in db.query(sql, args):
         sha = row.pop("member_sha")
+        row["link_text"] = row["member"].rsplit("/", 1)[-1]  # its name, not the archive's link
         jobs.append(Job(sha, root / f"blobs/{sha[:2]}/{sha}", row,
                         portals.get(row.get("portal")) or {}))
     return jobs

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from synthetic import faults
+from synthetic import farm_tail, faults
 from synthetic.farm_sites import (PLACES, BlockedSite, GenericSite, GkmlptSite, HanwebSite, Site,
                                   TrsSite)
 
@@ -146,8 +146,10 @@ class Farm:
         shared = Path(shared_dir) if shared_dir else None
         n = first_host
         for k in range(portals_per_family):
-            for cls in FAMILIES:
+            for i, cls in enumerate(FAMILIES):
                 kw = {"shared": shared} if cls is GenericSite and k == 0 else {}
+                if extras and k == 0:  # the long tail, spread over the first portals
+                    kw["tail"] = farm_tail.tail_of(i, len(FAMILIES))
                 name = f"示例{cls.family.upper()}门户{k + 1}"
                 place = PLACES[len(self.sites) % len(PLACES)]  # a real county (GB/T 2260)
                 self.sites.append(cls(name, f"127.0.0.{n}", reports_per_portal,
@@ -231,11 +233,29 @@ class Farm:
                 for d in site.live():
                     if d.kind != "report" or d.raw is not None:
                         continue
-                    rep = d.report()
                     urls = [site.base + d.detail] if d.fmt == "html" else []
                     urls += [site.base + d.attachment] if d.attachment else []
-                    out.append({"portal": site.name, "body": rep.agency, "year": rep.year,
-                                "record": rep.record, "urls": urls, "fmt": d.fmt})
+                    if d.extra.get("attachment2"):  # split: the tables are an edition too
+                        urls.append(site.base + d.extra["attachment2"])
+                    if d.variant in ("zip", "rar"):  # the report is a member of the archive
+                        member = site.tail_files(d)["members"][0][0]
+                        urls = [f"{site.base}{d.attachment}#{member}"]
+                    for rep in d.reports():  # a compilation: each report at the one URL
+                        out.append({"portal": site.name, "body": rep.agency, "year": rep.year,
+                                    "record": rep.record, "urls": urls, "fmt": d.fmt,
+                                    "variant": d.variant})
+            return out
+
+    def members(self) -> dict[str, str]:
+        """{sha256 of each member: its archive's URL#path} of the archives the farm attaches."""
+        import hashlib
+        with self.lock:
+            out = {}
+            for site in self.sites:
+                for d in site.live():
+                    if d.variant in ("zip", "rar"):
+                        for name, data in site.tail_files(d)["members"]:
+                            out[hashlib.sha256(data).hexdigest()] = f"{site.base}{d.attachment}#{name}"
             return out
 
     def site(self, family: str) -> Site:

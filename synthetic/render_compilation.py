@@ -14,12 +14,13 @@ from synthetic.report import SyntheticReport, generate_report
 
 
 def compilation(seed: int, n: int | None = None, year: int | None = None,
-                **options) -> list[SyntheticReport]:
+                bodies: list[str] | None = None, **options) -> list[SyntheticReport]:
+    """2–6 reports (n) of one county's bodies (drawn, or `bodies`) for one year."""
     rng = random.Random(f"{seed}:compilation")
-    n = n or rng.randint(2, 6)
+    n = len(bodies) if bodies else (n or rng.randint(2, 6))
     county = text.place(rng) + rng.choice(["县", "市", "区"])
     year = year or rng.randint(2019, 2025)
-    bodies: list[str] = []
+    bodies = list(bodies or [])
     while len(bodies) < n:
         kind = rng.choice(["town", "street", "dept"])
         if kind == "town":
@@ -35,7 +36,7 @@ def compilation(seed: int, n: int | None = None, year: int | None = None,
 
 
 def title_of(reports: list[SyntheticReport]) -> str:
-    county = reports[0].agency[:3]
+    county = reports[0].agency[:3]  # the county's name: two characters and 县, 市 or 区
     return f"{county}{reports[0].year}年度政府信息公开工作年度报告汇编"
 
 
