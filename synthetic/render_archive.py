@@ -4,7 +4,7 @@ built-in zip writes them) or in UTF-8; RAR.
 
 No free tool writes RAR, so `rar_bytes` writes the RAR 4 format itself, members stored
 (method 0x30, no compression: the format's simplest valid form, which unrar, unar and
-rarfile read), ASCII member names.
+rarfile read), ASCII member names with Windows' separator (the host is Win32).
 """
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def rar_bytes(files: list[tuple[str, bytes]]) -> bytes:
     """A RAR 4 archive of (ASCII name, bytes), members stored."""
     out = [b"Rar!\x1a\x07\x00", _head(0x73, 0, b"\x00" * 6)]
     for name, data in files:
-        raw = name.encode("ascii")
+        raw = name.replace("/", "\\").encode("ascii")  # a Windows host's separator
         body = struct.pack("<IIBIIBBHI", len(data), len(data), 2, zlib.crc32(data),
                            _dos_time(), 29, 0x30, len(raw), 0x20) + raw
         out.append(_head(0x74, 0x8000, body))

@@ -45,7 +45,7 @@ def read_text(obj, page) -> None:
         for k, ch in enumerate(text):
             nominal = size if _wide(ch) else size * 0.55
             adv = dx[k] if k < len(dx) else nominal
-            w = min(nominal, adv) if adv > 0 else nominal
+            w = adv if 0 < adv <= 1.1 * size else nominal  # the glyph fills its advance
             if not ch.isspace():
                 x0, top = at(x, y - ASCENT * size)
                 x1, bottom = at(x + w, y + DESCENT * size)
