@@ -37,10 +37,34 @@ def read_table(gray, g: Grid) -> tuple[Table, list[float], int]:
               and not t.startswith(UNREADABLE)):
             texts[k] = UNREADABLE_BLANK
             set_aside += 1
+    set_aside += _value_columns(regions, texts, crops, row_has_number)
     rows: list[list[Cell]] = [[] for _ in range(len(g.ys) - 1)]
     for (r, c, rs, cs), text in zip(regions, texts):
         rows[r].append(Cell(text, rowspan=rs, colspan=cs))
     return Table(rows=rows, ocr=True), confs, set_aside
+
+
+def _value_columns(regions, texts: list[str], crops, numbered: set[int]) -> int:
+    """In a column where most rows print a number, a cell of a row with numbers that reads as
+    words (a 4 read as 人才) is a value OCR could not read, not a label: left as a label it
+    would shift the row's numbers one column. It is set aside; returns how many."""
+    numbers: dict[int, int] = {}
+    filled: dict[int, int] = {}
+    for k, (r, c, rs, cs) in enumerate(regions):
+        t = texts[k].replace(" ", "")
+        if cs == 1 and t and r in numbered:
+            filled[c] = filled.get(c, 0) + 1
+            numbers[c] = numbers.get(c, 0) + bool(NUMBER.fullmatch(t) or t.startswith(UNREADABLE))
+    values = {c for c, n in numbers.items() if n >= 3 and n >= 0.8 * filled[c]}
+    n = 0
+    for k, (r, c, rs, cs) in enumerate(regions):
+        t = texts[k].replace(" ", "")
+        if (c in values and cs == 1 and r in numbered and crops[k] is not None and t
+                and not NUMBER.fullmatch(t) and t not in BLANK_MARKS
+                and not t.startswith(UNREADABLE)):
+            texts[k] = UNREADABLE + t
+            n += 1
+    return n
 
 
 def read_numbers(crops, texts: list[str], cell_conf: list[float]) -> tuple[list[str], int]:
@@ -60,6 +84,9 @@ def read_numbers(crops, texts: list[str], cell_conf: list[float]) -> tuple[list[
     for i, rs in zip(nums, readings):
         out[i] = decide(texts[i], rs)
     _recheck(crops, nums, readings, out)
+    for i in nums:  # a minus sign every reading dropped: the number's sign is unknown
+        if NUMBER.fullmatch(out[i]) and out[i][0] not in "+-" and leading_dash(crops[i]):
+            out[i] = UNREADABLE + out[i]
     return out, sum(1 for i in nums if out[i].startswith(UNREADABLE))
 
 
@@ -82,6 +109,33 @@ def _recheck(crops, nums: list[int], readings: list[list[Reading]], out: list[st
             m.append(reading(t, c))
     for (i, rs), m in zip(again, more):
         out[i] = confirm(rs, m, out[i])
+
+
+def leading_dash(crop) -> bool:
+    """The cell's ink begins with a short horizontal bar standing apart, at mid-height: a
+    minus sign (a plus has a vertical stroke, a digit is as tall as the others)."""
+    if crop is None:
+        return False
+    w, h = crop.size
+    data = crop.point(lambda v: 0 if v < INK else 255).tobytes()
+    cols = [any(data[y * w + x] == 0 for y in range(h)) for x in range(w)]
+    runs, x = [], 0
+    while x < w:
+        if cols[x]:
+            start = x
+            while x < w and cols[x]:
+                x += 1
+            runs.append((start, x))
+        x += 1
+    if len(runs) < 2 or runs[1][0] - runs[0][1] < 1:
+        return False
+    (a, b), rows_all = runs[0], [y for y in range(h) if 0 in data[y * w:(y + 1) * w]]
+    rows = [y for y in range(h) if 0 in data[y * w + a:y * w + b]]
+    if not rows or not rows_all:
+        return False
+    bar, tall = rows[-1] - rows[0] + 1, rows_all[-1] - rows_all[0] + 1
+    middle = (rows[0] + rows[-1]) / 2 - rows_all[0]
+    return bar <= 0.25 * tall and (b - a) >= 1.5 * bar and 0.25 * tall <= middle <= 0.75 * tall
 
 
 def _ink_crop(gray, box):
