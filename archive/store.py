@@ -209,7 +209,8 @@ def _file_one(conn, record, text, where, capture, portal, doc_id, parse_status,
 
 def refresh_current(db: sqlite_utils.Database) -> set:
     """current = 1 when a document is what its URL served last (or it was stored without a
-    capture); 0 when the URL has since changed or been removed. The reports whose editions
+    capture); 0 when the URL has since changed or been removed; a member of an archive is
+    current while its archive is. The reports whose editions
     changed are settled again (their representative may change); returns them."""
     if not db.table("captures").exists():
         return set()
@@ -232,6 +233,13 @@ def refresh_current(db: sqlite_utils.Database) -> set:
                       SELECT e.url FROM change_events e
                       WHERE e.id = (SELECT MAX(id) FROM change_events l WHERE l.url = e.url)
                         AND e.event = 'removed')""")
+        if db.table("members").exists():  # a member is current while its archive is
+            for table in ("report_editions", "other_documents"):
+                db.execute(f"""
+                    UPDATE {table} SET current = COALESCE((
+                      SELECT MAX(o.current) FROM members m JOIN other_documents o
+                        ON o.sha256 = m.container WHERE m.sha256 = {table}.sha256), current)
+                    WHERE sha256 IN (SELECT sha256 FROM members WHERE sha256 IS NOT NULL)""")
     after = db.execute("SELECT id, current, report_id FROM report_editions").fetchall()
     dirty = {rid for eid, cur, rid in after if before.get(eid) != cur}
     with db.conn:
