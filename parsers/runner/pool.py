@@ -129,7 +129,7 @@ def _refuse(task: Task, max_bytes: int | None) -> GuardResult | None:
 # what the parsers import lazily: costly to import in every child
 _LIBRARIES = ("pdfplumber", "pdfplumber.table", "pypdfium2", "docx", "docx.opc.exceptions",
               "olefile", "charset_normalizer", "openpyxl", "xlrd", "PIL.Image", "PIL.ImageDraw",
-              "PIL.ImageFilter", "PIL.ImageOps", "PIL.ImageSequence")
+              "PIL.ImageFilter", "PIL.ImageOps", "PIL.ImageSequence", "rarfile", "email.policy")
 _preloaded = False
 
 
