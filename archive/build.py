@@ -180,7 +180,7 @@ def build(archive=None, workers: int | None = None, timeout: float = 120.0,
                                             "workers": workers}).last_pk
     bar = _progress(progress, len(jobs))
     containers: list[str] = []
-    filed_urls: set[str] = set()
+    pages: set[str] = set()  # detail pages whose attachments were filed (for the join)
 
     def on_result(job: Job, res: GuardResult) -> None:
         doc = res.document or {}
@@ -205,7 +205,7 @@ def build(archive=None, workers: int | None = None, timeout: float = 120.0,
             settle(db, filed.dirty)
         stats.filed[filed.kind] = stats.filed.get(filed.kind, 0) + 1
         if job.capture.get("referer"):
-            filed_urls.add(job.capture["referer"])
+            pages.add(job.capture["referer"])
         if bar:
             bar[0].advance(bar[1])
 
@@ -227,7 +227,7 @@ def build(archive=None, workers: int | None = None, timeout: float = 120.0,
         if bar:
             bar[0].stop()
     with db.conn:
-        settle(db, join_split_reports(db, version, filed_urls))
+        settle(db, join_split_reports(db, version, pages))
     refresh_current(db)
     db.table("build_runs").update(run_id, {"finished_at": now(),
                                            "stats": json.dumps(stats.as_dict())})

@@ -72,8 +72,8 @@ def parse_ofd(data: bytes) -> Document:
     blocks = page_blocks(items, doc.notes)
     if scans:  # OCR'd pages go where they stand
         blocks = _with_scans(blocks, scans, doc)
-    for n, page in enumerate(pages, 1):
-        for img, _ in page.images:
+    for n, page in enumerate(pages, 1):  # a picture goes at the end of its page (where a
+        for img, _ in page.images:        # table belongs is judged by the page's last heading)
             if n not in scans:
                 blocks.append(Block("image", image=img, page=n))
     doc.blocks = sorted(blocks, key=lambda b: b.page or 0)  # stable: each page's order kept
