@@ -6,8 +6,8 @@ from __future__ import annotations
 from parsers.formats.ofd import MM, _NUM, _box, _deltas, _first, _floats, _local
 from parsers.formats.pdf import layout
 from parsers.formats.pdf.chars import Glyph, clean
-from parsers.formats.pdf.pages import PageItem, is_margin
-from parsers.formats.pdf.rulings import TABLE_SETTINGS, PageCell, PageTable, find_grids
+from parsers.formats.pdf.pages import PageItem, is_margin, recovered_items
+from parsers.formats.pdf.rulings import TABLE_SETTINGS, edges_of, find_grids
 from parsers.model import Block
 
 ASCENT, DESCENT = 0.86, 0.14  # of the font size, above and below the baseline
@@ -126,23 +126,9 @@ class _Bounds:
         return self.box
 
 
-def _edges(segments) -> tuple[list[dict], list[dict]]:
-    h, v = [], []
-    for x0, y0, x1, y1 in segments:
-        if abs(y1 - y0) < 0.5 and abs(x1 - x0) >= 3:
-            a, b = sorted((x0, x1))
-            h.append({"object_type": "line_edge", "orientation": "h", "x0": a, "x1": b,
-                      "top": y0, "bottom": y0, "width": b - a, "height": 0.0})
-        elif abs(x1 - x0) < 0.5 and abs(y1 - y0) >= 3:
-            a, b = sorted((y0, y1))
-            v.append({"object_type": "line_edge", "orientation": "v", "x0": x0, "x1": x0,
-                      "top": a, "bottom": b, "width": 0.0, "height": b - a})
-    return h, v
-
-
 def page_items(page, pageno: int, continuing: bool = False) -> list[PageItem]:
     """Ruled tables, tables without rulings and text lines of a page, top to bottom."""
-    h, v = _edges(page.segments)
+    h, v = edges_of(page.segments)
     grids = find_grids(_Bounds(page.width, page.height), h + v, dict(TABLE_SETTINGS)) \
         if len(h) >= 2 and len(v) >= 2 else []
     cells: list[dict] = [{} for _ in grids]
@@ -169,10 +155,7 @@ def page_items(page, pageno: int, continuing: bool = False) -> list[PageItem]:
              for top, bottom, t, _ in lines if t]
     items += [PageItem(grid.ys[0], table=grid.finish(chars, pageno))
               for grid, chars in zip(grids, cells)]
-    for t in recovered:
-        rows = [[PageCell(x0, x1, 1, clean(text)) for x0, x1, text in row] for row in t.rows]
-        items.append(PageItem(t.top, table=PageTable(rows, t.x0, t.x1, pageno, t.ncols,
-                                                     continued=t.continued)))
+    items += recovered_items(recovered, pageno)
     items.sort(key=lambda it: it.top)
     return items
 

@@ -232,12 +232,19 @@ def _table_page(page, tp, grids: list[RuledGrid], pageno: int,
                                                                  height)))
     for grid, chars in zip(grids, cell_chars):
         items.append(PageItem(grid.ys[0], table=grid.finish(chars, pageno)))
-    for t in recovered:
-        rows = [[PageCell(x0, x1, 1, clean(text)) for x0, x1, text in row] for row in t.rows]
-        items.append(PageItem(t.top, table=PageTable(rows, t.x0, t.x1, pageno, t.ncols,
-                                               continued=t.continued)))
+    items += recovered_items(recovered, pageno)
     items.sort(key=lambda it: it.top)
     return items
+
+
+def recovered_items(recovered: list[layout.Recovered], pageno: int) -> list[PageItem]:
+    """Tables recovered from the layout as page items (shared with parsers.formats.ofd_page)."""
+    out = []
+    for t in recovered:
+        rows = [[PageCell(x0, x1, 1, clean(text)) for x0, x1, text in row] for row in t.rows]
+        out.append(PageItem(t.top, table=PageTable(rows, t.x0, t.x1, pageno, t.ncols,
+                                                   continued=t.continued)))
+    return out
 
 
 def is_margin(text: str, top: float, bottom: float, height: float) -> bool:
