@@ -40,13 +40,27 @@ def rasterise(pdf: bytes, dpi: int = DPI):
         doc.close()
 
 
+def _grain(size, sigma: float, rng: random.Random, tile: int = 256):
+    """Gaussian grain around 128, drawn from `rng` (Pillow's effect_noise cannot be seeded, so
+    the same seed would give another scan each time): a tile of it repeated over the page."""
+    from PIL import Image
+    cell = Image.frombytes("L", (tile, tile), bytes(
+        min(255, max(0, int(rng.gauss(128, sigma)))) for _ in range(tile * tile)))
+    out = Image.new("L", size)
+    dx, dy = rng.randrange(tile), rng.randrange(tile)
+    for x in range(-dx, size[0], tile):
+        for y in range(-dy, size[1], tile):
+            out.paste(cell, (x, y))
+    return out
+
+
 def _degrade(img, rng: random.Random, max_angle: float, noise: float, specks: int):
     from PIL import Image, ImageDraw
     angle = rng.uniform(-max_angle, max_angle)
     img = img.rotate(angle, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=255)
     if noise:
-        grain = Image.effect_noise(img.size, noise)  # gaussian around 128
-        img = Image.blend(img, grain, 0.12).point(lambda v: min(255, int(v * 1.13)))
+        img = Image.blend(img, _grain(img.size, noise, rng), 0.12).point(
+            lambda v: min(255, int(v * 1.13)))
     draw = ImageDraw.Draw(img)
     w, h = img.size
     for _ in range(specks):  # dust

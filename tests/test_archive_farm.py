@@ -39,7 +39,9 @@ def farm_archive(tmp_path_factory):
     return tmp / "data", published, truth, others, landing, stats
 
 
-OCR = ("pictures", "pictures_docx", "ocr_layer")  # numbers read from pixels: a cell may be null
+# numbers read from pixels: a cell may be null (at most this share of them); a scan's wrong OCR
+# layer contradicts some of ours, which are then left null
+OCR = {"pictures": 0.02, "pictures_docx": 0.02, "ocr_layer": 0.15}
 
 
 def _db(root):
@@ -71,7 +73,7 @@ def test_reports_are_exactly_the_published_reports(farm_archive):
         if p.get("variant") in OCR:  # never a wrong number; a few set aside as unreadable
             misread = {k for k, v in values.items() if v is not None and v != want.get(k)}
             blank = {k for k, v in values.items() if v is None and want.get(k) is not None}
-            if misread or values.keys() != want.keys() or len(blank) > 0.02 * len(want):
+            if misread or values.keys() != want.keys() or len(blank) > OCR[p["variant"]] * len(want):
                 wrong.append((p["variant"], p["urls"], sorted(misread)[:4], len(blank)))
             continue
         if values != want:

@@ -10,10 +10,12 @@ import pytest
 from synthetic.cases import CASES, run
 from synthetic.score import Score, score
 
-# case: (reports at least, cell accuracy at least); misread must be 0 everywhere
+# case: (reports at least, cell accuracy at least); misread must be 0 everywhere. A scan with
+# its own wrong OCR layer loses the numbers that layer contradicts (unless our three readings
+# agree): blanks, never a wrong number
 WANT = {"pictures-html": (3, 0.99), "pictures-docx": (3, 0.99), "ofd": (30, 0.999),
         "mht": (30, 0.999), "zipped": (30, 0.999), "compilation": (30, 0.999),
-        "split": (30, 0.999), "subtables-2019": (30, 0.999), "ocr-layer": (2, 0.97),
+        "split": (30, 0.999), "subtables-2019": (30, 0.999), "ocr-layer": (2, 0.85),
         "zeros-blank": (30, 0.999), "title-order": (30, 0.999)}
 BASE = 50_000
 

@@ -255,3 +255,28 @@ def test_checks_a_blank_makes_unevaluable_are_skipped_not_failed():
     req["total"] = {c: None for c in req["total"]}  # a blank 总计 row
     assert not [c for c in compute_checks({**tables, "requests": req}, rep.template)
                 if "outcome_total" in c or "balance" in c]
+
+
+# --- a PDF's own OCR layer --------------------------------------------------------------------
+
+def test_the_layers_characters_follow_the_page_when_it_is_deskewed():
+    from PIL import Image, ImageDraw
+
+    from parsers.formats.ocr.pages import _rotated
+    img = Image.new("L", (1000, 800), 255)
+    ImageDraw.Draw(img).ellipse((895, 95, 905, 105), fill=0)
+    for angle in (1.5, -1.5):
+        bbox = img.rotate(angle, fillcolor=255).point(lambda v: 255 if v < 128 else 0).getbbox()
+        (_, x, y), = _rotated([("1", 900, 100)], angle, img.size)
+        assert abs(x - (bbox[0] + bbox[2]) / 2) < 1.5 and abs(y - (bbox[1] + bbox[3]) / 2) < 1.5
+
+
+def test_a_number_the_layer_reads_otherwise_is_set_aside_unless_we_are_sure():
+    from parsers.formats.ocr.cells import _against_layer
+    boxes = [(0, 0, 100, 50), (100, 0, 200, 50), (200, 0, 300, 50), (300, 0, 400, 50)]
+    layer = [("4", 40, 25), ("1", 55, 25), ("1", 140, 25), ("1", 155, 25), ("8", 250, 25),
+             ("囗", 350, 25)]
+    texts = ["11", "11", "3", "7"]
+    assert _against_layer(texts, boxes, layer, sure={2}) == 1
+    # 41 ≠ 11: set aside; 11 agrees; 8 ≠ 3 but our three readings were sure; 囗 says nothing
+    assert texts == ["?11", "11", "3", "7"]

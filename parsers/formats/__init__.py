@@ -44,9 +44,9 @@ def _parse(data: bytes, fmt: str, content_type: str, url: str, resources: dict |
         from parsers.formats.ocr import ocr_pdf, ocr_reason
         from parsers.formats.pdf import parse_pdf
         doc = parse_pdf(data)
-        reason = ocr_reason(doc)  # no text layer, or one that is garbage
+        reason = ocr_reason(doc)  # no text layer, one that is garbage, or an OCR layer
         if reason:
-            ocr_doc = ocr_pdf(data)
+            ocr_doc = ocr_pdf(data, layer=any(n.startswith("ocr layer:") for n in doc.notes))
             ocr_doc.notes.insert(0, f"ocr because {reason}")
             ocr_doc.title, ocr_doc.meta = doc.title, doc.meta
             return ocr_doc

@@ -12,20 +12,27 @@ from parsers.formats.ocr.tesseract import LANG, tesseract
 from parsers.model import Cell, Table
 
 LINE_PX = 40         # cell text is scaled to about this height for tesseract
+SURE_CONF = 60.0     # three readings this sure of one number outvote a PDF's own OCR layer
 
 
-def read_table(gray, g: Grid) -> tuple[Table, list[float], int]:
+def read_table(gray, g: Grid, layer=None) -> tuple[Table, list[float], int]:
     """OCR every cell of a grid; returns the Table (with spans), the word confidences and how
-    many number cells were set aside as unreadable."""
+    many number cells were set aside as unreadable. `layer`: the page's own OCR layer
+    [(char, x, y)], whose reading of a number must not contradict ours."""
     regions = cell_regions(g)
     crops = []
+    boxes = []
     for r, c, rs, cs in regions:
+        boxes.append((g.xs[c], g.ys[r], g.xs[c + cs], g.ys[r + rs]))
         box = (g.xs[c] + 5, g.ys[r] + 5, g.xs[c + cs] - 4, g.ys[r + rs] - 4)
         crops.append(_ink_crop(gray, box))
     cell_conf: list[float] = []
     texts, confs = ocr_stacked(crops, cell_conf=cell_conf)
     texts = [fix_slips(t) for t in texts]
-    texts, set_aside = read_numbers(crops, texts, cell_conf)
+    sure: set[int] = set()
+    texts, set_aside = read_numbers(crops, texts, cell_conf, sure)
+    if layer:
+        set_aside += _against_layer(texts, boxes, layer, sure)
     # right of a number, a cell is a value too: one no reading takes for a number (a 0 read as
     # 一) would pass for a label and shift the row's numbers one column, so it is set aside
     row_has_number: set[int] = set()
@@ -42,6 +49,23 @@ def read_table(gray, g: Grid) -> tuple[Table, list[float], int]:
     for (r, c, rs, cs), text in zip(regions, texts):
         rows[r].append(Cell(text, rowspan=rs, colspan=cs))
     return Table(rows=rows, ocr=True), confs, set_aside
+
+
+def _against_layer(texts: list[str], boxes, layer, sure: set[int]) -> int:
+    """A number the page's own OCR layer reads otherwise in the same cell is set aside: two
+    engines disagree, and which one is right is not known — unless all three of our readings
+    said it with SURE_CONF (a layer that holds no number there, or garbage, says nothing).
+    Returns how many."""
+    n = 0
+    for k, (x0, y0, x1, y1) in enumerate(boxes):
+        t = texts[k].replace(" ", "")
+        if not NUMBER.fullmatch(t) or k in sure:
+            continue
+        said = reading("".join(ch for ch, x, y in layer if x0 < x < x1 and y0 < y < y1), 100.0)
+        if said.text and said.text.lstrip("+") != t.lstrip("+"):
+            texts[k] = UNREADABLE + t
+            n += 1
+    return n
 
 
 def _value_columns(regions, texts: list[str], crops, numbered: set[int]) -> int:
@@ -67,9 +91,11 @@ def _value_columns(regions, texts: list[str], crops, numbered: set[int]) -> int:
     return n
 
 
-def read_numbers(crops, texts: list[str], cell_conf: list[float]) -> tuple[list[str], int]:
+def read_numbers(crops, texts: list[str], cell_conf: list[float],
+                 sure: set | None = None) -> tuple[list[str], int]:
     """Re-read every cell whose general reading may be a number twice more, digits only
-    (chi_sim, eng), and let decide() vote. Returns the cell texts and how many were set aside."""
+    (chi_sim, eng), and let decide() vote. Returns the cell texts and how many were set aside;
+    `sure` collects the cells whose three readings all say the number with SURE_CONF."""
     nums = [i for i, t in enumerate(texts) if crops[i] is not None and numberish(t)]
     if not nums:
         return texts, 0
@@ -83,6 +109,9 @@ def read_numbers(crops, texts: list[str], cell_conf: list[float]) -> tuple[list[
     out = list(texts)
     for i, rs in zip(nums, readings):
         out[i] = decide(texts[i], rs)
+        if sure is not None and len({r.text for r in rs}) == 1 and rs[0].text \
+                and min(r.conf for r in rs) >= SURE_CONF:
+            sure.add(i)
     _recheck(crops, nums, readings, out)
     for i in nums:  # a minus sign every reading dropped: the number's sign is unknown
         if NUMBER.fullmatch(out[i]) and out[i][0] not in "+-" and leading_dash(crops[i]):
