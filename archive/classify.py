@@ -16,7 +16,8 @@ KIND_NAMES = {  # as the publication shows them
     "report": "年度报告", "landing_page": "报告的发布页（正文在附件）", "blank_form": "空白报告格式",
     "interpretation": "解读、图解", "notice": "通知、公告", "guide": "公开指南、目录",
     "application_form": "申请表", "website_report": "政府网站工作年度报表",
-    "rule_of_law_report": "法治政府建设报告", "other": "其他文件", "unreadable": "无法解析的文件",
+    "rule_of_law_report": "法治政府建设报告", "archive": "压缩包（其中的文件另列）",
+    "other": "其他文件", "unreadable": "无法解析的文件",
 }
 
 

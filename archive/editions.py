@@ -8,9 +8,11 @@ this order:
 1. an edition its URL still serves (current) over one changed or taken down since;
 2. one with the three tables complete over one with a table missing or cut short, over one
    without tables;
-3. a born-digital file with cells (HTML, DOCX, spreadsheet, text) over a PDF (its cells are
-   recovered from the page layout), over a scan read by OCR;
-4. the first captured.
+3. one that holds the report's text (its 一、总体情况 at least) over one that holds only its
+   tables (the attachment of a report whose text is in another);
+4. a born-digital file with cells (HTML, DOCX, spreadsheet, text) over a PDF (its cells are
+   recovered from the page layout), over a scan or pictures read by OCR;
+5. the first captured.
 
 Each other edition records how many cells differ from the representative (`differs`); the
 report page lists them with the differing numbers.
@@ -39,17 +41,18 @@ def rows(conn, sql: str, args=()) -> list[dict]:
     return [dict(zip(cols, r)) for r in cur.fetchall()]
 
 
-def text_of(conn, sha256: str) -> str:
-    got = conn.execute("SELECT text FROM document_texts WHERE sha256 = ?", (sha256,)).fetchone()
+def text_of(conn, sha256: str, part: int = 0) -> str:
+    got = conn.execute("SELECT text FROM document_texts WHERE sha256 = ? AND part = ?",
+                       (sha256, part)).fetchone()
     return (got[0] or "") if got else ""
 
 
 def unindex_report(conn, report_id: int) -> None:
     """Take a report out of the search index (it is indexed while reports.sha256 is set)."""
-    rep = row(conn, "SELECT title, body, sha256 FROM reports WHERE id = ?", (report_id,))
+    rep = row(conn, "SELECT title, body, sha256, part FROM reports WHERE id = ?", (report_id,))
     if rep and rep["sha256"]:
         search.unindex_row(conn, report_id, rep["title"], rep["body"],
-                           text_of(conn, rep["sha256"]))
+                           text_of(conn, rep["sha256"], rep["part"] or 0))
         conn.execute("UPDATE reports SET sha256 = NULL WHERE id = ?", (report_id,))
 
 
@@ -70,7 +73,8 @@ def _format_rank(edition: dict, record: dict) -> int:
 
 def rank(edition: dict, record: dict) -> tuple:
     """Sort key: the representative sorts first (the order in the module's docstring)."""
-    return (-(edition.get("current") or 0), -_completeness(record),
+    has_text = any(s.get("number") == 1 for s in json.loads(edition.get("sections") or "[]"))
+    return (-(edition.get("current") or 0), -_completeness(record), -has_text,
             -_format_rank(edition, record), edition["id"])
 
 
@@ -98,8 +102,8 @@ def settle(db, report_ids) -> None:
         report = row(conn, "SELECT id, body_id FROM reports WHERE id = ?", (rid,))
         if report is None:
             continue
-        eds = rows(conn, "SELECT e.*, t.record, t.text FROM report_editions e "
-                         "LEFT JOIN document_texts t ON t.sha256 = e.sha256 "
+        eds = rows(conn, "SELECT e.*, t.record, t.text, t.sections FROM report_editions e "
+                         "LEFT JOIN document_texts t ON t.sha256 = e.sha256 AND t.part = e.part "
                          "WHERE e.report_id = ?", (rid,))
         if not eds:
             conn.execute("DELETE FROM reports WHERE id = ?", (rid,))
@@ -138,7 +142,8 @@ def _write_report(conn, report: dict, rep: dict, rec: dict, n_editions: int,
         "url": rep["url"], "raw": rep["raw"], "fetched_at": rep["fetched_at"],
         "current": current, "portal": rep["portal"],
         "checks_failed": len(rec.get("checks") or []), "edition_id": rep["id"],
-        "sha256": rep["sha256"], "parser_version": rep["parser_version"]}
+        "sha256": rep["sha256"], "part": rep["part"] or 0,
+        "parser_version": rep["parser_version"]}
     conn.execute(f"UPDATE reports SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?",
                  (*values.values(), rid))
     search.index_row(conn, rid, values["title"], values["body"], rep["text"] or "")

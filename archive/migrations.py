@@ -122,3 +122,45 @@ def m002_reports_apart(db) -> None:
             conn.execute(statement)
     for name in ("report_values", "report_checks", "report_figures"):
         conn.execute(f"ALTER TABLE {name}_2 RENAME TO {name}")
+
+
+_EDITION_COLUMNS = ("id, report_id, title, format, representative, differs, current, check_status, "
+                    "checks_failed, template, body, year, url, raw, fetched_at, published, "
+                    "portal, capture_id, content_type, size, units, sha256, parser_version, "
+                    "parsed_at")
+
+
+@MIGRATIONS(name="m003_parts_and_members")
+def m003_parts_and_members(db) -> None:
+    """A document may hold several reports (a compilation: one edition per report, `part`
+    1, 2 …; a whole document is part 0) and an archive of attachments holds documents
+    (`members`: each member stored by its own SHA-256). An edition may take its tables from
+    another document (`tables_from`: the attachment printing the tables of a report whose
+    text is in another attachment of the same page). The text and record of each part are
+    kept apart (document_texts keyed by sha256 and part)."""
+    conn = db.conn
+    conn.execute(f"""CREATE TABLE report_editions_3 (
+      id INTEGER PRIMARY KEY, report_id INTEGER REFERENCES reports(id), title TEXT,
+      format TEXT, representative INTEGER, differs INTEGER, current INTEGER,
+      check_status TEXT, checks_failed INTEGER, template TEXT, body TEXT, year INTEGER,
+      url TEXT, raw TEXT, fetched_at TEXT, published TEXT, portal TEXT, capture_id INTEGER,
+      content_type TEXT, size INTEGER, units TEXT, sha256 TEXT NOT NULL,
+      parser_version TEXT, parsed_at TEXT, part INTEGER NOT NULL DEFAULT 0,
+      tables_from TEXT)""")
+    conn.execute(f"INSERT INTO report_editions_3 ({_EDITION_COLUMNS}) "
+                 f"SELECT {_EDITION_COLUMNS} FROM report_editions")
+    conn.execute("DROP TABLE report_editions")
+    conn.execute("ALTER TABLE report_editions_3 RENAME TO report_editions")
+    conn.execute("CREATE UNIQUE INDEX report_editions_document ON report_editions(sha256, part)")
+    conn.execute("""CREATE TABLE document_texts_3 (
+      sha256 TEXT NOT NULL, part INTEGER NOT NULL DEFAULT 0, text TEXT, sections TEXT,
+      record TEXT, PRIMARY KEY (sha256, part))""")
+    conn.execute("INSERT INTO document_texts_3 (sha256, text, sections, record) "
+                 "SELECT sha256, text, sections, record FROM document_texts")
+    conn.execute("DROP TABLE document_texts")
+    conn.execute("ALTER TABLE document_texts_3 RENAME TO document_texts")
+    conn.execute("ALTER TABLE reports ADD COLUMN part INTEGER NOT NULL DEFAULT 0")
+    conn.execute("""CREATE TABLE members (
+      container TEXT NOT NULL, path TEXT NOT NULL, sha256 TEXT, size INTEGER, error TEXT,
+      PRIMARY KEY (container, path))""")
+    conn.execute("CREATE INDEX members_sha256 ON members(sha256)")

@@ -125,6 +125,13 @@ def unindex_row(conn, rowid: int, title: str, body: str, text: str,
                  (rowid, tokens(title or ""), tokens(body or ""), tokens(text or "")))
 
 
+def _text_join(table: str) -> str:
+    """How a row of `table` (d) finds its text (t): a report's is its edition's part (one
+    report of a compilation); another document's is the whole document's."""
+    part = "d.part" if table == "reports" else "0"
+    return f"t.sha256 = d.sha256 AND t.part = {part}"
+
+
 def rebuild_index(conn) -> int:
     """Drop and refill both indexes (after FTS_VERSION changes); returns the rows indexed."""
     n = 0
@@ -132,7 +139,7 @@ def rebuild_index(conn) -> int:
         conn.execute(f"DROP TABLE IF EXISTS {fts}")
         create_index(conn, fts)
         rows = conn.execute(f"SELECT d.id, d.title, d.body, t.text FROM {table} d "
-                            f"JOIN document_texts t ON t.sha256 = d.sha256").fetchall()
+                            f"JOIN document_texts t ON {_text_join(table)}").fetchall()
         for rowid, title, body, text in rows:
             index_row(conn, rowid, title, body, text, fts)
             n += 1
@@ -192,7 +199,7 @@ def find(conn, query: str, limit: int = 20, table: str = "reports") -> list[tupl
     fts = next(f for f, t in INDEXED.items() if t == table)
     sql = (f"SELECT d.id, d.body, d.year, d.title, t.text FROM {fts} "
            f"JOIN {table} d ON d.id = {fts}.rowid "
-           f"LEFT JOIN document_texts t ON t.sha256 = d.sha256 "
+           f"LEFT JOIN document_texts t ON {_text_join(table)} "
            f"WHERE {fts} MATCH ? ORDER BY {fts}.rowid DESC LIMIT ?")
     return [(rid, body, year, title, snippet(text or "", query))
             for rid, body, year, title, text in conn.execute(sql, (match_query(query), limit))]

@@ -43,17 +43,18 @@ class Filed:
 
 
 def _forget(conn, sha256: str) -> tuple[int | None, set]:
-    """Remove the earlier filing of a document (before it is filed again); returns its id and
-    the reports it leaves to settle."""
+    """Remove the earlier filing of a document (before it is filed again: every report of a
+    compilation, or the other document it was); returns its (first) id and the reports it
+    leaves to settle."""
     dirty, old_id = set(), None
-    ed = row(conn, "SELECT id, report_id FROM report_editions WHERE sha256 = ?", (sha256,))
-    if ed:
-        old_id = ed["id"]
-        dirty.add(ed["report_id"])
-        if conn.execute("SELECT 1 FROM reports WHERE id = ? AND sha256 = ?",
-                        (ed["report_id"], sha256)).fetchone():
-            unindex_report(conn, ed["report_id"])
-        conn.execute("DELETE FROM report_editions WHERE id = ?", (ed["id"],))
+    for ed in conn.execute("SELECT id, report_id FROM report_editions WHERE sha256 = ? "
+                           "ORDER BY part", (sha256,)).fetchall():
+        old_id = ed[0] if old_id is None else old_id
+        dirty.add(ed[1])
+        if conn.execute("SELECT 1 FROM reports WHERE id = ? AND edition_id = ?",
+                        (ed[1], ed[0])).fetchone():
+            unindex_report(conn, ed[1])
+        conn.execute("DELETE FROM report_editions WHERE id = ?", (ed[0],))
     other = row(conn, "SELECT id, title, body, parse_status FROM other_documents "
                       "WHERE sha256 = ?", (sha256,))
     if other:
@@ -62,6 +63,7 @@ def _forget(conn, sha256: str) -> tuple[int | None, set]:
             search.unindex_row(conn, other["id"], other["title"], other["body"],
                                text_of(conn, sha256), search.OTHER_FTS_TABLE)
         conn.execute("DELETE FROM other_documents WHERE id = ?", (other["id"],))
+    conn.execute("DELETE FROM document_texts WHERE sha256 = ?", (sha256,))
     return old_id, dirty
 
 
@@ -95,65 +97,120 @@ def _insert(conn, table: str, row: dict) -> int:
 def file_document(db: sqlite_utils.Database, *, sha256: str, record: dict | None,
                   parser_version: str, parse_status: str = "ok", error: str | None = None,
                   text: str = "", capture: dict | None = None, portal: dict | None = None,
-                  ext: str = "", doc_id: int | None = None) -> Filed:
-    """File one parsed document (record None: parsing failed with parse_status and error)
-    as a report edition or another document; a document filed before is filed again under
-    the same id. capture: a captures row (url, final_url, fetched_at, link_text …); portal:
-    a portals row (name, region_code, level, parent). Call inside a transaction, then
-    settle(db, filed.dirty) (or collect the dirty reports of many and settle them once)."""
+                  ext: str = "", doc_id: int | None = None, parts: list | None = None) -> Filed:
+    """File one parsed (or failed) document (record None: parsing failed with parse_status
+    and error) as a report edition or another document; a document filed before is filed
+    again under the same id. A compilation (record["reports"]) is filed as one edition per
+    report (`part` 1, 2 …), each with its own text and sections from `parts`. capture: a
+    captures row (url, final_url, fetched_at, link_text …); portal: a portals row (name,
+    region_code, level, parent). Call inside a transaction, then settle(db, filed.dirty) (or
+    collect the dirty reports of many and settle them once)."""
     conn = db.conn
     capture, portal = capture or {}, portal or {}
-    verdict = classify(record, text, capture, error)
     old_id, dirty = _forget(conn, sha256)
     doc_id = doc_id if doc_id is not None else old_id
-    conn.execute("DELETE FROM document_texts WHERE sha256 = ?", (sha256,))
+    where = _where(sha256, ext, capture, portal, parser_version)
+    if record is not None and record.get("reports"):
+        filed = _file_compilation(conn, sha256, record, text, parts or [], where, capture,
+                                  portal, doc_id)
+        if filed is not None:
+            return Filed(filed.kind, filed.id, dirty | filed.dirty)
+    _store_text(conn, sha256, 0, record, text)
+    filed = _file_one(conn, record, text, where, capture, portal, doc_id, parse_status, error)
+    return Filed(filed.kind, filed.id, dirty | filed.dirty)
+
+
+def _where(sha256: str, ext: str, capture: dict, portal: dict, parser_version: str) -> dict:
+    """Where a document came from and when it was parsed: the columns editions and other
+    documents share."""
+    url = capture.get("final_url") or capture.get("url")
+    if capture.get("member"):  # a member of an archive: the archive's URL and its path in it
+        url = f"{url}#{capture['member']}"
+    return {"url": url, "raw": f"{sha256}{ext}", "fetched_at": capture.get("fetched_at"),
+            "portal": portal.get("name") or capture.get("portal"),
+            "capture_id": capture.get("id"), "content_type": capture.get("content_type"),
+            "size": capture.get("size") if not capture.get("member") else capture.get("member_size"),
+            "sha256": sha256, "parser_version": parser_version, "parsed_at": now(), "current": 1}
+
+
+def _store_text(conn, sha256: str, part: int, record: dict | None, text: str) -> None:
+    if record is None:
+        return
+    rec = dict(record)
+    sections = section_offsets(rec, text or "")
+    rec.pop("sections", None)  # they are the `sections` column: places in the text
+    conn.execute("INSERT INTO document_texts(sha256, part, text, sections, record) "
+                 "VALUES (?, ?, ?, ?, ?)", (sha256, part, text or "",
+                                            json.dumps(sections, ensure_ascii=False),
+                                            json.dumps(rec, ensure_ascii=False)))
+
+
+def _file_compilation(conn, sha256, record, text, parts, where, capture, portal,
+                      doc_id) -> Filed | None:
+    """Each report of a compilation an edition of its body's report (part 1, 2 …); the
+    whole document's text is kept as part 0. None when no part reads as a report (the
+    document is then filed whole)."""
+    reports = [(k, r, (parts[k - 1] if k - 1 < len(parts) else {}))
+               for k, r in enumerate(record["reports"], 1)]
+    reports = [(k, r, p) for k, r, p in reports
+               if classify(r, p.get("text", ""), capture, None).is_report]
+    if not reports:
+        return None
+    whole = {k: v for k, v in record.items() if k != "reports"}
+    whole["parts"] = len(record["reports"])
+    _store_text(conn, sha256, 0, whole, text)
+    dirty, first = set(), None
+    for k, rec, p in reports:
+        rec = {**rec, "sections": p.get("sections") or rec.get("sections") or []}
+        _store_text(conn, sha256, k, rec, p.get("text", ""))
+        filed = _file_one(conn, rec, p.get("text", ""), {**where, "part": k}, capture, portal,
+                          doc_id if first is None else None, "ok", None)
+        first = first or filed
+        dirty |= filed.dirty
+    return Filed("report", first.id, dirty)
+
+
+def _file_one(conn, record, text, where, capture, portal, doc_id, parse_status,
+              error) -> Filed:
     rec = dict(record or {})
-    if record is not None:
-        sections = section_offsets(rec, text or "")
-        rec.pop("sections", None)  # they are the `sections` column: places in the text
-        conn.execute("INSERT INTO document_texts(sha256, text, sections, record) "
-                     "VALUES (?, ?, ?, ?)", (sha256, text or "",
-                                             json.dumps(sections, ensure_ascii=False),
-                                             json.dumps(rec, ensure_ascii=False)))
+    verdict = classify(record, text, capture, error)
     title = clean_title(heading(rec, text)) or None
-    where = {"url": capture.get("final_url") or capture.get("url"), "raw": f"{sha256}{ext}",
-             "fetched_at": capture.get("fetched_at"),
-             "portal": portal.get("name") or capture.get("portal"),
-             "capture_id": capture.get("id"), "content_type": capture.get("content_type"),
-             "size": capture.get("size"), "sha256": sha256, "parser_version": parser_version,
-             "parsed_at": now(), "current": 1}
     agency = _agency(record)
     if verdict.is_report:
         body = body_of(agency, portal)
         body_id = _body_id(conn, body) if body else None
         year = rec.get("year")
-        group = f"body:{body_id}:{year}" if body_id and year else f"document:{sha256}"
+        group = f"body:{body_id}:{year}" if body_id and year else \
+            f"document:{where['sha256']}" + (f":{where['part']}" if where.get("part") else "")
         rid = _report_id(conn, group, body_id, doc_id)
         eid = _insert(conn, "report_editions", {
             "id": doc_id, "report_id": rid, "title": title,
-            "format": rec.get("format") or ext.strip(".") or None,
+            "format": rec.get("format") or where["raw"][64:].strip(".") or None,
             "check_status": check_status(rec),
             "checks_failed": len(rec.get("checks") or []),
             "template": rec.get("template") if any((rec.get("tables") or {}).values()) else None,
             "body": agency, "year": year, "published": published_date(record, text),
-            "units": json.dumps(rec.get("units") or {}, ensure_ascii=False), **where})
-        return Filed("report", eid, dirty | {rid})
+            "units": json.dumps(rec.get("units") or {}, ensure_ascii=False),
+            "tables_from": (rec.get("tables_from") or {}).get("sha256"), **where})
+        return Filed("report", eid, {rid})
     region = split_region(portal.get("region_code"))
     oid = _insert(conn, "other_documents", {
         "id": doc_id, "title": title or capture.get("link_text"), "kind": verdict.kind,
         "reason": verdict.reason, "year": rec.get("year"), "body": agency, **region,
         "link_text": capture.get("link_text"),
-        "format": rec.get("format") or ext.strip(".") or None,
-        "parse_status": parse_status, "error": error, **where})
+        "format": rec.get("format") or where["raw"][64:].strip(".") or None,
+        "parse_status": parse_status, "error": error,
+        **{k: v for k, v in where.items() if k != "part"}})
     if record is not None:
         search.index_row(conn, oid, title or capture.get("link_text"), agency, text,
                          search.OTHER_FTS_TABLE)
-    return Filed(verdict.kind, oid, dirty)
+    return Filed(verdict.kind, oid, set())
 
 
 def refresh_current(db: sqlite_utils.Database) -> set:
     """current = 1 when a document is what its URL served last (or it was stored without a
-    capture); 0 when the URL has since changed or been removed. The reports whose editions
+    capture); 0 when the URL has since changed or been removed; a member of an archive is
+    current while its archive is. The reports whose editions
     changed are settled again (their representative may change); returns them."""
     if not db.table("captures").exists():
         return set()
@@ -176,6 +233,13 @@ def refresh_current(db: sqlite_utils.Database) -> set:
                       SELECT e.url FROM change_events e
                       WHERE e.id = (SELECT MAX(id) FROM change_events l WHERE l.url = e.url)
                         AND e.event = 'removed')""")
+        if db.table("members").exists():  # a member is current while its archive is
+            for table in ("report_editions", "other_documents"):
+                db.execute(f"""
+                    UPDATE {table} SET current = COALESCE((
+                      SELECT MAX(o.current) FROM members m JOIN other_documents o
+                        ON o.sha256 = m.container WHERE m.sha256 = {table}.sha256), current)
+                    WHERE sha256 IN (SELECT sha256 FROM members WHERE sha256 IS NOT NULL)""")
     after = db.execute("SELECT id, current, report_id FROM report_editions").fetchall()
     dirty = {rid for eid, cur, rid in after if before.get(eid) != cur}
     with db.conn:

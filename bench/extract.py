@@ -1,7 +1,11 @@
 """Extraction benchmark on synthetic reports: accuracy and throughput per format, and for PDF
-our path against a naive baseline.
+our path against a naive baseline; then the long tail's cases (synthetic/cases.py: tables as
+pictures, OFD, MHT, zipped attachments, compilations, split text/tables, 2019 sub-tables,
+wrong OCR layers, zeros as blanks, titles in other orders), each over at least --n-case
+reports (--n-case-slow for the OCR cases).
 
     .venv/bin/python bench/extract.py --n 50 --seed 1 [--formats pdf,html,docx,text,doc,wps,scan]
+    .venv/bin/python bench/extract.py --formats none --cases ofd,compilation --n-case 30
 
 Prints the load average, reports/s, pages/s (wall clock), CPU seconds (this process;
 LibreOffice and tesseract run in child processes and are in the wall time only), cell
@@ -33,6 +37,8 @@ from synthetic.render_pdf import render_pdf  # noqa: E402
 from synthetic.render_scan import render_scan  # noqa: E402
 from synthetic.render_text import render_text  # noqa: E402
 from synthetic.report import generate_report  # noqa: E402
+from synthetic.cases import CASES  # noqa: E402
+from synthetic.cases import read as read_case  # noqa: E402
 from synthetic.score import Score, score  # noqa: E402
 
 
@@ -116,12 +122,15 @@ def main(argv=None) -> None:
     ap.add_argument("--n", type=int, default=50)
     ap.add_argument("--n-slow", type=int, default=5, help="reports for doc, wps and scan")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--formats", default=",".join(FORMATS))
+    ap.add_argument("--formats", default=",".join(FORMATS), help="'none' for none")
+    ap.add_argument("--cases", default=",".join(CASES), help="'none' for none")
+    ap.add_argument("--n-case", type=int, default=30, help="reports per case (at least)")
+    ap.add_argument("--n-case-slow", type=int, default=30, help="reports per OCR case")
     args = ap.parse_args(argv)
     print("load average %.2f %.2f %.2f" % os.getloadavg())
     print(f"{'format':6} {'method':18} {'reports/s':>9} {'pages/s':>8} {'cell acc':>9} "
           f"{'blank':>6} {'misread':>7} {'exact':>7} {'errors':>6} {'seconds':>8} {'cpu s':>7}")
-    for fmt in args.formats.split(","):
+    for fmt in [f for f in args.formats.split(",") if f != "none"]:
         spec = FORMATS[fmt]
         t0 = time.perf_counter()
         corpus = make_corpus(fmt, args.n_slow if spec.get("slow") else args.n, args.seed)
@@ -143,7 +152,39 @@ def main(argv=None) -> None:
         if counts:
             print(f"{fmt:6} corpus: {len(corpus)} reports, {pages} pages ({pages / len(corpus):.1f}/report, "
                   f"tables on {sum(t for _, t in counts) / len(corpus):.1f} pages/report), generated in {gen:.1f}s")
+    cases = [c for c in args.cases.split(",") if c != "none"]
+    if cases:
+        print(f"{'case':15} {'reports':>7} {'files':>5} {'reports/s':>9} {'cell acc':>9} {'blank':>6} "
+              f"{'misread':>7} {'exact':>7} {'meta':>5} {'seconds':>8}")
+    for name in cases:
+        bench_case(name, args.n_case_slow if CASES[name].slow else args.n_case, args.seed)
     print("load average %.2f %.2f %.2f" % os.getloadavg())
+
+
+def bench_case(name: str, n: int, seed: int) -> None:
+    """Samples of one case until it holds n reports: cells, blanks, misreads, speed (the
+    files are made before the clock starts)."""
+    total, exact, meta, samples = Score(), 0, 0, []
+    case = CASES[name]
+    k = 0
+    while sum(len(s.truths) for s in samples) < n:
+        samples.append(case.make(seed * 1000 + k))
+        k += 1
+    t0 = time.perf_counter()
+    results = [read_case(case, s) for s in samples]
+    files = sum(len(s.files) for s in samples)
+    elapsed = time.perf_counter() - t0
+    reports = 0
+    for s, got in zip(samples, results):
+        for truth, rec in zip(s.truths, got):
+            sc = score(truth, rec)
+            total.add(sc)
+            exact += sc.exact
+            meta += bool(sc.meta)
+            reports += 1
+    print(f"{name:15} {reports:7d} {files:5d} {reports / elapsed:9.2f} {total.accuracy:9.4%} "
+          f"{total.blanked:6d} {total.misread:7d} {exact:3d}/{reports:<3d} {meta:5d} "
+          f"{elapsed:8.2f}", flush=True)
 
 
 if __name__ == "__main__":

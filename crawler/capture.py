@@ -21,7 +21,7 @@ from crawler.failures import NOT_ERRORS, classify
 from crawler.families.base import DOC_EXT
 
 DOC_TYPES = re.compile(r"pdf|msword|wordprocessing|officedocument|ms-excel|spreadsheet|wps|"
-                       r"image/|octet-stream|zip", re.I)
+                       r"image/|octet-stream|zip|rar|ofd|multipart/related", re.I)
 CHALLENGE = (b"$_ts", b"__jsl_clearance", b"_$jsl", b"jsl_clearance_s")
 
 

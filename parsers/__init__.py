@@ -16,7 +16,8 @@ from parsers.model import Block, Cell, Document, ParseError, Table
 
 # Bump when a change to any parser or the extractor can change a record: the archive re-parses.
 # tests/test_fingerprint.py fails when records change and this does not.
-PARSER_VERSION = "3"  # 3: notes say "not an OGI report"; no title from a line of code
+PARSER_VERSION = "4"  # 4: the long tail: pictures of tables, OFD, MHT, archives, compilations,
+#                      titles in any order, OCR layers not trusted
 
 __all__ = ["PARSER_VERSION", "Block", "Cell", "Document", "ParseError", "Table", "parse_bytes",
            "parse_file", "extract_bytes", "extract_file"]
@@ -32,9 +33,11 @@ def parse_file(path) -> Document:
     return parse_bytes(data, name=p.name)
 
 
-def extract_bytes(data: bytes, name: str = "", content_type: str = "") -> dict:
+def extract_bytes(data: bytes, name: str = "", content_type: str = "", url: str = "",
+                  resources: dict | None = None) -> dict:
     from parsers.report import extract
-    return extract(parse_bytes(data, name=name, content_type=content_type))
+    return extract(parse_bytes(data, name=name, content_type=content_type, url=url,
+                               resources=resources))
 
 
 def extract_file(path) -> dict:

@@ -20,6 +20,7 @@ class Cell:
 class Table:
     rows: list[list[Cell]] = field(default_factory=list)
     page: int | None = None  # first page (1-based) for paged formats
+    ocr: bool = False  # read by OCR (a scan, a picture): its labels may be garbled
 
     def grid(self) -> list[list[GridCell | None]]:
         """Expand spans: every position holds the GridCell of the source cell covering it.
@@ -77,10 +78,11 @@ class GridCell:
 
 @dataclass
 class Block:
-    kind: str  # "heading" | "paragraph" | "table"
-    text: str = ""
+    kind: str  # "heading" | "paragraph" | "table" | "image"
+    text: str = ""  # an image's: its alt text or name
     table: Table | None = None
     page: int | None = None
+    image: bytes | None = None  # a picture's bytes, until parsers.formats.pictures reads or drops it
 
 
 @dataclass
@@ -89,6 +91,8 @@ class Document:
     format: str = ""  # "html" | "pdf" | "docx" | "text" | …
     pages: int | None = None
     title: str | None = None  # a title the container declares (HTML <title>, PDF metadata)
+    meta: dict = field(default_factory=dict)  # who the container says published it:
+    #                                          {"publisher": <meta> 来源, "author": PDF/DOCX author}
     notes: list[str] = field(default_factory=list)  # what the parser noticed (OCR used, pages joined…)
 
     def tables(self) -> list[Table]:

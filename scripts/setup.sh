@@ -10,6 +10,7 @@ APT_PACKAGES=(
   libreoffice-calc-nogui      # spreadsheets LibreOffice opens
   tesseract-ocr               # OCR of scanned reports
   tesseract-ocr-chi-sim
+  unar                        # RAR attachments (rarfile lists them, unar extracts)
   chromium                    # headless browser tests of the datasette instance
 )
 

@@ -22,8 +22,15 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from synthetic import faults
-from synthetic.farm_lists import LIST_PLACES, LIST_SITES
+        for k, classes in rounds:
+            for i, cls in enumerate(classes):
+                first_generic = cls is GenericSite and not any(
+                    isinstance(x, GenericSite) for x in self.sites)
+                kw = {"shared": shared} if first_generic else {}
+                if extras and k == 1 and classes is families:  # the long tail, over round 1
+                    kw["tail"] = farm_tail.tail_of(i, len(classes))
+                name = f"示例{getattr(cls, 'label', cls.family.upper())}门户{k}"
+                place = places[len(self.sites) % len(places)]
 from synthetic.farm_sites import (PLACES, BlockedSite, GenericSite, GkmlptSite, HanwebSite, Site,
                                   TrsSite)
 
@@ -156,10 +163,12 @@ class Farm:
             rounds.append((1, [c for c in LIST_SITES if c not in families]))
         n = first_host
         for k, classes in rounds:
-            for cls in classes:
+            for i, cls in enumerate(classes):
                 first_generic = cls is GenericSite and not any(
                     isinstance(x, GenericSite) for x in self.sites)
                 kw = {"shared": shared} if first_generic else {}
+                if extras and k == 1 and classes is families:  # the long tail, over round 1
+                    kw["tail"] = farm_tail.tail_of(i, len(classes))
                 name = f"示例{getattr(cls, 'label', cls.family.upper())}门户{k}"
                 place = places[len(self.sites) % len(places)]
                 self.sites.append(cls(name, f"127.0.0.{n}", reports_per_portal,
@@ -243,11 +252,29 @@ class Farm:
                 for d in site.live():
                     if d.kind != "report" or d.raw is not None:
                         continue
-                    rep = d.report()
                     urls = [site.base + d.detail] if d.fmt == "html" else []
                     urls += [site.base + d.attachment] if d.attachment else []
-                    out.append({"portal": site.name, "body": rep.agency, "year": rep.year,
-                                "record": rep.record, "urls": urls, "fmt": d.fmt})
+                    if d.extra.get("attachment2"):  # split: the tables are an edition too
+                        urls.append(site.base + d.extra["attachment2"])
+                    if d.variant in ("zip", "rar"):  # the report is a member of the archive
+                        member = site.tail_files(d)["members"][0][0]
+                        urls = [f"{site.base}{d.attachment}#{member}"]
+                    for rep in d.reports():  # a compilation: each report at the one URL
+                        out.append({"portal": site.name, "body": rep.agency, "year": rep.year,
+                                    "record": rep.record, "urls": urls, "fmt": d.fmt,
+                                    "variant": d.variant})
+            return out
+
+    def members(self) -> dict[str, str]:
+        """{sha256 of each member: its archive's URL#path} of the archives the farm attaches."""
+        import hashlib
+        with self.lock:
+            out = {}
+            for site in self.sites:
+                for d in site.live():
+                    if d.variant in ("zip", "rar"):
+                        for name, data in site.tail_files(d)["members"]:
+                            out[hashlib.sha256(data).hexdigest()] = f"{site.base}{d.attachment}#{name}"
             return out
 
     def site(self, family: str) -> Site:

@@ -19,7 +19,9 @@ from urllib.parse import parse_qs, quote
 CT = {"html": "text/html; charset={enc}", "pdf": "application/pdf",
       "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
       "xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8",
-      "txt": "text/plain; charset=utf-8", "jpg": "image/jpeg"}
+      "txt": "text/plain; charset=utf-8", "jpg": "image/jpeg", "png": "image/png",
+      "ofd": "application/ofd", "doc": "application/msword", "zip": "application/zip",
+      "rar": "application/x-rar-compressed"}
 
 
 @dataclass
@@ -40,11 +42,20 @@ class Doc:
     agency: str | None = None  # the body and year of a report (None: the generator's own)
     year: int | None = None
     copy: bool = False       # an html report that also attaches itself as a PDF
+    variant: str = ""        # a document of the long tail (synthetic/farm_tail.py)
+    county: str = ""
 
     def report(self):
         """The generated report (the truth) of a report document."""
+        return self.reports()[0]
+
+    def reports(self) -> list:
+        """The generated reports of a document (a compilation holds several)."""
+        if self.variant:
+            from synthetic import farm_tail
+            return list(farm_tail.reports(self.seed, self.variant, self.county, self.version))
         from synthetic.report import generate_report
-        return generate_report(self.seed + 100_000 * self.version, **_who(self.agency, self.year))
+        return [generate_report(self.seed + 100_000 * self.version, **_who(self.agency, self.year))]
 
 
 def _who(agency, year) -> dict:
@@ -151,6 +162,21 @@ def other_body(d: Doc, site: "Site", fmt: str) -> bytes:
     return page(d.title, f"<h1>{t}</h1><div class='content'>{body}</div>", enc)
 
 
+@functools.lru_cache(maxsize=1)
+def tujie_picture() -> bytes:
+    """The picture of a 图解 page (round figures, not a table)."""
+    import io
+
+    from PIL import Image, ImageDraw
+    img = Image.new("RGB", (640, 360), (250, 240, 230))
+    draw = ImageDraw.Draw(img)
+    for k, r in enumerate((50, 70, 40, 60)):
+        draw.ellipse((80 + k * 140 - r, 180 - r, 80 + k * 140 + r, 180 + r), fill=(190, 40, 40))
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=85)
+    return buf.getvalue()
+
+
 @functools.lru_cache(maxsize=16)
 def blank_form_docx(seed: int) -> bytes:
     """The national 报告格式: the report's headings and its three tables with every cell empty."""
@@ -176,7 +202,7 @@ class Site:
     unlisted: set = set()    # kinds of other documents this family's column does not list
 
     def __init__(self, name: str, host: str, n_reports: int, seed: int,
-                 place: tuple | None = None, extras: bool = False):
+                 place: tuple | None = None, extras: bool = False, tail: list[str] = ()):
         self.name, self.host, self.port = name, host, 0
         self.seed = seed
         self.place = place       # (region code, county, parent) or None: no fixed place
@@ -199,11 +225,24 @@ class Site:
                 if kind not in self.unlisted:
                     self.docs.append(Doc(id=1500 + j, seed=seed * 1000 + 500 + j, fmt=fmt,
                                          title=title, kind=kind))
+        if place:  # the long tail: pictures of tables, OFD, archives, compilations …
+            from synthetic import farm_tail
+            for j, variant in enumerate(tail):
+                self.docs.append(Doc(id=1600 + j, seed=seed * 1000 + 600 + j,
+                                     fmt=farm_tail.FORMAT[variant], variant=variant,
+                                     county=place[1], agency=farm_tail.body_of(variant, place[1]),
+                                     year=farm_tail.year_of(variant)))
         self.pool = 0   # > 0: pdf/docx bodies drawn from this many renderings (benchmarks)
         self.layout()
         for d in self.docs:
+            if d.variant == "split":  # the tables beside the text: a second attachment
+                d.extra["attachment2"] = d.attachment.rsplit(".", 1)[0] + "_2.pdf"
+        for d in self.docs:
             if d.raw is None and d.kind == "report":
                 d.title = d.report().title
+                if d.variant == "compilation":
+                    from synthetic.render_compilation import title_of
+                    d.title = title_of(d.reports())
 
     # -- content --------------------------------------------------------------------------
     def body_of(self, d: Doc, fmt: str | None = None) -> bytes:
@@ -211,10 +250,18 @@ class Site:
         fmt = fmt or d.fmt
         if d.kind != "report":
             return other_body(d, self, fmt)
+        if d.variant:
+            got = self.tail_files(d)
+            return got["page"] if fmt == "html" and got["page"] else got["attachment"]
         if self.pool and fmt != "html":
             return report_body(d.seed % self.pool, fmt, "utf-8", d.version)
         return report_body(d.seed, fmt, self.encoding if fmt == "html" else "utf-8", d.version,
                            d.agency, d.year)
+
+    def tail_files(self, d: Doc) -> dict:
+        from synthetic import farm_tail
+        return farm_tail.files(d.seed, d.variant, d.county, self.base + d.detail, d.version,
+                               self.encoding)
 
     def live(self) -> list[Doc]:
         return [d for d in self.docs if not d.removed]
@@ -238,8 +285,11 @@ class Site:
                 link = f"<p>附件：{self.attachment_link(d)}</p>".encode(self.encoding)
                 body = body.replace(b"</body>", link + b"</body>", 1)
             return body
+        second = ""
+        if d.extra.get("attachment2"):  # a split report: its tables in a second attachment
+            second = f'<p><a href="{d.extra["attachment2"]}">附件2：统计表.pdf</a></p>'
         return page(d.title, f"<h1>{html.escape(d.title)}</h1><div class='content'><p>附件：</p>"
-                    f"{self.attachment_link(d)}</div>", self.encoding)
+                    f"{self.attachment_link(d)}{second}</div>", self.encoding)
 
     def attachment_fmt(self, d: Doc) -> str:
         return "pdf" if d.copy else d.fmt
@@ -249,6 +299,16 @@ class Site:
 
     def attachment_body(self, d: Doc) -> bytes:
         return d.raw if d.raw is not None else self.body_of(d, self.attachment_fmt(d))
+
+    def tail_paths(self, d: Doc) -> dict[str, tuple[str, bytes]]:
+        """The other files a tail document's page needs: its pictures, its second attachment."""
+        if not d.variant:
+            return {}
+        got = self.tail_files(d)
+        out = dict(got["pictures"])
+        if d.extra.get("attachment2"):
+            out[d.extra["attachment2"]] = (CT["pdf"], got["attachment2"])
+        return out
 
     def robots(self) -> bytes:
         return f"User-agent: *\nDisallow: {self.disallow}\n".encode()
@@ -260,6 +320,9 @@ class Site:
             out[self.base + d.detail] = hashlib.sha256(self.detail_page(d)).hexdigest()
             if d.attachment:
                 out[self.base + d.attachment] = hashlib.sha256(self.attachment_body(d)).hexdigest()
+            if d.extra.get("attachment2"):
+                body = self.tail_paths(d)[d.extra["attachment2"]][1]
+                out[self.base + d.extra["attachment2"]] = hashlib.sha256(body).hexdigest()
         return out
 
     # -- serving --------------------------------------------------------------------------
@@ -284,6 +347,11 @@ class Site:
                 return 200, CT["html"].format(enc=enc), body, {}
             if d.attachment and path == d.attachment:
                 return 200, CT[self.attachment_fmt(d)], self.attachment_body(d), {}
+            extra = self.tail_paths(d).get(path)
+            if extra:
+                return 200, extra[0], extra[1], {}
+        if path.startswith("/images/tujie") and path.endswith(".jpg"):  # a 图解 page's picture
+            return 200, CT["jpg"], tujie_picture(), {}
         if path.startswith(self.disallow):
             return 200, CT["html"].format(enc=self.encoding), page("内部", "内部页面", self.encoding), {}
         return self.route(method, path, query, form)

@@ -24,6 +24,7 @@ class Part:
     rows: list[list[GCell]]
     widths: list[float]           # relative column widths
     continued: bool = False       # the second part of a split table
+    caption: str = ""             # a line printed above the part (a sub-table's heading)
 
 
 def placed_cells(part: Part) -> list[tuple[int, int, GCell]]:
@@ -63,6 +64,8 @@ class Layout:
     text_wrap: bool = False             # tab rows: table 四's 15 values wrapped over two lines
     rejoin: bool = False                # a split table 三 kept as one table: the group cells
                                         # (三、本年度办理结果, ...) start again mid-table
+    subtables: bool = False             # table 二 as one small table per 第二十条 item, its
+                                        # heading (第二十条第（一）项 …) a line above each
     extra: dict = field(default_factory=dict)
 
 
@@ -86,8 +89,9 @@ def choose_layout(report: R.SyntheticReport, fmt: str, layout=None) -> Layout:
     rejoin = lay.name == "random" and rng.random() < 0.3
     if lay.name == "template":
         return replace(lay, text=text)
+    subtables = random.Random(f"{report.seed}:{fmt}:layout3").random() < 0.1
     return replace(lay, text=text, text_wrap=wrap, appeals_names=names, lost_style=lost,
-                   html_tbody=tbody, rejoin=rejoin)
+                   html_tbody=tbody, rejoin=rejoin, subtables=subtables and lay.name == "random")
 
 
 def _choose_layout(report: R.SyntheticReport, fmt: str, layout=None) -> Layout:
@@ -132,7 +136,7 @@ def active_parts(rep: R.SyntheticReport, lay: Layout) -> list[Part]:
     vals = rep.printed["active"]
     rows: list[list[list[GCell]]] = []  # per band
     for band, brows, bcols in R.active_bands(rep.template):
-        b = [[GCell(rep.label(band), colspan=4, kind="band")]]
+        b = [] if lay.subtables else [[GCell(rep.label(band), colspan=4, kind="band")]]
         span = 3 - len(bcols)
         head = [GCell("信息内容", kind="head")] + [GCell(rep.label(h), kind="head") for _, h in bcols]
         head[-1].colspan += span
@@ -146,6 +150,9 @@ def active_parts(rep: R.SyntheticReport, lay: Layout) -> list[Part]:
             b.append(line)
         rows.append(b)
     widths = [0.34, 0.22, 0.22, 0.22]
+    if lay.subtables:  # 第二十条第（一）项 above a table of its own, and so on
+        return [Part(b, widths, caption=rep.label(band))
+                for b, (band, _, _) in zip(rows, R.active_bands(rep.template))]
     k = lay.active_split
     if k:
         return [Part([r for b in rows[:k] for r in b], widths),
@@ -315,6 +322,20 @@ def all_tables(rep: R.SyntheticReport, lay: Layout) -> dict[str, list[Part]]:
             "appeals": appeals_parts(rep, lay)}
 
 
+def tables_blocks(rep: R.SyntheticReport, title: str) -> list[tuple[str, object]]:
+    """A file holding only the report's three tables under their headings (an 附表)."""
+    out: list[tuple[str, object]] = [("title", title)]
+    for i, name in ((1, "active"), (2, "requests"), (3, "appeals")):
+        out += [("heading", rep.label(R.SECTIONS[i])), ("table", name)]
+    return out
+
+
+def text_blocks(rep: R.SyntheticReport, note: str) -> list[tuple[str, object]]:
+    """The report without its tables: `note` where each table stands (详见附件)."""
+    return [("para", note) if kind == "table" else (kind, val)
+            for kind, val in section_blocks(rep)]
+
+
 def section_blocks(rep: R.SyntheticReport) -> list[tuple[str, object]]:
     """The report in reading order: ("title", text) ("heading", text) ("para", text)
     ("table", name) ("sign", text)."""
@@ -336,5 +357,7 @@ def section_blocks(rep: R.SyntheticReport) -> list[tuple[str, object]]:
     out.append(("heading", rep.label(R.SECTIONS[5])))
     out += [("para", p) for p in n["other"]]
     d = rep.publish_date
-    out += [("sign", rep.agency), ("sign", f"{d.year}年{d.month}月{d.day}日")]
+    if rep.signature:
+        out.append(("sign", rep.signature))
+    out.append(("sign", f"{d.year}年{d.month}月{d.day}日"))
     return out

@@ -48,6 +48,16 @@ def _table(doc, part: Part) -> None:
         gc.w = Cm(16.0 * w)
 
 
+def _picture(doc, data: bytes) -> None:
+    """A picture pasted in a paragraph of its own, as wide as the text (16 cm at most)."""
+    from PIL import Image
+    with Image.open(io.BytesIO(data)) as img:
+        w, dpi = img.width, (img.info.get("dpi") or (96, 96))[0] or 96
+    p = doc.add_paragraph()
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.add_run().add_picture(io.BytesIO(data), width=Cm(min(16.0, w / float(dpi) * 2.54)))
+
+
 def _tc_at(t, r: int, col: int):
     """The <w:tc> covering grid column `col` of row `r` (table.cell() is quadratic)."""
     x = 0
@@ -58,12 +68,35 @@ def _tc_at(t, r: int, col: int):
     raise IndexError((r, col))
 
 
-def render_docx(report, layout=None) -> bytes:
-    lay = choose_layout(report, "docx", layout)
-    tables = all_tables(report, lay)
+def render_docx(report, layout=None, pictures: dict | None = None) -> bytes:
+    """pictures: {table name: [image bytes of each part]} pastes those tables as pictures
+    (synthetic/render_pictures.py)."""
+    doc = new_document()
+    add_report(doc, report, layout, pictures)
+    # who saved the file: the body in a file that names it nowhere else, else the usual account
+    meta_only = report.options.get("title_order") == "metadata"
+    doc.core_properties.author = report.publisher if meta_only else "Administrator"
+    return save(doc)
+
+
+def new_document():
     doc = Document()
     _normal_style(doc)
-    for kind, val in section_blocks(report):
+    return doc
+
+
+def save(doc) -> bytes:
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+def add_report(doc, report, layout=None, pictures: dict | None = None, blocks=None) -> None:
+    """One report's paragraphs and tables added to a document (a compilation adds several);
+    `blocks` instead of the report's own (synthetic.layout.tables_blocks, text_blocks)."""
+    lay = choose_layout(report, "docx", layout)
+    tables = all_tables(report, lay)
+    for kind, val in (blocks or section_blocks(report)):
         if kind == "title":
             p = doc.add_paragraph()
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -81,11 +114,13 @@ def render_docx(report, layout=None) -> bytes:
             _font(p.add_run(val), 10.5)
         elif kind == "table":
             for i, part in enumerate(tables[val]):
-                if i and lay.between == "page":
+                if part.caption:
+                    doc.add_paragraph().add_run(part.caption)
+                elif i and lay.between == "page":
                     doc.add_page_break()
                 elif i:  # Word needs a paragraph between two tables or it joins them
                     doc.add_paragraph()
+                if pictures and val in pictures:
+                    _picture(doc, pictures[val][i])
+                    continue
                 _table(doc, part)
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()

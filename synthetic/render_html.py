@@ -61,7 +61,7 @@ def _table_html(part: Part, style: str, rng: random.Random, tbody: str = "one") 
     return f"<table{attrs}><tbody>{''.join(rows)}</tbody></table>"
 
 
-def _article(rep, lay, rng: random.Random) -> str:
+def _article(rep, lay, rng: random.Random, pictures: dict | None = None) -> str:
     tables = all_tables(rep, lay)
     out = []
     p = ('<p class="MsoNormal" style="text-indent:2em">{}</p>' if lay.html == "word"
@@ -82,9 +82,15 @@ def _article(rep, lay, rng: random.Random) -> str:
             out.append(f'<p style="text-align:right">{_esc(val)}</p>')
         elif kind == "table":
             for i, part in enumerate(tables[val]):
-                if i and lay.between != "none":
+                if part.caption:
+                    out.append(p.format(_esc(part.caption)))
+                elif i and lay.between != "none":
                     out.append('<p>&nbsp;</p>' if lay.between == "para"
                                else '<br style="page-break-before:always" clear="all">')
+                if pictures and val in pictures:  # the table pasted as a picture
+                    out.append(f'<p style="text-align:center"><img src="{pictures[val][i]}" '
+                               f'alt="" style="max-width:100%"></p>')
+                    continue
                 out.append(_table_html(part, "word" if lay.html == "word" else "plain", rng,
                                        lay.html_tbody))
     return "\n".join(out)
@@ -98,6 +104,8 @@ def _cms(rep, article: str, rng: random.Random) -> str:
         ["政府信息公开指南", "政府信息公开制度", "法定主动公开内容", "政府信息公开年报", "依申请公开"]))
     d = rep.publish_date
     src = rng.choice([rep.portal, rep.agency, "本网"])
+    if rep.options.get("title_order") == "metadata":
+        src = rep.publisher  # the page names its body only here
     meta = ""
     if rng.random() < 0.5:  # the catalogue's metadata table (发布机构 may be the parent site)
         meta = (f'<table class="xxgk_table"><tr><td>索引号：</td><td>{rng.randint(10**8, 10**9)}/'
@@ -123,13 +131,19 @@ def _cms(rep, article: str, rng: random.Random) -> str:
 <script>var _hmt = _hmt || []; (function() {{ var hm = document.createElement("script"); }})();</script>"""
 
 
-def render_html(report, layout=None, encoding: str = "utf-8") -> bytes:
+def render_html(report, layout=None, encoding: str = "utf-8", pictures: dict | None = None) -> bytes:
+    """pictures: {table name: [<img> src of each part]} prints those tables as pictures
+    (synthetic/render_pictures.py)."""
     lay = choose_layout(report, "html", layout)
     rng = random.Random(f"{report.seed}:html:render")
-    article = _article(report, lay, rng)
+    article = _article(report, lay, rng, pictures)
     body = _cms(report, article, rng) if lay.html == "cms" else article
     meta = f'<meta http-equiv="Content-Type" content="text/html; charset={encoding}">' \
         if lay.meta_charset else ""
+    if lay.html == "cms" or report.options.get("title_order") == "metadata":
+        # the article's source, as government CMS pages declare it (政府网站 meta tags)
+        meta += f'<meta name="ContentSource" content="{html.escape(report.publisher or "")}">'
+
     title = f"{report.title}_{report.portal}" if lay.html == "cms" else report.title
     style = "<style>table{border-collapse:collapse} td,th{border:1px solid #000}</style>"
     page = (f"<!DOCTYPE html>\n<html><head>{meta}<title>{_esc(title)}</title>{style}</head>\n"

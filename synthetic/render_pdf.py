@@ -73,29 +73,46 @@ def _footer(canvas, doc) -> None:
 
 
 def render_pdf(report, layout=None) -> bytes:
-    lay = choose_layout(report, "pdf", layout)
-    tables = all_tables(report, lay)
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=A4, invariant=True, leftMargin=22 * mm, rightMargin=22 * mm,
                             topMargin=25 * mm, bottomMargin=22 * mm, title=report.title,
-                            author=report.agency)
+                            author=report.publisher or report.agency)
+    doc.build(story(report, layout), onFirstPage=_footer, onLaterPages=_footer)
+    return buf.getvalue()
+
+
+def story(report, layout=None, blocks=None) -> list:
+    """The platypus flowables of one report (a compilation chains several); `blocks` instead
+    of the report's own (synthetic.layout.tables_blocks, text_blocks)."""
+    lay = choose_layout(report, "pdf", layout)
+    tables = all_tables(report, lay)
     width = A4[0] - 44 * mm
-    story: list = []
-    for kind, val in section_blocks(report):
+    out: list = []
+    for kind, val in (blocks or section_blocks(report)):
         if kind == "title":
-            story.append(_para(val, "title"))
+            out.append(_para(val, "title"))
         elif kind == "heading":
-            story.append(_para(val, "heading"))
+            out.append(_para(val, "heading"))
         elif kind == "subheading":
-            story.append(_para(val, "para"))
+            out.append(_para(val, "para"))
         elif kind in ("para", "sign"):
-            story.append(_para(val, kind))
+            out.append(_para(val, kind))
         elif kind == "table":
             parts = tables[val]
             for i, part in enumerate(parts):
-                if i:  # a split table: the rest starts on the next page
-                    story.append(PageBreak())
-                story.append(_table(part, width))
-            story.append(Spacer(1, 4))
-    doc.build(story, onFirstPage=_footer, onLaterPages=_footer)
+                if part.caption:
+                    out.append(_para(part.caption, "para"))
+                elif i:  # a split table: the rest starts on the next page
+                    out.append(PageBreak())
+                out.append(_table(part, width))
+            out.append(Spacer(1, 4))
+    return out
+
+
+def render_pdf_doc(flowables: list, title: str = "", author: str = "") -> bytes:
+    """A PDF of flowables (a compilation's cover, contents and reports)."""
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(buf, pagesize=A4, invariant=True, leftMargin=22 * mm, rightMargin=22 * mm,
+                            topMargin=25 * mm, bottomMargin=22 * mm, title=title, author=author)
+    doc.build(flowables, onFirstPage=_footer, onLaterPages=_footer)
     return buf.getvalue()

@@ -102,7 +102,9 @@ def render_text(report, layout=None) -> bytes:
     for kind, val in section_blocks(report):
         if kind == "table":
             for i, part in enumerate(tables[val]):
-                if i and lay.between == "para":
+                if part.caption:
+                    out += ["", part.caption]
+                elif i and lay.between == "para":
                     out.append("")
                 elif i and lay.between == "page":
                     out += ["", f"- {page} -", ""]

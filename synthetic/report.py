@@ -56,6 +56,8 @@ class SyntheticReport:
     narrative: dict
     record: dict
     errors: list = field(default_factory=list)  # human-readable list of injected errors
+    signature: str | None = None  # the body as the 落款 prints it (None: the date alone)
+    publisher: str | None = None  # the body as the file's metadata names it (author, 来源)
 
     def label(self, s: str) -> str:
         return self.labels.get(s, s)
@@ -349,6 +351,38 @@ def _draw_appeals(rng: random.Random) -> dict:
     return out
 
 
+TITLE_ORDERS = ("body_year", "year_body", "signature", "metadata")
+
+
+def _draw_tail(rng: random.Random, o: dict) -> None:
+    """Options for the long tail of real portals, drawn from a stream of their own: the title's
+    word order (the body before the year, after it, only in the 落款, only in the file's
+    metadata) and zeros printed as blanks. `metadata` is never drawn: a plain text file has no
+    metadata, so only a caller that renders a format with metadata asks for it."""
+    if o.get("title_order", "draw") == "draw":
+        o["title_order"] = rng.choices(TITLE_ORDERS[:3], weights=[86, 8, 6])[0]
+    if o.get("zeros_blank", "draw") == "draw":
+        o["zeros_blank"] = rng.random() < 0.04
+
+
+def _title(agency: str, year: int, order: str, year_word: str) -> str:
+    tail = "政府信息公开工作年度报告"
+    if order == "year_body":  # 2019年…办公厅政府信息公开工作年度报告
+        return f"{year}{year_word}{agency}{tail}"
+    if order in ("signature", "metadata"):
+        return f"{year}{year_word}{tail}"
+    return f"{agency}{year}{year_word}{tail}"
+
+
+def _blank_zeros(printed: dict) -> None:
+    """Every zero printed as an empty cell, whole rows and 总计 cells included."""
+    for t in printed.values():
+        for row in (t or {}).values():
+            for c, v in row.items():
+                if v.strip() in ("0", "+0", "-0"):
+                    row[c] = ""
+
+
 def _inject_errors(rng: random.Random, printed: dict, errors: list) -> None:
     req, app = printed["requests"], printed["appeals"]
     kinds = rng.sample(["row_total", "outcome_total", "balance", "appeals_row_total", "zero_total"],
@@ -476,9 +510,14 @@ def generate_report(seed: int, **options) -> SyntheticReport:
     if "agency" in o:
         agency = o["agency"]
     two_lines = rng.random() < 0.15
-    title_tail = f"{year}{'年度' if rng.random() < 0.15 else '年'}政府信息公开工作年度报告"
+    year_word = "年度" if rng.random() < 0.15 else "年"
+    title_tail = f"{year}{year_word}政府信息公开工作年度报告"
     title_lines = [agency, title_tail] if two_lines else [agency + title_tail]
     title = title_tail if two_lines else agency + title_tail
+    _draw_tail(random.Random(f"{seed}:tail"), o)
+    if o["title_order"] != "body_year":
+        title = _title(agency, year, o["title_order"], year_word)
+        title_lines = [title]
     publish = dt.date(year + 1, rng.randint(1, 3), rng.randint(1, 28))
 
     rows_all = requests_rows(template, o["other_rows"])
@@ -487,6 +526,8 @@ def generate_report(seed: int, **options) -> SyntheticReport:
     errors: list[str] = []
     if o["arithmetic_errors"]:
         _inject_errors(rng, printed, errors)
+    if o["zeros_blank"]:
+        _blank_zeros(printed)
     if o["units"]:
         _inject_units(rng, printed, template)
     if o["blanks"]:
@@ -542,4 +583,6 @@ def generate_report(seed: int, **options) -> SyntheticReport:
                            template=template, title=title, title_lines=title_lines,
                            publish_date=publish, options=o, printed=printed, req_rows=req_rows,
                            req_rows_all=rows_all, labels=labels, narrative=narr, record=record,
-                           errors=errors)
+                           errors=errors,
+                           signature=None if o["title_order"] == "metadata" else agency,
+                           publisher=agency)

@@ -42,6 +42,8 @@ GENERATED = [
     ("doc", range(74_000, 74_001), [None]),
     ("wps", range(75_000, 75_001), [None]),
     ("scan", range(76_000, 76_001), [None]),
+    ("ofd", range(77_000, 77_002), [None, "split"]),
+    ("mht", range(78_000, 78_002), [None]),
 ]
 
 
@@ -54,6 +56,12 @@ def _render(fmt: str, seed: int, layout):
         return render_html.render_html(rep, layout=lay, encoding=enc), "report.html"
     if fmt == "scan":
         return render_scan.render_scan(rep, seed=seed), "scan.pdf"
+    if fmt == "ofd":
+        from synthetic.render_ofd import render_ofd
+        return render_ofd(rep, layout=choose_layout(rep, "pdf", layout)), "report.ofd"
+    if fmt == "mht":
+        from synthetic.render_mht import render_mht
+        return render_mht(rep), "report.doc"
     lay = choose_layout(rep, "pdf" if fmt == "pdf" else "docx", layout)
     render = {"docx": render_docx.render_docx, "pdf": render_pdf.render_pdf,
               "doc": render_doc.render_doc, "wps": render_doc.render_wps}.get(fmt)

@@ -84,7 +84,7 @@ def _fake_parse(monkeypatch, fn):
 
 
 def test_run_many_in_input_order_or_as_they_finish(monkeypatch):
-    def parse(data, name="", content_type=""):
+    def parse(data, name="", content_type="", **kw):
         time.sleep(1.0 if name == "slow" else 0)
         raise ParseError(f"{name} refused")
     _fake_parse(monkeypatch, parse)

@@ -123,7 +123,7 @@ def test_read_numbers_counts_the_cells_set_aside(monkeypatch):
     import parsers.formats.ocr.cells as ocr
     second = {"chi_sim": (["12", "7"], [95.0, 40.0]), "eng": (["12", "1"], [96.0, 41.0])}
 
-    def fake(crops, lang=ocr.LANG, config=(), cell_conf=None):
+    def fake(crops, lang=ocr.LANG, config=(), cell_conf=None, **kw):
         texts, confs = second[lang]
         cell_conf.extend(confs)
         return list(texts), list(confs)

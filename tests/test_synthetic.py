@@ -19,7 +19,8 @@ from synthetic.render_pdf import render_pdf
 from synthetic.render_text import render_text
 
 CLEAN = dict(arithmetic_errors=False, blanks=False, truncate=None, units=False, cell_noise=False,
-             omit_rows=False, blank_table=None, blank_marker=None, thousands=False)
+             omit_rows=False, blank_table=None, blank_marker=None, thousands=False,
+             zeros_blank=False, title_order="body_year")
 
 
 def test_deterministic_per_seed():

@@ -55,12 +55,15 @@ TABLES = {
         "template": "表格模板 · Template", "body": "报告所署机关 · Body as printed",
         "year": "年度 · Year", "published": "落款日期 · Date printed",
         "units": "单元格内注明的单位（JSON）· Units printed in cells", **_DOC,
+        "part": "汇编中的第几份报告（0 = 整个文件）· Which report of a compilation (0: the whole file)",
+        "tables_from": "统计表取自同页另一附件（SHA-256）· The attachment its tables come from",
     }),
     "other_documents": ("抓取到的其他文件（不是年度报告）：作为证据保存 · Other captured documents, kept as evidence", {
         "title": "标题 · Title",
         "kind": "类别 · Kind: landing_page 报告发布页 / blank_form 空白格式 / interpretation "
                 "解读图解 / notice 通知 / guide 指南 / application_form 申请表 / website_report "
-                "网站年报 / rule_of_law_report 法治政府建设报告 / other 其他 / unreadable 无法解析",
+                "网站年报 / rule_of_law_report 法治政府建设报告 / archive 压缩包 / other 其他 / "
+                "unreadable 无法解析",
         "reason": "判断理由 · Why it is not counted as a report", "year": "年度 · Year",
         "body": "所署机关 · Body as printed", **_PLACE,
         "link_text": "链接文字 · Link text it was found under",
@@ -68,7 +71,9 @@ TABLES = {
         **_DOC,
     }),
     "document_texts": ("每个文件的全文（只存一次）· The text of every parsed document, stored once", {
-        "sha256": "文件 · Document (SHA-256)", "text": "全文（纯文本；表格为制表符分隔的行）· Full text",
+        "sha256": "文件 · Document (SHA-256)",
+        "part": "0 = 整个文件；1、2…… = 汇编中的各份报告 · 0: the whole file; 1, 2 …: a compilation's reports",
+        "text": "全文（纯文本；表格为制表符分隔的行）· Full text",
         "sections": "章节在全文中的位置（JSON：number, heading, start, end）· Sections as places in the text",
         "record": "提取记录（JSON，章节见 sections）· The extraction record (sections: see sections)",
     }),
@@ -111,6 +116,11 @@ TABLES = {
     "crawl_runs": ("爬取运行 · Crawl runs", {}),
     "captures": ("抓取记录：每次 HTTP 获取 · Captures: every HTTP fetch", {}),
     "documents": ("按 SHA-256 存储的原始文件 · Raw files stored by SHA-256", {}),
+    "members": ("压缩包（ZIP、RAR）里的文件：每个都是一份文件 · Members of ZIP/RAR attachments, each a document", {
+        "container": "压缩包（SHA-256）· The archive", "path": "在压缩包中的路径 · Path in the archive",
+        "sha256": "文件（SHA-256）；拒绝解压时为空 · The member; empty when refused",
+        "size": "字节数 · Size", "error": "拒绝或失败的原因 · Why it was refused",
+    }),
     "change_events": ("变更事件：新增、修改、删除、迁址 · Change events: new, changed, removed, moved", {
         "event": "new 新增 · changed 修改 · removed 删除 · moved 同一文件出现在新网址 · the same "
                  "bytes at a new URL of the portal",
@@ -186,7 +196,7 @@ QUERIES = {
   ogi_snippet(t.text, :q) AS context, r.url, r.raw
 FROM reports_fts
 JOIN reports r ON r.id = reports_fts.rowid
-LEFT JOIN document_texts t ON t.sha256 = r.sha256
+LEFT JOIN document_texts t ON t.sha256 = r.sha256 AND t.part = r.part
 WHERE reports_fts MATCH ogi_match(:q)
 ORDER BY reports_fts.rowid DESC
 LIMIT 200""",

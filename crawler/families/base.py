@@ -11,7 +11,7 @@ from crawler.families.columns import RECORDS, book
 
 REPORT_TITLE = re.compile(
     r"信息公开.{0,12}(年度报告|年报)|(\d{4}|[〇零一二三四五六七八九]{4})\s*年度?.{0,40}(年度报告|年报)")
-DOC_EXT = re.compile(r"\.(pdf|docx?|wps|xlsx?|et|ofd|jpe?g|png|tiff?)$", re.I)
+DOC_EXT = re.compile(r"\.(pdf|docx?|wps|xlsx?|et|ofd|jpe?g|png|tiff?|zip|rar|mht|mhtml)$", re.I)
 DOWNLOAD = re.compile(r"downfile\.jsp|download\.jsp|/download/|attachment", re.I)
 QUOTED = re.compile(r"""['"]([^'"\s]+)['"]""")
 

@@ -13,6 +13,7 @@ from archive.captures import CaptureStore, default_archive
 from crawler.capture import record_failure
 from crawler.families import ADAPTERS, detect
 from crawler.families.base import attachments
+from crawler.pictures import table_pictures
 from crawler.sources import Portal
 from crawler.writer import StoreWriter
 
@@ -168,6 +169,10 @@ class PortalSpider(scrapy.Spider):
             return
         for url, text in attachments(response):
             req = self.follow(response, url, "attachment", text)
+            if req is not None:
+                yield req
+        for url in table_pictures(response):  # a table pasted as a picture is read with the page
+            req = self.follow(response, url, "image")
             if req is not None:
                 yield req
 

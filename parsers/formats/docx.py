@@ -1,4 +1,6 @@
-"""DOCX → Document: the body XML walked in order, tables with their merges kept as spans."""
+"""DOCX → Document: the body XML walked in order, tables with their merges kept as spans, and
+the pictures of the body's paragraphs (DrawingML and VML) as image blocks for
+`parsers.formats.pictures`."""
 from __future__ import annotations
 
 import io
@@ -10,6 +12,9 @@ from parsers.model import Block, Cell, Document, ParseError, Table
 from parsers.normalize import normalize_text, squash_spaces
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+A_BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
+V_IMAGEDATA = "{urn:schemas-microsoft-com:vml}imagedata"
+R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 WRAPPERS = {W + "sdt", W + "sdtContent", W + "customXml", W + "smartTag", W + "ins"}
 _HEADING_STYLE = re.compile(r"^(heading|标题)\s*\d|^(title|标题)$", re.I)
@@ -22,6 +27,8 @@ def parse_docx(data: bytes) -> Document:
     doc = Document(format="docx")
     try:
         doc.title = clean(docx_doc.core_properties.title or "") or None
+        if clean(docx_doc.core_properties.author or ""):
+            doc.meta["author"] = clean(docx_doc.core_properties.author)
     except Exception:  # broken core properties are not worth failing over
         pass
     for el in _body_items(docx_doc.element.body):
@@ -29,9 +36,26 @@ def parse_docx(data: bytes) -> Document:
             kind = "heading" if _is_heading(el, headings) else "paragraph"
             for line in paragraph_lines(el):
                 doc.blocks.append(Block(kind, line))
+            for blob in _pictures(docx_doc, el):
+                doc.blocks.append(Block("image", image=blob))
         elif el.tag == W + "tbl":
             doc.blocks.append(Block("table", table=build_table(el)))
     return doc
+
+
+def _pictures(docx_doc, p) -> list[bytes]:
+    """The image parts a paragraph shows (a:blip r:embed, or VML v:imagedata r:id)."""
+    out = []
+    for el in p.iter(A_BLIP, V_IMAGEDATA):
+        rid = el.get(R + "embed") or el.get(R + "id")
+        try:
+            part = docx_doc.part.related_parts[rid] if rid else None
+        except KeyError:
+            part = None
+        blob = getattr(part, "blob", None)
+        if blob:
+            out.append(blob)
+    return out
 
 
 def _open(data: bytes):

@@ -1,10 +1,14 @@
 """HTML report pages → Document: decoded as Scrapy decodes a response (`charset`: the HTTP
 header's charset, a BOM, <meta>; each checked against the bytes), parsed by Beautiful Soup with
 lxml as its tree builder, and walked in document order into one block per visual line, with
-data tables (not the tables a CMS lays its page out with) kept as tables."""
+data tables (not the tables a CMS lays its page out with) kept as tables, and pictures (<img>)
+as image blocks when their bytes are at hand (a data: URI, or a capture of the image given in
+`resources`) for `parsers.formats.pictures` to read or drop."""
 from __future__ import annotations
 
+import base64
 import re
+from urllib.parse import unquote, urljoin
 
 from bs4 import BeautifulSoup
 from bs4.element import NavigableString, PreformattedString, Tag
@@ -37,32 +41,79 @@ class _TooDeep(Exception):
     pass
 
 
-def parse_html(data: bytes, content_type: str = "") -> Document:
-    """A page's bytes → Document; `content_type` is the HTTP header the page came with."""
+def parse_html(data: bytes, content_type: str = "", url: str = "",
+               resources: dict | None = None) -> Document:
+    """A page's bytes → Document; `content_type` is the HTTP header the page came with, `url`
+    where it was found and `resources` {absolute url: bytes} the images captured with it."""
     text = decode_html(data, content_type)
     text = _XML_DECL.sub("", text, count=1)
     if not text.strip():
         raise ParseError("empty HTML page")
+    images = _Images(url, resources or {})
     try:
-        soup, blocks = _read(text)
+        soup, blocks = _read(text, images)
     except _TooDeep:  # formatting tags nested past any real page: drop them and read again
         try:
-            soup, blocks = _read(_INLINE_TAG.sub("", _BLOCK_TAG.sub("<br>", text)))
+            soup, blocks = _read(_INLINE_TAG.sub("", _BLOCK_TAG.sub("<br>", text)), images)
         except _TooDeep:
             raise ParseError(f"HTML nested too deeply (over {MAX_DEPTH} levels)") from None
     title_el = next((t for t in _tags(soup) if t.name == "title"), None)
     title = clean(title_el.get_text()) if title_el is not None else ""
-    return Document(blocks=blocks, format="html", title=title or None)
+    return Document(blocks=blocks, format="html", title=title or None, meta=page_meta(soup))
+
+
+# <meta> names government CMS pages give the article's source (政府网站 page metadata)
+_META_KEYS = {"contentsource": "publisher", "source": "publisher", "author": "author"}
+
+
+def page_meta(soup: BeautifulSoup) -> dict:
+    out: dict[str, str] = {}
+    for t in _tags(soup):
+        if t.name == "meta":
+            key = _META_KEYS.get(str(t.get("name") or "").strip().lower())
+            value = clean(str(t.get("content") or ""))
+            if key and value:
+                out.setdefault(key, value)
+    return out
 
 
 def decode_html(data: bytes, content_type: str = "") -> str:
     return decode(data, declared_encodings(data, content_type))
 
 
-def _read(text: str) -> tuple[BeautifulSoup, list[Block]]:
+def _read(text: str, images: "_Images") -> tuple[BeautifulSoup, list[Block]]:
     soup = BeautifulSoup(text, "lxml", multi_valued_attributes=None)
     body = next((t for t in _tags(soup) if t.name == "body"), None)
-    return soup, _Walker().run(body if body is not None else soup)
+    return soup, _Walker(images).run(body if body is not None else soup)
+
+
+MAX_DATA_URI = 20 * 2**20  # a picture inlined as a data: URI larger than this is left out
+
+
+class _Images:
+    """The bytes of an <img>: a data: URI decoded, or the capture of its URL (relative URLs
+    resolved against the page's)."""
+
+    def __init__(self, base: str, resources: dict):
+        self.base, self.resources = base, resources
+
+    def get(self, src: str) -> bytes | None:
+        src = (src or "").strip()
+        if src.lower().startswith("data:"):
+            head, _, payload = src.partition(",")
+            if ";base64" not in head.lower() or len(payload) > MAX_DATA_URI * 4 // 3:
+                return None
+            try:
+                return base64.b64decode("".join(payload.split()), validate=False)
+            except ValueError:
+                return None
+        if not src or not self.resources:
+            return None
+        url = urljoin(self.base, src).split("#")[0]
+        for key in (url, unquote(url), src):
+            if key in self.resources:
+                return self.resources[key]
+        return None
 
 
 def clean(s: str) -> str:
@@ -99,9 +150,11 @@ def _events(root: Tag, skip_tables: bool):
 
 
 class _Walker:
-    """Emits one block per visual line: a block or heading element, or a <br>, ends one."""
+    """Emits one block per visual line: a block or heading element, or a <br>, ends one;
+    a picture whose bytes are at hand is a block of its own."""
 
-    def __init__(self) -> None:
+    def __init__(self, images: _Images) -> None:
+        self.images = images
         self.blocks: list[Block] = []
         self.buf: list[str] = []
         self.in_heading = 0
@@ -122,6 +175,12 @@ class _Walker:
             elif event == "start":
                 if node.name in BREAKS or node.name == "br":
                     self.flush()
+                if node.name == "img":
+                    data = self.images.get(str(node.get("src") or node.get("data-src") or ""))
+                    if data:
+                        self.flush()
+                        self.blocks.append(Block("image", text=clean(str(node.get("alt") or "")),
+                                                 image=data))
                 if node.name in HEADINGS:
                     self.in_heading += 1
             else:

@@ -8,19 +8,23 @@ import zipfile
 
 from parsers.model import ParseError
 
-FORMATS = ("html", "pdf", "docx", "doc", "wps", "xls", "xlsx", "image", "text", "zip", "unknown")
+FORMATS = ("html", "mht", "pdf", "ofd", "docx", "doc", "wps", "xls", "xlsx", "image", "text",
+           "zip", "rar", "unknown")
+CONTAINERS = ("zip", "rar")  # archives of attachments: their members are documents
 
 _EXT = {
     "html": "html", "htm": "html", "shtml": "html", "xhtml": "html", "jsp": "html", "asp": "html",
     "aspx": "html", "php": "html", "pdf": "pdf", "docx": "docx", "doc": "doc", "wps": "wps",
     "xls": "xls", "xlsx": "xlsx", "et": "xls", "txt": "text", "zip": "zip", "png": "image",
+    "mht": "mht", "mhtml": "mht", "ofd": "ofd", "rar": "rar",
     "jpg": "image", "jpeg": "image", "gif": "image", "tif": "image", "tiff": "image",
     "bmp": "image", "webp": "image",
 }
 _CTYPE = [
     ("html", "html"), ("pdf", "pdf"), ("wordprocessingml", "docx"), ("msword", "doc"),
     ("kswps", "wps"), ("wps", "wps"), ("spreadsheetml", "xlsx"), ("ms-excel", "xls"),
-    ("image/", "image"), ("text/plain", "text"), ("zip", "zip"),
+    ("image/", "image"), ("text/plain", "text"), ("zip", "zip"), ("multipart/related", "mht"),
+    ("ofd", "ofd"), ("rar", "rar"),
 ]
 _MARKUP = re.compile(rb"<(!doctype\s+html|html|head|body|meta|title|table|div|p[\s>]|span|"
                      rb"br|h[1-6]|script|style|link|center|font)", re.I)
@@ -32,6 +36,8 @@ def sniff_format(data: bytes, name: str = "", content_type: str = "") -> str:
         raise ParseError("empty file (0 bytes)")
     hint = _hint(name, content_type)
     head = data[:1024]
+    if data.startswith((b"Rar!\x1a\x07\x00", b"Rar!\x1a\x07\x01\x00")):
+        return "rar"  # before the %PDF search: a RAR may store a PDF uncompressed
     if b"%PDF" in head:
         return "pdf"
     if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
@@ -40,6 +46,8 @@ def sniff_format(data: bytes, name: str = "", content_type: str = "") -> str:
         return _ole_kind(data, hint)
     if data.startswith(b"{\\rtf"):
         return "doc"  # RTF, often served as .doc; the doc converter reads it
+    if is_mht(data[:8192]):
+        return "mht"  # a page saved as one file (Word's 单个文件网页, often named .doc)
     if _is_image(data):
         return "image"
     text = _decode_head(data)
@@ -73,6 +81,8 @@ def _zip_kind(data: bytes, hint: str) -> str:
         return "docx"
     if "xl/workbook.xml" in names or any(n.startswith("xl/workbook") for n in names):
         return "xlsx"
+    if "OFD.xml" in names or "ofd.xml" in names:
+        return "ofd"
     return "zip"
 
 
@@ -99,6 +109,18 @@ def ole_stream_names(data: bytes) -> list[str]:
             return [e.name for e in ole.direntries if e is not None]
     except Exception:  # noqa: BLE001 — olefile raises many kinds on a broken container
         return []
+
+
+_MIME_HEADER = re.compile(rb"^(mime-version|content-type|from|subject|date|x-[\w-]+|"
+                          rb"content-location|content-transfer-encoding|message-id)\s*:", re.I | re.M)
+
+
+def is_mht(head: bytes) -> bool:
+    """MIME headers at the top (before the first blank line), one of them multipart/related:
+    a web page saved as one file (RFC 2557)."""
+    top = re.split(rb"\r?\n\r?\n", head.lstrip(b"\r\n\t "), maxsplit=1)[0]
+    return bool(_MIME_HEADER.match(top)) and re.search(rb"content-type:\s*multipart/related",
+                                                      top, re.I) is not None
 
 
 def _is_image(data: bytes) -> bool:

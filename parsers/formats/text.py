@@ -24,7 +24,7 @@ def parse_text(data: bytes) -> Document:
     text = normalize_text(decode(data)).replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     mode = _mode(lines)
-    builder = _Builder()
+    builder = _Builder(tabs=mode == "tab-rows")
     if mode == "cell-lines":
         _read_cell_lines(lines, builder)
     elif mode == "pipes":
@@ -49,9 +49,11 @@ def _mode(lines: list[str]) -> str:
 class _Builder:
     """Collects paragraphs and table rows into blocks."""
 
-    def __init__(self):
+    def __init__(self, tabs: bool = False):
         self.blocks: list[Block] = []
         self.rows: list[list[Cell]] = []
+        self.tabs = tabs  # rows are tab-separated fields: see tab_table
+        self.tab_rows: list[list[str]] = []
 
     def paragraph(self, line: str) -> None:
         line = line.strip()
@@ -63,11 +65,14 @@ class _Builder:
     def row(self, cells: list[str]) -> None:
         if cells:
             self.rows.append([Cell(c.strip()) for c in cells])
+            if self.tabs:
+                self.tab_rows.append(cells)
 
     def end_table(self) -> None:
         if self.rows:
-            self.blocks.append(Block("table", table=Table(rows=self.rows)))
-            self.rows = []
+            table = tab_table(self.tab_rows) if self.tab_rows else Table(rows=self.rows)
+            self.blocks.append(Block("table", table=table))
+            self.rows, self.tab_rows = [], []
 
     def finish(self) -> list[Block]:
         self.end_table()
@@ -122,7 +127,49 @@ def _read_tab_rows(lines: list[str], out: _Builder) -> None:
     for line in lines:
         if "\t" in line.strip("\t ") or (line.count("\t") >= 2 and line.strip()):
             out.row(line.split("\t"))
+        elif line.count("\t") >= 2 and out.rows:
+            out.row(line.split("\t"))  # a row of empty cells (zeros printed as blanks)
         elif not line.strip():
             continue  # blank lines inside a table do not end it
         else:
             out.paragraph(line)
+    out.end_table()
+
+
+_NUMBER = re.compile(r"^[+\-−－]?\d[\d,]*(\.\d+)?(万元|元)?$")
+
+
+def tab_table(rows: list[list[str]]) -> Table:
+    """Tab-separated rows as a table. Every grid position is a field, so the empty fields
+    between a row's label and the table's first column of values are the places the label
+    spans, not blank cells: they become the label's column span (a row whose cells are all
+    blank then keeps its cells where they are). The first column of values is the one after
+    the label most rows end their labels at. A trailing tab past the table's width is
+    dropped."""
+    widths = [len(r) for r in rows]
+    width = max(set(widths), key=widths.count)
+    rows = [r[:-1] if len(r) > width and not r[-1].strip() else r for r in rows]
+    ends = [e for e in (_label_end(r) for r in rows) if e is not None]
+    first = max(set(ends), key=lambda e: (ends.count(e), e)) + 1 if ends else None
+    out = []
+    for r in rows:
+        cells = [Cell(f.strip()) for f in r]
+        end = _label_end(r)
+        if first is not None and end is not None and end < first - 1 < len(r) \
+                and all(not f.strip() for f in r[end + 1:first]):
+            cells = cells[:end] + [Cell(cells[end].text, colspan=first - end)] + cells[first:]
+        out.append(cells)
+    return Table(rows=out)
+
+
+def _label_end(fields: list[str]) -> int | None:
+    """Where a data row's labels end: the last field that is text, when only values (numbers
+    or blanks) follow it and at least one field does."""
+    end = None
+    for c, f in enumerate(fields):
+        t = f.strip().replace(" ", "")
+        if t and not _NUMBER.match(t) and t not in ("-", "—", "/", "－", "—— "):
+            end = c
+    if end is None or end == len(fields) - 1:
+        return None
+    return end

@@ -17,17 +17,43 @@ from parsers.report.tables import TableReader
 
 
 def extract(doc: Document) -> dict:
+    from parsers.report.compilation import split_reports
+    parts = split_reports(doc)
+    if parts:
+        return _compilation(doc, [extract_report(p) for p in parts])
+    return extract_report(doc)
+
+
+def _compilation(doc: Document, reports: list[dict]) -> dict:
+    """The record of a compilation: its own title and the record of each report in it."""
+    import parsers
+    lines = text_lines(doc)
+    title, _ = find_title(doc, lines)
+    years = {r["year"] for r in reports if r["year"]}
+    return {"title": title or doc.title, "agency": None,
+            "year": years.pop() if len(years) == 1 else None, "template": None,
+            "tables": {"active": None, "requests": None, "appeals": None}, "units": {},
+            "checks": [], "sections": [], "format": doc.format, "pages": doc.pages,
+            "notes": list(doc.notes) + [f"a compilation of {len(reports)} reports"],
+            "reports": reports, "extractor_version": parsers.PARSER_VERSION}
+
+
+def extract_report(doc: Document) -> dict:
     import parsers
     lines = text_lines(doc)
     title, title_index = find_title(doc, lines)
     year = find_year(title, lines)
-    agency = find_agency(title, lines, title_index)
+    agency = find_agency(title, lines, title_index, doc.meta)
     template = detect_template(doc, year)
     reader = TableReader(template)
     reader.read(doc)
+    if template is None and any(reader.tables.values()):
+        # no sign in the words and no year (a file of the tables alone): the table 二 the
+        # document prints says which template it is
+        template = reader.active_template() or "2019"
+        reader = TableReader(template)
+        reader.read(doc)
     tables = {name: (rows or None) for name, rows in reader.tables.items()}
-    if template is None and any(tables.values()):
-        template = "2019"
     record = {
         "title": title,
         "agency": agency,

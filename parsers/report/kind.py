@@ -16,6 +16,7 @@ Everything else captured is kept as evidence under a kind:
     application_form    申请表
     website_report      政府网站工作年度报表
     rule_of_law_report  法治政府建设年度报告
+    archive             a ZIP or RAR of attachments (its members are documents of their own)
     other               anything else
     unreadable          the parser could not read it (the reason is kept)
 """
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 
 REPORT = "report"
 KINDS = ["landing_page", "blank_form", "interpretation", "notice", "guide", "application_form",
-         "website_report", "rule_of_law_report", "other", "unreadable"]
+         "website_report", "rule_of_law_report", "archive", "other", "unreadable"]
 
 REPORT_TITLE = re.compile(r"信息公开.{0,12}(年度报告|年报)|政务公开.{0,8}年度报告")
 # (kind, title words) in the order they are tried; the first that matches decides
@@ -84,6 +85,9 @@ def classify(record: dict | None, text: str = "", link_text: str | None = None,
     record, its text and (when known) the link text it was found under."""
     if record is None:
         return Verdict("unreadable", f"无法解析：{error or '未知原因'}")
+    if "members" in record:
+        n = sum(1 for m in record["members"] if m.get("sha256"))
+        return Verdict("archive", f"压缩包：{n} 个文件另行保存并解析")
     title = re.sub(r"\s+", "", heading(record, text) or "")
     link = re.sub(r"\s+", "", link_text or "")
     named = title + " " + link

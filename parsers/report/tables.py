@@ -43,10 +43,15 @@ class TableReader:
     last_key: dict = field(default_factory=dict)  # table → last row key read
     pending: tuple[str, str] | None = None  # a labelled row whose values come on the next row
     appeal_values: list = field(default_factory=list)  # table 四's values wrapped over rows
+    ocr: bool = False  # the table being read was read by OCR
+    prev_row: tuple[str, str | None] | None = None  # (table, key) of the row read last
+    orphan: tuple | None = None  # an OCR'd row whose label OCR garbled: (prev_row, values)
+    widths: dict = field(default_factory=dict)  # table 二's row → numbers it printed
 
     def read(self, doc: Document) -> None:
         for block in doc.blocks:
             if block.kind == "table" and block.table is not None:
+                self.ocr = block.table.ocr
                 for row in table_rows(block.table):
                     self.read_row(row)
             else:
@@ -77,8 +82,11 @@ class TableReader:
             return  # a stray header cell (a lone 总计) is not a row waiting for its values
         hit = self.match(row, joined)
         if hit is None:
+            if self.ocr and row.values:
+                self.orphan = (self.prev_row, row.values)
             return
         table, key = hit
+        self.place_orphan(table, key)
         self.context = table
         if not row.values:
             self.pending = hit
@@ -101,6 +109,7 @@ class TableReader:
         app = sum(bool(re.search(L.APPEAL_HEADER, x)) for x in row.labels)
         if (req >= 2 and req >= app) or "勾稽" in joined:
             self.context = "requests"
+            self.prev_row, self.orphan = ("requests", None), None  # the table starts here
             return True
         if app >= 2 and (any(re.search(L.APPEAL_COLUMN, x) for x in row.labels)
                          or {"行政复议", "行政诉讼"} <= set(row.labels) or len(_trim(row.values, 5)) < 5):
@@ -118,6 +127,9 @@ class TableReader:
                 if key == "other_misc" and "其他处理" not in joined \
                         and self.last_key.get("requests") != "other_unpaid_fee":
                     key = None
+                if key == "other" and len(row.labels) > 1 and "其他处理" not in row.labels[-1] \
+                        and self.ocr:
+                    key = None  # （六）其他处理 carried down over a sub-row OCR could not read
                 if key:
                     return table, key
         return None
@@ -140,6 +152,42 @@ class TableReader:
             for i, key in enumerate(L.APPEAL_ROWS):
                 self.put("appeals", key, values[5 * i:5 * i + 5])
 
+    def place_orphan(self, table: str, key: str) -> None:
+        """An OCR'd row whose label OCR garbled, between two rows read by meaning: when the
+        template has exactly one row between those two, it is that row (a garbled label
+        never names a row on its own, and a row the template does not have between them
+        leaves it unread)."""
+        orphan, self.orphan = self.orphan, None
+        if orphan is None or orphan[0] is None or orphan[0][0] != table:
+            return
+        prev = orphan[0][1]
+        order = self._order(table, {prev, key})
+        if key not in order or (prev is not None and prev not in order):
+            return
+        i = order.index(prev) + 1 if prev is not None else 0
+        if order.index(key) - i == 1 and order[i] not in self.tables[table]:
+            self.put(table, order[i], orphan[1])
+
+    def _order(self, table: str, near: set) -> list[str]:
+        if table == "active":
+            return list(L.ACTIVE_ROWS[self.template or "2019"])
+        if table == "appeals":
+            return list(L.APPEAL_ROWS)
+        split = bool(near & set(L.OTHER_SPLIT)) or any(r in self.tables[table] for r in L.OTHER_SPLIT)
+        drop = {"other"} if split else set(L.OTHER_SPLIT)
+        return [r for r in L.REQUEST_ROWS if r not in drop]
+
+    def active_template(self) -> str | None:
+        """The template table 二 as read shows: rows only 2019 has (其他对外管理服务事项, 政府
+        集中采购), or how many numbers 行政许可/处罚/强制 print (2019: three; 2021: one)."""
+        rows = self.tables["active"]
+        if "other_management" in rows or "procurement" in rows:
+            return "2019"
+        widths = [self.widths.get(k) or 0 for k in ("licensing", "punishment", "coercion")]
+        if max(widths) == 0:
+            return None
+        return "2021" if max(widths) == 1 else "2019"
+
     def columns(self, table: str, key: str) -> list[str]:
         if table == "requests":
             return L.REQUEST_COLS
@@ -154,6 +202,8 @@ class TableReader:
         return default
 
     def put(self, table: str, key: str, values: list[Value]) -> None:
+        if table == "active":  # how many numbers the row prints, before they are fitted
+            self.widths[key] = sum(1 for v in values if v.number is not None)
         cols = self.columns(table, key)
         fitted = _fit(values, len(cols))
         cells = {c: v.number for c, v in zip(cols, fitted)}
@@ -162,6 +212,7 @@ class TableReader:
                                 or all(v is None for v in cells.values())):
             return  # the first printing of a row wins, unless it was empty
         self.tables[table][key] = cells
+        self.prev_row = (table, key)
         for c, v in zip(cols, fitted):
             unit_key = f"{table}.{key}.{c}"
             if v.unit in ("万元", "元", "亿元"):

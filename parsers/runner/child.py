@@ -97,14 +97,33 @@ def _extract(task, memory_mb: int, base_rss: int, document: bool) -> dict:
                 return out
             name = task.name or Path(src).name
         import parsers
+        from parsers.formats.containers import container_record, unpack
+        from parsers.formats.sniff import CONTAINERS, sniff_format
         from parsers.report import extract
-        doc = parsers.parse_bytes(data, name=name, content_type=task.content_type)
-        del data
+        fmt = sniff_format(data, name=name, content_type=task.content_type)
+        if fmt in CONTAINERS:  # an archive: its members are the documents
+            from parsers.runner.limits import precheck
+            precheck(data, fmt)
+            members = unpack(data, fmt, name)
+            out["record"] = container_record(members, fmt, extract=not document)
+            if document:  # the archive stores each member and parses it as a document
+                out["document"] = {"text": "", "sections": [], "ext": f".{fmt}",
+                                   "members": [(m.path, m.data, m.error) for m in members]}
+            return out
+        resources = _resources(task.resources)
+        doc = parsers.parse_bytes(data, name=name, content_type=task.content_type,
+                                  url=task.url, resources=resources)
+        del data, resources
         out["record"] = extract(doc)
         if document:  # for the archive; the sections are the record's (one splitter)
             fmt = (doc.format or "").strip(".")
             out["document"] = {"text": doc.text(), "sections": out["record"]["sections"],
                                "ext": f".{fmt}" if fmt else ""}
+            if out["record"].get("reports"):  # a compilation: each report's own text
+                from parsers.report.compilation import split_reports
+                out["document"]["parts"] = [
+                    {"text": part.text(), "sections": r["sections"]}
+                    for part, r in zip(split_reports(doc) or [], out["record"]["reports"])]
     except ParseError as e:
         # a parser that ran out of memory may say "corrupt" (lxml: "unknown error")
         if _grew(base_rss) > 0.75 * memory_mb * _MB:
@@ -131,6 +150,20 @@ def _extract(task, memory_mb: int, base_rss: int, document: bool) -> dict:
 def _grew(base_rss: int) -> int:
     """How far this child's resident memory has peaked over its start (bytes)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - base_rss
+
+
+def _resources(resources) -> dict:
+    """The pictures captured with a page: {url: bytes} (given as bytes or as paths)."""
+    out = {}
+    for url, src in (resources or {}).items():
+        if isinstance(src, (bytes, bytearray, memoryview)):
+            out[url] = bytes(src)
+            continue
+        try:
+            out[url] = Path(src).read_bytes()
+        except OSError:
+            continue  # a picture lost from the store: the page is read without it
+    return out
 
 
 def _unresident_private() -> int:

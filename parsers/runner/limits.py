@@ -47,7 +47,7 @@ def precheck(data: bytes, fmt: str) -> None:
     check_size(len(data))
     if data.startswith(OLE_MAGIC):
         check_ole(data)
-    elif fmt in ("docx", "xlsx", "zip"):
+    elif fmt in ("docx", "xlsx", "zip", "ofd"):
         check_zip(data)
     elif fmt == "pdf":
         check_pdf(data)

@@ -32,7 +32,8 @@ class GuardResult:
     seconds: float
     peak_rss_mb: float  # resident memory the extraction added (0 when no child was started)
     status: str = "ok"  # "ok" | "parse_error" | "timeout" | "memory" | "crashed" | "error"
-    document: dict | None = None  # with document=True: {"text", "sections", "ext"}
+    document: dict | None = None  # with document=True: {"text", "sections", "ext"}, and
+    #                               "members" (an archive's) or "parts" (a compilation's)
 
     @property
     def ok(self) -> bool:
@@ -45,6 +46,8 @@ class Task:
     name: str = ""  # a file name: a hint for the format (a path's own name by default)
     content_type: str = ""
     key: Any = None  # the caller's, returned untouched
+    url: str = ""  # where it was found (a page's pictures are resolved against it)
+    resources: dict | None = None  # {absolute url: path or bytes}: pictures captured with a page
 
 
 def run_guarded(source, *, name: str = "", content_type: str = "", timeout_s: float = TIMEOUT_S,
@@ -126,7 +129,7 @@ def _refuse(task: Task, max_bytes: int | None) -> GuardResult | None:
 # what the parsers import lazily: costly to import in every child
 _LIBRARIES = ("pdfplumber", "pdfplumber.table", "pypdfium2", "docx", "docx.opc.exceptions",
               "olefile", "charset_normalizer", "openpyxl", "xlrd", "PIL.Image", "PIL.ImageDraw",
-              "PIL.ImageFilter", "PIL.ImageOps", "PIL.ImageSequence")
+              "PIL.ImageFilter", "PIL.ImageOps", "PIL.ImageSequence", "rarfile", "email.policy")
 _preloaded = False
 
 

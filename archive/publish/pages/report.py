@@ -164,8 +164,8 @@ def report_page(conn, report_id: int) -> dict | None:
         return None
     body = row(conn, "SELECT * FROM bodies WHERE id = ?", (report["body_id"],)) or {}
     eds = rows(conn, "SELECT e.*, t.record FROM report_editions e LEFT JOIN document_texts t "
-                     "ON t.sha256 = e.sha256 WHERE e.report_id = ? ORDER BY e.representative "
-                     "DESC, e.id", (report_id,))
+                     "ON t.sha256 = e.sha256 AND t.part = e.part WHERE e.report_id = ? "
+                     "ORDER BY e.representative DESC, e.id", (report_id,))
     records = {e["id"]: json.loads(e.pop("record") or "{}") for e in eds}
     rep = next((e for e in eds if e["representative"]), eds[0] if eds else None)
     record = records.get(rep["id"], {}) if rep else {}
@@ -177,8 +177,8 @@ def report_page(conn, report_id: int) -> dict | None:
              "there": number(_get(record, t, r, c))}
             for t, r, c in diff[:30]]
         e["more_differences"] = max(0, len(diff) - 30)
-    text = row(conn, "SELECT text, sections FROM document_texts WHERE sha256 = ?",
-               (rep["sha256"],)) if rep else None
+    text = row(conn, "SELECT text, sections FROM document_texts WHERE sha256 = ? AND part = ?",
+               (rep["sha256"], rep["part"])) if rep else None
     sections = []
     if text:
         for s in json.loads(text["sections"] or "[]"):

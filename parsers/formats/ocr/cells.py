@@ -5,26 +5,34 @@ from __future__ import annotations
 
 from parsers.formats.ocr.grid import INK, Grid, cell_regions
 from parsers.formats.ocr.readings import (BLANK_MARKS, DIGITS, NUMBER, UNREADABLE,
-                                          UNREADABLE_BLANK, Reading, clean_cell, decide,
-                                          first_reading, fix_slips, join_words, numberish, reading)
+                                          UNREADABLE_BLANK, Reading, clean_cell, confirm,
+                                          decide, first_reading, fix_slips,
+                                          join_words, numberish, reading)
 from parsers.formats.ocr.tesseract import LANG, tesseract
 from parsers.model import Cell, Table
 
 LINE_PX = 40         # cell text is scaled to about this height for tesseract
+SURE_CONF = 60.0     # three readings this sure of one number outvote a PDF's own OCR layer
 
 
-def read_table(gray, g: Grid) -> tuple[Table, list[float], int]:
+def read_table(gray, g: Grid, layer=None) -> tuple[Table, list[float], int]:
     """OCR every cell of a grid; returns the Table (with spans), the word confidences and how
-    many number cells were set aside as unreadable."""
+    many number cells were set aside as unreadable. `layer`: the page's own OCR layer
+    [(char, x, y)], whose reading of a number must not contradict ours."""
     regions = cell_regions(g)
     crops = []
+    boxes = []
     for r, c, rs, cs in regions:
+        boxes.append((g.xs[c], g.ys[r], g.xs[c + cs], g.ys[r + rs]))
         box = (g.xs[c] + 5, g.ys[r] + 5, g.xs[c + cs] - 4, g.ys[r + rs] - 4)
         crops.append(_ink_crop(gray, box))
     cell_conf: list[float] = []
     texts, confs = ocr_stacked(crops, cell_conf=cell_conf)
     texts = [fix_slips(t) for t in texts]
-    texts, set_aside = read_numbers(crops, texts, cell_conf)
+    sure: set[int] = set()
+    texts, set_aside = read_numbers(crops, texts, cell_conf, sure)
+    if layer:
+        set_aside += _against_layer(texts, boxes, layer, sure)
     # right of a number, a cell is a value too: one no reading takes for a number (a 0 read as
     # 一) would pass for a label and shift the row's numbers one column, so it is set aside
     row_has_number: set[int] = set()
@@ -36,15 +44,58 @@ def read_table(gray, g: Grid) -> tuple[Table, list[float], int]:
               and not t.startswith(UNREADABLE)):
             texts[k] = UNREADABLE_BLANK
             set_aside += 1
+    set_aside += _value_columns(regions, texts, crops, row_has_number)
     rows: list[list[Cell]] = [[] for _ in range(len(g.ys) - 1)]
     for (r, c, rs, cs), text in zip(regions, texts):
         rows[r].append(Cell(text, rowspan=rs, colspan=cs))
-    return Table(rows=rows), confs, set_aside
+    return Table(rows=rows, ocr=True), confs, set_aside
 
 
-def read_numbers(crops, texts: list[str], cell_conf: list[float]) -> tuple[list[str], int]:
+def _against_layer(texts: list[str], boxes, layer, sure: set[int]) -> int:
+    """A number the page's own OCR layer reads otherwise in the same cell is set aside: two
+    engines disagree, and which one is right is not known — unless all three of our readings
+    said it with SURE_CONF (a layer that holds no number there, or garbage, says nothing).
+    Returns how many."""
+    n = 0
+    for k, (x0, y0, x1, y1) in enumerate(boxes):
+        t = texts[k].replace(" ", "")
+        if not NUMBER.fullmatch(t) or k in sure:
+            continue
+        said = reading("".join(ch for ch, x, y in layer if x0 < x < x1 and y0 < y < y1), 100.0)
+        if said.text and said.text.lstrip("+") != t.lstrip("+"):
+            texts[k] = UNREADABLE + t
+            n += 1
+    return n
+
+
+def _value_columns(regions, texts: list[str], crops, numbered: set[int]) -> int:
+    """In a column where most rows print a number, a cell of a row with numbers that reads as
+    words (a 4 read as 人才) is a value OCR could not read, not a label: left as a label it
+    would shift the row's numbers one column. It is set aside; returns how many."""
+    numbers: dict[int, int] = {}
+    filled: dict[int, int] = {}
+    for k, (r, c, rs, cs) in enumerate(regions):
+        t = texts[k].replace(" ", "")
+        if cs == 1 and t and r in numbered:
+            filled[c] = filled.get(c, 0) + 1
+            numbers[c] = numbers.get(c, 0) + bool(NUMBER.fullmatch(t) or t.startswith(UNREADABLE))
+    values = {c for c, n in numbers.items() if n >= 3 and n >= 0.8 * filled[c]}
+    n = 0
+    for k, (r, c, rs, cs) in enumerate(regions):
+        t = texts[k].replace(" ", "")
+        if (c in values and cs == 1 and r in numbered and crops[k] is not None and t
+                and not NUMBER.fullmatch(t) and t not in BLANK_MARKS
+                and not t.startswith(UNREADABLE)):
+            texts[k] = UNREADABLE + t
+            n += 1
+    return n
+
+
+def read_numbers(crops, texts: list[str], cell_conf: list[float],
+                 sure: set | None = None) -> tuple[list[str], int]:
     """Re-read every cell whose general reading may be a number twice more, digits only
-    (chi_sim, eng), and let decide() vote. Returns the cell texts and how many were set aside."""
+    (chi_sim, eng), and let decide() vote. Returns the cell texts and how many were set aside;
+    `sure` collects the cells whose three readings all say the number with SURE_CONF."""
     nums = [i for i, t in enumerate(texts) if crops[i] is not None and numberish(t)]
     if not nums:
         return texts, 0
@@ -56,13 +107,64 @@ def read_numbers(crops, texts: list[str], cell_conf: list[float]) -> tuple[list[
         for rs, t, c in zip(readings, got, conf):
             rs.append(reading(t, c))
     out = list(texts)
-    set_aside = 0
     for i, rs in zip(nums, readings):
-        text = decide(texts[i], rs)
-        if text.startswith(UNREADABLE):
-            set_aside += 1
-        out[i] = text
-    return out, set_aside
+        out[i] = decide(texts[i], rs)
+        if sure is not None and len({r.text for r in rs}) == 1 and rs[0].text \
+                and min(r.conf for r in rs) >= SURE_CONF:
+            sure.add(i)
+    _recheck(crops, nums, readings, out)
+    for i in nums:  # a minus sign every reading dropped: the number's sign is unknown
+        if NUMBER.fullmatch(out[i]) and out[i][0] not in "+-" and leading_dash(crops[i]):
+            out[i] = UNREADABLE + out[i]
+    return out, sum(1 for i in nums if out[i].startswith(UNREADABLE))
+
+
+def _recheck(crops, nums: list[int], readings: list[list[Reading]], out: list[str]) -> None:
+    """Cells set aside are read once more by both digit readers, larger (small print and
+    low resolution are what they slip on). A cell takes a number only when the new readings
+    decide it by the same rule and it is one an earlier reading saw (so at least three
+    readings of both models agree); otherwise it stays set aside."""
+    again = [(i, rs) for i, rs in zip(nums, readings)
+             if out[i].startswith(UNREADABLE) and any(r.text for r in rs)]
+    if not again:
+        return
+    sub = [crops[i] for i, _ in again]
+    more: list[list[Reading]] = [[] for _ in again]
+    for lang in ("chi_sim", "eng"):
+        conf: list[float] = []
+        got, _ = ocr_stacked(sub, lang=lang, config=(DIGITS,), cell_conf=conf,
+                             line_px=LINE_PX * 1.6)
+        for m, t, c in zip(more, got, conf):
+            m.append(reading(t, c))
+    for (i, rs), m in zip(again, more):
+        out[i] = confirm(rs, m, out[i])
+
+
+def leading_dash(crop) -> bool:
+    """The cell's ink begins with a short horizontal bar standing apart, at mid-height: a
+    minus sign (a plus has a vertical stroke, a digit is as tall as the others)."""
+    if crop is None:
+        return False
+    w, h = crop.size
+    data = crop.point(lambda v: 0 if v < INK else 255).tobytes()
+    cols = [any(data[y * w + x] == 0 for y in range(h)) for x in range(w)]
+    runs, x = [], 0
+    while x < w:
+        if cols[x]:
+            start = x
+            while x < w and cols[x]:
+                x += 1
+            runs.append((start, x))
+        x += 1
+    if len(runs) < 2 or runs[1][0] - runs[0][1] < 1:
+        return False
+    (a, b), rows_all = runs[0], [y for y in range(h) if 0 in data[y * w:(y + 1) * w]]
+    rows = [y for y in range(h) if 0 in data[y * w + a:y * w + b]]
+    if not rows or not rows_all:
+        return False
+    bar, tall = rows[-1] - rows[0] + 1, rows_all[-1] - rows_all[0] + 1
+    middle = (rows[0] + rows[-1]) / 2 - rows_all[0]
+    return bar <= 0.25 * tall and (b - a) >= 1.5 * bar and 0.25 * tall <= middle <= 0.75 * tall
 
 
 def _ink_crop(gray, box):
@@ -109,7 +211,8 @@ def _trim_rulings(img, depth: int = 10):
 
 
 def ocr_stacked(crops, lang: str = LANG, config: tuple[str, ...] = (),
-                cell_conf: list | None = None) -> tuple[list[str], list[float]]:
+                cell_conf: list | None = None, line_px: float = LINE_PX
+                ) -> tuple[list[str], list[float]]:
     """Stack cell images in one tall image, OCR it once, hand each cell its text."""
     from PIL import Image, ImageOps
     gap = 24
@@ -117,7 +220,7 @@ def ocr_stacked(crops, lang: str = LANG, config: tuple[str, ...] = (),
     if not live:
         return [""] * len(crops), []
     heights = sorted(c.height for c in live)
-    f = min(max(LINE_PX / heights[len(heights) // 2], 0.5), 2.5)
+    f = min(max(line_px / heights[len(heights) // 2], 0.5), 2.5 * line_px / LINE_PX)
     if abs(f - 1) > 0.1:
         crops = [c and c.resize((max(int(c.width * f), 1), max(int(c.height * f), 1)), Image.Resampling.LANCZOS)
                  for c in crops]

@@ -2,12 +2,14 @@
 
 Per page: deskew, find the table ruling lines (`grid`), rebuild each table's cell grid
 and read its cells (`cells`, which lets several readings vote on each number:
-`readings`), and OCR the rest of the page as text lines. Pillow only; tesseract is called
+`readings`), and OCR the rest of the page as text lines. A scan that carries its own OCR
+layer is read the same way; the layer only gets a say against our numbers (`layer_chars`). Pillow only; tesseract is called
 through its TSV output (`tesseract`).
 """
 from __future__ import annotations
 
 import io
+import math
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -22,8 +24,9 @@ TEXT_DPI = 200       # running text is read at this resolution (pages are render
 MAX_PAGES = 200
 
 
-def ocr_pdf(data: bytes, pages: list[int] | None = None) -> Document:
-    """OCR an image-only PDF (or only the given 1-based pages)."""
+def ocr_pdf(data: bytes, pages: list[int] | None = None, layer: bool = False) -> Document:
+    """OCR an image-only PDF (or only the given 1-based pages). `layer`: the PDF's text is an
+    OCR layer of its own, kept as one more reading of each number (`layer_chars`)."""
     import pypdfium2 as pdfium
     try:
         pdf = pdfium.PdfDocument(data)
@@ -34,14 +37,15 @@ def ocr_pdf(data: bytes, pages: list[int] | None = None) -> Document:
         if n > MAX_PAGES:
             raise ParseError(f"too many pages to OCR: {n} (limit {MAX_PAGES})")
         wanted = pages or list(range(1, n + 1))
-        images = []
+        images, layers = [], []
         for p in wanted:
             page = pdf[p - 1]
             images.append(page.render(scale=DPI / 72, grayscale=True).to_pil().convert("L"))
+            layers.append(layer_chars(page) if layer else None)
             page.close()
     finally:
         pdf.close()
-    doc = ocr_images(images, page_numbers=wanted)
+    doc = ocr_images(images, page_numbers=wanted, layers=layers)
     doc.format = "pdf"
     doc.pages = n
     return doc
@@ -62,13 +66,37 @@ def ocr_image(data: bytes) -> Document:
     return doc
 
 
-def ocr_images(images, page_numbers: list[int] | None = None) -> Document:
+def layer_chars(page) -> list[tuple[str, float, float]]:
+    """(char, x, y) of a PDF page's text layer, the centre of each character in the pixels of
+    the page rendered at DPI."""
+    import ctypes
+
+    import pypdfium2.raw as praw
+    tp = page.get_textpage()
+    raw = tp.raw
+    top = page.get_size()[1]
+    l, r, b, t = (ctypes.c_double() for _ in range(4))
+    out = []
+    try:
+        for i in range(tp.count_chars()):
+            ch = chr(praw.FPDFText_GetUnicode(raw, i))
+            if ch.isspace() or not praw.FPDFText_GetCharBox(raw, i, l, r, b, t):
+                continue
+            out.append((ch, (l.value + r.value) / 2 * DPI / 72,
+                        (top - (b.value + t.value) / 2) * DPI / 72))
+    finally:
+        tp.close()
+    return out
+
+
+def ocr_images(images, page_numbers: list[int] | None = None, layers=None) -> Document:
     doc = Document(format="image", pages=len(images))
     confs: list[float] = []
     set_aside = 0
     numbers = page_numbers or list(range(1, len(images) + 1))
+    layers = layers or [None] * len(images)
     with ThreadPoolExecutor(max_workers=max(1, min(os.cpu_count() or 1, 4))) as pool:  # tesseract runs in parallel
-        for blocks, c, n in pool.map(ocr_page, images, numbers):
+        for blocks, c, n in pool.map(ocr_page, images, numbers, layers):
             doc.blocks.extend(blocks)
             confs.extend(c)
             set_aside += n
@@ -90,8 +118,13 @@ def ocr_confidence(doc: Document) -> float | None:
 
 
 def ocr_reason(doc: Document) -> str | None:
-    """Why a parsed PDF needs OCR: no text layer, or a text layer that is not readable Chinese
-    (fonts without a ToUnicode map give private-use or Latin garbage). None if the text is fine."""
+    """Why a parsed PDF needs OCR: no text layer, a text layer that is not readable Chinese
+    (fonts without a ToUnicode map give private-use or Latin garbage), or an OCR layer (text
+    drawn invisibly over pictures of the pages: right or wrong, it is not our reading). None
+    if the text is fine."""
+    layer = next((n for n in doc.notes if n.startswith("ocr layer:")), None)
+    if layer:  # someone else's OCR: its numbers were never checked against a second reading
+        return "the PDF's text is an OCR layer over pictures of its pages (" + layer[11:] + ")"
     text = "".join(doc.text().split())
     pages = max(doc.pages or 1, 1)
     if len(text) < 40 * pages:
@@ -102,18 +135,22 @@ def ocr_reason(doc: Document) -> str | None:
     return None
 
 
-def ocr_page(gray, page_no: int = 1) -> tuple[list[Block], list[float], int]:
+def ocr_page(gray, page_no: int = 1, layer=None) -> tuple[list[Block], list[float], int]:
     """Blocks of one page image in reading order, the word confidences, and how many number
-    cells were set aside as unreadable."""
-    from PIL import ImageDraw
-    gray = deskew(gray)
+    cells were set aside as unreadable. `layer`: the page's own OCR layer (layer_chars), a
+    reading each number must not contradict."""
+    from PIL import Image, ImageDraw
+    angle = skew(gray)
+    if angle:
+        layer = _rotated(layer, angle, gray.size) if layer else layer
+        gray = gray.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
     ink = gray.point(lambda v: 0 if v < INK else 255)
     tables = find_tables(ink)
     placed: list[tuple[int, Block]] = []
     confs: list[float] = []
     set_aside = 0
     for t in tables:
-        table, c, n = read_table(gray, t)
+        table, c, n = read_table(gray, t, layer)
         set_aside += n
         table.page = page_no
         placed.append((t.ys[0], Block("table", table=table, page=page_no)))
@@ -150,6 +187,26 @@ def text_lines(img) -> list[tuple[int, str, list[float]]]:
 def deskew(gray, max_angle: float = 2.0):
     """Rotate so text lines and rulings are horizontal (projection-profile search)."""
     from PIL import Image
+    angle = skew(gray, max_angle)
+    if not angle:
+        return gray
+    return gray.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
+
+
+def _rotated(points, angle: float, size) -> list[tuple[str, float, float]]:
+    """Points of a page where they are once the page is rotated by `angle` degrees (Pillow's
+    rotate: counter-clockwise about the centre)."""
+    a = math.radians(angle)
+    cx, cy = size[0] / 2, size[1] / 2
+    cos, sin = math.cos(a), math.sin(a)
+    return [(ch, cx + (x - cx) * cos + (y - cy) * sin, cy - (x - cx) * sin + (y - cy) * cos)
+            for ch, x, y in points]
+
+
+def skew(gray, max_angle: float = 2.0) -> float:
+    """The rotation (degrees) that makes text lines and rulings horizontal; 0 when none
+    (projection-profile search)."""
+    from PIL import Image
     w, h = gray.size
     small = gray.resize((w // 3, h // 3), Image.Resampling.BOX).point(lambda v: 255 if v < INK + 40 else 0)
 
@@ -160,9 +217,7 @@ def deskew(gray, max_angle: float = 2.0):
 
     best = max((a / 10 for a in range(int(-max_angle * 10), int(max_angle * 10) + 1)), key=score)
     best = max((best + d / 100 for d in range(-9, 10)), key=score)
-    if abs(best) < 0.02:
-        return gray
-    return gray.rotate(best, resample=Image.Resampling.BICUBIC, fillcolor=255)
+    return 0.0 if abs(best) < 0.02 else best
 
 
 def _to_dpi(img, dpi):

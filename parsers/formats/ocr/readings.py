@@ -71,6 +71,16 @@ def decide(first: str, rs: list[Reading]) -> str:
     return UNREADABLE + best.text
 
 
+def confirm(rs: list[Reading], more: list[Reading], current: str) -> str:
+    """A set-aside cell read again (digits chi_sim, digits eng, larger): the number the new
+    readings decide by the rule of decide(), when an earlier reading saw it too; else the
+    cell stays as it was (`current`)."""
+    got = decide("", [rs[0], *more]) if rs else ""
+    if got and not got.startswith(UNREADABLE) and any(r.text == got for r in rs):
+        return got
+    return current
+
+
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 _DIGITISH = str.maketrans({"O": "0", "o": "0", "〇": "0", "D": "0", "Q": "0", "l": "1", "I": "1",
                            "|": "1", "i": "1", "!": "1", "]": "1", "[": "1", "S": "5", "s": "5",
@@ -93,9 +103,15 @@ def join_words(words: list[str]) -> str:
     return out
 
 
+_DASHES = re.compile(r"[一\-—–_－~～]+")
+
+
 def clean_cell(text: str) -> str:
     """A cell that reads as a number with OCR's usual slips (letters for digits, specks read
-    as punctuation at the ends) gets the number."""
+    as punctuation at the ends) gets the number; a dash printed for "nothing" (—), which
+    chi_sim reads as 一一, is the blank mark it is."""
+    if _DASHES.fullmatch(text.replace(" ", "")):
+        return "—"
     t = text.replace(" ", "").strip(_JUNK)
     d = r"[0-9OoDQlIi|!\]\[SsBZzg〇]"
     if t and re.fullmatch(rf"[+\-]?{d}+([.,．。]{d}+)?", t) and (re.search(r"[0-9]", t) or _ONES.fullmatch(t)):

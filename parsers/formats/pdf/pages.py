@@ -9,6 +9,7 @@ cells or into text lines by their boxes (`chars`).
 """
 from __future__ import annotations
 
+import ctypes
 import re
 from dataclasses import dataclass, field
 
@@ -32,7 +33,7 @@ class PdfParseOptions:
 
 
 @dataclass
-class _Item:
+class PageItem:
     top: float
     text: str = ""
     table: PageTable | None = None
@@ -44,11 +45,18 @@ def parse_pdf(data: bytes, options: PdfParseOptions | None = None) -> Document:
     pdf = _open(data)
     doc = Document(format="pdf", pages=len(pdf))
     try:
-        doc.title = clean(pdf.get_metadata_dict().get("Title", "")) or None
+        info = pdf.get_metadata_dict()
+        doc.title = clean(info.get("Title", "")) or None
+        if clean(info.get("Author", "")):
+            doc.meta["author"] = clean(info["Author"])
     except Exception:  # metadata is optional
         pass
-    pages: list[list[_Item]] = []
+    pages: list[list[PageItem]] = []
     unreadable = 0
+    layers = sum(1 for i in range(len(pdf)) if ocr_layer(pdf[i]))
+    if layers and layers >= len(pdf) / 2:
+        doc.notes.append(f"ocr layer: {layers} of {len(pdf)} page(s) are pictures under an "
+                         "invisible text layer")
     for i in range(len(pdf)):
         try:
             pages.append(_read_page(pdf, i, opts, doc.notes,
@@ -60,15 +68,44 @@ def parse_pdf(data: bytes, options: PdfParseOptions | None = None) -> Document:
     pdf.close()
     if unreadable == len(pages):
         raise ParseError("corrupt PDF: no page could be read")
-    _join_tables(pages, doc.notes)
+    doc.blocks = page_blocks(pages, doc.notes)
+    return doc
+
+
+def page_blocks(pages: list[list[PageItem]], notes: list[str]) -> list[Block]:
+    """The blocks of a paged document, each page's items in order, a table that runs on at
+    the top of the next page joined into one (shared with parsers.formats.ofd)."""
+    join_tables(pages, notes)
+    blocks = []
     for n, items in enumerate(pages, 1):
         for it in items:
             if it.table is not None:
                 if it.table.page == n:  # a joined continuation is already in its table
-                    doc.blocks.append(Block("table", table=it.table.to_table(), page=n))
+                    blocks.append(Block("table", table=it.table.to_table(), page=n))
             elif it.text:
-                doc.blocks.append(Block("paragraph", it.text, page=n))
-    return doc
+                blocks.append(Block("paragraph", it.text, page=n))
+    return blocks
+
+
+def ocr_layer(page) -> bool:
+    """A scanned page with an OCR text layer: a picture covering most of the page, and the
+    page's text drawn invisibly (render mode 3) over it. Its numbers are someone else's OCR,
+    read without any agreement rule: the page is to be read by our OCR instead."""
+    import pypdfium2.raw as praw
+    raw = page.raw
+    w, h = page.get_size()
+    l, b, r, t = (ctypes.c_float() for _ in range(4))
+    objects = [praw.FPDFPage_GetObject(raw, k) for k in range(praw.FPDFPage_CountObjects(raw))]
+    kinds = [praw.FPDFPageObj_GetType(obj) for obj in objects]
+    picture = any(kind == praw.FPDF_PAGEOBJ_IMAGE and praw.FPDFPageObj_GetBounds(obj, l, b, r, t)
+                  and (r.value - l.value) * (t.value - b.value) >= 0.5 * w * h
+                  for obj, kind in zip(objects, kinds))
+    invisible = picture and sum(
+        1 for obj, kind in zip(objects, kinds) if kind == praw.FPDF_PAGEOBJ_TEXT
+        and praw.FPDFTextObj_GetTextRenderMode(obj) == praw.FPDF_TEXTRENDERMODE_INVISIBLE)
+    texts = kinds.count(praw.FPDF_PAGEOBJ_TEXT)
+    page.close()
+    return bool(picture) and invisible > 0 and invisible >= 0.8 * texts
 
 
 def _layout_worth(text: str, continuing: bool) -> bool:
@@ -82,7 +119,7 @@ def _layout_worth(text: str, continuing: bool) -> bool:
     return layout.maybe_table(head, 1)
 
 
-def _ends_in_table(items: list[_Item]) -> bool:
+def _ends_in_table(items: list[PageItem]) -> bool:
     """The page ends in a table, maybe followed by a few short lines (the headers of the
     table's next band)."""
     tail = [it for it in items if not it.margin]
@@ -91,7 +128,7 @@ def _ends_in_table(items: list[_Item]) -> bool:
 
 
 def _read_page(pdf, i: int, opts: PdfParseOptions, notes: list[str],
-               continuing: bool = False) -> list[_Item]:
+               continuing: bool = False) -> list[PageItem]:
     page = pdf[i]
     tp = page.get_textpage()
     try:
@@ -104,13 +141,13 @@ def _read_page(pdf, i: int, opts: PdfParseOptions, notes: list[str],
             if not grids:  # the fast path: a page of text with no numbers laid out in columns
                 text = tp.get_text_range()
                 if not _layout_worth(text, continuing):
-                    return [_Item(0, t) for t in text_lines(tp, text)]
+                    return [PageItem(0, t) for t in text_lines(tp, text)]
             items = _table_page(page, tp, grids, i + 1, continuing)
             if items is not None:
                 return items
         except Exception as e:  # keep the page's text even if table finding fails
             notes.append(f"page {i + 1}: table finder failed ({type(e).__name__}: {e})")
-        return [_Item(0, t) for t in text_lines(tp)]
+        return [PageItem(0, t) for t in text_lines(tp)]
     finally:
         tp.close()
         page.close()
@@ -132,7 +169,7 @@ def _open(data: bytes) -> pdfium.PdfDocument:
 
 
 def _table_page(page, tp, grids: list[RuledGrid], pageno: int,
-                continuing: bool = False) -> list[_Item] | None:
+                continuing: bool = False) -> list[PageItem] | None:
     """Characters into ruled cells, tables recovered from the layout of the rest, and text
     lines. None when the page has no table after all."""
     left, bottom, right, top_y = page.get_bbox()
@@ -191,25 +228,32 @@ def _table_page(page, tp, grids: list[RuledGrid], pageno: int,
     for line_top, line_bottom, chars in lines:
         text = clean("".join(chars))
         if text:
-            items.append(_Item(line_top, text, margin=_is_margin(text, line_top, line_bottom,
+            items.append(PageItem(line_top, text, margin=is_margin(text, line_top, line_bottom,
                                                                  height)))
     for grid, chars in zip(grids, cell_chars):
-        items.append(_Item(grid.ys[0], table=grid.finish(chars, pageno)))
-    for t in recovered:
-        rows = [[PageCell(x0, x1, 1, clean(text)) for x0, x1, text in row] for row in t.rows]
-        items.append(_Item(t.top, table=PageTable(rows, t.x0, t.x1, pageno, t.ncols,
-                                               continued=t.continued)))
+        items.append(PageItem(grid.ys[0], table=grid.finish(chars, pageno)))
+    items += recovered_items(recovered, pageno)
     items.sort(key=lambda it: it.top)
     return items
 
 
-def _is_margin(text: str, top: float, bottom: float, height: float) -> bool:
+def recovered_items(recovered: list[layout.Recovered], pageno: int) -> list[PageItem]:
+    """Tables recovered from the layout as page items (shared with parsers.formats.ofd_page)."""
+    out = []
+    for t in recovered:
+        rows = [[PageCell(x0, x1, 1, clean(text)) for x0, x1, text in row] for row in t.rows]
+        out.append(PageItem(t.top, table=PageTable(rows, t.x0, t.x1, pageno, t.ncols,
+                                                   continued=t.continued)))
+    return out
+
+
+def is_margin(text: str, top: float, bottom: float, height: float) -> bool:
     if _PAGE_NO.match(text):
         return True
     return len(text) <= 30 and (bottom < height * 0.055 or top > height * 0.945)
 
 
-def _join_tables(pages: list[list[_Item]], notes: list[str]) -> None:
+def join_tables(pages: list[list[PageItem]], notes: list[str]) -> None:
     for n in range(len(pages) - 1):
         last = next((it for it in reversed(pages[n]) if not it.margin), None)
         first = next((it for it in pages[n + 1] if not it.margin), None)

@@ -77,18 +77,27 @@ def page_edges(page) -> tuple[list[dict], list[dict]]:
             ys = [p for s in segs for p in (s[1], s[3])]
             if not xs or min(max(xs) - min(xs), max(ys) - min(ys)) > 3:
                 continue
-        for x0, y0, x1, y1 in segs:
-            if abs(y1 - y0) < 0.5 and abs(x1 - x0) >= 0.5:
-                a, b = sorted((x0, x1))
-                h.append({"object_type": "line_edge", "orientation": "h", "x0": a, "x1": b,
-                          "top": y0, "bottom": y0, "width": b - a, "height": 0.0})
-            elif abs(x1 - x0) < 0.5 and abs(y1 - y0) >= 0.5:
-                a, b = sorted((y0, y1))
-                v.append({"object_type": "line_edge", "orientation": "v", "x0": x0, "x1": x0,
-                          "top": a, "bottom": b, "width": 0.0, "height": b - a})
-    long_h = [e for e in h if e["width"] >= 3]
-    long_v = [e for e in v if e["height"] >= 3]
-    return long_h, long_v
+        more_h, more_v = edges_of(segs)
+        h += more_h
+        v += more_v
+    return h, v
+
+
+def edges_of(segments) -> tuple[list[dict], list[dict]]:
+    """Axis-aligned segments (x0, y0, x1, y1; y down) at least 3 pt long as pdfplumber's
+    horizontal and vertical edges (shared with parsers.formats.ofd_page)."""
+    h: list[dict] = []
+    v: list[dict] = []
+    for x0, y0, x1, y1 in segments:
+        if abs(y1 - y0) < 0.5 and abs(x1 - x0) >= 3:
+            a, b = sorted((x0, x1))
+            h.append({"object_type": "line_edge", "orientation": "h", "x0": a, "x1": b,
+                      "top": y0, "bottom": y0, "width": b - a, "height": 0.0})
+        elif abs(x1 - x0) < 0.5 and abs(y1 - y0) >= 3:
+            a, b = sorted((y0, y1))
+            v.append({"object_type": "line_edge", "orientation": "v", "x0": x0, "x1": x0,
+                      "top": a, "bottom": b, "width": 0.0, "height": b - a})
+    return h, v
 
 
 def _ink(getter, obj) -> bool:
