@@ -109,7 +109,8 @@ class TableReader:
         app = sum(bool(re.search(L.APPEAL_HEADER, x)) for x in row.labels)
         if (req >= 2 and req >= app) or "勾稽" in joined:
             self.context = "requests"
-            self.prev_row, self.orphan = ("requests", None), None  # the table starts here
+            if not self.tables["requests"]:  # the table starts here (else its header repeats
+                self.prev_row, self.orphan = ("requests", None), None  # over a page break)
             return True
         if app >= 2 and (any(re.search(L.APPEAL_COLUMN, x) for x in row.labels)
                          or {"行政复议", "行政诉讼"} <= set(row.labels) or len(_trim(row.values, 5)) < 5):
