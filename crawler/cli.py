@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 from rich.console import Console
 from rich.markup import escape
 
+from synthetic.farm import DEMO_PORT, DEMO_PORTALS_PER_FAMILY, DEMO_REPORTS
+
 CRAWL_DOC = """\
 Crawl the 政府信息公开工作年度报告 columns of the portals in the registry into the archive:
 every response is kept as evidence (body by SHA-256, WARC, WACZ), every failure is recorded
@@ -126,13 +128,14 @@ def register(subparsers) -> None:
 
     d = subparsers.add_parser("demo-portals", help="serve the demo portals on loopback",
                               description=DEMO_DOC, formatter_class=fmt)
-    d.add_argument("--port", type=int, default=8641,
+    d.add_argument("--port", type=int, default=DEMO_PORT,
                    help="the port every demo portal listens on, each on its own loopback "
-                        "address (default: 8641)")
-    d.add_argument("--reports", type=int, default=6, metavar="N",
-                   help="reports per portal (default: 6)")
-    d.add_argument("--portals-per-family", type=int, default=1, metavar="N",
-                   help="portals of each CMS family (default: 1)")
+                        f"address (default: {DEMO_PORT})")
+    d.add_argument("--reports", type=int, default=DEMO_REPORTS, metavar="N",
+                   help=f"reports per portal (default: {DEMO_REPORTS})")
+    d.add_argument("--portals-per-family", type=int, default=DEMO_PORTALS_PER_FAMILY,
+                   metavar="N", help="portals of each CMS family (default: "
+                                     f"{DEMO_PORTALS_PER_FAMILY}, as `ogi demo` runs)")
     d.add_argument("--sources-out", default="sources/demo-farm.yaml", metavar="FILE",
                    help="where to write the portals' registry entries "
                         "(default: sources/demo-farm.yaml)")
@@ -250,12 +253,13 @@ def _loopback(host: str) -> bool:
 
 
 def cmd_health(args) -> int:
-    from archive.captures import CaptureStore, default_archive
+    from archive.captures import CaptureStore
+    from archive.schema import ArchiveMissing, require_archive
     from crawler.report import health
-    root = args.archive or default_archive()
-    from pathlib import Path
-    if not (Path(root) / "archive.db").exists():
-        print(f"ogi health: no archive at {root} (run `ogi crawl` first)", file=sys.stderr)
+    try:
+        root = require_archive(args.archive)
+    except ArchiveMissing as e:
+        print(f"ogi health: {e}", file=sys.stderr)
         return 2
     store = CaptureStore(root)
     report = health(store, args.crawl)
@@ -312,7 +316,8 @@ def health_lines(name: str, fig: dict) -> list[str]:
 
 
 def print_report(report: dict, console: Console | None = None) -> None:
-    console = console or Console(highlight=False)
+    # one line per fact: a log or a pipe keeps each line whole (a terminal wraps it itself)
+    console = console or Console(highlight=False, soft_wrap=True)
     portals = report.get("portals", {})
     alerts = len(report.get("alerts", []))
     console.print(f"[bold]crawl {report.get('crawl_id')}[/] · {report.get('status')} · "

@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from synthetic.farm import DEMO_PORT
+from synthetic.farm import DEMO_PORT, DEMO_PORTALS_PER_FAMILY, DEMO_REPORTS
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
@@ -43,11 +43,11 @@ def register(sub) -> None:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--archive", default=DEMO_ARCHIVE, metavar="DIR",
                    help=f"archive directory for the demo (default {DEMO_ARCHIVE})")
-    p.add_argument("--reports", type=int, default=6, metavar="N",
-                   help="reports each demo portal publishes (default 6)")
-    p.add_argument("--portals-per-family", type=int, default=2, metavar="N",
-                   help="demo portals of each CMS family: TRS, Hanweb, gkmlpt, generic "
-                        "(default 2)")
+    p.add_argument("--reports", type=int, default=DEMO_REPORTS, metavar="N",
+                   help=f"reports each demo portal publishes (default {DEMO_REPORTS})")
+    p.add_argument("--portals-per-family", type=int, default=DEMO_PORTALS_PER_FAMILY,
+                   metavar="N", help="demo portals of each CMS family: TRS, Hanweb, gkmlpt, "
+                                     f"generic (default {DEMO_PORTALS_PER_FAMILY})")
     p.add_argument("--port", type=int, default=8001,
                    help="port datasette serves the archive on (default 8001)")
     p.add_argument("--farm-port", type=int, default=DEMO_PORT, metavar="PORT",
@@ -63,7 +63,8 @@ def run_demo_command(args) -> int:
                     port=args.port, serve=not args.no_serve, farm_port=args.farm_port)
 
 
-def run_demo(archive, reports: int = 6, portals_per_family: int = 2, port: int = 8001,
+def run_demo(archive, reports: int = DEMO_REPORTS,
+             portals_per_family: int = DEMO_PORTALS_PER_FAMILY, port: int = 8001,
              serve: bool = True, farm_port: int = DEMO_PORT) -> int:
     from archive.build import build
     from archive.cli import build_summary

@@ -30,6 +30,9 @@ from synthetic.farm_sites import (PLACES, BlockedSite, GenericSite, GkmlptSite, 
 FAMILIES = [TrsSite, HanwebSite, GkmlptSite, GenericSite]
 CONFIGURED = {"trs", "gkmlpt"}   # families named in the sources file; the others are detected
 DEMO_PORT = 8641   # the demo's portals keep their URLs from one run to the next
+# `ogi demo` and `ogi demo-portals` run the same farm, which sources/demo-farm.yaml describes
+DEMO_PORTALS_PER_FAMILY = 2
+DEMO_REPORTS = 6
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -334,7 +337,8 @@ def free_port(first_host: int = 2, hosts: int = 12) -> int:
     raise OSError("no free port")
 
 
-def serve(port: int = DEMO_PORT, reports_per_portal: int = 6, portals_per_family: int = 1,
+def serve(port: int = DEMO_PORT, reports_per_portal: int = DEMO_REPORTS,
+          portals_per_family: int = DEMO_PORTALS_PER_FAMILY,
           sources_out: str | Path = "sources/demo-farm.yaml", shared_dir=None,
           faults: float = 0.0, fault_seed: int = 1) -> None:
     """Run the farm until Ctrl-C, printing the portals' URLs (the `ogi demo-portals` body)."""

@@ -74,3 +74,31 @@ def test_user_agent_is_ascii_with_the_operators_contact_and_the_console_quiet(tm
         bad = ogi("crawl", "--sources", str(sources), "--archive", str(tmp_path / "d3"),
                   "--contact", "https://例子.中国/爬虫")
         assert bad.returncode == 2 and "ASCII" in bad.stderr
+
+
+def test_committed_demo_sources_describe_the_demo_farm(tmp_path):
+    """`ogi crawl` without --sources reads sources/, whose demo-farm.yaml must name the portals
+    `ogi demo` and `ogi demo-portals` actually serve on the demo port (the same farm)."""
+    from synthetic.farm import DEMO_PORT, DEMO_PORTALS_PER_FAMILY, DEMO_REPORTS, Farm
+    farm = Farm(reports_per_portal=DEMO_REPORTS, portals_per_family=DEMO_PORTALS_PER_FAMILY,
+                port=DEMO_PORT, extras=True, lists=True)
+    written = farm.write_sources(tmp_path / "demo-farm.yaml").read_text(encoding="utf-8")
+    committed = (ROOT / "sources" / "demo-farm.yaml").read_text(encoding="utf-8")
+    assert committed == written, "regenerate sources/demo-farm.yaml (see synthetic/farm.py)"
+
+
+def test_crawl_report_keeps_each_line_whole_in_a_log(capsys):
+    """Printed to a pipe or a log (no terminal: rich would assume 80 columns), each line of the
+    crawl report stays one line."""
+    from crawler.cli import print_report
+    alert = ("the portal answered nothing: 3 start URLs refused the connection "
+             "(http://127.0.0.9:8641/xxgk/zfxxgknb/index.htm …)")
+    report = {"crawl_id": "c1", "status": "finished", "reached": 0, "alerts": [alert],
+              "portals": {"示例GENERIC门户1": {"pages": 0, "details": 0, "attachments": 0,
+                                           "documents": 0, "reports": 0, "alert": alert,
+                                           "errors": {"refused": 3, "timeout": 2, "dns": 1}}}}
+    print_report(report)
+    lines = capsys.readouterr().out.splitlines()
+    assert f"  ALERT {alert}" in lines
+    assert any(line.startswith("  not fetched or refused: dns 1 · refused 3 · timeout 2")
+               for line in lines)

@@ -97,6 +97,10 @@ def test_html_and_text():
     assert sniff_format("政府信息公开工作年度报告".encode("utf-8"), name="a.pdf") == "text"
     assert sniff_format("<p>报告</p>".encode("utf-16")) == "html"
     assert sniff_format("报告全文".encode("utf-16")) == "text"
+    # a text that names a tag is not a page; a fragment of several tags, one closed, is
+    assert sniff_format(b'[deps]\nw3lib = "2"  # <meta> charsets\n') == "text"
+    assert sniff_format("# 说明\n表格用 <table> 标记，换行用 <br>。\n".encode()) == "text"
+    assert sniff_format("报告 <p>一、总体情况</p><br><table><tr><td>1".encode()) == "html"
 
 
 def test_hints_only_when_bytes_do_not_decide():

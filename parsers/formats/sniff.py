@@ -28,6 +28,7 @@ _CTYPE = [
 ]
 _MARKUP = re.compile(rb"<(!doctype\s+html|html|head|body|meta|title|table|div|p[\s>]|span|"
                      rb"br|h[1-6]|script|style|link|center|font)", re.I)
+_CLOSING = re.compile(rb"</(html|body|div|p|table|td|span|font|center|h[1-6])\s*>", re.I)
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # olefile.MAGIC, without importing olefile
 
 
@@ -50,10 +51,9 @@ def sniff_format(data: bytes, name: str = "", content_type: str = "") -> str:
         return "mht"  # a page saved as one file (Word's 单个文件网页, often named .doc)
     if _is_image(data):
         return "image"
-    text = _decode_head(data)
+    text = _decode_head(data[3:4099] if data.startswith(b"\xef\xbb\xbf") else data)
     if text is not None:
-        stripped = text.lstrip("\ufeff \t\r\n")
-        if _MARKUP.search(stripped[:4096].encode("utf-8", "replace")):
+        if _is_markup(text.lstrip("\ufeff \t\r\n")[:4096].encode("utf-8", "replace")):
             return "html"
         if _is_text(data):
             return "text"
@@ -134,6 +134,15 @@ def _is_image(data: bytes) -> bool:
     if data[:2] == b"BM" and len(data) >= 26:
         return struct.unpack_from("<I", data, 14)[0] in (12, 40, 52, 56, 64, 108, 124)
     return False
+
+
+def _is_markup(head: bytes) -> bool:
+    """A page: it opens with a tag, or it is a fragment with several tags and one closed (a
+    text that names a tag, like `<meta>` in a README or a TOML comment, is not a page)."""
+    tags = _MARKUP.findall(head)
+    if head.startswith(b"<"):
+        return bool(tags)
+    return len(tags) >= 3 and _CLOSING.search(head) is not None
 
 
 def _decode_head(data: bytes) -> str | None:
