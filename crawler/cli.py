@@ -276,7 +276,7 @@ def cmd_health(args) -> int:
 
 PARTS = [("pages", "list pages"), ("details", "detail pages"), ("attachments", "attachments"),
          ("documents", "report documents"), ("reports", "reports archived"),
-         ("stored", "bodies stored"), ("not_modified", "unchanged (304)")]
+         ("stored", "files stored"), ("not_modified", "unchanged (304)")]
 EVENTS = ["new", "changed", "moved", "removed"]
 
 
