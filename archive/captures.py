@@ -50,6 +50,8 @@ _INSERT_CAPTURE = (f"INSERT INTO captures ({', '.join(_CAPTURE_COLUMNS)}) "
 _HEADER_COLUMNS = (_CAPTURE_COLUMNS.index("request_headers"),
                    _CAPTURE_COLUMNS.index("response_headers"))
 _FETCHED_AT = _CAPTURE_COLUMNS.index("fetched_at")
+_INSERT_EVENT = ("INSERT INTO change_events (crawl_id, portal, url, event, old_sha256, "
+                 "new_sha256, detected_at, detail, from_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _INSERT_DOCUMENT = ("INSERT OR IGNORE INTO documents (sha256, size, first_seen, path) "
                     "VALUES (?, ?, ?, ?)")
 PKS = {"portals": "name", "crawl_runs": "id", "captures": "id", "documents": "sha256",
@@ -297,12 +299,16 @@ class CaptureStore:
     def record_event(self, crawl_id: str, portal: str, url: str, event: str,
                      old_sha256: str | None = None, new_sha256: str | None = None,
                      detail: str | None = None, from_url: str | None = None) -> int:
-        return self.db["change_events"].insert({
-            "crawl_id": crawl_id, "portal": portal, "url": url, "event": event,
-            "old_sha256": old_sha256, "new_sha256": new_sha256, "detected_at": now(),
-            "detail": detail, "from_url": from_url}).last_pk
+        rowid = self.db.conn.execute(_INSERT_EVENT, (
+            crawl_id, portal, url, event, old_sha256, new_sha256, now(), detail,
+            from_url)).lastrowid
+        self._commit()
+        return rowid
 
-    def events(self, crawl_id: str | None = None) -> list[dict]:
+    def events(self, crawl_id: str | None = None, portal: str | None = None) -> list[dict]:
+        if crawl_id and portal:
+            return list(self.db["change_events"].rows_where(
+                "crawl_id = ? and portal = ?", [crawl_id, portal], order_by="id"))
         if crawl_id:
             return list(self.db["change_events"].rows_where("crawl_id = ?", [crawl_id],
                                                             order_by="id"))

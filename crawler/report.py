@@ -128,11 +128,13 @@ def portal_figures(store: CaptureStore, crawl_id: str, name: str) -> dict:
             fig["errors"][kind] = fig["errors"].get(kind, 0) + r["n"]
     # report documents: every attachment document, and every detail page that offered none
     # (an HTML report); a detail page whose document failed adds nothing
+    # (NOT IN: the referers are gathered once into an index; a correlated NOT EXISTS read the
+    # crawl's captures again for every detail page, quadratic in the crawl's size)
     fig["documents"] = fig["attachments"] + next(q(
         "select count(*) as n from captures d where d.crawl_id = ? and d.portal = ? and "
-        "d.kind = 'detail' and d.is_report = 1 and not exists (select 1 from captures a "
-        "where a.crawl_id = d.crawl_id and a.kind = 'attachment' and a.referer = d.final_url)",
-        [crawl_id, name]))["n"]
+        "d.kind = 'detail' and d.is_report = 1 and d.final_url not in (select a.referer "
+        "from captures a where a.crawl_id = ? and a.kind = 'attachment' and "
+        "a.referer is not null)", [crawl_id, name, crawl_id]))["n"]
     for r in q("select event, count(*) as n from change_events where crawl_id = ? and "
                "portal = ? group by 1", [crawl_id, name]):
         fig[r["event"]] = r["n"]
