@@ -175,6 +175,27 @@ async def test_search_box_rows_count_and_facets_are_exact(served, term):
 
 
 @pytest.mark.anyio
+async def test_table_page_counts_and_facets_are_kept_and_exact(served):
+    """On the immutable snapshot a table page's count and facet counts are kept after the first
+    request (the whole table's as datasette starts): the same numbers SQLite counts, each page
+    its own (pages that differ only in a value too)."""
+    from archive.publish import database as publish_database
+    root, path, texts = served
+    publish_search.clear_cache(everything=True)
+    ds = make_datasette(path, archive=root)
+    pages = [("", "1"), ("year=2021", "year = 2021"), ("year=2020", "year = 2020"),
+             ("year=2021&check_status=ok", "year = 2021 and check_status = 'ok'")]
+    for _ in range(2):
+        for query, where in pages:
+            data = await _page(ds, query)
+            assert data["filtered_table_rows_count"] == len(_ids_of(path, texts, where)), query
+            assert _facets(data) == _facets_of(path, texts, where), query
+    assert sum(k[1].startswith("select count(*) from reports where")
+               for k in publish_database._counts) == 3
+    assert {k[2] for k in publish_facets._facet_cache if k[0] == "table"} >= {""}
+
+
+@pytest.mark.anyio
 async def test_search_box_forms(served):
     root, path, texts = served
     ds = make_datasette(path, archive=root)

@@ -181,14 +181,15 @@ def _matches(conn, key, cfg: dict, expr: str) -> _Matches:
 
 
 def clear_cache(everything: bool = False) -> None:
-    """Forget the queries' matches and facet counts (and, with `everything`, each database's
-    list of ids and unfiltered facet counts)."""
+    """Forget the queries' matches, facet counts and row counts (and, with `everything`, each
+    database's list of ids, unfiltered facet counts and every kept count)."""
     with _lock:
         _cache.clear()
         if everything:
             _all_ids.clear()
-    from archive.publish import facets
+    from archive.publish import database, facets
     facets.clear_cache(everything)
+    database.clear_counts(everything)
 
 
 
