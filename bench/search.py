@@ -282,6 +282,9 @@ def main(argv=None) -> int:
         for p in root.glob("archive.db*"):
             p.unlink()
         build(root, args.n, args.text_chars, not args.no_values)
+    import sqlite3
+    with sqlite3.connect(f"file:{root.resolve() / 'archive.db'}?mode=ro", uri=True) as conn:
+        args.n = conn.execute("SELECT count(*) FROM reports").fetchone()[0]  # as built
     from archive.publish import snapshot
     from archive.publish.snapshot import snapshot_is_current
     kept = snapshot_is_current(root)

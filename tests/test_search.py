@@ -196,6 +196,45 @@ async def test_table_page_counts_and_facets_are_kept_and_exact(served):
 
 
 @pytest.mark.anyio
+async def test_a_broad_search_asked_first_has_its_rows_at_once_and_its_counts_on_reload(
+        served, monkeypatch):
+    """A query not yet known whose newest matches show it broad: the first page has exactly
+    the rows a full page has, no count, its facets reported as timed out, and says it is still
+    counting; the match set is found in the background, and the page asked again is whole."""
+    import asyncio
+    root, path, texts = served
+    publish_search.clear_cache(everything=True)
+    monkeypatch.setattr(publish_search, "PROBE", 2)
+    monkeypatch.setattr(publish_search, "BROAD_MATCHES", 1)
+    ds = make_datasette(path, archive=root)
+    term = "公开"  # in every report, and not among the snapshot's stored terms
+    assert search.match_query(term) not in {search.match_query(t) for t in search.FREQUENT_TERMS}
+    want = {rid for rid, (_, text) in texts.items() if term in text}
+    first = await _page(ds, "_search=" + urllib.parse.quote(term))
+    assert publish_search.DEFERRED in first["query"]["sql"]
+    assert {r["id"] for r in first["rows"]} == want
+    assert first["filtered_table_rows_count"] is None
+    assert first["facet_results"] == {}
+    assert "still counting" in first["human_description_en"]
+    publish_search.clear_cache()
+    html = (await ds.client.get("/ogi/reports?_search=" + urllib.parse.quote(term))).text
+    assert "These facets timed out" in html and "still counting" in html
+    for _ in range(200):  # the background thread finds the matches
+        if not publish_search._pending:
+            break
+        await asyncio.sleep(0.02)
+    again = await _page(ds, "_search=" + urllib.parse.quote(term))
+    assert publish_search.DEFERRED not in again["query"]["sql"]
+    assert {r["id"] for r in again["rows"]} == want
+    assert again["filtered_table_rows_count"] == len(want)
+    assert _facets(again) == _facets_of(path, want)
+    # a selective query is found at once, as before
+    rare = await _page(ds, "_search=" + urllib.parse.quote("依法答复"))
+    assert publish_search.DEFERRED not in rare["query"]["sql"]
+    assert rare["filtered_table_rows_count"] is not None
+
+
+@pytest.mark.anyio
 async def test_search_box_forms(served):
     root, path, texts = served
     ds = make_datasette(path, archive=root)

@@ -9,7 +9,7 @@ import sqlite3
 import threading
 from collections import OrderedDict
 
-from datasette.database import Database, QueryInterrupted
+from datasette.database import Database, QueryInterrupted, Results
 
 from archive.publish.errors import note
 from archive.publish.limits import Deadline, with_deadline
@@ -58,6 +58,9 @@ class ServedDatabase(Database):
                       page_size=None, log_sql_errors=False):
         if self.is_mutable or not sql.startswith("select count(*) from "):
             return await self._execute(sql, params, truncate, custom_time_limit, page_size)
+        from archive.publish.search import DEFERRED
+        if DEFERRED in sql:  # a broad search's first page: its matches are still being found
+            return Results([(None,)], False, [("count(*)",)])
         from archive.publish.search import _db_key
         used = tuple(sorted((k, str(v)) for k, v in (params or {}).items() if f":{k}" in sql))
         key = (_db_key(self.ds, self.name), sql, used)

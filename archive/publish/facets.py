@@ -215,6 +215,10 @@ def _column_facet_class(base):
         counts by subtraction (see above)."""
 
         async def facet_results(self):
+            from archive.publish.search import DEFERRED
+            if DEFERRED in (self.sql or ""):  # a broad search's first page: not counted yet
+                return [], [c["config"].get("column") or c["config"]["simple"]
+                            for c in self.get_configs()]
             try:
                 answers = await self._subtracted() or await self._kept()
             except Exception:  # anything unexpected: datasette's own way

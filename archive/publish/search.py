@@ -172,19 +172,103 @@ def _matches(conn, key, cfg: dict, expr: str) -> _Matches:
         if m is not None:
             _cache.move_to_end(k)
             return m
+        generation = _generation
     m = _compute(conn, key, cfg, expr)
+    _remember(k, m, generation)
+    return m
+
+
+def _remember(k, m: _Matches, generation: int) -> None:
     with _lock:
+        if generation != _generation:  # clear_cache() was called meanwhile
+            return
         _cache[k] = m
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
-    return m
+
+
+# ---- a broad query asked for the first time ------------------------------------------------
+# Finding every match of a term printed in most reports takes FTS5 a pass over its whole
+# doclist: at 450,000 reports 50–600 ms, more at a million; the page's count and facets need all
+# of them. So a query that is not yet known (neither kept nor stored in the snapshot) and that
+# the newest PROBE matches show to be broad (more than BROAD_MATCHES estimated) is answered
+# at once with its rows only: the filter asks FTS5 about each row in the page's order
+# (`id in (select rowid from fts where fts match … and rowid = table.id)`), which stops after a
+# page of matches; the count is left unknown and the facets are reported as timed out, and the
+# match set is found in the background, on a thread and connection of its own, one query at a
+# time, so that the same page asked again (a reload) has its count and facets.
+PROBE = 1000
+BROAD_MATCHES = 50_000
+PENDING_MAX = 16  # queries waiting for the background thread at most (more: found when asked)
+DEFERRED = "/*ogi:counting*/"  # marks the filter of such a page (database.py, facets.py)
+_generation = 0  # bumped by clear_cache(): what was being found before is not kept
+_pending: set = set()
+_background = None  # concurrent.futures executor, one thread
+_local = threading.local()
+
+
+def _known(conn, key, cfg: dict, expr: str) -> bool:
+    with _lock:
+        if (key, cfg["table"], expr) in _cache:
+            return True
+    return _precomputed(conn, key, cfg, expr) is not None
+
+
+def _broad(conn, key, cfg: dict, expr: str) -> bool:
+    """Whether expr matches more than BROAD_MATCHES rows, estimated from how far back its
+    newest PROBE matches reach among the table's ids."""
+    fts, table = escape_sqlite(cfg["fts_table"]), escape_sqlite(cfg["table"])
+    newest = conn.execute(f"SELECT rowid FROM {fts} WHERE {fts} MATCH ? ORDER BY rowid DESC "
+                          f"LIMIT {PROBE}", (expr,)).fetchall()
+    if len(newest) < PROBE:
+        return False
+    with _lock:
+        top = _all_ids.get((key, table, "max"))
+    if top is None:
+        top = conn.execute(f"SELECT max(rowid) FROM {fts}").fetchone()[0] or 0
+        with _lock:
+            _all_ids[(key, table, "max")] = top
+    reach = max(1, top - newest[-1][0] + 1)
+    return PROBE * top / reach > BROAD_MATCHES
+
+
+def _find_in_background(path: str, key, cfg: dict, expr: str, limit_ms: int) -> None:
+    import concurrent.futures
+    global _background
+    k = (key, cfg["table"], expr)
+    with _lock:
+        if k in _pending or len(_pending) >= PENDING_MAX:
+            return
+        _pending.add(k)
+        generation = _generation
+        if _background is None:
+            _background = concurrent.futures.ThreadPoolExecutor(1, "ogi-matches")
+
+    def find():
+        try:
+            conn = getattr(_local, "conns", {}).get(path)
+            if conn is None:
+                conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True,
+                                       check_same_thread=False)
+                _local.conns = {**getattr(_local, "conns", {}), path: conn}
+            with sqlite_timelimit(conn, limit_ms):
+                m = _compute(conn, key, cfg, expr)
+            _remember(k, m, generation)
+        except Exception:  # too slow, or gone: it is found when asked again
+            pass
+        finally:
+            with _lock:
+                _pending.discard(k)
+    _background.submit(find)
 
 
 def clear_cache(everything: bool = False) -> None:
     """Forget the queries' matches, facet counts and row counts (and, with `everything`, each
     database's list of ids, unfiltered facet counts and every kept count)."""
+    global _generation
     with _lock:
         _cache.clear()
+        _generation += 1
         if everything:
             _all_ids.clear()
     from archive.publish import database, facets
@@ -230,8 +314,10 @@ def _search_filter(request, database, table, datasette):
                 expr_sql = (f"ogi_match(:{name})" if column is None else
                             f"ogi_match(:{name}, '{column.replace(chr(39), chr(39) * 2)}')")
             clauses.append(await _clause(datasette, database, db, cfg, expr, expr_sql))
-            human.append(f'search matches "{text}"' if column is None else
-                         f'search column "{column}" matches "{text}"')
+            human.append((f'search matches "{text}"' if column is None else
+                          f'search column "{column}" matches "{text}"')
+                         + (" (still counting: reload for the count and facets)"
+                            if DEFERRED in clauses[-1] else ""))
         return FilterArguments(clauses, params, human, ctx)
 
     return inner
@@ -247,11 +333,17 @@ async def _clause(datasette, database, db, cfg, expr: str, expr_sql: str) -> str
 
     def find(conn):
         with sqlite_timelimit(conn, limit):
+            if not _known(conn, key, cfg, expr) and _broad(conn, key, cfg, expr):
+                return None
             return _matches(conn, key, cfg, expr)
     try:
         m = await db.execute_fn(find)
     except sqlite3.OperationalError:  # too slow, or not a valid FTS5 expression (raw mode):
         return plain                  # datasette runs it and reports as it does
+    if m is None:  # broad, and not known yet: this page has its rows only (see above)
+        _find_in_background(db.path, key, cfg, expr, limit)
+        return (f"{pk} in (select rowid from {fts} where {fts} match {expr_sql} and "
+                f"rowid = {escape_sqlite(cfg['table'])}.{pk} {DEFERRED})")
     table = cfg["table"].replace("'", "''")
     if m.form == "misses":
         return f"{pk} not in (select value from json_each(ogi_misses('{table}', {expr_sql})))"
