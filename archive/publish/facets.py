@@ -16,7 +16,7 @@ from array import array
 from collections import Counter, OrderedDict
 
 from datasette import hookimpl
-from datasette.utils import escape_sqlite
+from datasette.utils import escape_sqlite, sqlite_timelimit
 
 from archive.publish.search import _all_ids, _db_key, _lock, _search_config
 
@@ -337,6 +337,10 @@ def _column_facet_class(base):
             k = ("table", *_facet_key(key, _page_where(sql, self.table), self.params, column))
             total = _facet_get(k)
             if total is None:
+                total = await self._tally(key, sql, column)
+                if total is not None:
+                    _facet_put(k, total)
+            if total is None:
                 col = escape_sqlite(column)
                 q = (f"select {col} as value, count(*) as count from ({sql}) "
                      f"where {col} is not null group by {col} limit {FACET_MAX_VALUES + 1}")
@@ -350,6 +354,40 @@ def _column_facet_class(base):
                          if len(res.rows) <= FACET_MAX_VALUES else False)
                 _facet_put(k, total)
             return None if total is False else total
+
+        async def _tally(self, key, sql: str, column: str) -> dict | None:
+            """A filtered page's counts of a column kept in memory (the search box's facets):
+            the ids of the page's rows found once (an index, mostly), the values looked up by
+            id — instead of one pass over the rows themselves per facet (at a million reports,
+            200–400 ms for a province's page). None when the column is not kept."""
+            cfg = _search_config(self.ds, self.database, self.table)
+            if cfg is None or column not in (cfg.get("facets") or []) or \
+                    _page_where(sql, self.table) == "":
+                return None
+            pk = cfg.get("fts_pk", "rowid")
+            codes = await _column_codes(self.ds, self.database, key, self.table, pk, column)
+            if codes is None:
+                return None
+            got = getattr(self, "_ogi_ids", None)
+            if got is None or got[0] != sql:
+                limit, params = self.ds.setting("facet_time_limit_ms"), self.params
+
+                def fetch(conn):
+                    with sqlite_timelimit(conn, limit):
+                        ids = conn.execute(f"select group_concat({escape_sqlite(pk)}) from "
+                                           f"({sql})", params or {}).fetchone()[0]
+                    return array("q", map(int, ids.split(","))) if ids else array("q")
+                try:
+                    got = self._ogi_ids = (sql, await self.ds.get_database(
+                        self.database).execute_fn(fetch))
+                except Exception:  # too slow: counted by SQL
+                    return None
+            array_, values = codes
+            try:  # every id is one of the table's (the array covers them all)
+                tally = Counter(map(array_.__getitem__, got[1]))
+            except (IndexError, OverflowError):
+                return None
+            return {values[c]: n for c, n in tally.items() if c}
 
     OgiColumnFacet.__name__ = OgiColumnFacet.__qualname__ = "OgiColumnFacet"
     return OgiColumnFacet
