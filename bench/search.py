@@ -218,7 +218,7 @@ async def settle(limit_s: float = 300) -> float:
     broad search's first page); returns the seconds waited."""
     from archive.publish import search as publish_search
     t = time.perf_counter()
-    while publish_search._pending and time.perf_counter() - t < limit_s:
+    while getattr(publish_search, "_pending", None) and time.perf_counter() - t < limit_s:
         await asyncio.sleep(0.005)
     return time.perf_counter() - t
 
