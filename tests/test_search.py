@@ -234,6 +234,22 @@ async def test_a_broad_search_asked_first_has_its_rows_at_once_and_its_counts_on
     assert rare["filtered_table_rows_count"] is not None
 
 
+@pytest.mark.parametrize("term", ["公开", "复议", "泄密", "依法答复", "没有这个词"])
+def test_match_sets_found_for_a_broad_search_are_the_same(served, term):
+    """The background search (`broad`: the misses tried first) keeps the list the search box
+    would have made itself, whichever is shorter."""
+    root, path, texts = served
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    cfg = {"fts_table": "reports_fts", "table": "reports", "fts_pk": "id"}
+    expr = search.match_query(term)
+    a = publish_search._compute(conn, None, cfg, expr)
+    b = publish_search._compute(conn, None, cfg, expr, broad=True)
+    assert (a.form, json.loads(a.json), a.n) == (b.form, json.loads(b.json), b.n)
+    want = {rid for rid, (_, text) in texts.items() if term in text}
+    assert a.n == len(want)
+    assert set(json.loads(a.json)) == (want if a.form == "hits" else set(texts) - want)
+
+
 @pytest.mark.anyio
 async def test_search_box_forms(served):
     root, path, texts = served

@@ -12,7 +12,6 @@ The match sets of the template's wording are read from the snapshot when it stor
 """
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import threading
@@ -81,10 +80,11 @@ CACHE_SIZE = 64
 
 
 class _Matches:
-    __slots__ = ("form", "json", "n")
+    __slots__ = ("form", "json", "n", "misses_total")
 
     def __init__(self, form: str, json_ids: str, n: int):
         self.form, self.json, self.n = form, json_ids, n
+        self.misses_total = None  # the table's rows, for misses
 
 
 _cache: OrderedDict = OrderedDict()
@@ -106,41 +106,44 @@ def _db_key(datasette, database: str):
     return (os.path.realpath(db.path), st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-def _compute(conn, key, cfg: dict, expr: str, form: str | None = None) -> _Matches:
+def _compute(conn, key, cfg: dict, expr: str, form: str | None = None,
+             broad: bool = False) -> _Matches:
     """The rows of cfg's table that match expr (an FTS5 expression), as the shorter of the two
-    lists unless `form` says which."""
+    lists unless `form` says which (`broad`: most rows are expected to match, so the misses are
+    tried first). The lists are made by SQLite (group_concat; the misses by `not in`), which
+    releases the GIL: a search found in the background does not hold up the requests answered
+    meanwhile."""
     fts, table = escape_sqlite(cfg["fts_table"]), escape_sqlite(cfg["table"])
     pk = escape_sqlite(cfg.get("fts_pk", "rowid"))
     kept = _precomputed(conn, key, cfg, expr)
     if kept is not None and (form is None or form == kept.form):
         return kept
-    hits = conn.execute(f"SELECT group_concat(rowid) FROM (SELECT rowid FROM {fts} "
-                        f"WHERE {fts} MATCH ?)", (expr,)).fetchone()[0] or ""
-    n = hits.count(",") + 1 if hits else 0
+    if form is None and broad:
+        m = _compute(conn, key, cfg, expr, "misses")
+        if 2 * m.n > m.misses_total:  # more than half of the rows match: the shorter list
+            return m
+        form = "hits"
+    if form is None:
+        n = conn.execute(f"SELECT count(*) FROM {fts} WHERE {fts} MATCH ?", (expr,)).fetchone()[0]
+        with _lock:
+            total = _all_ids.get((key, table, "count")) if key else None
+        if total is None:
+            total = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            if key:
+                with _lock:
+                    _all_ids[(key, table, "count")] = total
+        form = "hits" if 2 * n <= total else "misses"  # at most half of the rows match
     if form == "hits":
-        return _Matches("hits", f"[{hits}]", n)
-    with _lock:
-        total = _all_ids.get((key, table, "count")) if key else None
-    if total is None:
-        total = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        if key:
-            with _lock:
-                _all_ids[(key, table, "count")] = total
-    if form is None and 2 * n <= total:  # at most half of the rows match
-        return _Matches("hits", f"[{hits}]", n)
-    with _lock:
-        everything = _all_ids.get((key, table)) if key else None
-    if everything is None:
-        everything = [r[0] for r in conn.execute(f"SELECT {pk} FROM {table} ORDER BY {pk}")]
-        if key:
-            with _lock:
-                _all_ids[(key, table)] = everything
-    hit = set(map(int, hits.split(","))) if hits else set()
-    misses = [i for i in everything if i not in hit]
-    n = len(everything) - len(misses)
-    if form == "misses" or len(misses) < n:
-        return _Matches("misses", json.dumps(misses), n)
-    return _Matches("hits", f"[{hits}]", n)
+        hits = conn.execute(f"SELECT group_concat(rowid) FROM (SELECT rowid FROM {fts} "
+                            f"WHERE {fts} MATCH ?)", (expr,)).fetchone()[0] or ""
+        return _Matches("hits", f"[{hits}]", hits.count(",") + 1 if hits else 0)
+    misses, count, total = conn.execute(
+        f"SELECT group_concat({pk}), count(*), (SELECT count(*) FROM {table}) FROM "
+        f"(SELECT {pk} FROM {table} WHERE {pk} NOT IN (SELECT rowid FROM {fts} "
+        f"WHERE {fts} MATCH ?) ORDER BY {pk})", (expr,)).fetchone()
+    m = _Matches("misses", f"[{misses or ''}]", total - count)
+    m.misses_total = total
+    return m
 
 
 def _precomputed(conn, key, cfg: dict, expr: str) -> _Matches | None:
@@ -252,7 +255,7 @@ def _find_in_background(path: str, key, cfg: dict, expr: str, limit_ms: int) -> 
                                        check_same_thread=False)
                 _local.conns = {**getattr(_local, "conns", {}), path: conn}
             with sqlite_timelimit(conn, limit_ms):
-                m = _compute(conn, key, cfg, expr)
+                m = _compute(conn, key, cfg, expr, broad=True)
             _remember(k, m, generation)
         except Exception:  # too slow, or gone: it is found when asked again
             pass
