@@ -31,6 +31,10 @@ from crawler.run import crawl_in_subprocess  # noqa: E402
 from synthetic.farm import Farm  # noqa: E402
 
 
+def load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def child_cpu() -> float:
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
     return r.ru_utime + r.ru_stime
@@ -76,10 +80,11 @@ def machinery(reports: int, per_family: int, tmp: Path) -> None:
               f"pages/s ({wall:.2f} s wall with start-up); "
               f"crawler CPU {cpu * 1000 / n:.2f} ms/page "
               f"({(cpu - c0) * 1000 / max(1, n - n0):.2f} ms/page net of start-up, "
-              f"start-up {c0:.2f} s CPU)")
+              f"start-up {c0:.2f} s CPU; {load()})")
         report2, wall2, cpu2 = timed_crawl(sources, tmp / "fast", *fast)
         print(f"re-crawl, nothing changed (conditional GETs): {wall2:.2f} s wall, "
-              f"{report2['totals']['not_modified']} × 304, stored {report2['totals']['stored']}")
+              f"{report2['totals']['not_modified']} × 304, stored {report2['totals']['stored']} "
+              f"({load()})")
 
 
 def polite(per_family: int, reports: int, tmp: Path) -> None:
@@ -94,7 +99,7 @@ def polite(per_family: int, reports: int, tmp: Path) -> None:
             hosts.setdefault(r["host"], []).append(r)
         print(f"polite: {len(farm.sites)} portals in parallel, {n} responses "
               f"(≈{per_portal:.0f} per portal), wall {wall:.1f} s; "
-              f"sequentially at ≈1 s per request that would be ≈{n:.0f} s")
+              f"sequentially at ≈1 s per request that would be ≈{n:.0f} s ({load()})")
         assert report["totals"]["details"] + report["totals"]["attachments"] == len(farm.truth())
 
 
@@ -104,7 +109,7 @@ def writer(tmp: Path, reports: int = 40) -> None:
     from synthetic.faults import DocPortal
     fast = ("--fast", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16")
     big = {f"/doc/{i}.pdf": b"%PDF-1.4\n" + os.urandom(24 * 2**20) for i in range(6)}
-    print(f"writer (load average {os.getloadavg()[0]:.2f}):")
+    print(f"writer, thread and inline side by side ({load()}):")
     with Farm(reports_per_portal=reports, portals_per_family=2, blocked=False,
               first_host=40, body_pool=8) as farm, DocPortal(big, host="127.0.0.60") as docs:
         small = farm.write_sources(tmp / "w-small.yaml")
@@ -148,9 +153,8 @@ def memory(mb: int, tmp: Path) -> None:
                                          *extra, timeout=1800)
             rows.append((label, report["peak_rss_mb"], time.perf_counter() - t,
                          report["totals"]["attachments"]))
-    load = os.getloadavg()[0]
     print(f"memory: six gzip bodies of {len(portal_body(mb)) // 1024} KB expanding to {mb} MiB "
-          f"each (load average {load:.2f}):")
+          f"each ({load()}):")
     for label, peak, wall, stored in rows:
         print(f"  {label:40} peak RSS {peak:7.0f} MB, {wall:5.1f} s, {stored} stored")
     print(f"  ratio: {rows[1][1] / rows[0][1]:.1f}× the memory with Scrapy's decoding")

@@ -120,7 +120,7 @@ def pair_moves(store, crawl_id: str, portal: str) -> int:
     """Turn each 'removed' of this crawl whose bytes are live at another URL of the portal
     into one 'moved' event (on the new URL, from_url the old one)."""
     db = store.db
-    events = [e for e in store.events(crawl_id) if e["portal"] == portal]
+    events = store.events(crawl_id, portal)
     new_here = {}
     for e in events:
         if e["event"] == "new" and e["new_sha256"]:
@@ -155,10 +155,11 @@ def conclude(store, crawl_id: str, portals, figures: dict | None = None,
     the list was read to its end) and 'moved'. figures: the spider's counts per portal (list
     pages it could not read); columns: what each column declared and gave
     (crawler/families/columns.py)."""
-    for name in portals:
-        track(store, crawl_id, name)
-        if not finished:
-            continue
-        if incomplete(store, crawl_id, name, figures, columns) is None:
-            record_unlisted(store, crawl_id, name)
-        pair_moves(store, crawl_id, name)
+    with store.batch():   # one commit for all of them (they are worked out again on resume)
+        for name in portals:
+            track(store, crawl_id, name)
+            if not finished:
+                continue
+            if incomplete(store, crawl_id, name, figures, columns) is None:
+                record_unlisted(store, crawl_id, name)
+            pair_moves(store, crawl_id, name)

@@ -7,6 +7,7 @@ document is flagged (on its first crawl too), unless its robots.txt was unreacha
 nothing was fetched, and the report says why."""
 from __future__ import annotations
 
+import gc
 import json
 import logging
 
@@ -37,6 +38,11 @@ class CrawlRun:
             spider.store.upsert_portal(p.as_dict())
         spider.store.open_run(spider.crawl_id, getattr(spider, "options", {}))
         spider.store.clean_spool()
+        # what is alive now (Scrapy, Twisted, lxml, the registry) lives as long as the crawl:
+        # kept out of the garbage collector's full passes, which otherwise walk it again and
+        # again (a seventh of the crawl's CPU, bench/crawl.py)
+        gc.collect()
+        gc.freeze()
 
     async def closed(self, spider, reason):
         await spider.writer.drain()   # every capture and event written before we count them
@@ -122,11 +128,13 @@ def portal_figures(store: CaptureStore, crawl_id: str, name: str) -> dict:
             fig["errors"][kind] = fig["errors"].get(kind, 0) + r["n"]
     # report documents: every attachment document, and every detail page that offered none
     # (an HTML report); a detail page whose document failed adds nothing
+    # (NOT IN: the referers are gathered once into an index; a correlated NOT EXISTS read the
+    # crawl's captures again for every detail page, quadratic in the crawl's size)
     fig["documents"] = fig["attachments"] + next(q(
         "select count(*) as n from captures d where d.crawl_id = ? and d.portal = ? and "
-        "d.kind = 'detail' and d.is_report = 1 and not exists (select 1 from captures a "
-        "where a.crawl_id = d.crawl_id and a.kind = 'attachment' and a.referer = d.final_url)",
-        [crawl_id, name]))["n"]
+        "d.kind = 'detail' and d.is_report = 1 and d.final_url not in (select a.referer "
+        "from captures a where a.crawl_id = ? and a.kind = 'attachment' and "
+        "a.referer is not null)", [crawl_id, name, crawl_id]))["n"]
     for r in q("select event, count(*) as n from change_events where crawl_id = ? and "
                "portal = ? group by 1", [crawl_id, name]):
         fig[r["event"]] = r["n"]

@@ -175,6 +175,82 @@ async def test_search_box_rows_count_and_facets_are_exact(served, term):
 
 
 @pytest.mark.anyio
+async def test_table_page_counts_and_facets_are_kept_and_exact(served):
+    """On the immutable snapshot a table page's count and facet counts are kept after the first
+    request (the whole table's as datasette starts): the same numbers SQLite counts, each page
+    its own (pages that differ only in a value too)."""
+    from archive.publish import database as publish_database
+    root, path, texts = served
+    publish_search.clear_cache(everything=True)
+    ds = make_datasette(path, archive=root)
+    pages = [("", "1"), ("year=2021", "year = 2021"), ("year=2020", "year = 2020"),
+             ("year=2021&check_status=ok", "year = 2021 and check_status = 'ok'")]
+    for _ in range(2):
+        for query, where in pages:
+            data = await _page(ds, query)
+            assert data["filtered_table_rows_count"] == len(_ids_of(path, texts, where)), query
+            assert _facets(data) == _facets_of(path, texts, where), query
+    assert sum(k[1].startswith("select count(*) from reports where")
+               for k in publish_database._counts) == 3
+    assert {k[2] for k in publish_facets._facet_cache if k[0] == "table"} >= {""}
+
+
+@pytest.mark.anyio
+async def test_a_broad_search_asked_first_has_its_rows_at_once_and_its_counts_on_reload(
+        served, monkeypatch):
+    """A query not yet known whose newest matches show it broad: the first page has exactly
+    the rows a full page has, no count, its facets reported as timed out, and says it is still
+    counting; the match set is found in the background, and the page asked again is whole."""
+    import asyncio
+    root, path, texts = served
+    publish_search.clear_cache(everything=True)
+    monkeypatch.setattr(publish_search, "PROBE", 2)
+    monkeypatch.setattr(publish_search, "BROAD_MATCHES", 1)
+    ds = make_datasette(path, archive=root)
+    term = "公开"  # in every report, and not among the snapshot's stored terms
+    assert search.match_query(term) not in {search.match_query(t) for t in search.FREQUENT_TERMS}
+    want = {rid for rid, (_, text) in texts.items() if term in text}
+    first = await _page(ds, "_search=" + urllib.parse.quote(term))
+    assert publish_search.DEFERRED in first["query"]["sql"]
+    assert {r["id"] for r in first["rows"]} == want
+    assert first["filtered_table_rows_count"] is None
+    assert first["facet_results"] == {}
+    assert "still counting" in first["human_description_en"]
+    publish_search.clear_cache()
+    html = (await ds.client.get("/ogi/reports?_search=" + urllib.parse.quote(term))).text
+    assert "These facets timed out" in html and "still counting" in html
+    for _ in range(200):  # the background thread finds the matches
+        if not publish_search._pending:
+            break
+        await asyncio.sleep(0.02)
+    again = await _page(ds, "_search=" + urllib.parse.quote(term))
+    assert publish_search.DEFERRED not in again["query"]["sql"]
+    assert {r["id"] for r in again["rows"]} == want
+    assert again["filtered_table_rows_count"] == len(want)
+    assert _facets(again) == _facets_of(path, want)
+    # a selective query is found at once, as before
+    rare = await _page(ds, "_search=" + urllib.parse.quote("依法答复"))
+    assert publish_search.DEFERRED not in rare["query"]["sql"]
+    assert rare["filtered_table_rows_count"] is not None
+
+
+@pytest.mark.parametrize("term", ["公开", "复议", "泄密", "依法答复", "没有这个词"])
+def test_match_sets_found_for_a_broad_search_are_the_same(served, term):
+    """The background search (`broad`: the misses tried first) keeps the list the search box
+    would have made itself, whichever is shorter."""
+    root, path, texts = served
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    cfg = {"fts_table": "reports_fts", "table": "reports", "fts_pk": "id"}
+    expr = search.match_query(term)
+    a = publish_search._compute(conn, None, cfg, expr)
+    b = publish_search._compute(conn, None, cfg, expr, broad=True)
+    assert (a.form, json.loads(a.json), a.n) == (b.form, json.loads(b.json), b.n)
+    want = {rid for rid, (_, text) in texts.items() if term in text}
+    assert a.n == len(want)
+    assert set(json.loads(a.json)) == (want if a.form == "hits" else set(texts) - want)
+
+
+@pytest.mark.anyio
 async def test_search_box_forms(served):
     root, path, texts = served
     ds = make_datasette(path, archive=root)

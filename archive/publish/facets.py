@@ -16,7 +16,7 @@ from array import array
 from collections import Counter, OrderedDict
 
 from datasette import hookimpl
-from datasette.utils import escape_sqlite
+from datasette.utils import escape_sqlite, sqlite_timelimit
 
 from archive.publish.search import _all_ids, _db_key, _lock, _search_config
 
@@ -121,9 +121,9 @@ WARM_MIN_ROWS = 20_000  # smaller tables load their facet columns in a few ms wh
 
 @hookimpl
 def startup(datasette):
-    """Load the facet columns of large searchable tables of immutable databases in the
-    background (half a second at 100,000 reports), so the first search after a start does not
-    wait for them."""
+    """In the background as datasette starts, for the large tables of immutable databases:
+    the facet counts of each table page unfiltered, and the facet columns of searchable
+    tables (half a second at 100,000 reports), so the first request does not wait for them."""
     async def warm():
         try:
             for name, db in list(datasette.databases.items()):
@@ -132,13 +132,17 @@ def startup(datasette):
                 key = _db_key(datasette, name)
                 for table in await db.table_names():
                     cfg = _search_config(datasette, name, table)
-                    if cfg is None:
+                    facets = [f for f in datasette.table_metadata(name, table).get("facets")
+                              or [] if isinstance(f, str)]
+                    if cfg is None and not facets:
                         continue
                     rows = (await db.execute(f"SELECT max(rowid) FROM {escape_sqlite(table)}"
                                              )).single_value() or 0
                     if rows < WARM_MIN_ROWS:
                         continue
-                    for facet in cfg.get("facets") or []:
+                    for facet in facets:   # the table page's own facets, unfiltered
+                        await _warm_counts(db, key, table, facet)
+                    for facet in (cfg or {}).get("facets") or []:
                         if isinstance(facet, str):
                             await _column_codes(datasette, name, key, table,
                                                 cfg.get("fts_pk", "rowid"), facet)
@@ -149,6 +153,19 @@ def startup(datasette):
         import asyncio
         datasette._ogi_warm = asyncio.get_running_loop().create_task(warm())
     return inner
+
+
+async def _warm_counts(db, key, table: str, column: str) -> None:
+    """The counts of column over the whole table, kept as OgiColumnFacet keeps a page's."""
+    k = ("table", *_facet_key(key, "", {}, column))
+    if _facet_get(k) is not None:
+        return
+    col = escape_sqlite(column)
+    res = await db.execute(f"select {col}, count(*) from {escape_sqlite(table)} where {col} is "
+                           f"not null group by {col} limit {FACET_MAX_VALUES + 1}",
+                           custom_time_limit=60_000)
+    _facet_put(k, {r[0]: r[1] for r in res.rows} if len(res.rows) <= FACET_MAX_VALUES
+               else False)
 
 
 class _FacetAnswers:
@@ -168,6 +185,23 @@ class _FacetAnswers:
         return await self._ds.execute(database, sql, *args, **kwargs)
 
 
+def _results(rows, size: int):
+    """A facet query's Results from (value, count) pairs: datasette's order (count descending,
+    then value), counts above zero, size + 1 of them (datasette's sign of more)."""
+    from datasette.database import Results
+    rows = sorted(((v, n) for v, n in rows if n > 0),
+                  key=lambda r: (-r[1], _sqlite_order(r[0])))[:size + 1]
+    return Results([{"value": v, "count": n} for v, n in rows], False, [("value",), ("count",)])
+
+
+def _page_where(sql: str, table: str) -> str:
+    """What of a page's SQL (`select … from TABLE where …`) says which rows it has: the same
+    for every column list, '' for the whole table (also `where 1`)."""
+    i = sql.find(f" from {escape_sqlite(table)}")
+    where = sql[i + 6 + len(escape_sqlite(table)):].strip() if i >= 0 else sql
+    return "" if where in ("", "where 1") else where
+
+
 def _sqlite_order(value):
     """SQLite's order of values of different types (numbers, text, blobs; BINARY collation)."""
     if isinstance(value, (int, float)):
@@ -181,8 +215,12 @@ def _column_facet_class(base):
         counts by subtraction (see above)."""
 
         async def facet_results(self):
+            from archive.publish.search import DEFERRED
+            if DEFERRED in (self.sql or ""):  # a broad search's first page: not counted yet
+                return [], [c["config"].get("column") or c["config"]["simple"]
+                            for c in self.get_configs()]
             try:
-                answers = await self._subtracted()
+                answers = await self._subtracted() or await self._kept()
             except Exception:  # anything unexpected: datasette's own way
                 answers = None
             if not answers:
@@ -195,7 +233,6 @@ def _column_facet_class(base):
                 self.ds = ds
 
         async def _subtracted(self) -> dict | None:
-            from datasette.database import Results
             clauses = list(_MISSES_CLAUSE.finditer(self.sql or ""))
             cfg = _search_config(self.ds, self.database, self.table) if self.table else None
             # the search box's own clause: its column is the (never null) key of the table
@@ -270,29 +307,87 @@ def _column_facet_class(base):
                     _facet_put(k("query", misses_sql, column), dict(tally))
             answers = {}
             for column in columns:
-                col = escape_sqlite(column)
                 missed = _facet_get(k("query", misses_sql, column))
-                total = _facet_get(k("table", base_sql, column))
-                if total is None:  # the counts without the search clause, kept for every search
-                    q = (f"select {col} as value, count(*) as count from ({base_sql}) "
-                         f"where {col} is not null group by {col} "
-                         f"limit {FACET_MAX_VALUES + 1}")
-                    try:
-                        res = await self.ds.execute(self.database, q, self.params,
-                                                    truncate=False, custom_time_limit=limit)
-                    except Exception:  # timed out: datasette's query, reported its way
-                        continue
-                    total = ({r[0]: r[1] for r in res.rows}
-                             if len(res.rows) <= FACET_MAX_VALUES else False)
-                    _facet_put(k("table", base_sql, column), total)
-                if total is False or missed is None:
-                    continue  # too many values: datasette's query
-                rows = [(v, n - missed.get(v, 0)) for v, n in total.items()]
-                rows = sorted(((v, n) for v, n in rows if n > 0),
-                              key=lambda r: (-r[1], _sqlite_order(r[0])))[:size + 1]
-                answers[col] = Results([{"value": v, "count": n} for v, n in rows], False,
-                                       [("value",), ("count",)])
+                # the counts without the search clause, kept for every search
+                total = await self._page_counts(key, base_sql, column)
+                if total is None or missed is None:
+                    continue  # too many values, or too slow: datasette's query
+                answers[escape_sqlite(column)] = _results(
+                    [(v, n - missed.get(v, 0)) for v, n in total.items()], size)
             return answers
+
+        async def _kept(self) -> dict | None:
+            """Any other page of an immutable database: its facet counts, kept (the file
+            cannot change), so each page is counted once (the unfiltered tables' already as
+            datasette starts: see startup)."""
+            key = _db_key(self.ds, self.database) if self.table else None
+            if key is None:
+                return None
+            size, answers = self.get_facet_size(), {}
+            for c in self.get_configs():
+                column = c["config"].get("column") or c["config"]["simple"]
+                total = await self._page_counts(key, self.sql, column)
+                if total is not None:
+                    answers[escape_sqlite(column)] = _results(list(total.items()), size)
+            return answers
+
+        async def _page_counts(self, key, sql: str, column: str) -> dict | None:
+            """{value: count} of column among the rows of sql (a page of self.table), kept;
+            None when it has more than FACET_MAX_VALUES values or took too long."""
+            k = ("table", *_facet_key(key, _page_where(sql, self.table), self.params, column))
+            total = _facet_get(k)
+            if total is None:
+                total = await self._tally(key, sql, column)
+                if total is not None:
+                    _facet_put(k, total)
+            if total is None:
+                col = escape_sqlite(column)
+                q = (f"select {col} as value, count(*) as count from ({sql}) "
+                     f"where {col} is not null group by {col} limit {FACET_MAX_VALUES + 1}")
+                try:
+                    res = await self.ds.execute(self.database, q, self.params, truncate=False,
+                                                custom_time_limit=self.ds.setting(
+                                                    "facet_time_limit_ms"))
+                except Exception:  # timed out: datasette's query, reported its way
+                    return None
+                total = ({r[0]: r[1] for r in res.rows}
+                         if len(res.rows) <= FACET_MAX_VALUES else False)
+                _facet_put(k, total)
+            return None if total is False else total
+
+        async def _tally(self, key, sql: str, column: str) -> dict | None:
+            """A filtered page's counts of a column kept in memory (the search box's facets):
+            the ids of the page's rows found once (an index, mostly), the values looked up by
+            id — instead of one pass over the rows themselves per facet (at a million reports,
+            200–400 ms for a province's page). None when the column is not kept."""
+            cfg = _search_config(self.ds, self.database, self.table)
+            if cfg is None or column not in (cfg.get("facets") or []) or \
+                    _page_where(sql, self.table) == "":
+                return None
+            pk = cfg.get("fts_pk", "rowid")
+            codes = await _column_codes(self.ds, self.database, key, self.table, pk, column)
+            if codes is None:
+                return None
+            got = getattr(self, "_ogi_ids", None)
+            if got is None or got[0] != sql:
+                limit, params = self.ds.setting("facet_time_limit_ms"), self.params
+
+                def fetch(conn):
+                    with sqlite_timelimit(conn, limit):
+                        ids = conn.execute(f"select group_concat({escape_sqlite(pk)}) from "
+                                           f"({sql})", params or {}).fetchone()[0]
+                    return array("q", map(int, ids.split(","))) if ids else array("q")
+                try:
+                    got = self._ogi_ids = (sql, await self.ds.get_database(
+                        self.database).execute_fn(fetch))
+                except Exception:  # too slow: counted by SQL
+                    return None
+            array_, values = codes
+            try:  # every id is one of the table's (the array covers them all)
+                tally = Counter(map(array_.__getitem__, got[1]))
+            except (IndexError, OverflowError):
+                return None
+            return {values[c]: n for c, n in tally.items() if c}
 
     OgiColumnFacet.__name__ = OgiColumnFacet.__qualname__ = "OgiColumnFacet"
     return OgiColumnFacet
@@ -319,5 +414,6 @@ def clear_cache(everything: bool = False) -> None:
     """Forget the facet counts of queries (with `everything`, the unfiltered counts too)."""
     global _facet_values
     with _lock:
-        for k in [k for k in _facet_cache if everything or k[0] == "query"]:
+        for k in [k for k in _facet_cache if everything or k[0] == "query"
+                  or "ogi_hits(" in k[2] or "ogi_misses(" in k[2]]:   # a search's
             _facet_values -= _size(_facet_cache.pop(k))

@@ -12,7 +12,6 @@ The match sets of the template's wording are read from the snapshot when it stor
 """
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import threading
@@ -81,10 +80,11 @@ CACHE_SIZE = 64
 
 
 class _Matches:
-    __slots__ = ("form", "json", "n")
+    __slots__ = ("form", "json", "n", "misses_total")
 
     def __init__(self, form: str, json_ids: str, n: int):
         self.form, self.json, self.n = form, json_ids, n
+        self.misses_total = None  # the table's rows, for misses
 
 
 _cache: OrderedDict = OrderedDict()
@@ -106,41 +106,44 @@ def _db_key(datasette, database: str):
     return (os.path.realpath(db.path), st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-def _compute(conn, key, cfg: dict, expr: str, form: str | None = None) -> _Matches:
+def _compute(conn, key, cfg: dict, expr: str, form: str | None = None,
+             broad: bool = False) -> _Matches:
     """The rows of cfg's table that match expr (an FTS5 expression), as the shorter of the two
-    lists unless `form` says which."""
+    lists unless `form` says which (`broad`: most rows are expected to match, so the misses are
+    tried first). The lists are made by SQLite (group_concat; the misses by `not in`), which
+    releases the GIL: a search found in the background does not hold up the requests answered
+    meanwhile."""
     fts, table = escape_sqlite(cfg["fts_table"]), escape_sqlite(cfg["table"])
     pk = escape_sqlite(cfg.get("fts_pk", "rowid"))
     kept = _precomputed(conn, key, cfg, expr)
     if kept is not None and (form is None or form == kept.form):
         return kept
-    hits = conn.execute(f"SELECT group_concat(rowid) FROM (SELECT rowid FROM {fts} "
-                        f"WHERE {fts} MATCH ?)", (expr,)).fetchone()[0] or ""
-    n = hits.count(",") + 1 if hits else 0
+    if form is None and broad:
+        m = _compute(conn, key, cfg, expr, "misses")
+        if 2 * m.n > m.misses_total:  # more than half of the rows match: the shorter list
+            return m
+        form = "hits"
+    if form is None:
+        n = conn.execute(f"SELECT count(*) FROM {fts} WHERE {fts} MATCH ?", (expr,)).fetchone()[0]
+        with _lock:
+            total = _all_ids.get((key, table, "count")) if key else None
+        if total is None:
+            total = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            if key:
+                with _lock:
+                    _all_ids[(key, table, "count")] = total
+        form = "hits" if 2 * n <= total else "misses"  # at most half of the rows match
     if form == "hits":
-        return _Matches("hits", f"[{hits}]", n)
-    with _lock:
-        total = _all_ids.get((key, table, "count")) if key else None
-    if total is None:
-        total = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        if key:
-            with _lock:
-                _all_ids[(key, table, "count")] = total
-    if form is None and 2 * n <= total:  # at most half of the rows match
-        return _Matches("hits", f"[{hits}]", n)
-    with _lock:
-        everything = _all_ids.get((key, table)) if key else None
-    if everything is None:
-        everything = [r[0] for r in conn.execute(f"SELECT {pk} FROM {table} ORDER BY {pk}")]
-        if key:
-            with _lock:
-                _all_ids[(key, table)] = everything
-    hit = set(map(int, hits.split(","))) if hits else set()
-    misses = [i for i in everything if i not in hit]
-    n = len(everything) - len(misses)
-    if form == "misses" or len(misses) < n:
-        return _Matches("misses", json.dumps(misses), n)
-    return _Matches("hits", f"[{hits}]", n)
+        hits = conn.execute(f"SELECT group_concat(rowid) FROM (SELECT rowid FROM {fts} "
+                            f"WHERE {fts} MATCH ?)", (expr,)).fetchone()[0] or ""
+        return _Matches("hits", f"[{hits}]", hits.count(",") + 1 if hits else 0)
+    misses, count, total = conn.execute(
+        f"SELECT group_concat({pk}), count(*), (SELECT count(*) FROM {table}) FROM "
+        f"(SELECT {pk} FROM {table} WHERE {pk} NOT IN (SELECT rowid FROM {fts} "
+        f"WHERE {fts} MATCH ?) ORDER BY {pk})", (expr,)).fetchone()
+    m = _Matches("misses", f"[{misses or ''}]", total - count)
+    m.misses_total = total
+    return m
 
 
 def _precomputed(conn, key, cfg: dict, expr: str) -> _Matches | None:
@@ -172,23 +175,108 @@ def _matches(conn, key, cfg: dict, expr: str) -> _Matches:
         if m is not None:
             _cache.move_to_end(k)
             return m
+        generation = _generation
     m = _compute(conn, key, cfg, expr)
-    with _lock:
-        _cache[k] = m
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
+    _remember(k, m, generation)
     return m
 
 
+def _remember(k, m: _Matches, generation: int) -> None:
+    with _lock:
+        if generation != _generation:  # clear_cache() was called meanwhile
+            return
+        _cache[k] = m
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+
+
+# ---- a broad query asked for the first time ------------------------------------------------
+# Finding every match of a term printed in most reports takes FTS5 a pass over its whole
+# doclist: at 450,000 reports 50–600 ms, more at a million; the page's count and facets need all
+# of them. So a query that is not yet known (neither kept nor stored in the snapshot) and that
+# the newest PROBE matches show to be broad (more than BROAD_MATCHES estimated) is answered
+# at once with its rows only: the filter asks FTS5 about each row in the page's order
+# (`id in (select rowid from fts where fts match … and rowid = table.id)`), which stops after a
+# page of matches; the count is left unknown and the facets are reported as timed out, and the
+# match set is found in the background, on a thread and connection of its own, one query at a
+# time, so that the same page asked again (a reload) has its count and facets.
+PROBE = 1000
+BROAD_MATCHES = 50_000
+PENDING_MAX = 16  # queries waiting for the background thread at most (more: found when asked)
+DEFERRED = "/*ogi:counting*/"  # marks the filter of such a page (database.py, facets.py)
+_generation = 0  # bumped by clear_cache(): what was being found before is not kept
+_pending: set = set()
+_background = None  # concurrent.futures executor, one thread
+_local = threading.local()
+
+
+def _known(conn, key, cfg: dict, expr: str) -> bool:
+    with _lock:
+        if (key, cfg["table"], expr) in _cache:
+            return True
+    return _precomputed(conn, key, cfg, expr) is not None
+
+
+def _broad(conn, key, cfg: dict, expr: str) -> bool:
+    """Whether expr matches more than BROAD_MATCHES rows, estimated from how far back its
+    newest PROBE matches reach among the table's ids."""
+    fts, table = escape_sqlite(cfg["fts_table"]), escape_sqlite(cfg["table"])
+    newest = conn.execute(f"SELECT rowid FROM {fts} WHERE {fts} MATCH ? ORDER BY rowid DESC "
+                          f"LIMIT {PROBE}", (expr,)).fetchall()
+    if len(newest) < PROBE:
+        return False
+    with _lock:
+        top = _all_ids.get((key, table, "max"))
+    if top is None:
+        top = conn.execute(f"SELECT max(rowid) FROM {fts}").fetchone()[0] or 0
+        with _lock:
+            _all_ids[(key, table, "max")] = top
+    reach = max(1, top - newest[-1][0] + 1)
+    return PROBE * top / reach > BROAD_MATCHES
+
+
+def _find_in_background(path: str, key, cfg: dict, expr: str, limit_ms: int) -> None:
+    import concurrent.futures
+    global _background
+    k = (key, cfg["table"], expr)
+    with _lock:
+        if k in _pending or len(_pending) >= PENDING_MAX:
+            return
+        _pending.add(k)
+        generation = _generation
+        if _background is None:
+            _background = concurrent.futures.ThreadPoolExecutor(1, "ogi-matches")
+
+    def find():
+        try:
+            conn = getattr(_local, "conns", {}).get(path)
+            if conn is None:
+                conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True,
+                                       check_same_thread=False)
+                _local.conns = {**getattr(_local, "conns", {}), path: conn}
+            with sqlite_timelimit(conn, limit_ms):
+                m = _compute(conn, key, cfg, expr, broad=True)
+            _remember(k, m, generation)
+        except Exception:  # too slow, or gone: it is found when asked again
+            pass
+        finally:
+            with _lock:
+                _pending.discard(k)
+    _background.submit(find)
+
+
 def clear_cache(everything: bool = False) -> None:
-    """Forget the queries' matches and facet counts (and, with `everything`, each database's
-    list of ids and unfiltered facet counts)."""
+    """Forget the queries' matches, facet counts and row counts (and, with `everything`, each
+    database's list of ids, unfiltered facet counts and every kept count)."""
+    global _generation
     with _lock:
         _cache.clear()
+        _generation += 1
         if everything:
             _all_ids.clear()
-    from archive.publish import facets
+    from archive.publish import database, facets
     facets.clear_cache(everything)
+    database.clear_counts(everything)
 
 
 
@@ -229,8 +317,10 @@ def _search_filter(request, database, table, datasette):
                 expr_sql = (f"ogi_match(:{name})" if column is None else
                             f"ogi_match(:{name}, '{column.replace(chr(39), chr(39) * 2)}')")
             clauses.append(await _clause(datasette, database, db, cfg, expr, expr_sql))
-            human.append(f'search matches "{text}"' if column is None else
-                         f'search column "{column}" matches "{text}"')
+            human.append((f'search matches "{text}"' if column is None else
+                          f'search column "{column}" matches "{text}"')
+                         + (" (still counting: reload for the count and facets)"
+                            if DEFERRED in clauses[-1] else ""))
         return FilterArguments(clauses, params, human, ctx)
 
     return inner
@@ -246,11 +336,17 @@ async def _clause(datasette, database, db, cfg, expr: str, expr_sql: str) -> str
 
     def find(conn):
         with sqlite_timelimit(conn, limit):
+            if not _known(conn, key, cfg, expr) and _broad(conn, key, cfg, expr):
+                return None
             return _matches(conn, key, cfg, expr)
     try:
         m = await db.execute_fn(find)
     except sqlite3.OperationalError:  # too slow, or not a valid FTS5 expression (raw mode):
         return plain                  # datasette runs it and reports as it does
+    if m is None:  # broad, and not known yet: this page has its rows only (see above)
+        _find_in_background(db.path, key, cfg, expr, limit)
+        return (f"{pk} in (select rowid from {fts} where {fts} match {expr_sql} and "
+                f"rowid = {escape_sqlite(cfg['table'])}.{pk} {DEFERRED})")
     table = cfg["table"].replace("'", "''")
     if m.form == "misses":
         return f"{pk} not in (select value from json_each(ogi_misses('{table}', {expr_sql})))"
