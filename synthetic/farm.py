@@ -22,15 +22,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
-        for k, classes in rounds:
-            for i, cls in enumerate(classes):
-                first_generic = cls is GenericSite and not any(
-                    isinstance(x, GenericSite) for x in self.sites)
-                kw = {"shared": shared} if first_generic else {}
-                if extras and k == 1 and classes is families:  # the long tail, over round 1
-                    kw["tail"] = farm_tail.tail_of(i, len(classes))
-                name = f"示例{getattr(cls, 'label', cls.family.upper())}门户{k}"
-                place = places[len(self.sites) % len(places)]
+from synthetic import farm_tail, faults
+from synthetic.farm_lists import LIST_PLACES, LIST_SITES
 from synthetic.farm_sites import (PLACES, BlockedSite, GenericSite, GkmlptSite, HanwebSite, Site,
                                   TrsSite)
 
