@@ -117,6 +117,9 @@ def ocr_confidence(doc: Document) -> float | None:
     return None
 
 
+_HANZI = re.compile("[\u4e00-\u9fff]")
+
+
 def ocr_reason(doc: Document) -> str | None:
     """Why a parsed PDF needs OCR: no text layer, a text layer that is not readable Chinese
     (fonts without a ToUnicode map give private-use or Latin garbage), or an OCR layer (text
@@ -129,7 +132,7 @@ def ocr_reason(doc: Document) -> str | None:
     pages = max(doc.pages or 1, 1)
     if len(text) < 40 * pages:
         return "the PDF has no text layer"
-    cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+    cjk = len(_HANZI.findall(text))
     if cjk < 0.3 * len(text):
         return f"the PDF's text layer is garbage ({cjk / len(text):.0%} Chinese characters)"
     return None

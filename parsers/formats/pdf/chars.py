@@ -54,13 +54,16 @@ def page_chars(tp, top_y: float = 0.0) -> list[tuple[int, str, tuple | None]]:
             continue
         x0, x1, y0, y1 = l.value, r.value, b.value, t.value
         # a copy: the same character drawn within tol of (x0, y0), tol a fifth of its size
-        tol = max(y1 - y0, x1 - x0) * 0.2
+        w, h = x1 - x0, y1 - y0
+        tol = (h if h > w else w) * 0.2
         tol = 0.5 if tol < 0.5 else 2.0 if tol > 2.0 else tol
         kx, ky = x0 // B, y0 // B
         key = (ch, kx, ky)
-        lo_x, hi_x, lo_y, hi_y = (x0 - tol) // B, (x0 + tol) // B, (y0 - tol) // B, (y0 + tol) // B
-        keys = (key,) if lo_x == hi_x == kx and lo_y == hi_y == ky else \
-            [(ch, bx, by) for bx in {lo_x, hi_x} for by in {lo_y, hi_y}]
+        fx, fy = x0 - kx * B, y0 - ky * B  # where in its bucket: near an edge, look next door
+        far = tol + 0.01  # (a margin for rounding: nearer than this, the exact test below)
+        keys = (key,) if far < fx < B - far and far < fy < B - far else \
+            [(ch, bx, by) for bx in {(x0 - tol) // B, (x0 + tol) // B}
+             for by in {(y0 - tol) // B, (y0 + tol) // B}]
         copy = False
         for k in keys:
             for px, py in seen.get(k, ()):
@@ -78,7 +81,7 @@ def page_chars(tp, top_y: float = 0.0) -> list[tuple[int, str, tuple | None]]:
     return out
 
 
-_BUCKET = 16.0  # pt: a copy lies in one of at most 4 buckets, in most cases in its own
+_BUCKET = 32.0  # pt: a copy lies in one of at most 4 buckets, in most cases in its own
 
 
 @dataclass

@@ -185,7 +185,8 @@ def _table_page(page, tp, grids: list[RuledGrid], pageno: int,
     cell_chars: list[dict] = [{} for _ in grids]
     free: list[tuple[int, str, tuple | None]] = []  # outside the ruled tables, with breaks
     last_owner = None  # (grid index, cell index) of the last char placed in a cell
-    frames = [(g.xs[0], g.ys[0], g.xs[-1], g.ys[-1]) for g in grids]
+    frames = [(g, grid, grid.xs[0], grid.ys[0], grid.xs[-1], grid.ys[-1])
+              for g, grid in enumerate(grids)]
     for i, ch, box in page_chars(tp, top_y):
         if box is None:
             if ch in "\r\n":
@@ -196,7 +197,7 @@ def _table_page(page, tp, grids: list[RuledGrid], pageno: int,
                 free.append((i, ch, None))
             continue
         cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-        for g, (grid, (gx0, gy0, gx1, gy1)) in enumerate(zip(grids, frames)):
+        for g, grid, gx0, gy0, gx1, gy1 in frames:
             if gx0 <= cx <= gx1 and gy0 <= cy <= gy1:  # inside the frame: which cell?
                 k = grid.owner(cx, cy)
                 if k is not None:
