@@ -165,14 +165,43 @@ def table_cells(page, table_settings: dict) -> list[list[tuple]]:
     """The cell boxes of each table pdfplumber's TableFinder finds on `page`: its own edge
     merging, intersections and grouping into tables, with the one quadratic step (cells
     from intersections, most of its time) done by `_cells`, which gives the same cells."""
-    from pdfplumber.table import TableFinder, TableSettings, cells_to_tables, edges_to_intersections
+    from pdfplumber.table import TableFinder, TableSettings, edges_to_intersections
 
     settings = TableSettings.resolve(dict(table_settings))
     finder = TableFinder.__new__(TableFinder)  # its __init__ would run the slow step
     finder.page, finder.settings = page, settings
     points = edges_to_intersections(finder.get_edges(), settings.intersection_x_tolerance,
                                     settings.intersection_y_tolerance)
-    return cells_to_tables(_cells(points))
+    return _tables(_cells(points))
+
+
+def _tables(cells: list[tuple]) -> list[list[tuple]]:
+    """pdfplumber's cells_to_tables by a walk over shared corners: the cells that touch one
+    another corner to corner, as groups (of more than one cell), top to bottom, left to right.
+    (Its greedy passes find the same groups, in time quadratic in the cells.)"""
+    by_corner: dict = {}
+    for k, (x0, top, x1, bottom) in enumerate(cells):
+        for corner in ((x0, top), (x0, bottom), (x1, top), (x1, bottom)):
+            by_corner.setdefault(corner, []).append(k)
+    seen: set[int] = set()
+    tables = []
+    for k in range(len(cells)):
+        if k in seen:
+            continue
+        group, todo = [], [k]
+        seen.add(k)
+        while todo:
+            j = todo.pop()
+            group.append(j)
+            x0, top, x1, bottom = cells[j]
+            for corner in ((x0, top), (x0, bottom), (x1, top), (x1, bottom)):
+                for n in by_corner[corner]:
+                    if n not in seen:
+                        seen.add(n)
+                        todo.append(n)
+        tables.append([cells[j] for j in sorted(group)])
+    tables.sort(key=lambda t: min((c[1], c[0]) for c in t))
+    return [t for t in tables if len(t) > 1]
 
 
 def _cells(intersections: dict) -> list[tuple]:
@@ -188,17 +217,23 @@ def _cells(intersections: dict) -> list[tuple]:
     points = sorted(intersections)
     column: dict = {}
     row: dict = {}
+    at: dict = {}  # a point's places in its column and in its row
     for p in points:  # in sorted order: a column's points top down, a row's left to right
-        column.setdefault(p[0], []).append(p)
-        row.setdefault(p[1], []).append(p)
+        c, r = column.setdefault(p[0], []), row.setdefault(p[1], [])
+        at[p] = (len(c), len(r))
+        c.append(p)
+        r.append(p)
     cells = []
     for pt in points:
-        below = [p for p in column[pt[0]] if p[1] > pt[1] and not vs[pt].isdisjoint(vs[p])]
-        if not below:
-            continue
-        right = [p for p in row[pt[1]] if p[0] > pt[0] and not hs[pt].isdisjoint(hs[p])]
+        in_col, in_row = at[pt]
+        v, h = vs[pt], hs[pt]
+        right = None  # the points right of pt joined to it, listed when first needed
         found = None
-        for b in below:
+        for b in column[pt[0]][in_col + 1:]:
+            if v.isdisjoint(vs[b]):
+                continue
+            if right is None:
+                right = [r for r in row[pt[1]][in_row + 1:] if not h.isdisjoint(hs[r])]
             for r in right:
                 corner = (r[0], b[1])
                 if (corner in vs and not vs[corner].isdisjoint(vs[r])
@@ -206,9 +241,8 @@ def _cells(intersections: dict) -> list[tuple]:
                     found = (pt[0], pt[1], corner[0], corner[1])
                     break
             if found:
+                cells.append(found)
                 break
-        if found:
-            cells.append(found)
     return cells
 
 
