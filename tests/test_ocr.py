@@ -214,3 +214,13 @@ def test_a_lone_1_read_as_gong_is_a_vote_the_digit_readings_must_confirm():
     assert decide("工", [_first_reading("工", 50), _r("", 0), _r("1", 75)]) == "1"
     # eng's slip on a lone 1 is a 4, even a sure one: the two disagree, nobody wins
     assert _unreadable(decide("工", [_first_reading("工", 30), _r("", 0), _r("4", 95)]))
+
+
+def test_a_thousands_comma_read_as_a_dot_is_no_number():
+    from parsers.formats.ocr.readings import decide, reading
+    # the digit readers' whitelist has no comma: a printed 1,613 comes out of them as 1.613
+    assert reading("1.613", 95).text == "" and reading("12.50", 95).text == "12.50"
+    assert _unreadable(decide("1.613", [reading("1.613", 90), reading("1.613", 93),
+                                        reading("1.613", 96)]))
+    assert decide("1,613", [reading("1,613", 90), reading("1613", 80),
+                            reading("1.613", 96)]) == "1613"

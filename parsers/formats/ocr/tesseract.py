@@ -31,7 +31,7 @@ class Word:
 def tesseract(img, psm: int = 3, lang: str = LANG, config: tuple[str, ...] = ()) -> list[Word]:
     with tempfile.TemporaryDirectory(prefix="ogi-ocr-") as tmp:
         src = Path(tmp) / "page.png"
-        img.save(src, dpi=(DPI, DPI))
+        img.save(src, dpi=(DPI, DPI), compress_level=0)  # a temporary file: no time on deflate
         opts = [x for c in config for x in ("-c", c)]
         res = run_command(["tesseract", str(src), "stdout", "-l", lang, "--psm", str(psm),
                            "--dpi", str(DPI), *opts, "tsv"],

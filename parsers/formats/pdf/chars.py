@@ -29,35 +29,59 @@ def text_lines(tp, text: str | None = None) -> list[str]:
     return [t for t in (clean(s) for s in LINE_BREAK.split(text)) if t]
 
 
-def page_chars(tp, top_y: float = 0.0):
+def page_chars(tp, top_y: float = 0.0) -> list[tuple[int, str, tuple | None]]:
     """(index, char, box) in content order without fake-bold copies; box = (x0, top, x1,
-    bottom) measured down from `top_y`, or None for spaces and generated line breaks."""
-    seen: dict = {}
+    bottom) measured down from `top_y`, or None for spaces and generated line breaks.
+    (The inner loop of every page that holds a table, hence written flat: pdfium's
+    functions bound locally, and a copy looked for only in the buckets it can lie in.)"""
+    seen: dict = {}  # (char, x // B, y // B) → [(x, y)]: where each character was drawn
     l, r, b, t = (ctypes.c_double() for _ in range(4))
     raw = tp.raw
-    for i in range(tp.count_chars()):
-        ch = chr(praw.FPDFText_GetUnicode(raw, i))
-        if ch.isspace() or praw.FPDFText_IsGenerated(raw, i) == 1:
-            yield i, ch, None
+    unicode, charbox = praw.FPDFText_GetUnicode, praw.FPDFText_GetCharBox
+    out = []
+    add = out.append
+    B = _BUCKET
+    n = tp.count_chars()
+    text = tp.get_text_range()  # one call for all characters, when it holds one per index
+    if len(text) != n:
+        text = None
+    for i in range(n):
+        ch = text[i] if text is not None else chr(unicode(raw, i))
+        if ch.isspace():  # pdfium generates only spaces and line breaks: no need to ask it
+            add((i, ch, None))
             continue
-        if not praw.FPDFText_GetCharBox(raw, i, l, r, b, t):
+        if not charbox(raw, i, l, r, b, t):
             continue
-        size = max(t.value - b.value, r.value - l.value, 1.0)
-        if _seen_before(seen, ch, l.value, b.value, min(max(size * 0.2, 0.5), 2.0)):
+        x0, x1, y0, y1 = l.value, r.value, b.value, t.value
+        # a copy: the same character drawn within tol of (x0, y0), tol a fifth of its size
+        w, h = x1 - x0, y1 - y0
+        tol = (h if h > w else w) * 0.2
+        tol = 0.5 if tol < 0.5 else 2.0 if tol > 2.0 else tol
+        kx, ky = x0 // B, y0 // B
+        key = (ch, kx, ky)
+        fx, fy = x0 - kx * B, y0 - ky * B  # where in its bucket: near an edge, look next door
+        far = tol + 0.01  # (a margin for rounding: nearer than this, the exact test below)
+        keys = (key,) if far < fx < B - far and far < fy < B - far else \
+            [(ch, bx, by) for bx in {(x0 - tol) // B, (x0 + tol) // B}
+             for by in {(y0 - tol) // B, (y0 + tol) // B}]
+        copy = False
+        for k in keys:
+            for px, py in seen.get(k, ()):
+                if abs(px - x0) <= tol and abs(py - y0) <= tol:
+                    copy = True
+                    break
+        if copy:
             continue
-        yield i, ch, (l.value, top_y - t.value, r.value, top_y - b.value)
+        got = seen.get(key)
+        if got is None:
+            seen[key] = [(x0, y0)]
+        else:
+            got.append((x0, y0))
+        add((i, ch, (x0, top_y - y1, x1, top_y - y0)))
+    return out
 
 
-def _seen_before(seen: dict, ch: str, x: float, y: float, tol: float) -> bool:
-    """The same character already drawn within `tol` of (x, y)?"""
-    ix, iy = int(x // 2), int(y // 2)
-    for dx in (-1, 0, 1):
-        for dy in (-1, 0, 1):
-            for px, py in seen.get((ch, ix + dx, iy + dy), ()):
-                if abs(px - x) <= tol and abs(py - y) <= tol:
-                    return True
-    seen.setdefault((ch, ix, iy), []).append((x, y))
-    return False
+_BUCKET = 32.0  # pt: a copy lies in one of at most 4 buckets, in most cases in its own
 
 
 @dataclass

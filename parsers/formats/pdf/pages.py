@@ -18,7 +18,7 @@ import pypdfium2 as pdfium
 from parsers.formats.pdf import layout
 from parsers.formats.pdf.chars import LINE_BREAK, clean, page_chars, read_glyphs, text_lines
 from parsers.formats.pdf.rulings import (TABLE_SETTINGS, PageCell, PageTable, RuledGrid, find_grids,
-                                         page_edges)
+                                         page_edges, page_objects)
 from parsers.model import Block, Document, ParseError
 
 MIN_RULINGS = 2  # a page needs this many horizontal and vertical rulings to be searched
@@ -53,18 +53,19 @@ def parse_pdf(data: bytes, options: PdfParseOptions | None = None) -> Document:
         pass
     pages: list[list[PageItem]] = []
     unreadable = 0
-    layers = sum(1 for i in range(len(pdf)) if ocr_layer(pdf[i]))
-    if layers and layers >= len(pdf) / 2:
-        doc.notes.append(f"ocr layer: {layers} of {len(pdf)} page(s) are pictures under an "
-                         "invisible text layer")
+    layers = [0]  # pages that are a picture under an OCR layer
+    first_note = len(doc.notes)
     for i in range(len(pdf)):
         try:
-            pages.append(_read_page(pdf, i, opts, doc.notes,
+            pages.append(_read_page(pdf, i, opts, doc.notes, layers,
                                     continuing=bool(pages) and _ends_in_table(pages[-1])))
         except pdfium.PdfiumError as e:  # one damaged page: keep the others
             doc.notes.append(f"page {i + 1}: unreadable ({str(e).splitlines()[0][:80]})")
             pages.append([])
             unreadable += 1
+    if layers[0] and layers[0] >= len(pdf) / 2:
+        doc.notes.insert(first_note, f"ocr layer: {layers[0]} of {len(pdf)} page(s) are pictures "
+                         "under an invisible text layer")
     pdf.close()
     if unreadable == len(pages):
         raise ParseError("corrupt PDF: no page could be read")
@@ -87,24 +88,24 @@ def page_blocks(pages: list[list[PageItem]], notes: list[str]) -> list[Block]:
     return blocks
 
 
-def ocr_layer(page) -> bool:
+def ocr_layer(page, objects: list | None = None) -> bool:
     """A scanned page with an OCR text layer: a picture covering most of the page, and the
     page's text drawn invisibly (render mode 3) over it. Its numbers are someone else's OCR,
-    read without any agreement rule: the page is to be read by our OCR instead."""
+    read without any agreement rule: the page is to be read by our OCR instead.
+    `objects`: the page's (object, kind) pairs when the caller has them (`page_objects`)."""
     import pypdfium2.raw as praw
-    raw = page.raw
     w, h = page.get_size()
     l, b, r, t = (ctypes.c_float() for _ in range(4))
-    objects = [praw.FPDFPage_GetObject(raw, k) for k in range(praw.FPDFPage_CountObjects(raw))]
-    kinds = [praw.FPDFPageObj_GetType(obj) for obj in objects]
+    objects = objects if objects is not None else page_objects(page)
     picture = any(kind == praw.FPDF_PAGEOBJ_IMAGE and praw.FPDFPageObj_GetBounds(obj, l, b, r, t)
                   and (r.value - l.value) * (t.value - b.value) >= 0.5 * w * h
-                  for obj, kind in zip(objects, kinds))
-    invisible = picture and sum(
-        1 for obj, kind in zip(objects, kinds) if kind == praw.FPDF_PAGEOBJ_TEXT
+                  for obj, kind in objects)
+    if not picture:
+        return False
+    invisible = sum(
+        1 for obj, kind in objects if kind == praw.FPDF_PAGEOBJ_TEXT
         and praw.FPDFTextObj_GetTextRenderMode(obj) == praw.FPDF_TEXTRENDERMODE_INVISIBLE)
-    texts = kinds.count(praw.FPDF_PAGEOBJ_TEXT)
-    page.close()
+    texts = sum(1 for _, kind in objects if kind == praw.FPDF_PAGEOBJ_TEXT)
     return bool(picture) and invisible > 0 and invisible >= 0.8 * texts
 
 
@@ -127,14 +128,21 @@ def _ends_in_table(items: list[PageItem]) -> bool:
     return k is not None and len(tail) - k <= 4 and all(len(it.text) <= 40 for it in tail[k + 1:])
 
 
-def _read_page(pdf, i: int, opts: PdfParseOptions, notes: list[str],
+def _read_page(pdf, i: int, opts: PdfParseOptions, notes: list[str], layers: list[int],
                continuing: bool = False) -> list[PageItem]:
+    """A page's items; `layers[0]` counts the pages that are a picture under an OCR layer."""
     page = pdf[i]
-    tp = page.get_textpage()
+    try:
+        objects = page_objects(page)
+        layers[0] += ocr_layer(page, objects)
+        tp = page.get_textpage()
+    except BaseException:
+        page.close()
+        raise
     try:
         try:
             grids = []
-            h, v = page_edges(page)
+            h, v = page_edges(page, objects)
             if len(h) >= opts.min_rulings and len(v) >= opts.min_rulings:
                 grids = find_grids(page, h + v, opts.table_settings)
             text = None
@@ -177,6 +185,8 @@ def _table_page(page, tp, grids: list[RuledGrid], pageno: int,
     cell_chars: list[dict] = [{} for _ in grids]
     free: list[tuple[int, str, tuple | None]] = []  # outside the ruled tables, with breaks
     last_owner = None  # (grid index, cell index) of the last char placed in a cell
+    frames = [(g, grid, grid.xs[0], grid.ys[0], grid.xs[-1], grid.ys[-1])
+              for g, grid in enumerate(grids)]
     for i, ch, box in page_chars(tp, top_y):
         if box is None:
             if ch in "\r\n":
@@ -187,12 +197,13 @@ def _table_page(page, tp, grids: list[RuledGrid], pageno: int,
                 free.append((i, ch, None))
             continue
         cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-        for g, grid in enumerate(grids):
-            k = grid.owner(cx, cy)
-            if k is not None:
-                cell_chars[g].setdefault(k, []).append((ch, box))
-                last_owner = (g, k)
-                break
+        for g, grid, gx0, gy0, gx1, gy1 in frames:
+            if gx0 <= cx <= gx1 and gy0 <= cy <= gy1:  # inside the frame: which cell?
+                k = grid.owner(cx, cy)
+                if k is not None:
+                    cell_chars[g].setdefault(k, []).append((ch, box))
+                    last_owner = (g, k)
+                    break
         else:
             last_owner = None
             free.append((i, ch, box))

@@ -44,15 +44,23 @@ class PageTable:
         return Table(rows=rows, page=self.page)
 
 
-def page_edges(page) -> tuple[list[dict], list[dict]]:
-    """Horizontal and vertical ruling edges (pdfplumber edge dicts, top measured down)."""
+def page_objects(page) -> list[tuple]:
+    """(object, kind) of each top-level object of a page, listed once for all who look."""
+    raw = page.raw
+    get, kind = praw.FPDFPage_GetObject, praw.FPDFPageObj_GetType
+    return [(obj, kind(obj)) for obj in (get(raw, k) for k in range(praw.FPDFPage_CountObjects(raw)))]
+
+
+def page_edges(page, objects: list | None = None) -> tuple[list[dict], list[dict]]:
+    """Horizontal and vertical ruling edges (pdfplumber edge dicts, top measured down).
+    `objects`: the page's `page_objects` when the caller has them."""
     top_y = page.get_bbox()[3]
     h: list[dict] = []
     v: list[dict] = []
-    raw = page.raw
     ident = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
-    stack = [(praw.FPDFPage_GetObject(raw, k), ident)
-             for k in range(praw.FPDFPage_CountObjects(raw))]
+    path = praw.FPDF_PAGEOBJ_PATH
+    stack = [(obj, ident) for obj, kind in (objects if objects is not None else page_objects(page))
+             if kind == path or kind == praw.FPDF_PAGEOBJ_FORM]
     m = praw.FS_MATRIX()
     fill_mode, stroke = ctypes.c_int(), ctypes.c_int()
     while stack:
@@ -146,14 +154,96 @@ class _EdgePage:
 def find_grids(page, edges, table_settings: dict) -> list[RuledGrid]:
     """Ruled tables of a page. A grid of one column (rules between rows only, in a frame)
     is not taken: its rows are left to the layout reader."""
-    from pdfplumber.table import TableFinder
-
     left, bottom, right, top_y = page.get_bbox()
     edges = edges + _closing_edges(edges)
-    finder = TableFinder(_EdgePage(edges, (left, 0, right, top_y - bottom)),
-                         dict(table_settings))
-    grids = [g for g in (_grid(t.cells) for t in finder.tables) if g is not None]
+    grids = [g for g in (_grid(cells) for cells in table_cells(
+        _EdgePage(edges, (left, 0, right, top_y - bottom)), table_settings)) if g is not None]
     return [g for g in grids if len(g.xs) > 2]
+
+
+def table_cells(page, table_settings: dict) -> list[list[tuple]]:
+    """The cell boxes of each table pdfplumber's TableFinder finds on `page`: its own edge
+    merging, intersections and grouping into tables, with the one quadratic step (cells
+    from intersections, most of its time) done by `_cells`, which gives the same cells."""
+    from pdfplumber.table import TableFinder, TableSettings, edges_to_intersections
+
+    settings = TableSettings.resolve(dict(table_settings))
+    finder = TableFinder.__new__(TableFinder)  # its __init__ would run the slow step
+    finder.page, finder.settings = page, settings
+    points = edges_to_intersections(finder.get_edges(), settings.intersection_x_tolerance,
+                                    settings.intersection_y_tolerance)
+    return _tables(_cells(points))
+
+
+def _tables(cells: list[tuple]) -> list[list[tuple]]:
+    """pdfplumber's cells_to_tables by a walk over shared corners: the cells that touch one
+    another corner to corner, as groups (of more than one cell), top to bottom, left to right.
+    (Its greedy passes find the same groups, in time quadratic in the cells.)"""
+    by_corner: dict = {}
+    for k, (x0, top, x1, bottom) in enumerate(cells):
+        for corner in ((x0, top), (x0, bottom), (x1, top), (x1, bottom)):
+            by_corner.setdefault(corner, []).append(k)
+    seen: set[int] = set()
+    tables = []
+    for k in range(len(cells)):
+        if k in seen:
+            continue
+        group, todo = [], [k]
+        seen.add(k)
+        while todo:
+            j = todo.pop()
+            group.append(j)
+            x0, top, x1, bottom = cells[j]
+            for corner in ((x0, top), (x0, bottom), (x1, top), (x1, bottom)):
+                for n in by_corner[corner]:
+                    if n not in seen:
+                        seen.add(n)
+                        todo.append(n)
+        tables.append([cells[j] for j in sorted(group)])
+    tables.sort(key=lambda t: min((c[1], c[0]) for c in t))
+    return [t for t in tables if len(t) > 1]
+
+
+def _cells(intersections: dict) -> list[tuple]:
+    """pdfplumber's intersections_to_cells, indexed: from each intersection (in sorted
+    order), the smallest cell whose four corners are intersections joined by common
+    edges. The points below and right of a point come from per-column and per-row lists,
+    and each point's edges are sets, instead of a scan of all points for each."""
+    def boxes(edges):
+        return frozenset((e["x0"], e["top"], e["x1"], e["bottom"]) for e in edges)
+
+    vs = {p: boxes(v["v"]) for p, v in intersections.items()}
+    hs = {p: boxes(v["h"]) for p, v in intersections.items()}
+    points = sorted(intersections)
+    column: dict = {}
+    row: dict = {}
+    at: dict = {}  # a point's places in its column and in its row
+    for p in points:  # in sorted order: a column's points top down, a row's left to right
+        c, r = column.setdefault(p[0], []), row.setdefault(p[1], [])
+        at[p] = (len(c), len(r))
+        c.append(p)
+        r.append(p)
+    cells = []
+    for pt in points:
+        in_col, in_row = at[pt]
+        v, h = vs[pt], hs[pt]
+        right = None  # the points right of pt joined to it, listed when first needed
+        found = None
+        for b in column[pt[0]][in_col + 1:]:
+            if v.isdisjoint(vs[b]):
+                continue
+            if right is None:
+                right = [r for r in row[pt[1]][in_row + 1:] if not h.isdisjoint(hs[r])]
+            for r in right:
+                corner = (r[0], b[1])
+                if (corner in vs and not vs[corner].isdisjoint(vs[r])
+                        and not hs[corner].isdisjoint(hs[b])):
+                    found = (pt[0], pt[1], corner[0], corner[1])
+                    break
+            if found:
+                cells.append(found)
+                break
+    return cells
 
 
 def _closing_edges(edges: list[dict]) -> list[dict]:
