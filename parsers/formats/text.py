@@ -54,25 +54,32 @@ class _Builder:
         self.rows: list[list[Cell]] = []
         self.tabs = tabs  # rows are tab-separated fields: see tab_table
         self.tab_rows: list[list[str]] = []
+        self.line = 0  # the 1-based line the reader is at: where a paragraph or row starts
+        self.row_lines: list[int] = []
 
     def paragraph(self, line: str) -> None:
         line = line.strip()
         if not line:
             return
         self.end_table()
-        self.blocks.append(Block("paragraph", line))
+        self.blocks.append(Block("paragraph", line, pos={"line": self.line}))
 
-    def row(self, cells: list[str]) -> None:
+    def row(self, cells: list[str], line: int | None = None) -> None:
         if cells:
-            self.rows.append([Cell(c.strip()) for c in cells])
+            at = {"line": line or self.line}
+            self.rows.append([Cell(c.strip(), pos=at) for c in cells])
+            self.row_lines.append(at["line"])
             if self.tabs:
                 self.tab_rows.append(cells)
 
     def end_table(self) -> None:
         if self.rows:
             table = tab_table(self.tab_rows) if self.tab_rows else Table(rows=self.rows)
+            for cells, line in zip(table.rows, self.row_lines):
+                for c in cells:
+                    c.pos = {"line": line}
             self.blocks.append(Block("table", table=table))
-            self.rows, self.tab_rows = [], []
+            self.rows, self.tab_rows, self.row_lines = [], [], []
 
     def finish(self) -> list[Block]:
         self.end_table()
@@ -81,15 +88,17 @@ class _Builder:
 
 def _read_cell_lines(lines: list[str], out: _Builder) -> None:
     row: list[str] | None = None
+    start = 0  # the line the open row starts on
     after_cell = False  # the previous line was a cell line of the open row
-    for line in lines:
+    for out.line, line in enumerate(lines, 1):
         if line.startswith("\t"):
-            row = row if row is not None else []
+            if row is None:
+                row, start = [], out.line
             row.extend(line[1:].split("\t"))
             after_cell = True
         elif not line.strip():
             if row is not None:
-                out.row(row)
+                out.row(row, start)
                 row = None
             after_cell = False
         elif after_cell and row:
@@ -97,16 +106,19 @@ def _read_cell_lines(lines: list[str], out: _Builder) -> None:
         else:
             out.paragraph(line)
     if row is not None:
-        out.row(row)
+        out.row(row, start)
 
 
 def _read_pipes(lines: list[str], out: _Builder) -> None:
     row: list[str] | None = None
-    for raw in lines:
+    start = 0
+    for out.line, raw in enumerate(lines, 1):
         line = raw.strip()
+        if row is None:
+            start = out.line
         if _PIPE_END.match(line):
             if row is not None:
-                out.row(row)
+                out.row(row, start)
             row = None
         elif line == "|":
             row = (row or []) + [""]
@@ -115,16 +127,16 @@ def _read_pipes(lines: list[str], out: _Builder) -> None:
             row = (row or []) + [c.strip() for c in inner[:-1].split("|")]
         else:
             if row is not None:
-                out.row(row)
+                out.row(row, start)
                 row = None
             if line:
                 out.paragraph(line)
     if row is not None:
-        out.row(row)
+        out.row(row, start)
 
 
 def _read_tab_rows(lines: list[str], out: _Builder) -> None:
-    for line in lines:
+    for out.line, line in enumerate(lines, 1):
         if "\t" in line.strip("\t ") or (line.count("\t") >= 2 and line.strip()):
             out.row(line.split("\t"))
         elif line.count("\t") >= 2 and out.rows:
