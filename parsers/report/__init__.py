@@ -13,6 +13,7 @@ from parsers.report.checks import compute_checks
 from parsers.report.kind import classify
 from parsers.report.metadata import detect_template, find_agency, find_title, find_year
 from parsers.report.sections import find_sections, text_lines
+from parsers.report.statements import text_checks
 from parsers.report.tables import TableReader
 
 
@@ -68,6 +69,7 @@ def extract_report(doc: Document) -> dict:
         "notes": list(doc.notes),
         "extractor_version": parsers.PARSER_VERSION,
         "provenance": provenance(reader, tables),
+        "text_checks": text_checks(doc, tables, template, year),
     }
     verdict = classify(record, doc.text())
     if not verdict.is_report:
