@@ -32,7 +32,8 @@ CELL = re.compile(r"^([a-z_]+)\.([a-z_]+)\.([a-z_]+)$")
 RENDER_TIMEOUT = 60.0  # s: one child's time
 PAGED = ("pdf", "image")
 TABLED = ("html", "mht", "docx", "doc", "wps", "xlsx", "xls")
-_one_at_a_time = asyncio.Lock()
+_locks: dict = {}  # event loop → its lock: one child at a time
+MARK = ' class="ogi-mark"'
 HEADERS = {"x-content-type-options": "nosniff",
            "content-security-policy": "default-src 'none'; img-src 'self'; "
                                       "style-src 'unsafe-inline'"}
@@ -49,7 +50,8 @@ async def _run(job: str, src: Path, out: Path, arg: dict) -> dict:
     meta = out.with_suffix(".json")
     if meta.is_file():
         return json.loads(meta.read_text(encoding="utf-8"))
-    async with _one_at_a_time:
+    loop = asyncio.get_running_loop()
+    async with _locks.setdefault(loop, asyncio.Lock()):
         if not meta.is_file():
             proc = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "archive.publish.render", job, str(src), str(out),
@@ -168,14 +170,14 @@ async def source_view(request, datasette):
                          {"pos": pos, "name": f"x.{fmt}"})
         rows = "".join(
             "<tr>" + "".join(
-                f'<td{_span(c)}{" class=\"ogi-mark\"" if c["mark"] else ""}>{escape(c["text"])}</td>'
+                f'<td{_span(c)}{MARK if c["mark"] else ""}>{escape(c["text"])}</td>'
                 for c in r) + "</tr>" for r in got["rows"])
         return _page_html("原件", back, head + f'<table class="ogi-src">{rows}</table>')
     if "line" in pos and fmt == "text":
         got = await _run("lines", path, _cache(_archive(datasette))
                          / f"{doc['source']}-l{int(pos['line'])}", {"line": int(pos["line"])})
         items = "".join(
-            f'<li value="{got["first"] + i}"{" class=\"ogi-mark\"" if got["first"] + i == got["mark"] else ""}>'
+            f'<li value="{got["first"] + i}"{MARK if got["first"] + i == got["mark"] else ""}>'
             f'{escape(ln)}</li>' for i, ln in enumerate(got["lines"]))
         return _page_html("原件", back, head + f'<ol class="ogi-lines">{items}</ol>')
     return _page_html("原件", back, head)
