@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import urllib.parse
 import urllib.request
 
@@ -144,3 +145,21 @@ def test_prose_against_table_shown_and_counted(site):
         f"{base}/ogi/reports/{_report_id(base, rep)}.json?_shape=array").read())[0]["body_id"]
     body = urllib.request.urlopen(f"{base}/ogi/bodies/{body_id}").read().decode()
     assert f"1 份报告共 {len(rep.record['text_checks'])} 处不符" in body
+
+
+def test_carry_over_against_the_year_before_shown_and_counted(site):
+    base, rep, prev, _ = site  # the same body's 2022 (PDF) and 2021 (HTML) reports
+    now = rep.record["tables"]["requests"]["carried_over"]
+    before = prev.record["tables"]["requests"]["carried_forward"]
+    differ = sorted(c for c in now if now[c] is not None and before.get(c) is not None
+                    and now[c] != before[c])
+    assert differ, "the two generated years happen to agree: pick other seeds"
+    html = page_text(base, rep)
+    shown = sorted(set(re.findall(r'<li data-col="([a-z_]+)">', html)))
+    assert shown == differ
+    with urllib.request.urlopen(f"{base}/ogi/carryover_mismatch.json?_shape=array") as r:
+        assert sorted(m["col"] for m in json.loads(r.read())) == differ
+    body_id = json.loads(urllib.request.urlopen(
+        f"{base}/ogi/reports/{_report_id(base, rep)}.json?_shape=array").read())[0]["body_id"]
+    body = urllib.request.urlopen(f"{base}/ogi/bodies/{body_id}").read().decode()
+    assert f"1 个年度不一致（{len(differ)} 列；可比较的年度 1 个）" in body
