@@ -22,7 +22,8 @@ from __future__ import annotations
 import json
 
 from archive import search
-from archive.records import check_rows, check_status, figures, published_date, value_rows
+from archive.records import (check_rows, check_status, figures, published_date, text_check_rows,
+                             value_rows)
 from archive.regions import split_region
 from archive.schema import FIGURE_COLUMNS
 
@@ -148,15 +149,16 @@ def _write_report(conn, report: dict, rep: dict, rec: dict, n_editions: int,
                  (*values.values(), rid))
     search.index_row(conn, rid, values["title"], values["body"], rep["text"] or "")
     conn.executemany(
-        "INSERT INTO report_values(report_id, table_key, row_key, col_key, value, unit) "
-        "VALUES (?,?,?,?,?,?)",
-        [(rid, v["table_key"], v["row_key"], v["col_key"], v["value"], v["unit"])
-         for v in value_rows(rec)])
+        "INSERT INTO report_values(report_id, table_key, row_key, col_key, value, unit, page, "
+        "provenance) VALUES (?,?,?,?,?,?,?,?)",
+        [(rid, v["table_key"], v["row_key"], v["col_key"], v["value"], v["unit"], v["page"],
+          v["provenance"]) for v in value_rows(rec)])
     conn.executemany(
-        "INSERT OR IGNORE INTO report_checks(report_id, check_id, kind, table_key, subject) "
-        "VALUES (?,?,?,?,?)",
-        [(rid, c["check_id"], c["kind"], c["table_key"], c["subject"])
-         for c in check_rows(rec.get("checks"))])
+        "INSERT OR IGNORE INTO report_checks(report_id, check_id, kind, table_key, subject, "
+        "statement, stated, printed) VALUES (?,?,?,?,?,?,?,?)",
+        [(rid, c["check_id"], c["kind"], c["table_key"], c["subject"], c.get("statement"),
+          c.get("stated"), c.get("printed"))
+         for c in check_rows(rec.get("checks")) + text_check_rows(rec)])
     if has_tables:
         fig = figures(rec)
         cols = ["report_id", "title", "body", "year", "province", "city", "county", "level",

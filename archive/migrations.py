@@ -164,3 +164,17 @@ def m003_parts_and_members(db) -> None:
       container TEXT NOT NULL, path TEXT NOT NULL, sha256 TEXT, size INTEGER, error TEXT,
       PRIMARY KEY (container, path))""")
     conn.execute("CREATE INDEX members_sha256 ON members(sha256)")
+
+
+@MIGRATIONS(name="m004_provenance")
+def m004_provenance(db) -> None:
+    """Where each value was read (docs/provenance.md): `report_values.provenance` (JSON: {page,
+    box}, {table, row, col}, {sheet, row, col} or {line}) and its `page` for paged formats.
+    A check may be about the report's prose against its table (kind `text_vs_table`): the
+    clause (`statement`), the figure it states and the number the table prints."""
+    conn = db.conn
+    conn.execute("ALTER TABLE report_values ADD COLUMN page INTEGER")
+    conn.execute("ALTER TABLE report_values ADD COLUMN provenance TEXT")
+    conn.execute("ALTER TABLE report_checks ADD COLUMN statement TEXT")
+    conn.execute("ALTER TABLE report_checks ADD COLUMN stated NUMERIC")
+    conn.execute("ALTER TABLE report_checks ADD COLUMN printed NUMERIC")

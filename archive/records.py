@@ -3,6 +3,7 @@ rows of values and checks, the check status, the signature date, the sections' p
 text."""
 from __future__ import annotations
 
+import json
 import re
 
 from archive.schema import APPEAL_COLS, DECLINED, FIGURE_COLUMNS, OTHER, UNAVAILABLE, WITHHELD
@@ -69,13 +70,29 @@ def check_status(record: dict) -> str:
 
 def value_rows(record: dict) -> list[dict]:
     units = record.get("units") or {}
+    prov = record.get("provenance") or {}
     rows = []
     for table_key, table in (record.get("tables") or {}).items():
         for row_key, cols in (table or {}).items():
             for col_key, value in (cols or {}).items():
+                where = ((prov.get(table_key) or {}).get(row_key) or {}).get(col_key)
                 rows.append({"table_key": table_key, "row_key": row_key, "col_key": col_key,
                              "value": _num(value),
-                             "unit": units.get(f"{table_key}.{row_key}.{col_key}")})
+                             "unit": units.get(f"{table_key}.{row_key}.{col_key}"),
+                             "page": where.get("page") if where else None,
+                             "provenance": json.dumps(where, ensure_ascii=False) if where else None})
+    return rows
+
+
+def text_check_rows(record: dict) -> list[dict]:
+    """The record's text-vs-table checks as report_checks rows."""
+    rows = []
+    for c in record.get("text_checks") or []:
+        cell = c["id"].partition(":")[2]
+        table_key, _, subject = cell.partition(".")
+        rows.append({"check_id": c["id"], "kind": "text_vs_table", "table_key": table_key,
+                     "subject": subject, "statement": c.get("text"), "stated": c.get("stated"),
+                     "printed": c.get("printed")})
     return rows
 
 

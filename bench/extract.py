@@ -40,7 +40,7 @@ from synthetic.render_text import render_text  # noqa: E402
 from synthetic.report import generate_report  # noqa: E402
 from synthetic.cases import CASES  # noqa: E402
 from synthetic.cases import read as read_case  # noqa: E402
-from synthetic.score import Score, score  # noqa: E402
+from synthetic.score import Score, score, text_check_counts  # noqa: E402
 
 
 def ours(data: bytes, name: str) -> dict:
@@ -131,6 +131,8 @@ def main(argv=None) -> None:
     ap.add_argument("--cases", default=",".join(CASES), help="'none' for none")
     ap.add_argument("--n-case", type=int, default=30, help="reports per case (at least)")
     ap.add_argument("--n-case-slow", type=int, default=30, help="reports per OCR case")
+    ap.add_argument("--n-prose", type=int, default=40,
+                    help="reports per format whose prose states figures (0: none)")
     args = ap.parse_args(argv)
     print("load average %.2f %.2f %.2f" % os.getloadavg())
     print(f"{'format':6} {'method':18} {'reports/s':>9} {'pages/s':>8} {'cell acc':>9} "
@@ -164,7 +166,29 @@ def main(argv=None) -> None:
               f"{'misread':>7} {'exact':>7} {'meta':>5} {'seconds':>8}")
     for name in cases:
         bench_case(name, args.n_case_slow if CASES[name].slow else args.n_case, args.seed)
+    if args.n_prose:
+        print(f"{'prose':6} {'reports':>7} {'planted':>7} {'precision':>9} {'recall':>7} "
+              f"{'on agreeing':>11}")
+        for fmt in [f for f in args.formats.split(",") if f in ("pdf", "html", "docx", "text")]:
+            bench_prose(fmt, args.n_prose, args.seed)
     print("load average %.2f %.2f %.2f" % os.getloadavg())
+
+
+def bench_prose(fmt: str, n: int, seed: int) -> None:
+    """The text-vs-table check on reports whose prose states figures, half of them planting
+    one or two that disagree with the table: precision and recall."""
+    found = extra = planted = agreeing = 0
+    for i in range(n):
+        mode = ("agree", "disagree")[i % 2]
+        rep = generate_report(seed * 1000 + 500 + i, prose_figures=mode)
+        got = ours(FORMATS[fmt]["render"](rep), f"report.{FORMATS[fmt]['ext']}")
+        tp, fp, _ = text_check_counts(rep.record, got)
+        found, extra = found + tp, extra + fp
+        planted += len(rep.record["text_checks"])
+        agreeing += len(got["text_checks"]) if mode == "agree" else 0
+    precision = found / (found + extra) if found + extra else 1.0
+    recall = found / planted if planted else 1.0
+    print(f"{fmt:6} {n:7d} {planted:7d} {precision:9.3f} {recall:7.3f} {agreeing:11d}", flush=True)
 
 
 def bench_case(name: str, n: int, seed: int) -> None:

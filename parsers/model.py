@@ -14,6 +14,8 @@ class Cell:
     text: str
     rowspan: int = 1
     colspan: int = 1
+    pos: dict | None = None  # where the source printed it (docs/provenance.md): {page, box},
+    #                          {table, row, col}, {sheet, row, col} or {line}
 
 
 @dataclass
@@ -83,6 +85,7 @@ class Block:
     table: Table | None = None
     page: int | None = None
     image: bytes | None = None  # a picture's bytes, until parsers.formats.pictures reads or drops it
+    pos: dict | None = None  # where a line of text was printed ({line} or {page, box})
 
 
 @dataclass

@@ -564,6 +564,11 @@ def generate_report(seed: int, **options) -> SyntheticReport:
     pages = o["pages"]
     budget = max(500, int((pages - 2.3) * 2300))  # narrative characters
     narr = text.narrative(rng, short, year, budget)
+    planted = None
+    if o.get("prose_figures"):  # "agree" | "disagree": figures in the prose (synthetic.prose)
+        from synthetic.prose import plant
+        planted = plant(random.Random(f"{seed}:prose"), narr, printed, year, short,
+                        o["prose_figures"])
 
     tables: dict = {}
     units: dict = {}
@@ -579,6 +584,8 @@ def generate_report(seed: int, **options) -> SyntheticReport:
                     units[f"{t}.{r}.{c}"] = u
     record = {"title": title, "agency": agency, "year": year, "template": template,
               "tables": tables, "units": units, "checks": compute_checks(tables, rows_all)}
+    if planted is not None:
+        record["text_checks"] = planted
     return SyntheticReport(seed=seed, agency=agency, short=short, portal=portal, year=year,
                            template=template, title=title, title_lines=title_lines,
                            publish_date=publish, options=o, printed=printed, req_rows=req_rows,

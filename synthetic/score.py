@@ -85,3 +85,11 @@ def score(truth: dict, got: dict) -> Score:
     if (truth.get("units") or {}) != (got.get("units") or {}):
         s.meta.append(("units", truth.get("units"), got.get("units")))
     return s
+
+
+def text_check_counts(truth: dict, got: dict) -> tuple[int, int, int]:
+    """The text-vs-table checks of a record against the planted ones (a truth record's
+    `text_checks`: ids): (found, raised but not planted, planted but not found)."""
+    want = set(truth.get("text_checks") or [])
+    have = {c["id"] for c in got.get("text_checks") or []}
+    return len(want & have), len(have - want), len(want - have)

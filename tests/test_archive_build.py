@@ -140,4 +140,5 @@ def test_export_csv(captured, tmp_path):
     head = paths["reports.csv"].read_text(encoding="utf-8").splitlines()[0].split(",")
     assert "body" in head and "sha256" in head
     lines = paths["report_values.csv"].read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "report_id,table_key,row_key,col_key,value,unit" and len(lines) > 100
+    assert lines[0] == "report_id,table_key,row_key,col_key,value,unit,page,provenance" \
+        and len(lines) > 100

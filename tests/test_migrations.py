@@ -48,7 +48,8 @@ def test_an_old_archive_is_migrated_not_rebuilt(tmp_path):
     db = open_db(root)
     assert [m.name for m in MIGRATIONS.applied(db)] == ["m001_first_release",
                                                         "m002_reports_apart",
-                                                        "m003_parts_and_members"]
+                                                        "m003_parts_and_members",
+                                                        "m004_provenance"]
     assert not MIGRATIONS.pending(db)
     # the three reports are reports, with their ids; the landing page, the notice and the
     # broken file are other documents, with theirs

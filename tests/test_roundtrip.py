@@ -13,7 +13,7 @@ from synthetic.render_html import render_html
 from synthetic.render_pdf import render_pdf
 from synthetic.render_text import render_text
 from synthetic.report import generate_report
-from synthetic.score import Score, score
+from synthetic.score import Score, score, text_check_counts
 
 N = 200
 BASE = {"html": 10_000, "docx": 20_000, "pdf": 30_000, "text": 40_000}
@@ -66,3 +66,30 @@ def test_roundtrip(fmt, capsys):
     detail = "\n".join(map(str, failures[:10]))
     assert total.accuracy >= 0.995, f"{line}\n{detail}"
     assert meta_bad <= N // 200, f"{line}\n{detail}"
+
+
+N_PROSE = 40  # reports per format whose prose states figures: half agree, half disagree
+PROSE = {"html": render_html, "docx": render_docx, "pdf": render_pdf, "text": render_text}
+
+
+@pytest.mark.parametrize("fmt", list(PROSE))
+def test_text_vs_table_precision_and_recall(fmt, capsys):
+    """Figures the prose states against the tables (parsers/report/statements.py): every
+    planted disagreement found, none raised on reports whose prose agrees."""
+    found = extra = missed = planted = on_agreeing = 0
+    for i in range(N_PROSE):
+        mode = ("agree", "disagree")[i % 2]
+        rep = generate_report(BASE[fmt] + 5_000 + i, pages=4, prose_figures=mode)
+        got = parsers.extract_bytes(PROSE[fmt](rep), name=f"r.{fmt}")
+        tp, fp, fn = text_check_counts(rep.record, got)
+        found, extra, missed = found + tp, extra + fp, missed + fn
+        planted += len(rep.record["text_checks"])
+        if mode == "agree":
+            on_agreeing += len(got["text_checks"])
+    precision = found / (found + extra) if found + extra else 1.0
+    recall = found / planted if planted else 1.0
+    with capsys.disabled():
+        print(f"\ntext vs table {fmt}: {N_PROSE} reports, {planted} planted disagreements, "
+              f"precision {precision:.3f} ({found}/{found + extra}), recall {recall:.3f} "
+              f"({found}/{planted}); raised on agreeing reports: {on_agreeing}")
+    assert planted >= N_PROSE // 2 and recall == 1.0 and precision == 1.0 and on_agreeing == 0

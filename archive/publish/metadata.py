@@ -83,11 +83,19 @@ TABLES = {
         "row_key": "行（规范键名）· Row (canonical key)", "col_key": "列（规范键名）· Column",
         "value": "印刷数值；空白为空 · Printed number; blank is NULL",
         "unit": "单元格内注明的单位 · Unit printed in the cell",
+        "page": "所在页（PDF、扫描件、OFD）· Page it was read on (paged formats)",
+        "provenance": "在原件中的位置（JSON：page+box 页与单元格框；table+row+col 表格、行、格序号；"
+                      "sheet+row+col 工作表；line 行号）· Where the original printed it "
+                      "(docs/provenance.md)",
     }),
-    "report_checks": ("报告自身算术核验未通过项 · Checks a report fails", {
+    "report_checks": ("报告自身核验未通过项 · Checks a report fails", {
         "report_id": "报告 · Report", "check_id": "核验编号 · Check id",
-        "kind": "类型：row_total / outcome_total / balance / missing / incomplete · Kind",
-        "table_key": "表 · Table", "subject": "行或列 · Row or column",
+        "kind": "类型：row_total / outcome_total / balance / missing / incomplete / "
+                "text_vs_table 正文所述数字与表格不符 · Kind",
+        "table_key": "表 · Table", "subject": "行或列（text_vs_table：行.列）· Row or column",
+        "statement": "正文中的表述（text_vs_table）· The prose clause stating the figure",
+        "stated": "正文所述数字 · The figure the prose states",
+        "printed": "表格所印数字 · The number the table prints",
     }),
     "report_figures": ("每份报告的主要数字（依申请公开表的总计列与复议诉讼表）· Headline numbers per report", {
         "report_id": "报告 · Report", "title": "标题 · Title", "body": "机关 · Body",
@@ -251,6 +259,24 @@ FROM report_checks c JOIN reports r ON r.id = c.report_id
 WHERE c.kind IN ('row_total', 'outcome_total', 'balance')
 GROUP BY r.id
 ORDER BY r.year DESC, r.body""",
+    },
+    "text_vs_table": {
+        "title": "正文所述数字与表格不符的报告 · Reports whose prose contradicts their tables",
+        "description": "报告正文（一至四部分）所述数字与其指向的表格单元格不一致（如正文称“收到申请17件”"
+                       "而表中为95件）；档案两者都不改，只作标记。 · A figure the prose of sections "
+                       "一–四 states disagrees with the table cell it names; neither is corrected.",
+        "sql": """SELECT r.id AS report_id, r.body, r.year, c.check_id, c.statement, c.stated,
+  c.printed, r.url, r.raw
+FROM report_checks c JOIN reports r ON r.id = c.report_id
+WHERE c.kind = 'text_vs_table'
+ORDER BY r.year DESC, r.body, c.check_id""",
+    },
+    "text_vs_table_counts": {
+        "title": "正文与表格不符：按单元格计数 · Prose against tables: disagreements per cell",
+        "sql": """SELECT c.table_key, c.subject, count(*) AS reports
+FROM report_checks c JOIN reports r ON r.id = c.report_id
+WHERE c.kind = 'text_vs_table'
+GROUP BY c.table_key, c.subject ORDER BY reports DESC""",
     },
     "carryover_mismatch": {
         "title": "上年结转与上一年度结转下年度不一致 · Carried over ≠ last year's carried forward",

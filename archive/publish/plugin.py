@@ -5,6 +5,8 @@
 - archive.publish.downloads  raw captures as downloads; CSV with a BOM for Excel
 - archive.publish.cells      links in table cells (raw, url, report and capture ids)
 - archive.publish.pages      the report and body pages (templates), the first screen's style
+- archive.publish.source     each number's place in the original (a page with the cell's box,
+                             the source table with the cell marked, the text's line)
 - archive.publish.limits     what one request may cost: values, SQLite's heap, results, the
                              SQL functions' input
 - archive.publish.errors     what a bad request gets back; one line in the log per bad request
@@ -19,7 +21,8 @@ import importlib
 
 PLUGIN = "ogi-archive"  # the name of the plugin's configuration in datasette's metadata
 MODULES = ["archive.publish.search", "archive.publish.facets", "archive.publish.downloads",
-           "archive.publish.cells", "archive.publish.pages", "archive.publish.limits",
+           "archive.publish.cells", "archive.publish.pages", "archive.publish.source",
+           "archive.publish.limits",
            "archive.publish.errors", "archive.publish.private"]
 
 

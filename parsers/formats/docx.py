@@ -31,6 +31,7 @@ def parse_docx(data: bytes) -> Document:
             doc.meta["author"] = clean(docx_doc.core_properties.author)
     except Exception:  # broken core properties are not worth failing over
         pass
+    tables = 0
     for el in _body_items(docx_doc.element.body):
         if el.tag == W + "p":
             kind = "heading" if _is_heading(el, headings) else "paragraph"
@@ -39,7 +40,8 @@ def parse_docx(data: bytes) -> Document:
             for blob in _pictures(docx_doc, el):
                 doc.blocks.append(Block("image", image=blob))
         elif el.tag == W + "tbl":
-            doc.blocks.append(Block("table", table=build_table(el)))
+            doc.blocks.append(Block("table", table=build_table(el, tables)))
+            tables += 1
     return doc
 
 
@@ -147,13 +149,15 @@ def _is_heading(p, heading_ids: set[str]) -> bool:
     return style is not None and style.get(W + "val", "") in heading_ids
 
 
-def build_table(tbl) -> Table:
+def build_table(tbl, index: int = 0) -> Table:
+    """A <w:tbl> as a Table; each cell's position is the table's index among the body's
+    tables (`index`), its <w:tr>'s index and its <w:tc>'s index in the row."""
     rows: list[list[Cell]] = []
     origin: dict[int, Cell] = {}  # grid column → the cell that starts there, for vMerge
-    for tr in _children(tbl, W + "tr"):
+    for r, tr in enumerate(_children(tbl, W + "tr")):
         row: list[Cell] = []
         col = _int_val(tr.find(f"{W}trPr/{W}gridBefore"), 0)
-        for tc in _children(tr, W + "tc"):
+        for c, tc in enumerate(_children(tr, W + "tc")):
             pr = tc.find(W + "tcPr")
             span = max(_int_val(pr.find(W + "gridSpan") if pr is not None else None, 1), 1)
             vmerge = pr.find(W + "vMerge") if pr is not None else None
@@ -164,7 +168,7 @@ def build_table(tbl) -> Table:
             elif hmerge is not None and hmerge.get(W + "val", "continue") == "continue" and row:
                 row[-1].colspan += span  # old-style horizontal merge
             else:
-                cell = Cell(cell_text(tc), 1, span)
+                cell = Cell(cell_text(tc), 1, span, pos={"table": index, "row": r, "col": c})
                 row.append(cell)
                 origin[col] = cell
             col += span

@@ -216,11 +216,24 @@ def is_layout_table(table: Tag) -> bool:
 
 
 def build_table(table: Tag) -> Table:
+    """A <table> as a Table; each cell's position is the table's index among the page's
+    <table> elements, its <tr>'s index in the table and its own index in the <tr>
+    (`source_cells` finds it again)."""
+    index = len(table.find_all_previous("table"))
     rows = []
-    for tr in (t for t in _tags(table) if t.name == "tr"):
-        rows.append([Cell(cell_text(td), _span(td.get("rowspan")), _span(td.get("colspan")))
-                     for td in tr.children if isinstance(td, Tag) and td.name in ("td", "th")])
+    for r, tr in enumerate(table_rows(table)):
+        rows.append([Cell(cell_text(td), _span(td.get("rowspan")), _span(td.get("colspan")),
+                          pos={"table": index, "row": r, "col": c})
+                     for c, td in enumerate(row_cells(tr))])
     return Table(rows=rows)
+
+
+def table_rows(table: Tag) -> list[Tag]:
+    return [t for t in _tags(table) if t.name == "tr"]
+
+
+def row_cells(tr: Tag) -> list[Tag]:
+    return [td for td in tr.children if isinstance(td, Tag) and td.name in ("td", "th")]
 
 
 def _tags(el: Tag) -> list[Tag]:

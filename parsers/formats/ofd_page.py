@@ -196,4 +196,7 @@ def scan_blocks(image: bytes, pageno: int, notes: list[str]) -> list[Block]:
         b.page = pageno
         if b.table is not None:
             b.table.page = pageno
+            for cell in (x for row in b.table.rows for x in row):
+                if cell.pos:  # a box in the pixels of the page's picture
+                    cell.pos = {"page": pageno, "picture": 0, "box": cell.pos["box"]}
     return scanned.blocks

@@ -55,6 +55,12 @@ def read_pictures(doc: Document) -> Document:
         blocks, c, n = _ocr(gray, block.page)
         if not any(b.kind == "table" for b in blocks):
             continue  # a photo or a chart, not a table
+        for b in blocks:  # cells: the picture's index among the document's pictures
+            for cell in (x for row in (b.table.rows if b.table else []) for x in row):
+                if cell.pos:
+                    cell.pos = {"picture": sum(1 for x in doc.blocks[:i] if x.kind == "image"),
+                                **({"page": block.page} if block.page else {}),
+                                "box": cell.pos["box"]}
         found += 1
         out.extend(blocks)
         confs.extend(c)
@@ -118,7 +124,11 @@ def _ocr(gray, page: int | None) -> tuple[list[Block], list[float], int]:
     if abs(f - 1) > 0.05:
         gray = gray.resize((max(int(gray.width * f), 1), max(int(gray.height * f), 1)),
                            Image.Resampling.BICUBIC)
+    else:
+        f = 1.0
     blocks, confs, set_aside = ocr_page(_margin(gray), page or 1)
+    from parsers.formats.ocr.pages import scale_boxes
+    scale_boxes(blocks, 1 / f, shift=MARGIN)  # boxes in the picture's own pixels
     for b in blocks:
         b.page = page
         if b.table is not None:
@@ -150,7 +160,10 @@ def scale_for(gray) -> float:
     return min(max(ROW_PX / pitch, 1.0), 5.0)
 
 
-def _margin(gray, pad: int = 40):
+MARGIN = 40  # px of white round a picture before OCR
+
+
+def _margin(gray, pad: int = MARGIN):
     """A white margin round the picture: OCR finds a table's outer rulings more surely when
     they do not touch the picture's edge."""
     from PIL import ImageOps

@@ -13,13 +13,14 @@ def parse_sheet(data: bytes, fmt: str = "xlsx") -> Document:
     doc = Document(format=fmt)
     for name, values, merges in sheets:
         doc.blocks.append(Block("heading", text=name))
-        table = to_table(values, merges)
+        table = to_table(values, merges, name)
         if table.rows:
             doc.blocks.append(Block("table", table=table))
     return doc
 
 
-def to_table(values: list[list[str]], merges: list[tuple[int, int, int, int]]) -> Table:
+def to_table(values: list[list[str]], merges: list[tuple[int, int, int, int]],
+             sheet: str | None = None) -> Table:
     """Rows of cell texts plus merged ranges (row0, col0, row1, col1; inclusive) → Table.
 
     Blank rows and columns around the data are dropped.
@@ -46,7 +47,8 @@ def to_table(values: list[list[str]], merges: list[tuple[int, int, int, int]]) -
             if (r, c) in covered:
                 continue
             rs, cs = span.get((r, c), (1, 1))
-            cells.append(Cell(row[c] if c < len(row) else "", rowspan=rs, colspan=cs))
+            cells.append(Cell(row[c] if c < len(row) else "", rowspan=rs, colspan=cs,
+                              pos={"sheet": sheet, "row": r, "col": c}))
         rows.append(cells)
     return Table(rows=rows)
 

@@ -54,25 +54,35 @@ class _Builder:
         self.rows: list[list[Cell]] = []
         self.tabs = tabs  # rows are tab-separated fields: see tab_table
         self.tab_rows: list[list[str]] = []
+        self.line = 0  # the 1-based line the reader is at: where a paragraph or row starts
+        self.row_lines: list[int] = []
 
     def paragraph(self, line: str) -> None:
         line = line.strip()
         if not line:
             return
         self.end_table()
-        self.blocks.append(Block("paragraph", line))
+        self.blocks.append(Block("paragraph", line, pos={"line": self.line}))
 
-    def row(self, cells: list[str]) -> None:
+    def row(self, cells: list[str], line: int | None = None,
+            lines: list[int] | None = None) -> None:
+        """A row of cells starting on `line` (each on its own line: `lines`)."""
         if cells:
-            self.rows.append([Cell(c.strip()) for c in cells])
+            at = lines or [line or self.line] * len(cells)
+            self.rows.append([Cell(c.strip(), pos={"line": n}) for c, n in zip(cells, at)])
+            self.row_lines.append(at[0] if not lines else None)
             if self.tabs:
                 self.tab_rows.append(cells)
 
     def end_table(self) -> None:
         if self.rows:
             table = tab_table(self.tab_rows) if self.tab_rows else Table(rows=self.rows)
+            for cells, line in zip(table.rows, self.row_lines):
+                for c in cells:
+                    if line is not None:  # tab_table rebuilt the cells: one line a row
+                        c.pos = {"line": line}
             self.blocks.append(Block("table", table=table))
-            self.rows, self.tab_rows = [], []
+            self.rows, self.tab_rows, self.row_lines = [], [], []
 
     def finish(self) -> list[Block]:
         self.end_table()
@@ -81,50 +91,57 @@ class _Builder:
 
 def _read_cell_lines(lines: list[str], out: _Builder) -> None:
     row: list[str] | None = None
+    at: list[int] = []  # the line each cell of the open row starts on
     after_cell = False  # the previous line was a cell line of the open row
-    for line in lines:
+    for out.line, line in enumerate(lines, 1):
         if line.startswith("\t"):
             row = row if row is not None else []
-            row.extend(line[1:].split("\t"))
+            fields = line[1:].split("\t")
+            row.extend(fields)
+            at.extend([out.line] * len(fields))
             after_cell = True
         elif not line.strip():
             if row is not None:
-                out.row(row)
-                row = None
+                out.row(row, lines=at)
+                row, at = None, []
             after_cell = False
         elif after_cell and row:
             row[-1] += line.strip()  # a cell's text broken over lines
         else:
             out.paragraph(line)
     if row is not None:
-        out.row(row)
+        out.row(row, lines=at)
 
 
 def _read_pipes(lines: list[str], out: _Builder) -> None:
     row: list[str] | None = None
-    for raw in lines:
+    at: list[int] = []  # the line each cell of the open row is on
+    for out.line, raw in enumerate(lines, 1):
         line = raw.strip()
         if _PIPE_END.match(line):
             if row is not None:
-                out.row(row)
-            row = None
+                out.row(row, lines=at)
+            row, at = None, []
         elif line == "|":
             row = (row or []) + [""]
+            at.append(out.line)
         elif line.endswith("|"):
             inner = line[1:] if line.startswith("|") else line
-            row = (row or []) + [c.strip() for c in inner[:-1].split("|")]
+            fields = [c.strip() for c in inner[:-1].split("|")]
+            row = (row or []) + fields
+            at.extend([out.line] * len(fields))
         else:
             if row is not None:
-                out.row(row)
-                row = None
+                out.row(row, lines=at)
+                row, at = None, []
             if line:
                 out.paragraph(line)
     if row is not None:
-        out.row(row)
+        out.row(row, lines=at)
 
 
 def _read_tab_rows(lines: list[str], out: _Builder) -> None:
-    for line in lines:
+    for out.line, line in enumerate(lines, 1):
         if "\t" in line.strip("\t ") or (line.count("\t") >= 2 and line.strip()):
             out.row(line.split("\t"))
         elif line.count("\t") >= 2 and out.rows:

@@ -13,6 +13,7 @@ from parsers.report.checks import compute_checks
 from parsers.report.kind import classify
 from parsers.report.metadata import detect_template, find_agency, find_title, find_year
 from parsers.report.sections import find_sections, text_lines
+from parsers.report.statements import text_checks
 from parsers.report.tables import TableReader
 
 
@@ -67,11 +68,26 @@ def extract_report(doc: Document) -> dict:
         "pages": doc.pages,
         "notes": list(doc.notes),
         "extractor_version": parsers.PARSER_VERSION,
+        "provenance": provenance(reader, tables),
+        "text_checks": text_checks(doc, tables, template, year),
     }
     verdict = classify(record, doc.text())
     if not verdict.is_report:
         record["notes"].append(f"{NOT_A_REPORT}: {verdict.kind} ({verdict.reason})")
     return record
+
+
+def provenance(reader: TableReader, tables: dict) -> dict:
+    """Where each printed number of the record was read (docs/provenance.md): table → row →
+    col → {page, box} | {table, row, col} | {sheet, row, col} | {line}; blank cells have none."""
+    out: dict = {}
+    for table, rows in tables.items():
+        for key, cells in (rows or {}).items():
+            where = (reader.provenance.get(table) or {}).get(key) or {}
+            got = {c: where[c] for c, v in cells.items() if v is not None and c in where}
+            if got:
+                out.setdefault(table, {})[key] = got
+    return out
 
 
 NOT_A_REPORT = "not an OGI report"

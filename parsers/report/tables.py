@@ -8,7 +8,7 @@ taken in document order, so tables split over pages or flattened into text read 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from parsers.report import labels as L
 from parsers.model import Document, Table
@@ -47,6 +47,7 @@ class TableReader:
     prev_row: tuple[str, str | None] | None = None  # (table, key) of the row read last
     orphan: tuple | None = None  # an OCR'd row whose label OCR garbled: (prev_row, values)
     widths: dict = field(default_factory=dict)  # table 二's row → numbers it printed
+    provenance: dict = field(default_factory=dict)  # table → row → col → where it was read
 
     def read(self, doc: Document) -> None:
         for block in doc.blocks:
@@ -55,7 +56,8 @@ class TableReader:
                 for row in table_rows(block.table):
                     self.read_row(row)
             else:
-                row = flat_row(block.text) if self.context else None
+                pos = block.pos or ({"page": block.page} if block.page else None)
+                row = flat_row(block.text, pos) if self.context else None
                 if row:
                     self.read_row(row)
                 else:
@@ -213,6 +215,8 @@ class TableReader:
                                 or all(v is None for v in cells.values())):
             return  # the first printing of a row wins, unless it was empty
         self.tables[table][key] = cells
+        self.provenance.setdefault(table, {})[key] = {
+            c: v.pos for c, v in zip(cols, fitted) if v.number is not None and v.pos}
         self.prev_row = (table, key)
         for c, v in zip(cols, fitted):
             unit_key = f"{table}.{key}.{c}"
@@ -245,6 +249,7 @@ def table_rows(table: Table) -> list[Row]:
     rows = []
     for r, line in enumerate(table.grid()):
         cells: list[str] = []
+        where: list[dict | None] = []
         seen = set()
         for pos in line:
             if pos is None:
@@ -256,25 +261,32 @@ def table_rows(table: Table) -> list[Row]:
                 # a cell spanning down from above: keep it only as a group label
                 if read_value(pos.text) is None:
                     cells.append(pos.text)
+                    where.append(pos.cell.pos)
                 continue
             cells.append(pos.text)
-        rows.append(split_row(cells))
+            where.append(pos.cell.pos)
+        rows.append(split_row(cells, where))
     return rows
 
 
-def flat_row(line: str) -> Row | None:
-    """A row flattened into a line of text: a label and two or more numbers, or only numbers."""
+def flat_row(line: str, pos: dict | None = None) -> Row | None:
+    """A row flattened into a line of text: a label and two or more numbers, or only numbers
+    (every number placed where the line is: `pos`)."""
     line = " ".join(line.split())
     if _NUM_ROW.match(line):
-        return split_row(line.split())
-    m = _FLAT_ROW.match(line)
-    if m:
-        return split_row([m.group("label"), *m.group("nums").split()])
-    return None
+        cells = line.split()
+    else:
+        m = _FLAT_ROW.match(line)
+        if not m:
+            return None
+        cells = [m.group("label"), *m.group("nums").split()]
+    return split_row(cells, [pos] * len(cells))
 
 
-def split_row(cells: list[str]) -> Row:
+def split_row(cells: list[str], where: list[dict | None] | None = None) -> Row:
     kinds = [read_value(c) for c in cells]
+    if where:
+        kinds = [replace(k, pos=p) if k is not None and p else k for k, p in zip(kinds, where)]
     last_label = max((i for i, k in enumerate(kinds) if k is None), default=-1)
     labels = [L.squash_label(c) for c, k in zip(cells[:last_label + 1], kinds) if k is None]
     labels = [x for x in labels if x]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from parsers.normalize import normalize_text
 
@@ -19,6 +19,7 @@ class Value:
     number: int | float | None  # None for a blank or an unreadable cell
     unit: str | None = None
     unreadable: bool = False  # text where a number belongs (OCR noise): kept as null
+    pos: dict | None = field(default=None, compare=False)  # where the source printed it
 
 
 def clean_cell(text: str) -> str:

@@ -57,5 +57,11 @@ def body_page(conn, body_id: int) -> dict | None:
     others = rows(conn, "SELECT id, name, province, city, county FROM bodies "
                         "WHERE name = ? AND id != ? ORDER BY province, city",
                   (body["name"], body_id))
+    carry = row(conn, "SELECT count(DISTINCT year) AS years, count(*) AS cells "
+                      "FROM carryover_mismatches WHERE body_id = ?", (body_id,))
+    text = row(conn, "SELECT count(DISTINCT c.report_id) AS reports, count(*) AS checks "
+                     "FROM report_checks c JOIN reports r ON r.id = c.report_id "
+                     "WHERE r.body_id = ? AND c.kind = 'text_vs_table'", (body_id,))
     return {"body": body, "years": years, "charts": charts, "series": SERIES,
-            "namesakes": others}
+            "namesakes": others, "carry_mismatches": carry, "text_vs_table": text,
+            "carry_known": sum(1 for y in years if y["carry"] is not None)}

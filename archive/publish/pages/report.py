@@ -78,13 +78,14 @@ def _marks(checks: list[str]) -> dict:
     return out
 
 
-def _cell(table, r, col, values, units, marks) -> dict:
+def _cell(table, r, col, values, units, marks, where=None) -> dict:
     v = (values.get(r) or {}).get(col) if r in values else None
     present = r in values and col in (values.get(r) or {})
     unit = units.get(f"{table}.{r}.{col}")
     return {"table": table, "row": r, "col": col, "text": number(v),
             "unit": unit or "", "blank": v is None, "absent": not present,
-            "checks": marks.get((table, r, col), [])}
+            "checks": marks.get((table, r, col), []),
+            "source": v is not None and bool(((where or {}).get(r) or {}).get(col))}
 
 
 def _request_labels(present: list[tuple]) -> list[list[dict]]:
@@ -118,6 +119,11 @@ def layout(record: dict) -> dict:
     tables = record.get("tables") or {}
     units = record.get("units") or {}
     marks = _marks(record.get("checks") or [])
+    for c in record.get("text_checks") or []:
+        t, _, rc = c["id"].partition(":")[2].partition(".")
+        r, _, col = rc.partition(".")
+        marks.setdefault((t, r, col), []).append(c["id"])
+    prov = record.get("provenance") or {}
     out = {}
     active = tables.get("active")
     if active:
@@ -127,7 +133,7 @@ def layout(record: dict) -> dict:
         out["active"] = [
             {"article": article, "heads": [h for _, h in heads],
              "rows": [{"label": label, "key": key,
-                       "cells": [_cell("active", key, c, active, units, marks)
+                       "cells": [_cell("active", key, c, active, units, marks, prov.get("active"))
                                  for c, _ in heads]}
                       for key, label in rows_ if key in active]}
             for article, heads, rows_ in ACTIVE[template]]
@@ -137,13 +143,13 @@ def layout(record: dict) -> dict:
         present = [(k, g, lab) for k, g, lab in REQUEST_ROWS if k in req]
         out["requests"] = [
             {"key": k, "labels": labels,
-             "cells": [_cell("requests", k, c, req, units, marks) for c, _ in REQUEST_COLS],
+             "cells": [_cell("requests", k, c, req, units, marks, prov.get("requests")) for c, _ in REQUEST_COLS],
              "fails": [check_words(c, tables) for c in record.get("checks") or []
                        if c == f"requests.row_total:{k}"]}
             for (k, _, _), labels in zip(present, _request_labels(present))]
     app = tables.get("appeals")
     if app:
-        out["appeals"] = [_cell("appeals", k, c, app, units, marks)
+        out["appeals"] = [_cell("appeals", k, c, app, units, marks, prov.get("appeals"))
                           for k, _, _ in APPEAL_ROWS for c, _ in APPEAL_COLS]
     return out
 
@@ -156,6 +162,22 @@ def _years(conn, report: dict) -> list[dict]:
     for y in years:
         y["this"] = y["id"] == report["id"]
     return years
+
+
+def text_check_words(check: dict) -> str:
+    """A text-vs-table disagreement in words."""
+    t, _, rc = check["id"].partition(":")[2].partition(".")
+    r, _, col = rc.partition(".")
+    return (f"正文称“{check.get('text', '')}”（{number(check.get('stated'))}），"
+            f"而“{TABLE_SHORT.get(t, t)} · {row_label(t, r)} · {col_label(t, col)}”"
+            f"印 {number(check.get('printed'))}")
+
+
+def carry_over(conn, report_id: int) -> list[dict]:
+    """This report's 上年结转 against the same body's 结转下年度 of the year before, per column
+    where the two differ (the carryover_mismatches view)."""
+    return rows(conn, "SELECT col, carried_over, prev_carried_forward, prev_report_id "
+                      "FROM carryover_mismatches WHERE report_id = ? ORDER BY col", (report_id,))
 
 
 def report_page(conn, report_id: int) -> dict | None:
@@ -191,12 +213,23 @@ def report_page(conn, report_id: int) -> dict | None:
         "checks": [{"id": c, "words": check_words(c, record.get("tables") or {})}
                    for c in checks],
         "status": CHECK_STATUS.get(report["check_status"], report["check_status"]),
+        "text_checks": [{"id": c["id"], "words": text_check_words(c),
+                         "cell": c["id"].partition(":")[2],
+                         "source": bool(_where(record, c["id"].partition(":")[2]))}
+                        for c in record.get("text_checks") or []],
+        "carry": [{**m, "label": col_label("requests", m["col"])}
+                  for m in carry_over(conn, report_id)],
         "years": _years(conn, report), "sections": sections,
         "table_titles": TABLE_TITLES, "request_cols": [lab for _, lab in REQUEST_COLS],
         "appeal_cols": [lab for _, lab in APPEAL_COLS],
         "missing": [t for t in ("active", "requests", "appeals")
                     if (record.get("tables") or {}).get(t) is None],
     }
+
+
+def _where(record: dict, cell: str):
+    t, r, c = (cell.split(".") + ["", "", ""])[:3]
+    return (((record.get("provenance") or {}).get(t) or {}).get(r) or {}).get(c)
 
 
 def _get(record: dict, t: str, r: str, c: str):

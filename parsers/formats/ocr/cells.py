@@ -46,8 +46,8 @@ def read_table(gray, g: Grid, layer=None) -> tuple[Table, list[float], int]:
             set_aside += 1
     set_aside += _value_columns(regions, texts, crops, row_has_number)
     rows: list[list[Cell]] = [[] for _ in range(len(g.ys) - 1)]
-    for (r, c, rs, cs), text in zip(regions, texts):
-        rows[r].append(Cell(text, rowspan=rs, colspan=cs))
+    for (r, c, rs, cs), text, box in zip(regions, texts, boxes):
+        rows[r].append(Cell(text, rowspan=rs, colspan=cs, pos={"box": list(box)}))
     return Table(rows=rows, ocr=True), confs, set_aside
 
 

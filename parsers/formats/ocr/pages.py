@@ -46,6 +46,7 @@ def ocr_pdf(data: bytes, pages: list[int] | None = None, layer: bool = False) ->
     finally:
         pdf.close()
     doc = ocr_images(images, page_numbers=wanted, layers=layers)
+    scale_boxes(doc.blocks, 72 / DPI)  # pixels of the page read at DPI → PDF points
     doc.format = "pdf"
     doc.pages = n
     return doc
@@ -60,10 +61,24 @@ def ocr_image(data: bytes) -> Document:
         frames = [f.convert("L") for f in ImageSequence.Iterator(img)][:MAX_PAGES]
     except (OSError, ValueError, Image.DecompressionBombError) as e:
         raise ParseError(f"unreadable image: {e}") from None
+    sizes = [f.size for f in frames]
     frames = [_to_dpi(f, img.info.get("dpi")) for f in frames]
     doc = ocr_images(frames)
+    for b in doc.blocks:  # boxes in the image's own pixels
+        if b.table is not None and b.page:
+            scale_boxes([b], sizes[b.page - 1][0] / frames[b.page - 1].width)
     doc.format = "image"
     return doc
+
+
+def scale_boxes(blocks: list[Block], f: float, shift: float = 0.0) -> None:
+    """Cell boxes of the tables read, (v - shift) * f: from the pixels OCR read to the
+    source's own units."""
+    for b in blocks:
+        for row in (b.table.rows if b.table is not None else []):
+            for cell in row:
+                if cell.pos and "box" in cell.pos:
+                    cell.pos["box"] = [round((v - shift) * f, 1) for v in cell.pos["box"]]
 
 
 def layer_chars(page) -> list[tuple[str, float, float]]:
@@ -156,6 +171,9 @@ def ocr_page(gray, page_no: int = 1, layer=None) -> tuple[list[Block], list[floa
         table, c, n = read_table(gray, t, layer)
         set_aside += n
         table.page = page_no
+        for row in table.rows:
+            for cell in row:
+                cell.pos = {"page": page_no, "box": _unrotated(cell.pos["box"], angle, gray.size)}
         placed.append((t.ys[0], Block("table", table=table, page=page_no)))
         confs.extend(c)
     # the rest of the page, tables blanked out
@@ -194,6 +212,17 @@ def deskew(gray, max_angle: float = 2.0):
     if not angle:
         return gray
     return gray.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
+
+
+def _unrotated(box, angle: float, size) -> list[float]:
+    """A box found on the page rotated by `angle` where it is on the page as it came (the
+    box round its four corners turned back)."""
+    if not angle:
+        return list(box)
+    x0, y0, x1, y1 = box
+    pts = _rotated([("", x0, y0), ("", x1, y0), ("", x0, y1), ("", x1, y1)], -angle, size)
+    xs, ys = [p[1] for p in pts], [p[2] for p in pts]
+    return [min(xs), min(ys), max(xs), max(ys)]
 
 
 def _rotated(points, angle: float, size) -> list[tuple[str, float, float]]:

@@ -11,7 +11,7 @@ numbers) becomes a table (`layout_grid` holds its cells); everything else stays 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from statistics import median
 
 from parsers.formats.pdf.chars import Glyph
@@ -45,6 +45,7 @@ class Recovered:
     x1: float
     ncols: int
     continued: bool = False  # the rest of a table from the page before
+    ys: list = field(default_factory=list)  # each row's (top, bottom) on the page
 
 
 def find_tables(glyphs: list[Glyph], continuing: bool = False,
@@ -230,9 +231,10 @@ def _build(lines: list[Line], run: list[int], rest: bool = False,
     header_rows = {r for r, row in enumerate(table.rows) if not row.cells and not row.labels}
     keys = {g.key for i in members for g in lines[i].glyphs}
     rows = table.emit(skip=header_rows)
+    ys = [(row.top, row.bottom) for r, row in enumerate(table.rows) if r not in header_rows]
     top = min(lines[i].top for i in members)
     return Recovered(rows, keys, top, table.xs[0], table.xs[-1], len(table.xs) - 1,
-                     continued=rest)
+                     continued=rest, ys=ys)
 
 
 def _span(bands, s: Segment) -> tuple[int, int]:

@@ -252,7 +252,9 @@ def recovered_items(recovered: list[layout.Recovered], pageno: int) -> list[Page
     """Tables recovered from the layout as page items (shared with parsers.formats.ofd_page)."""
     out = []
     for t in recovered:
-        rows = [[PageCell(x0, x1, 1, clean(text)) for x0, x1, text in row] for row in t.rows]
+        ys = t.ys or [(0.0, 0.0)] * len(t.rows)
+        rows = [[PageCell(x0, x1, 1, clean(text), top, bottom, pageno) for x0, x1, text in row]
+                for row, (top, bottom) in zip(t.rows, ys)]
         out.append(PageItem(t.top, table=PageTable(rows, t.x0, t.x1, pageno, t.ncols,
                                                    continued=t.continued)))
     return out

@@ -25,6 +25,15 @@ class PageCell:
     x1: float
     rowspan: int
     text: str
+    top: float = 0.0  # the cell's box on its page (points, top measured down)
+    bottom: float = 0.0
+    page: int = 0
+
+    def pos(self) -> dict | None:
+        if not self.page:
+            return None
+        return {"page": self.page, "box": [round(v, 1) for v in (self.x0, self.top, self.x1,
+                                                                  self.bottom)]}
 
 
 @dataclass
@@ -39,7 +48,8 @@ class PageTable:
 
     def to_table(self) -> Table:
         xs = _cluster([v for r in self.rows for c in r for v in (c.x0, c.x1)])
-        rows = [[Cell(c.text, c.rowspan, max(_nearest(xs, c.x1) - _nearest(xs, c.x0), 1))
+        rows = [[Cell(c.text, c.rowspan, max(_nearest(xs, c.x1) - _nearest(xs, c.x0), 1),
+                      pos=c.pos())
                  for c in sorted(row, key=lambda c: c.x0)] for row in self.rows]
         return Table(rows=rows, page=self.page)
 
@@ -292,7 +302,8 @@ class RuledGrid:
         rows: list[list[PageCell]] = [[] for _ in range(len(self.ys) - 1)]
         for k, (r0, r1, c0, c1) in enumerate(self.cells):
             rows[r0].append(PageCell(self.xs[c0], self.xs[c1], r1 - r0,
-                                  cell_text(cell_chars.get(k, []))))
+                                  cell_text(cell_chars.get(k, [])), self.ys[r0], self.ys[r1],
+                                  pageno))
         for row in rows:
             row.sort(key=lambda c: c.x0)
         return PageTable(rows, self.xs[0], self.xs[-1], pageno, len(self.xs) - 1)
