@@ -9,6 +9,7 @@ The region is read from the body's own name where the name gives it (临清市�
 portal's own body, else read from the name: 街道 and 乡镇 by their suffix, a 人民政府 by its
 region's level, anything else (局, 委员会, 办公室 …) a department.
 """
+
 from __future__ import annotations
 
 import re
@@ -39,7 +40,7 @@ def _children() -> dict[str, list[str]]:
 def _strip(rest: str, codes: list[str]) -> tuple[str | None, str]:
     for c in codes:
         if rest.startswith(NAMES[c]):
-            return c, rest[len(NAMES[c]):]
+            return c, rest[len(NAMES[c]) :]
     return None, rest
 
 
@@ -52,7 +53,7 @@ def locate(name: str | None, portal_code: str | None) -> str | None:
     province = code[:2] + "0000"
     found, rest = None, name
     if province in NAMES and rest.startswith(NAMES[province]):
-        found, rest = province, rest[len(NAMES[province]):]
+        found, rest = province, rest[len(NAMES[province]) :]
     city, rest = _strip(rest, [c for c in _children().get(province, []) if c.endswith("00")])
     found = city or found
     within = city or (code[:4] + "00" if not code.endswith("0000") else None)
@@ -85,8 +86,15 @@ def body_of(name: str | None, portal: dict | None) -> dict | None:
     # the portal's own government belongs to the portal's parent; any other body to the
     # government whose portal published it
     own = portal.get("name") == name or (
-        code == portal.get("region_code") and name == f"{NAMES.get(code or '', '')}人民政府")
+        code == portal.get("region_code") and name == f"{NAMES.get(code or '', '')}人民政府"
+    )
     parent = portal.get("parent") if own else portal.get("name")
-    return {"name": name, "place": code or parent or "", "region_code": code,
-            **split_region(code), "level": level_of(name, code, portal), "parent": parent,
-            "portal": portal.get("name")}
+    return {
+        "name": name,
+        "place": code or parent or "",
+        "region_code": code,
+        **split_region(code),
+        "level": level_of(name, code, portal),
+        "parent": parent,
+        "portal": portal.get("name"),
+    }

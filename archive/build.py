@@ -16,6 +16,7 @@ capture in the next round. A compilation is filed as one report per body (archiv
 Last, the attachments of one detail page that split a report — its text in one, its tables
 in another — are joined (archive.joins).
 """
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,10 @@ from parsers.runner import GuardResult, Task, run_many
 from archive.schema import open_db, require_archive
 from archive.store import file_document, now, refresh_current, settle
 
+
 def parser_version() -> str:
     import parsers
+
     return parsers.PARSER_VERSION
 
 
@@ -47,11 +50,16 @@ class BuildStats:
     ok: int = 0
     no_tables: int = 0
     failed: dict = field(default_factory=dict)  # parse_status → count
-    filed: dict = field(default_factory=dict)   # report or another document's kind → count
+    filed: dict = field(default_factory=dict)  # report or another document's kind → count
 
     def as_dict(self) -> dict:
-        return {"pending": self.pending, "ok": self.ok, "no_tables": self.no_tables,
-                "failed": self.failed, "filed": self.filed}
+        return {
+            "pending": self.pending,
+            "ok": self.ok,
+            "no_tables": self.no_tables,
+            "failed": self.failed,
+            "filed": self.filed,
+        }
 
 
 def pending_jobs(db, root: Path, version: str) -> list[Job]:
@@ -88,8 +96,9 @@ def _unfiled(sha: str) -> str:
                           AND o.parser_version = ?)"""
 
 
-def member_jobs(db, root: Path, version: str, portals: dict,
-                containers: list[str] | None = None) -> list[Job]:
+def member_jobs(
+    db, root: Path, version: str, portals: dict, containers: list[str] | None = None
+) -> list[Job]:
     """Members of archives (all, or of `containers`) not yet filed by this version, each
     with its archive's first capture."""
     where = ""
@@ -108,8 +117,9 @@ def member_jobs(db, root: Path, version: str, portals: dict,
     for row in db.query(sql, args):
         sha = row.pop("member_sha")
         row["link_text"] = row["member"].rsplit("/", 1)[-1]  # its name, not the archive's link
-        jobs.append(Job(sha, root / f"blobs/{sha[:2]}/{sha}", row,
-                        portals.get(row.get("portal")) or {}))
+        jobs.append(
+            Job(sha, root / f"blobs/{sha[:2]}/{sha}", row, portals.get(row.get("portal")) or {})
+        )
     return jobs
 
 
@@ -139,9 +149,16 @@ def tasks_of(jobs: list[Job], pictures: dict | None = None) -> list[Task]:
             tasks.append(Task(job.path, name=cap["member"].rsplit("/", 1)[-1], key=job))
             continue
         resources = (pictures or {}).get(url) or (pictures or {}).get(cap.get("url") or "")
-        tasks.append(Task(job.path, name=url.rsplit("/", 1)[-1],
-                          content_type=cap.get("content_type") or "", key=job, url=url,
-                          resources=dict(resources) if resources else None))
+        tasks.append(
+            Task(
+                job.path,
+                name=url.rsplit("/", 1)[-1],
+                content_type=cap.get("content_type") or "",
+                key=job,
+                url=url,
+                resources=dict(resources) if resources else None,
+            )
+        )
     return tasks
 
 
@@ -149,13 +166,21 @@ def store_members(db, root: Path, job: Job, members: list) -> None:
     """An archive's members into the store (each by its SHA-256) and the members table (a
     refused member: its path and why, no bytes)."""
     from archive.captures import CaptureStore
+
     store = CaptureStore(root)
     rows = []
     try:
         for path, data, error in members:
             sha = store.store_body(data)[0] if data is not None else None
-            rows.append({"container": job.sha256, "path": path, "sha256": sha,
-                         "size": len(data) if data is not None else None, "error": error})
+            rows.append(
+                {
+                    "container": job.sha256,
+                    "path": path,
+                    "sha256": sha,
+                    "size": len(data) if data is not None else None,
+                    "error": error,
+                }
+            )
     finally:
         store.close()
     with db.conn:
@@ -163,22 +188,34 @@ def store_members(db, root: Path, job: Job, members: list) -> None:
         db.table("members").insert_all(rows, pk=("container", "path"), replace=True)
 
 
-def build(archive=None, workers: int | None = None, timeout: float = 120.0,
-          mem_mb: int = 1536, progress: bool = True) -> BuildStats:
+def build(
+    archive=None,
+    workers: int | None = None,
+    timeout: float = 120.0,
+    mem_mb: int = 1536,
+    progress: bool = True,
+) -> BuildStats:
     """Parse every capture not yet parsed by this parser version; returns counts. The archive
     must exist (ArchiveMissing): captures come from a crawl."""
     from archive.joins import join_split_reports
+
     root = require_archive(archive)
     db = open_db(root)
     version = parser_version()
     workers = workers or max(1, (os.cpu_count() or 2))
     jobs = pending_jobs(db, root, version)
     pictures = page_pictures(db, root)
-    portals = {r["name"]: r for r in db.query("SELECT * FROM portals")} \
-        if db.table("portals").exists() else {}
+    portals = (
+        {r["name"]: r for r in db.query("SELECT * FROM portals")}
+        if db.table("portals").exists()
+        else {}
+    )
     stats = BuildStats(pending=len(jobs))
-    run_id = db.table("build_runs").insert({"started_at": now(), "parser_version": version,
-                                            "workers": workers}).last_pk
+    run_id = (
+        db.table("build_runs")
+        .insert({"started_at": now(), "parser_version": version, "workers": workers})
+        .last_pk
+    )
     bar = _progress(progress, len(jobs))
     containers: list[str] = []
     pages: set[str] = set()  # detail pages whose attachments were filed (for the join)
@@ -194,15 +231,29 @@ def build(archive=None, workers: int | None = None, timeout: float = 120.0,
                     stats.ok += 1
                 else:
                     stats.no_tables += 1
-                filed = file_document(db, sha256=job.sha256, record=res.record,
-                                      parser_version=version, text=doc["text"],
-                                      capture=job.capture, portal=job.portal,
-                                      ext=doc["ext"], parts=doc.get("parts"))
+                filed = file_document(
+                    db,
+                    sha256=job.sha256,
+                    record=res.record,
+                    parser_version=version,
+                    text=doc["text"],
+                    capture=job.capture,
+                    portal=job.portal,
+                    ext=doc["ext"],
+                    parts=doc.get("parts"),
+                )
             else:
                 stats.failed[res.status] = stats.failed.get(res.status, 0) + 1
-                filed = file_document(db, sha256=job.sha256, record=None,
-                                      parser_version=version, parse_status=res.status,
-                                      error=res.error, capture=job.capture, portal=job.portal)
+                filed = file_document(
+                    db,
+                    sha256=job.sha256,
+                    record=None,
+                    parser_version=version,
+                    parse_status=res.status,
+                    error=res.error,
+                    capture=job.capture,
+                    portal=job.portal,
+                )
             settle(db, filed.dirty)
         stats.filed[filed.kind] = stats.filed.get(filed.kind, 0) + 1
         if job.capture.get("referer"):
@@ -215,9 +266,14 @@ def build(archive=None, workers: int | None = None, timeout: float = 120.0,
             bar[0].start()
         while jobs:  # the captures, then the members of the archives among them
             # as each finishes; each in a forked child under the time limit and memory bound
-            for task, res in run_many(tasks_of(jobs, pictures), workers=workers,
-                                      timeout_s=timeout, memory_mb=mem_mb, document=True,
-                                      ordered=False):
+            for task, res in run_many(
+                tasks_of(jobs, pictures),
+                workers=workers,
+                timeout_s=timeout,
+                memory_mb=mem_mb,
+                document=True,
+                ordered=False,
+            ):
                 on_result(task.key, res)
             jobs = member_jobs(db, root, version, portals, containers) if containers else []
             containers = []
@@ -230,8 +286,9 @@ def build(archive=None, workers: int | None = None, timeout: float = 120.0,
     with db.conn:
         settle(db, join_split_reports(db, version, pages))
     refresh_current(db)
-    db.table("build_runs").update(run_id, {"finished_at": now(),
-                                           "stats": json.dumps(stats.as_dict())})
+    db.table("build_runs").update(
+        run_id, {"finished_at": now(), "stats": json.dumps(stats.as_dict())}
+    )
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
     return stats
@@ -240,7 +297,13 @@ def build(archive=None, workers: int | None = None, timeout: float = 120.0,
 def _progress(enabled: bool, total: int):
     if not enabled or not total:
         return None
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     p = Progress(TextColumn("parsing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     return p, p.add_task("parse", total=total)

@@ -6,6 +6,7 @@ ARCHIVE/archive.db              portals, crawl_runs, captures, documents, change
                                 crawl_jobs (a crawl's jobs on Scrapyd nodes)
 ARCHIVE/tmp/                    bodies being decoded (spool files), moved into blobs/
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -22,40 +23,110 @@ from pathlib import Path
 import sqlite_utils
 
 SCHEMA = {
-    "portals": {"name": str, "region_code": str, "level": str, "parent": str, "family": str,
-                "start_urls": str, "allowed_domains": str, "source_file": str, "updated_at": str},
-    "crawl_runs": {"id": str, "started_at": str, "finished_at": str, "status": str,
-                   "options": str, "stats": str, "report": str},
-    "captures": {"id": int, "crawl_id": str, "portal": str, "url": str, "final_url": str,
-                 "method": str, "status": int, "request_headers": str, "response_headers": str,
-                 "fetched_at": str, "sha256": str, "size": int, "content_type": str, "kind": str,
-                 "is_report": int, "referer": str, "link_text": str, "error": str,
-                 "warc_file": str, "warc_offset": int, "request_sha256": str, "node": str,
-                 "node_capture": str},
+    "portals": {
+        "name": str,
+        "region_code": str,
+        "level": str,
+        "parent": str,
+        "family": str,
+        "start_urls": str,
+        "allowed_domains": str,
+        "source_file": str,
+        "updated_at": str,
+    },
+    "crawl_runs": {
+        "id": str,
+        "started_at": str,
+        "finished_at": str,
+        "status": str,
+        "options": str,
+        "stats": str,
+        "report": str,
+    },
+    "captures": {
+        "id": int,
+        "crawl_id": str,
+        "portal": str,
+        "url": str,
+        "final_url": str,
+        "method": str,
+        "status": int,
+        "request_headers": str,
+        "response_headers": str,
+        "fetched_at": str,
+        "sha256": str,
+        "size": int,
+        "content_type": str,
+        "kind": str,
+        "is_report": int,
+        "referer": str,
+        "link_text": str,
+        "error": str,
+        "warc_file": str,
+        "warc_offset": int,
+        "request_sha256": str,
+        "node": str,
+        "node_capture": str,
+    },
     "documents": {"sha256": str, "size": int, "first_seen": str, "path": str},
-    "change_events": {"id": int, "crawl_id": str, "portal": str, "url": str, "event": str,
-                      "old_sha256": str, "new_sha256": str, "detected_at": str, "detail": str,
-                      "from_url": str},
+    "change_events": {
+        "id": int,
+        "crawl_id": str,
+        "portal": str,
+        "url": str,
+        "event": str,
+        "old_sha256": str,
+        "new_sha256": str,
+        "detected_at": str,
+        "detail": str,
+        "from_url": str,
+    },
     # a crawl on Scrapyd nodes: one row per job (a shard's attempt), crawler/nodes.py
-    "crawl_jobs": {"id": str, "crawl_id": str, "shard": int, "attempt": int, "node": str,
-                   "portals": str, "state": str, "detail": str, "version": str,
-                   "scheduled_at": str, "ended_at": str, "captures": int, "warc_start": int,
-                   "warc_end": int, "manifest": str},
+    "crawl_jobs": {
+        "id": str,
+        "crawl_id": str,
+        "shard": int,
+        "attempt": int,
+        "node": str,
+        "portals": str,
+        "state": str,
+        "detail": str,
+        "version": str,
+        "scheduled_at": str,
+        "ended_at": str,
+        "captures": int,
+        "warc_start": int,
+        "warc_end": int,
+        "manifest": str,
+    },
 }
 _CAPTURE_COLUMNS = tuple(k for k in SCHEMA["captures"] if k != "id")
 # the capture store's hot writes as plain statements: sqlite-utils' insert() looks up the
 # table's views and columns every time (about 0.3 ms a row)
-_INSERT_CAPTURE = (f"INSERT INTO captures ({', '.join(_CAPTURE_COLUMNS)}) "
-                   f"VALUES ({', '.join('?' * len(_CAPTURE_COLUMNS))})")
-_HEADER_COLUMNS = (_CAPTURE_COLUMNS.index("request_headers"),
-                   _CAPTURE_COLUMNS.index("response_headers"))
+_INSERT_CAPTURE = (
+    f"INSERT INTO captures ({', '.join(_CAPTURE_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(_CAPTURE_COLUMNS))})"
+)
+_HEADER_COLUMNS = (
+    _CAPTURE_COLUMNS.index("request_headers"),
+    _CAPTURE_COLUMNS.index("response_headers"),
+)
 _FETCHED_AT = _CAPTURE_COLUMNS.index("fetched_at")
-_INSERT_EVENT = ("INSERT INTO change_events (crawl_id, portal, url, event, old_sha256, "
-                 "new_sha256, detected_at, detail, from_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-_INSERT_DOCUMENT = ("INSERT OR IGNORE INTO documents (sha256, size, first_seen, path) "
-                    "VALUES (?, ?, ?, ?)")
-PKS = {"portals": "name", "crawl_runs": "id", "captures": "id", "documents": "sha256",
-       "change_events": "id", "crawl_jobs": "id"}
+_INSERT_EVENT = (
+    "INSERT INTO change_events (crawl_id, portal, url, event, old_sha256, "
+    "new_sha256, detected_at, detail, from_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_DOCUMENT = (
+    "INSERT OR IGNORE INTO documents (sha256, size, first_seen, path) VALUES (?, ?, ?, ?)"
+)
+PKS = {
+    "portals": "name",
+    "crawl_runs": "id",
+    "captures": "id",
+    "documents": "sha256",
+    "change_events": "id",
+    "crawl_jobs": "id",
+}
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -90,8 +161,8 @@ class CaptureStore:
         self.db.execute("PRAGMA busy_timeout=10000")
         self._ensure_schema()
         self._warc: dict[str, object] = {}
-        self._dirs: set[str] = set()   # blob directories known to exist
-        self._autocommit = True        # off inside batch()
+        self._dirs: set[str] = set()  # blob directories known to exist
+        self._autocommit = True  # off inside batch()
 
     @contextmanager
     def batch(self):
@@ -144,8 +215,9 @@ class CaptureStore:
         return sha, new
 
     def _document(self, sha256: str, size: int, first_seen: str | None = None) -> None:
-        self.db.conn.execute(_INSERT_DOCUMENT, (sha256, size, first_seen or now(),
-                                                f"blobs/{sha256[:2]}/{sha256}"))
+        self.db.conn.execute(
+            _INSERT_DOCUMENT, (sha256, size, first_seen or now(), f"blobs/{sha256[:2]}/{sha256}")
+        )
         self._commit()
 
     def _blob_dir(self, path: Path) -> None:
@@ -153,8 +225,9 @@ class CaptureStore:
             path.parent.mkdir(exist_ok=True)
             self._dirs.add(path.parent.name)
 
-    def store_file(self, path: str | os.PathLike, sha256: str, size: int,
-                   first_seen: str | None = None) -> bool:
+    def store_file(
+        self, path: str | os.PathLike, sha256: str, size: int, first_seen: str | None = None
+    ) -> bool:
         """Move a file whose hash is known (a spool file) into the store; True if new."""
         dest = self.blob_path(sha256)
         new = not dest.exists()
@@ -201,14 +274,25 @@ class CaptureStore:
         if self.get_run(crawl_id):
             self.db["crawl_runs"].update(crawl_id, {"status": "running", "finished_at": None})
         else:
-            self.db["crawl_runs"].insert({"id": crawl_id, "started_at": now(), "status": "running",
-                                          "options": json.dumps(options, ensure_ascii=False)})
+            self.db["crawl_runs"].insert(
+                {
+                    "id": crawl_id,
+                    "started_at": now(),
+                    "status": "running",
+                    "options": json.dumps(options, ensure_ascii=False),
+                }
+            )
 
     def finish_run(self, crawl_id: str, status: str, stats: dict, report: dict) -> None:
-        self.db["crawl_runs"].update(crawl_id, {
-            "finished_at": now(), "status": status,
-            "stats": json.dumps(stats, ensure_ascii=False, default=str),
-            "report": json.dumps(report, ensure_ascii=False, default=str)})
+        self.db["crawl_runs"].update(
+            crawl_id,
+            {
+                "finished_at": now(),
+                "status": status,
+                "stats": json.dumps(stats, ensure_ascii=False, default=str),
+                "report": json.dumps(report, ensure_ascii=False, default=str),
+            },
+        )
 
     def get_run(self, crawl_id: str) -> dict | None:
         rows = list(self.db["crawl_runs"].rows_where("id = ?", [crawl_id]))
@@ -229,8 +313,9 @@ class CaptureStore:
         self._commit()
         return rowid
 
-    def record_response(self, *, body: bytes | None, spool: dict | None, warc: dict,
-                        row: dict) -> tuple[str | None, bool]:
+    def record_response(
+        self, *, body: bytes | None, spool: dict | None, warc: dict, row: dict
+    ) -> tuple[str | None, bool]:
         """One response captured: its body stored (bytes, or a spool file whose hash is known;
         None for a 304), its WARC pair written, then its row — in that order, so a row always
         points at a complete record. Returns (sha256, whether the body was new)."""
@@ -252,13 +337,16 @@ class CaptureStore:
         for k, v in where.items():
             conds.append(f"[{k}] = ?")
             args.append(v)
-        return list(self.db["captures"].rows_where(" and ".join(conds) or None, args or None,
-                                                   order_by="id"))
+        return list(
+            self.db["captures"].rows_where(" and ".join(conds) or None, args or None, order_by="id")
+        )
 
     def last_capture(self, url: str, before_crawl: str | None = None) -> dict | None:
         """The latest capture of url (as requested or as final url) that has a whole body."""
-        sql = ("select * from captures where (final_url = ? or url = ?) and sha256 is not null"
-               " and status = 200 and error is null")
+        sql = (
+            "select * from captures where (final_url = ? or url = ?) and sha256 is not null"
+            " and status = 200 and error is null"
+        )
         args: list = [url, url]
         if before_crawl:
             sql += " and crawl_id != ?"
@@ -266,52 +354,80 @@ class CaptureStore:
         rows = list(self.db.query(sql + " order by id desc limit 1", args))
         return rows[0] if rows else None
 
-    def capture_in_run(self, crawl_id: str, url: str,
-                       request_sha256: str | None = None) -> dict | None:
+    def capture_in_run(
+        self, crawl_id: str, url: str, request_sha256: str | None = None
+    ) -> dict | None:
         """The capture of url already made in this crawl (used to replay on resume). A request
         with a body (a form POST: each page of a list API at one URL) is matched by the
         body's hash too."""
-        rows = list(self.db.query(
-            "select * from captures where crawl_id = ? and (url = ? or final_url = ?)"
-            " and (error is null or error not like 'redirect_to_seen%')"
-            " and coalesce(request_sha256, '') = ?"
-            " order by id desc limit 1", [crawl_id, url, url, request_sha256 or ""]))
+        rows = list(
+            self.db.query(
+                "select * from captures where crawl_id = ? and (url = ? or final_url = ?)"
+                " and (error is null or error not like 'redirect_to_seen%')"
+                " and coalesce(request_sha256, '') = ?"
+                " order by id desc limit 1",
+                [crawl_id, url, url, request_sha256 or ""],
+            )
+        )
         return rows[0] if rows else None
 
-    def has_row(self, crawl_id: str, url: str, error_kind: str,
-                request_sha256: str | None = None) -> bool:
+    def has_row(
+        self, crawl_id: str, url: str, error_kind: str, request_sha256: str | None = None
+    ) -> bool:
         """Whether this crawl already recorded url (and request body) with an error of this
         kind (resume)."""
-        return bool(list(self.db.query(
-            "select 1 from captures where crawl_id = ? and url = ? and error like ?"
-            " and coalesce(request_sha256, '') = ? limit 1",
-            [crawl_id, url, f"{error_kind}%", request_sha256 or ""])))
+        return bool(
+            list(
+                self.db.query(
+                    "select 1 from captures where crawl_id = ? and url = ? and error like ?"
+                    " and coalesce(request_sha256, '') = ? limit 1",
+                    [crawl_id, url, f"{error_kind}%", request_sha256 or ""],
+                )
+            )
+        )
 
     def last_report_sha(self, url: str, crawl_id: str) -> str | None:
         """sha256 of the last body of url seen in an earlier crawl, for change detection."""
-        rows = list(self.db.query(
-            "select sha256 from captures where final_url = ? and crawl_id != ?"
-            " and sha256 is not null and status = 200 and error is null"
-            " order by id desc limit 1", [url, crawl_id]))
+        rows = list(
+            self.db.query(
+                "select sha256 from captures where final_url = ? and crawl_id != ?"
+                " and sha256 is not null and status = 200 and error is null"
+                " order by id desc limit 1",
+                [url, crawl_id],
+            )
+        )
         return rows[0]["sha256"] if rows else None
 
     # -- change events --------------------------------------------------------------------
-    def record_event(self, crawl_id: str, portal: str, url: str, event: str,
-                     old_sha256: str | None = None, new_sha256: str | None = None,
-                     detail: str | None = None, from_url: str | None = None) -> int:
-        rowid = self.db.conn.execute(_INSERT_EVENT, (
-            crawl_id, portal, url, event, old_sha256, new_sha256, now(), detail,
-            from_url)).lastrowid
+    def record_event(
+        self,
+        crawl_id: str,
+        portal: str,
+        url: str,
+        event: str,
+        old_sha256: str | None = None,
+        new_sha256: str | None = None,
+        detail: str | None = None,
+        from_url: str | None = None,
+    ) -> int:
+        rowid = self.db.conn.execute(
+            _INSERT_EVENT,
+            (crawl_id, portal, url, event, old_sha256, new_sha256, now(), detail, from_url),
+        ).lastrowid
         self._commit()
         return rowid
 
     def events(self, crawl_id: str | None = None, portal: str | None = None) -> list[dict]:
         if crawl_id and portal:
-            return list(self.db["change_events"].rows_where(
-                "crawl_id = ? and portal = ?", [crawl_id, portal], order_by="id"))
+            return list(
+                self.db["change_events"].rows_where(
+                    "crawl_id = ? and portal = ?", [crawl_id, portal], order_by="id"
+                )
+            )
         if crawl_id:
-            return list(self.db["change_events"].rows_where("crawl_id = ?", [crawl_id],
-                                                            order_by="id"))
+            return list(
+                self.db["change_events"].rows_where("crawl_id = ?", [crawl_id], order_by="id")
+            )
         return list(self.db["change_events"].rows_where(order_by="id"))
 
     def live_report_urls(self, portal: str) -> dict[str, str]:
@@ -332,10 +448,20 @@ class CaptureStore:
             raise ValueError(f"unsafe crawl id {crawl_id!r}")
         return self.root / "warc" / f"{crawl_id}.warc.gz"
 
-    def write_warc(self, crawl_id: str, url: str, method: str, request_headers: list,
-                   request_body: bytes, status: int, reason: str, response_headers: list,
-                   body: bytes, fetched_at: str, truncated: str | None = None
-                   ) -> tuple[str, int]:
+    def write_warc(
+        self,
+        crawl_id: str,
+        url: str,
+        method: str,
+        request_headers: list,
+        request_body: bytes,
+        status: int,
+        reason: str,
+        response_headers: list,
+        body: bytes,
+        fetched_at: str,
+        truncated: str | None = None,
+    ) -> tuple[str, int]:
         """Append a response and a request record; returns (warc file, offset of the pair).
         truncated: the WARC-Truncated reason ('disconnect', 'length') of a partial body.
         Each record is one gzip member (what every WARC reader expects of a .warc.gz)."""
@@ -357,22 +483,32 @@ class CaptureStore:
         fh.level = _gzip_level(body)
         # the length given and the payload digest made here: warcio then neither copies the
         # body into a temporary file nor hashes it twice
-        resp = writer.create_warc_record(url, "response", payload=io.BytesIO(body),
-                                         length=len(body), http_headers=http,
-                                         warc_headers_dict=warc_headers)
+        resp = writer.create_warc_record(
+            url,
+            "response",
+            payload=io.BytesIO(body),
+            length=len(body),
+            http_headers=http,
+            warc_headers_dict=warc_headers,
+        )
         writer.write_record(resp)
         path_q = url.split("/", 3)[3] if url.count("/") >= 3 else ""
-        req_http = StatusAndHeaders(f"{method} /{path_q} HTTP/1.1", request_headers,
-                                    is_http_request=True)
+        req_http = StatusAndHeaders(
+            f"{method} /{path_q} HTTP/1.1", request_headers, is_http_request=True
+        )
         request_body = request_body or b""
         fh.level = 6
-        req = writer.create_warc_record(url, "request", payload=io.BytesIO(request_body),
-                                        length=len(request_body), http_headers=req_http,
-                                        warc_headers_dict={
-                                            "WARC-Date": date,
-                                            "WARC-Payload-Digest": _sha1_label(request_body)})
-        req.rec_headers.add_header("WARC-Concurrent-To", resp.rec_headers.get_header(
-            "WARC-Record-ID"))
+        req = writer.create_warc_record(
+            url,
+            "request",
+            payload=io.BytesIO(request_body),
+            length=len(request_body),
+            http_headers=req_http,
+            warc_headers_dict={"WARC-Date": date, "WARC-Payload-Digest": _sha1_label(request_body)},
+        )
+        req.rec_headers.add_header(
+            "WARC-Concurrent-To", resp.rec_headers.get_header("WARC-Record-ID")
+        )
         writer.write_record(req)
         if self._autocommit:
             fh.flush()
@@ -383,9 +519,12 @@ class CaptureStore:
         that a capture row points at (a torn gzip member stops every reader there), then
         write again the records of rows whose pair was lost. Returns what was done."""
         path = self.warc_path(crawl_id)
-        rows = list(self.db.query(
-            "select * from captures where crawl_id = ? and warc_offset is not null order by id",
-            [crawl_id]))
+        rows = list(
+            self.db.query(
+                "select * from captures where crawl_id = ? and warc_offset is not null order by id",
+                [crawl_id],
+            )
+        )
         if crawl_id in self._warc:
             self._warc.pop(crawl_id).close()
         members = warc_members(path) if path.exists() else {}
@@ -404,10 +543,18 @@ class CaptureStore:
         for row in lost:  # rewritten from the row and the stored body
             body = self.read_blob(row["sha256"]) if row["sha256"] else b""
             warc_file, offset = self.write_warc(
-                crawl_id, row["final_url"] or row["url"], row["method"] or "GET",
-                json.loads(row["request_headers"] or "[]"), b"", row["status"], "",
-                json.loads(row["response_headers"] or "[]"), body, row["fetched_at"],
-                truncated="disconnect" if (row["error"] or "").startswith("truncated") else None)
+                crawl_id,
+                row["final_url"] or row["url"],
+                row["method"] or "GET",
+                json.loads(row["request_headers"] or "[]"),
+                b"",
+                row["status"],
+                "",
+                json.loads(row["response_headers"] or "[]"),
+                body,
+                row["fetched_at"],
+                truncated="disconnect" if (row["error"] or "").startswith("truncated") else None,
+            )
             self.db["captures"].update(row["id"], {"warc_file": warc_file, "warc_offset": offset})
         return {"cut_bytes": size - keep, "rewritten": len(lost)}
 
@@ -426,6 +573,7 @@ class _GzipMembers:
 
     def __init__(self, fh):
         from warcio.warcwriter import WARCWriter
+
         self.fh, self.level, self._z = fh, 6, None
         self.writer = WARCWriter(self, gzip=False)
 
@@ -452,8 +600,19 @@ class _GzipMembers:
 # Formats that are compressed inside already: deflate gains a few per cent on them for many
 # times the CPU (the farm's PDFs: 9 % smaller at level 1 for 8× the time of storing), so their
 # records are stored uncompressed within their gzip member.
-_COMPRESSED_MAGIC = (b"%PDF", b"PK\x03\x04", b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"\x1f\x8b",
-                     b"Rar!", b"7z\xbc\xaf", b"BZh", b"\x28\xb5\x2f\xfd", b"RIFF")
+_COMPRESSED_MAGIC = (
+    b"%PDF",
+    b"PK\x03\x04",
+    b"\xff\xd8\xff",
+    b"\x89PNG",
+    b"GIF8",
+    b"\x1f\x8b",
+    b"Rar!",
+    b"7z\xbc\xaf",
+    b"BZh",
+    b"\x28\xb5\x2f\xfd",
+    b"RIFF",
+)
 
 
 def _gzip_level(body: bytes) -> int:
@@ -461,7 +620,7 @@ def _gzip_level(body: bytes) -> int:
 
 
 _B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-_B32_PAIRS = [a + b for a in _B32 for b in _B32]   # 10 bits → two characters
+_B32_PAIRS = [a + b for a in _B32 for b in _B32]  # 10 bits → two characters
 
 
 def _sha1_label(data: bytes) -> str:
@@ -475,10 +634,11 @@ def warc_members(path: Path) -> dict[int, int]:
     """{start: end} of every complete gzip member of a .warc.gz (each WARC record is one);
     the scan stops at the first torn or corrupt member. Output is decoded 1 MiB at a time."""
     import zlib
+
     out: dict[int, int] = {}
     step = 1 << 20
     with open(path, "rb") as fh:
-        start = fed = 0       # file offsets: the current member's start, bytes fed so far
+        start = fed = 0  # file offsets: the current member's start, bytes fed so far
         d = zlib.decompressobj(wbits=31)
         pending = b""
         while True:

@@ -16,6 +16,7 @@ What is merged, and how it stays idempotent — run it twice, nothing changes:
 Change events are not merged: a node store has no history; the head concludes them from the
 merged captures (crawler/changes.py).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -43,6 +44,7 @@ class CollectError(RuntimeError):
 def redact(url: str) -> str:
     """A URL without its user:password (they may be in a node's URL; never stored or shown)."""
     from urllib.parse import urlsplit, urlunsplit
+
     parts = urlsplit(url)
     if "@" not in parts.netloc:
         return url
@@ -67,6 +69,7 @@ class Source:
 
     def _session(self):
         import requests
+
         s = getattr(self._local, "session", None)
         if s is None:
             s = self._local.session = requests.Session()
@@ -78,6 +81,7 @@ class Source:
             path = Path(self.base) / rel
             return path.read_bytes() if path.exists() else None
         import requests
+
         try:
             r = self._session().get(self.base + rel, timeout=self.timeout)
         except requests.RequestException as e:
@@ -107,6 +111,7 @@ class Source:
                 yield from iter(lambda: fh.read(1 << 20), b"")
             return
         import requests
+
         try:
             with self._session().get(self.base + rel, stream=True, timeout=self.timeout) as r:
                 if r.status_code != 200:
@@ -128,8 +133,12 @@ def read_manifest(source: Source) -> dict | None:
 
 
 def committed_warc_end(store: CaptureStore, crawl_id: str) -> int:
-    row = next(store.db.query("select max(warc_end) as e from crawl_jobs where crawl_id = ? "
-                              "and state = 'collected'", [crawl_id]))
+    row = next(
+        store.db.query(
+            "select max(warc_end) as e from crawl_jobs where crawl_id = ? and state = 'collected'",
+            [crawl_id],
+        )
+    )
     return row["e"] or 0
 
 
@@ -158,8 +167,9 @@ def _merge(store: CaptureStore, job: dict, source: Source, workers: int) -> dict
     for key in ("crawl_id", "job"):
         want = job["crawl_id"] if key == "crawl_id" else job["id"]
         if manifest.get(key) != want:
-            raise CollectError(f"{source}: the manifest is of {key} {manifest.get(key)!r}, "
-                               f"not {want!r}")
+            raise CollectError(
+                f"{source}: the manifest is of {key} {manifest.get(key)!r}, not {want!r}"
+            )
     if manifest.get("status") != "finished":
         raise CollectError(f"{source}: the job ended {manifest.get('status')!r}")
     tmp = Path(tempfile.mkdtemp(prefix=f"collect-{job['id']}-", dir=store.spool_dir()))
@@ -187,16 +197,17 @@ def _merge(store: CaptureStore, job: dict, source: Source, workers: int) -> dict
 def _fetch_checked(source: Source, rel: str, dest: Path, want: dict) -> None:
     size, sha = source.fetch(rel, dest)
     if (size, sha) != (want["size"], want["sha256"]):
-        raise CollectError(f"{source}: {rel} is not what the manifest says ({size} bytes, "
-                           f"sha256 {sha[:12]}…, expected {want['size']}, "
-                           f"{want['sha256'][:12]}…)")
+        raise CollectError(
+            f"{source}: {rel} is not what the manifest says ({size} bytes, "
+            f"sha256 {sha[:12]}…, expected {want['size']}, "
+            f"{want['sha256'][:12]}…)"
+        )
 
 
 def _pull_bodies(store, source, rows, documents, tmp: Path, workers: int) -> None:
     """Every body the captures point at that the archive lacks, checked against its hash.
     Fetched in threads; moved into the store (and its SQLite) on this one."""
-    missing = sorted(s for s in {r["sha256"] for r in rows if r["sha256"]}
-                     if not store.has_blob(s))
+    missing = sorted(s for s in {r["sha256"] for r in rows if r["sha256"]} if not store.has_blob(s))
 
     def get(sha: str):
         dest = tmp / f"{sha}.part"
@@ -207,8 +218,9 @@ def _pull_bodies(store, source, rows, documents, tmp: Path, workers: int) -> Non
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for sha, path, size in pool.map(get, missing):
-            store.store_file(path, sha, size, first_seen=(documents.get(sha) or {}).get(
-                "first_seen"))
+            store.store_file(
+                path, sha, size, first_seen=(documents.get(sha) or {}).get("first_seen")
+            )
 
 
 def _commit(store: CaptureStore, job: dict, manifest: dict, rows, warc: Path | None) -> dict:
@@ -220,7 +232,7 @@ def _commit(store: CaptureStore, job: dict, manifest: dict, rows, warc: Path | N
         path = store.warc_path(crawl_id)
         warc_file = str(path.relative_to(store.root))
         with open(path, "ab") as out:
-            out.truncate(base)   # what a merge killed half-way appended, cut off
+            out.truncate(base)  # what a merge killed half-way appended, cut off
             out.seek(base)
             with open(warc, "rb") as fh:
                 shutil.copyfileobj(fh, out, 1 << 20)
@@ -235,14 +247,23 @@ def _commit(store: CaptureStore, job: dict, manifest: dict, rows, warc: Path | N
             v["warc_file"], v["warc_offset"] = warc_file, v["warc_offset"] + base
         v["node"], v["node_capture"] = job["node"], f"{job['id']}:{r['id']}"
         values.append([v[c] for c in cols])
-    fields = {"state": "collected", "ended_at": now(), "captures": len(rows),
-              "warc_start": base, "warc_end": end,
-              "manifest": json.dumps(manifest, ensure_ascii=False)}
+    fields = {
+        "state": "collected",
+        "ended_at": now(),
+        "captures": len(rows),
+        "warc_start": base,
+        "warc_end": end,
+        "manifest": json.dumps(manifest, ensure_ascii=False),
+    }
     conn = store.db.conn
-    with conn:   # one transaction: the rows, the documents and the ledger, or none of them
+    with conn:  # one transaction: the rows, the documents and the ledger, or none of them
         conn.executemany(
             f"insert or ignore into captures ({', '.join(f'[{c}]' for c in cols)}) "
-            f"values ({', '.join('?' for _ in cols)})", values)
-        conn.execute(f"update crawl_jobs set {', '.join(f'{k} = ?' for k in fields)} "
-                     "where id = ?", [*fields.values(), job["id"]])
+            f"values ({', '.join('?' for _ in cols)})",
+            values,
+        )
+        conn.execute(
+            f"update crawl_jobs set {', '.join(f'{k} = ?' for k in fields)} where id = ?",
+            [*fields.values(), job["id"]],
+        )
     return store.db["crawl_jobs"].get(job["id"])

@@ -1,5 +1,6 @@
 """`ogi export`: the canonical tables as CSV (UTF-8, header row; with `bom`, a byte order mark
 first, which Excel needs to read Chinese) or Parquet (needs pyarrow)."""
+
 from __future__ import annotations
 
 import csv
@@ -7,13 +8,21 @@ from pathlib import Path
 
 from archive.schema import open_db, require_archive
 
-TABLES = ["reports", "bodies", "report_editions", "report_values", "report_checks",
-          "report_figures", "other_documents", "document_texts", "carryover_mismatches",
-          "change_events"]
+TABLES = [
+    "reports",
+    "bodies",
+    "report_editions",
+    "report_values",
+    "report_checks",
+    "report_figures",
+    "other_documents",
+    "document_texts",
+    "carryover_mismatches",
+    "change_events",
+]
 
 
-def export(archive=None, out=None, fmt: str = "csv", tables=None,
-           bom: bool = False) -> list[Path]:
+def export(archive=None, out=None, fmt: str = "csv", tables=None, bom: bool = False) -> list[Path]:
     root = require_archive(archive)
     db = open_db(root)
     out = Path(out or root / "export")

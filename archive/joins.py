@@ -11,6 +11,7 @@ own — and the tables name no other body or year — they are one report:
 
 settle() then makes the text's edition the representative (complete tables, and the text).
 """
+
 from __future__ import annotations
 
 import json
@@ -28,17 +29,27 @@ def join_split_reports(db, version: str, pages: set[str]) -> set[int]:
     conn = db.conn
     dirty: set[int] = set()
     for page in sorted(pages):
-        eds = rows(conn, """
+        eds = rows(
+            conn,
+            """
             SELECT e.id, e.sha256, e.report_id, e.body, e.year, e.url, e.tables_from,
                    t.record, t.sections
             FROM report_editions e JOIN captures c ON c.id = e.capture_id
             JOIN document_texts t ON t.sha256 = e.sha256 AND t.part = e.part
-            WHERE c.referer = ? AND e.part = 0 AND e.parser_version = ?""", (page, version))
+            WHERE c.referer = ? AND e.part = 0 AND e.parser_version = ?""",
+            (page, version),
+        )
         for e in eds:
             e["record"] = json.loads(e["record"] or "{}")
             e["text"] = _is_text(json.loads(e["sections"] or "[]"))
-        texts = [e for e in eds if not has_tables(e["record"]) and e["text"]
-                 and e["record"].get("year") and e["record"].get("agency")]
+        texts = [
+            e
+            for e in eds
+            if not has_tables(e["record"])
+            and e["text"]
+            and e["record"].get("year")
+            and e["record"].get("agency")
+        ]
         tables = [e for e in eds if has_tables(e["record"]) and not e["text"]]
         if len(texts) != 1 or len(tables) != 1 or texts[0]["tables_from"]:
             continue
@@ -61,17 +72,28 @@ def _compatible(text: dict, tables: dict) -> bool:
 
 
 def _join(conn, text: dict, tab: dict) -> set[int]:
-    joined = join_text_and_tables(text["record"], tab["record"],
-                                  {"sha256": tab["sha256"], "url": tab["url"]})
-    conn.execute("UPDATE document_texts SET record = ? WHERE sha256 = ? AND part = 0",
-                 (json.dumps(joined, ensure_ascii=False), text["sha256"]))
-    conn.execute("UPDATE report_editions SET check_status = ?, checks_failed = ?, template = ?, "
-                 "units = ?, tables_from = ? WHERE id = ?",
-                 (check_status(joined), len(joined["checks"]), joined.get("template"),
-                  json.dumps(joined.get("units") or {}, ensure_ascii=False), tab["sha256"],
-                  text["id"]))
+    joined = join_text_and_tables(
+        text["record"], tab["record"], {"sha256": tab["sha256"], "url": tab["url"]}
+    )
+    conn.execute(
+        "UPDATE document_texts SET record = ? WHERE sha256 = ? AND part = 0",
+        (json.dumps(joined, ensure_ascii=False), text["sha256"]),
+    )
+    conn.execute(
+        "UPDATE report_editions SET check_status = ?, checks_failed = ?, template = ?, "
+        "units = ?, tables_from = ? WHERE id = ?",
+        (
+            check_status(joined),
+            len(joined["checks"]),
+            joined.get("template"),
+            json.dumps(joined.get("units") or {}, ensure_ascii=False),
+            tab["sha256"],
+            text["id"],
+        ),
+    )
     dirty = {text["report_id"], tab["report_id"]}
     if tab["report_id"] != text["report_id"]:  # the tables' edition joins the text's report
-        conn.execute("UPDATE report_editions SET report_id = ? WHERE id = ?",
-                     (text["report_id"], tab["id"]))
+        conn.execute(
+            "UPDATE report_editions SET report_id = ? WHERE id = ?", (text["report_id"], tab["id"])
+        )
     return dirty

@@ -5,6 +5,7 @@ archive runs them all.
 
 Add a migration at the end; never change one that has been released.
 """
+
 from __future__ import annotations
 
 from sqlite_utils import Migrations
@@ -15,14 +16,33 @@ MIGRATIONS = Migrations("ogi-archive")
 # report_figures' number columns as the first release made them
 _FIRST_FIGURES = (
     ["received", "carried_over", "granted", "partly_granted", "withheld"]
-    + [f"withheld_{k}" for k in ("state_secret", "prohibited", "security", "third_party",
-                                 "internal", "process", "enforcement", "query")]
-    + ["unavailable"] + [f"unavailable_{k}" for k in ("not_held", "needs_creation", "unclear")]
-    + ["declined"] + [f"declined_{k}" for k in ("petition", "duplicate", "publication",
-                                                "excessive", "confirmation")]
+    + [
+        f"withheld_{k}"
+        for k in (
+            "state_secret",
+            "prohibited",
+            "security",
+            "third_party",
+            "internal",
+            "process",
+            "enforcement",
+            "query",
+        )
+    ]
+    + ["unavailable"]
+    + [f"unavailable_{k}" for k in ("not_held", "needs_creation", "unclear")]
+    + ["declined"]
+    + [
+        f"declined_{k}"
+        for k in ("petition", "duplicate", "publication", "excessive", "confirmation")
+    ]
     + ["other_handling", "processed", "carried_forward"]
-    + [f"{a}_{c}" for a in ("review", "lawsuit")
-       for c in ("upheld", "corrected", "other", "pending", "total")])
+    + [
+        f"{a}_{c}"
+        for a in ("review", "lawsuit")
+        for c in ("upheld", "corrected", "other", "pending", "total")
+    ]
+)
 
 
 @MIGRATIONS(name="m001_first_release")
@@ -32,27 +52,90 @@ def m001_first_release(db) -> None:
     t = db.table
     if t("reports").exists():
         return
-    t("agencies").create({"name": str, "region_code": str, "province": str, "city": str,
-                          "county": str, "level": str, "portal": str}, pk="name")
-    t("reports").create({
-        "id": int, "sha256": str, "title": str, "agency": str, "year": int, "template": str,
-        "published": str, "province": str, "city": str, "county": str, "portal": str,
-        "url": str, "raw": str, "capture_id": int, "fetched_at": str, "content_type": str,
-        "size": int, "parse_status": str, "error": str, "check_status": str,
-        "checks_failed": int, "current": int, "parser_version": str, "parsed_at": str,
-        "units": str}, pk="id", foreign_keys=[("agency", "agencies", "name")])
-    t("report_texts").create({"report_id": int, "text": str, "sections": str, "record": str},
-                             pk="report_id", foreign_keys=[("report_id", "reports", "id")])
-    t("report_values").create({"report_id": int, "table_key": str, "row_key": str,
-                               "col_key": str, "value": float, "unit": str},
-                              pk=("report_id", "table_key", "row_key", "col_key"))
-    t("report_checks").create({"report_id": int, "check_id": str, "kind": str,
-                               "table_key": str, "subject": str}, pk=("report_id", "check_id"))
-    cols = {"report_id": int, "agency": str, "province": str, "city": str, "year": int,
-            "template": str, **{c: float for c in _FIRST_FIGURES}}
+    t("agencies").create(
+        {
+            "name": str,
+            "region_code": str,
+            "province": str,
+            "city": str,
+            "county": str,
+            "level": str,
+            "portal": str,
+        },
+        pk="name",
+    )
+    t("reports").create(
+        {
+            "id": int,
+            "sha256": str,
+            "title": str,
+            "agency": str,
+            "year": int,
+            "template": str,
+            "published": str,
+            "province": str,
+            "city": str,
+            "county": str,
+            "portal": str,
+            "url": str,
+            "raw": str,
+            "capture_id": int,
+            "fetched_at": str,
+            "content_type": str,
+            "size": int,
+            "parse_status": str,
+            "error": str,
+            "check_status": str,
+            "checks_failed": int,
+            "current": int,
+            "parser_version": str,
+            "parsed_at": str,
+            "units": str,
+        },
+        pk="id",
+        foreign_keys=[("agency", "agencies", "name")],
+    )
+    t("report_texts").create(
+        {"report_id": int, "text": str, "sections": str, "record": str},
+        pk="report_id",
+        foreign_keys=[("report_id", "reports", "id")],
+    )
+    t("report_values").create(
+        {
+            "report_id": int,
+            "table_key": str,
+            "row_key": str,
+            "col_key": str,
+            "value": float,
+            "unit": str,
+        },
+        pk=("report_id", "table_key", "row_key", "col_key"),
+    )
+    t("report_checks").create(
+        {"report_id": int, "check_id": str, "kind": str, "table_key": str, "subject": str},
+        pk=("report_id", "check_id"),
+    )
+    cols = {
+        "report_id": int,
+        "agency": str,
+        "province": str,
+        "city": str,
+        "year": int,
+        "template": str,
+        **{c: float for c in _FIRST_FIGURES},
+    }
     t("report_figures").create(cols, pk="report_id")
-    t("build_runs").create({"id": int, "started_at": str, "finished_at": str,
-                            "parser_version": str, "workers": int, "stats": str}, pk="id")
+    t("build_runs").create(
+        {
+            "id": int,
+            "started_at": str,
+            "finished_at": str,
+            "parser_version": str,
+            "workers": int,
+            "stats": str,
+        },
+        pk="id",
+    )
     t("archive_meta").create({"key": str, "value": str}, pk="key")
 
 
@@ -108,14 +191,22 @@ def m002_reports_apart(db) -> None:
     filed into the new tables by today's code (archive.store.refile_queued, right after the
     migrations), keeping their ids."""
     conn = db.conn
-    conn.execute("CREATE TABLE refile_queue AS SELECT r.id, r.sha256, r.parse_status, r.error, "
-                 "r.parser_version, r.capture_id, r.url, r.fetched_at, r.size, r.content_type, "
-                 "r.portal, r.raw, t.text, t.record FROM reports r "
-                 "LEFT JOIN report_texts t ON t.report_id = r.id ORDER BY r.id")
+    conn.execute(
+        "CREATE TABLE refile_queue AS SELECT r.id, r.sha256, r.parse_status, r.error, "
+        "r.parser_version, r.capture_id, r.url, r.fetched_at, r.size, r.content_type, "
+        "r.portal, r.raw, t.text, t.record FROM reports r "
+        "LEFT JOIN report_texts t ON t.report_id = r.id ORDER BY r.id"
+    )
     conn.execute("DROP VIEW IF EXISTS carryover_mismatches")
     conn.execute("DROP TABLE IF EXISTS reports_fts")  # remade by archive.schema (FTS_VERSION)
-    for name in ("report_texts", "report_figures", "report_checks", "report_values", "reports",
-                 "agencies"):
+    for name in (
+        "report_texts",
+        "report_figures",
+        "report_checks",
+        "report_values",
+        "reports",
+        "agencies",
+    ):
         conn.execute(f"DROP TABLE {name}")
     for statement in SCHEMA_2.split(";"):
         if statement.strip():
@@ -124,10 +215,12 @@ def m002_reports_apart(db) -> None:
         conn.execute(f"ALTER TABLE {name}_2 RENAME TO {name}")
 
 
-_EDITION_COLUMNS = ("id, report_id, title, format, representative, differs, current, check_status, "
-                    "checks_failed, template, body, year, url, raw, fetched_at, published, "
-                    "portal, capture_id, content_type, size, units, sha256, parser_version, "
-                    "parsed_at")
+_EDITION_COLUMNS = (
+    "id, report_id, title, format, representative, differs, current, check_status, "
+    "checks_failed, template, body, year, url, raw, fetched_at, published, "
+    "portal, capture_id, content_type, size, units, sha256, parser_version, "
+    "parsed_at"
+)
 
 
 @MIGRATIONS(name="m003_parts_and_members")
@@ -147,16 +240,20 @@ def m003_parts_and_members(db) -> None:
       content_type TEXT, size INTEGER, units TEXT, sha256 TEXT NOT NULL,
       parser_version TEXT, parsed_at TEXT, part INTEGER NOT NULL DEFAULT 0,
       tables_from TEXT)""")
-    conn.execute(f"INSERT INTO report_editions_3 ({_EDITION_COLUMNS}) "
-                 f"SELECT {_EDITION_COLUMNS} FROM report_editions")
+    conn.execute(
+        f"INSERT INTO report_editions_3 ({_EDITION_COLUMNS}) "
+        f"SELECT {_EDITION_COLUMNS} FROM report_editions"
+    )
     conn.execute("DROP TABLE report_editions")
     conn.execute("ALTER TABLE report_editions_3 RENAME TO report_editions")
     conn.execute("CREATE UNIQUE INDEX report_editions_document ON report_editions(sha256, part)")
     conn.execute("""CREATE TABLE document_texts_3 (
       sha256 TEXT NOT NULL, part INTEGER NOT NULL DEFAULT 0, text TEXT, sections TEXT,
       record TEXT, PRIMARY KEY (sha256, part))""")
-    conn.execute("INSERT INTO document_texts_3 (sha256, text, sections, record) "
-                 "SELECT sha256, text, sections, record FROM document_texts")
+    conn.execute(
+        "INSERT INTO document_texts_3 (sha256, text, sections, record) "
+        "SELECT sha256, text, sections, record FROM document_texts"
+    )
     conn.execute("DROP TABLE document_texts")
     conn.execute("ALTER TABLE document_texts_3 RENAME TO document_texts")
     conn.execute("ALTER TABLE reports ADD COLUMN part INTEGER NOT NULL DEFAULT 0")

@@ -1,6 +1,7 @@
 """What the archive reads from an extraction record: the wide row of headline figures, the long
 rows of values and checks, the check status, the signature date, the sections' places in the
 text."""
+
 from __future__ import annotations
 
 import json
@@ -29,19 +30,29 @@ def figures(record: dict) -> dict:
     def r(row):
         return _num((req.get(row) or {}).get("total"))
 
-    out = {"received": r("new_received"), "carried_over": r("carried_over"),
-           "granted": r("granted"), "partly_granted": r("partly_granted"),
-           "processed": r("total"), "carried_forward": r("carried_forward")}
-    for group, keys in (("withheld", WITHHELD), ("unavailable", UNAVAILABLE),
-                        ("declined", DECLINED)):
+    out = {
+        "received": r("new_received"),
+        "carried_over": r("carried_over"),
+        "granted": r("granted"),
+        "partly_granted": r("partly_granted"),
+        "processed": r("total"),
+        "carried_forward": r("carried_forward"),
+    }
+    for group, keys in (
+        ("withheld", WITHHELD),
+        ("unavailable", UNAVAILABLE),
+        ("declined", DECLINED),
+    ):
         for k in keys:
             out[f"{group}_{k}"] = r(f"{group}_{k}")
         out[group] = _sum(out[f"{group}_{k}"] for k in keys)
     out["other_handling"] = r("other") if "other" in req else _sum(r(f"other_{k}") for k in OTHER)
     for c in APPEAL_COLS:
         out[f"review_{c}"] = _num((app.get("review") or {}).get(c))
-        out[f"lawsuit_{c}"] = _sum(_num((app.get(row) or {}).get(c))
-                                   for row in ("litigation_direct", "litigation_after_review"))
+        out[f"lawsuit_{c}"] = _sum(
+            _num((app.get(row) or {}).get(c))
+            for row in ("litigation_direct", "litigation_after_review")
+        )
     return {c: out.get(c) for c in FIGURE_COLUMNS}
 
 
@@ -50,8 +61,9 @@ def check_rows(checks: list[str]) -> list[dict]:
     for cid in checks or []:
         head, _, subject = cid.partition(":")
         table_key, _, kind = head.partition(".")
-        rows.append({"check_id": cid, "kind": kind, "table_key": table_key,
-                     "subject": subject or None})
+        rows.append(
+            {"check_id": cid, "kind": kind, "table_key": table_key, "subject": subject or None}
+        )
     return rows
 
 
@@ -76,11 +88,17 @@ def value_rows(record: dict) -> list[dict]:
         for row_key, cols in (table or {}).items():
             for col_key, value in (cols or {}).items():
                 where = ((prov.get(table_key) or {}).get(row_key) or {}).get(col_key)
-                rows.append({"table_key": table_key, "row_key": row_key, "col_key": col_key,
-                             "value": _num(value),
-                             "unit": units.get(f"{table_key}.{row_key}.{col_key}"),
-                             "page": where.get("page") if where else None,
-                             "provenance": json.dumps(where, ensure_ascii=False) if where else None})
+                rows.append(
+                    {
+                        "table_key": table_key,
+                        "row_key": row_key,
+                        "col_key": col_key,
+                        "value": _num(value),
+                        "unit": units.get(f"{table_key}.{row_key}.{col_key}"),
+                        "page": where.get("page") if where else None,
+                        "provenance": json.dumps(where, ensure_ascii=False) if where else None,
+                    }
+                )
     return rows
 
 
@@ -90,9 +108,17 @@ def text_check_rows(record: dict) -> list[dict]:
     for c in record.get("text_checks") or []:
         cell = c["id"].partition(":")[2]
         table_key, _, subject = cell.partition(".")
-        rows.append({"check_id": c["id"], "kind": "text_vs_table", "table_key": table_key,
-                     "subject": subject, "statement": c.get("text"), "stated": c.get("stated"),
-                     "printed": c.get("printed")})
+        rows.append(
+            {
+                "check_id": c["id"],
+                "kind": "text_vs_table",
+                "table_key": table_key,
+                "subject": subject,
+                "statement": c.get("text"),
+                "stated": c.get("stated"),
+                "printed": c.get("printed"),
+            }
+        )
     return rows
 
 

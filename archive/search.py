@@ -12,6 +12,7 @@ A query term becomes an FTS5 phrase of its own tokens, so a term matches exactly
 as a substring of the text (within a run of hanzi, across runs where the query spans them).
 Two-character words (复议, 泄密) are one bigram; a single character is a prefix query.
 """
+
 from __future__ import annotations
 
 import re
@@ -33,7 +34,7 @@ def _han_tokens(run: str, closed: bool) -> list[str]:
     """Bigrams of a hanzi run; `closed` adds the last character (the run ends there)."""
     if len(run) == 1:
         return [run]
-    out = [run[i:i + 2] for i in range(len(run) - 1)]
+    out = [run[i : i + 2] for i in range(len(run) - 1)]
     if closed:
         out.append(run[-1])
     return out
@@ -90,10 +91,17 @@ def snippet(text: str, query: str, width: int = 40) -> str:
                 i = text.lower().find(term.lower())
             if i >= 0:
                 start, end = max(0, i - width), min(len(text), i + len(term) + width)
-                s = ("…" if start else "") + text[start:i] + "【" + text[i:i + len(term)] \
-                    + "】" + text[i + len(term):end] + ("…" if end < len(text) else "")
+                s = (
+                    ("…" if start else "")
+                    + text[start:i]
+                    + "【"
+                    + text[i : i + len(term)]
+                    + "】"
+                    + text[i + len(term) : end]
+                    + ("…" if end < len(text) else "")
+                )
                 return re.sub(r"\s+", " ", s)
-    return re.sub(r"\s+", " ", text[:2 * width]) + ("…" if len(text) > 2 * width else "")
+    return re.sub(r"\s+", " ", text[: 2 * width]) + ("…" if len(text) > 2 * width else "")
 
 
 # ---- the index ----------------------------------------------------------------------------
@@ -107,22 +115,25 @@ _COLS = ("title", "body", "text")
 
 
 def create_index(conn, table: str = FTS_TABLE) -> None:
-    conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5("
-                 f"{', '.join(_COLS)}, content='', tokenize='unicode61')")
+    conn.execute(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5("
+        f"{', '.join(_COLS)}, content='', tokenize='unicode61')"
+    )
 
 
-def index_row(conn, rowid: int, title: str, body: str, text: str,
-              table: str = FTS_TABLE) -> None:
-    conn.execute(f"INSERT INTO {table}(rowid, {', '.join(_COLS)}) VALUES (?, ?, ?, ?)",
-                 (rowid, tokens(title or ""), tokens(body or ""), tokens(text or "")))
+def index_row(conn, rowid: int, title: str, body: str, text: str, table: str = FTS_TABLE) -> None:
+    conn.execute(
+        f"INSERT INTO {table}(rowid, {', '.join(_COLS)}) VALUES (?, ?, ?, ?)",
+        (rowid, tokens(title or ""), tokens(body or ""), tokens(text or "")),
+    )
 
 
-def unindex_row(conn, rowid: int, title: str, body: str, text: str,
-                table: str = FTS_TABLE) -> None:
+def unindex_row(conn, rowid: int, title: str, body: str, text: str, table: str = FTS_TABLE) -> None:
     """Contentless tables forget a row only when told the tokens it was indexed with."""
-    conn.execute(f"INSERT INTO {table}({table}, rowid, {', '.join(_COLS)}) "
-                 f"VALUES ('delete', ?, ?, ?, ?)",
-                 (rowid, tokens(title or ""), tokens(body or ""), tokens(text or "")))
+    conn.execute(
+        f"INSERT INTO {table}({table}, rowid, {', '.join(_COLS)}) VALUES ('delete', ?, ?, ?, ?)",
+        (rowid, tokens(title or ""), tokens(body or ""), tokens(text or "")),
+    )
 
 
 def _text_join(table: str) -> str:
@@ -138,8 +149,10 @@ def rebuild_index(conn) -> int:
     for fts, table in INDEXED.items():
         conn.execute(f"DROP TABLE IF EXISTS {fts}")
         create_index(conn, fts)
-        rows = conn.execute(f"SELECT d.id, d.title, d.body, t.text FROM {table} d "
-                            f"JOIN document_texts t ON {_text_join(table)}").fetchall()
+        rows = conn.execute(
+            f"SELECT d.id, d.title, d.body, t.text FROM {table} d "
+            f"JOIN document_texts t ON {_text_join(table)}"
+        ).fetchall()
         for rowid, title, body, text in rows:
             index_row(conn, rowid, title, body, text, fts)
             n += 1
@@ -158,37 +171,71 @@ MATCHES_TABLE = "ogi_search_matches"
 MATCHES_MAX_IDS = 20_000  # a term whose shorter list is longer is left to FTS5
 FREQUENT_TERMS = [
     # section titles of the 2019 and 2021 templates, and the words in them
-    "总体情况", "主动公开政府信息情况", "收到和处理政府信息公开申请情况",
-    "政府信息公开行政复议、行政诉讼情况", "存在的主要问题及改进情况", "其他需要报告的事项",
-    "政府信息公开", "政府信息", "信息公开", "主动公开", "依申请公开", "公开申请", "行政复议",
-    "行政诉讼", "复议", "诉讼", "存在的主要问题", "改进情况", "工作年度报告", "年度报告",
-    "政府信息公开工作年度报告", "政府信息管理", "政府信息公开平台", "平台建设", "监督保障",
+    "总体情况",
+    "主动公开政府信息情况",
+    "收到和处理政府信息公开申请情况",
+    "政府信息公开行政复议、行政诉讼情况",
+    "存在的主要问题及改进情况",
+    "其他需要报告的事项",
+    "政府信息公开",
+    "政府信息",
+    "信息公开",
+    "主动公开",
+    "依申请公开",
+    "公开申请",
+    "行政复议",
+    "行政诉讼",
+    "复议",
+    "诉讼",
+    "存在的主要问题",
+    "改进情况",
+    "工作年度报告",
+    "年度报告",
+    "政府信息公开工作年度报告",
+    "政府信息管理",
+    "政府信息公开平台",
+    "平台建设",
+    "监督保障",
     # the requests table's outcomes
-    "予以公开", "部分公开", "不予公开", "无法提供", "不予处理", "国家秘密", "第三方合法权益",
+    "予以公开",
+    "部分公开",
+    "不予公开",
+    "无法提供",
+    "不予处理",
+    "国家秘密",
+    "第三方合法权益",
 ]
 
 
-def precompute_matches(conn, table: str = "reports", pk: str = "id",
-                       terms=FREQUENT_TERMS) -> int:
+def precompute_matches(conn, table: str = "reports", pk: str = "id", terms=FREQUENT_TERMS) -> int:
     """Store the match sets of `terms` in MATCHES_TABLE (see above); returns how many."""
     import json
+
     conn.execute(f"DROP TABLE IF EXISTS {MATCHES_TABLE}")
-    conn.execute(f"CREATE TABLE {MATCHES_TABLE} (fts_table TEXT, expr TEXT, form TEXT, "
-                 f"n INTEGER, ids TEXT, PRIMARY KEY (fts_table, expr))")
+    conn.execute(
+        f"CREATE TABLE {MATCHES_TABLE} (fts_table TEXT, expr TEXT, form TEXT, "
+        f"n INTEGER, ids TEXT, PRIMARY KEY (fts_table, expr))"
+    )
     everything = [r[0] for r in conn.execute(f"SELECT {pk} FROM {table} ORDER BY {pk}")]
     stored = 0
     for term in dict.fromkeys(terms):
         expr = match_query(term)
-        hits = [r[0] for r in conn.execute(f"SELECT rowid FROM {FTS_TABLE} "
-                                           f"WHERE {FTS_TABLE} MATCH ?", (expr,))]
+        hits = [
+            r[0]
+            for r in conn.execute(
+                f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?", (expr,)
+            )
+        ]
         hit = set(hits)
         misses = [i for i in everything if i not in hit]
         n = len(everything) - len(misses)
         form, ids = ("misses", misses) if len(misses) < n else ("hits", sorted(hits))
         if len(ids) > MATCHES_MAX_IDS:
             continue
-        conn.execute(f"INSERT OR REPLACE INTO {MATCHES_TABLE} VALUES (?, ?, ?, ?, ?)",
-                     (FTS_TABLE, expr, form, n, json.dumps(ids)))
+        conn.execute(
+            f"INSERT OR REPLACE INTO {MATCHES_TABLE} VALUES (?, ?, ?, ?, ?)",
+            (FTS_TABLE, expr, form, n, json.dumps(ids)),
+        )
         stored += 1
     return stored
 
@@ -197,9 +244,13 @@ def find(conn, query: str, limit: int = 20, table: str = "reports") -> list[tupl
     """(id, body, year, title, snippet) of the newest rows of `table` (reports, or
     other_documents) matching a query."""
     fts = next(f for f, t in INDEXED.items() if t == table)
-    sql = (f"SELECT d.id, d.body, d.year, d.title, t.text FROM {fts} "
-           f"JOIN {table} d ON d.id = {fts}.rowid "
-           f"LEFT JOIN document_texts t ON {_text_join(table)} "
-           f"WHERE {fts} MATCH ? ORDER BY {fts}.rowid DESC LIMIT ?")
-    return [(rid, body, year, title, snippet(text or "", query))
-            for rid, body, year, title, text in conn.execute(sql, (match_query(query), limit))]
+    sql = (
+        f"SELECT d.id, d.body, d.year, d.title, t.text FROM {fts} "
+        f"JOIN {table} d ON d.id = {fts}.rowid "
+        f"LEFT JOIN document_texts t ON {_text_join(table)} "
+        f"WHERE {fts} MATCH ? ORDER BY {fts}.rowid DESC LIMIT ?"
+    )
+    return [
+        (rid, body, year, title, snippet(text or "", query))
+        for rid, body, year, title, text in conn.execute(sql, (match_query(query), limit))
+    ]

@@ -6,6 +6,7 @@ body and year: archive.editions) or as another document (other_documents, with i
 full-text index). settle() (archive/editions.py) then makes each touched report's row, numbers
 and index from its representative edition. refresh_current() marks what the URLs still serve.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,8 @@ def _agency(record: dict | None) -> str | None:
 
 @dataclass
 class Filed:
-    kind: str             # "report" or an other_documents kind
-    id: int               # report_editions.id or other_documents.id
+    kind: str  # "report" or an other_documents kind
+    id: int  # report_editions.id or other_documents.id
     dirty: set = field(default_factory=set)  # reports to settle()
 
 
@@ -47,32 +48,47 @@ def _forget(conn, sha256: str) -> tuple[int | None, set]:
     compilation, or the other document it was); returns its (first) id and the reports it
     leaves to settle."""
     dirty, old_id = set(), None
-    for ed in conn.execute("SELECT id, report_id FROM report_editions WHERE sha256 = ? "
-                           "ORDER BY part", (sha256,)).fetchall():
+    for ed in conn.execute(
+        "SELECT id, report_id FROM report_editions WHERE sha256 = ? ORDER BY part", (sha256,)
+    ).fetchall():
         old_id = ed[0] if old_id is None else old_id
         dirty.add(ed[1])
-        if conn.execute("SELECT 1 FROM reports WHERE id = ? AND edition_id = ?",
-                        (ed[1], ed[0])).fetchone():
+        if conn.execute(
+            "SELECT 1 FROM reports WHERE id = ? AND edition_id = ?", (ed[1], ed[0])
+        ).fetchone():
             unindex_report(conn, ed[1])
         conn.execute("DELETE FROM report_editions WHERE id = ?", (ed[0],))
-    other = row(conn, "SELECT id, title, body, parse_status FROM other_documents "
-                      "WHERE sha256 = ?", (sha256,))
+    other = row(
+        conn,
+        "SELECT id, title, body, parse_status FROM other_documents WHERE sha256 = ?",
+        (sha256,),
+    )
     if other:
         old_id = other["id"]
         if other["parse_status"] == "ok":  # indexed (an unreadable document has no text)
-            search.unindex_row(conn, other["id"], other["title"], other["body"],
-                               text_of(conn, sha256), search.OTHER_FTS_TABLE)
+            search.unindex_row(
+                conn,
+                other["id"],
+                other["title"],
+                other["body"],
+                text_of(conn, sha256),
+                search.OTHER_FTS_TABLE,
+            )
         conn.execute("DELETE FROM other_documents WHERE id = ?", (other["id"],))
     conn.execute("DELETE FROM document_texts WHERE sha256 = ?", (sha256,))
     return old_id, dirty
 
 
 def _body_id(conn, body: dict) -> int:
-    conn.execute("INSERT INTO bodies(name, place, region_code, province, city, county, level, "
-                 "parent, portal) VALUES (:name, :place, :region_code, :province, :city, "
-                 ":county, :level, :parent, :portal) ON CONFLICT(name, place) DO NOTHING", body)
-    return conn.execute("SELECT id FROM bodies WHERE name = ? AND place = ?",
-                        (body["name"], body["place"])).fetchone()[0]
+    conn.execute(
+        "INSERT INTO bodies(name, place, region_code, province, city, county, level, "
+        "parent, portal) VALUES (:name, :place, :region_code, :province, :city, "
+        ":county, :level, :parent, :portal) ON CONFLICT(name, place) DO NOTHING",
+        body,
+    )
+    return conn.execute(
+        "SELECT id FROM bodies WHERE name = ? AND place = ?", (body["name"], body["place"])
+    ).fetchone()[0]
 
 
 def _report_id(conn, group_key: str, body_id: int | None, prefer: int | None) -> int:
@@ -81,23 +97,39 @@ def _report_id(conn, group_key: str, body_id: int | None, prefer: int | None) ->
     got = conn.execute("SELECT id FROM reports WHERE group_key = ?", (group_key,)).fetchone()
     if got:
         return got[0]
-    if prefer is not None and conn.execute("SELECT 1 FROM reports WHERE id = ?",
-                                           (prefer,)).fetchone():
+    if (
+        prefer is not None
+        and conn.execute("SELECT 1 FROM reports WHERE id = ?", (prefer,)).fetchone()
+    ):
         prefer = None
-    return conn.execute("INSERT INTO reports(id, group_key, body_id, current) "
-                        "VALUES (?, ?, ?, 1)", (prefer, group_key, body_id)).lastrowid
+    return conn.execute(
+        "INSERT INTO reports(id, group_key, body_id, current) VALUES (?, ?, ?, 1)",
+        (prefer, group_key, body_id),
+    ).lastrowid
 
 
 def _insert(conn, table: str, row: dict) -> int:
     cols = ", ".join(row)
-    return conn.execute(f"INSERT INTO {table}({cols}) VALUES ({', '.join('?' * len(row))})",
-                        tuple(row.values())).lastrowid
+    return conn.execute(
+        f"INSERT INTO {table}({cols}) VALUES ({', '.join('?' * len(row))})", tuple(row.values())
+    ).lastrowid
 
 
-def file_document(db: sqlite_utils.Database, *, sha256: str, record: dict | None,
-                  parser_version: str, parse_status: str = "ok", error: str | None = None,
-                  text: str = "", capture: dict | None = None, portal: dict | None = None,
-                  ext: str = "", doc_id: int | None = None, parts: list | None = None) -> Filed:
+def file_document(
+    db: sqlite_utils.Database,
+    *,
+    sha256: str,
+    record: dict | None,
+    parser_version: str,
+    parse_status: str = "ok",
+    error: str | None = None,
+    text: str = "",
+    capture: dict | None = None,
+    portal: dict | None = None,
+    ext: str = "",
+    doc_id: int | None = None,
+    parts: list | None = None,
+) -> Filed:
     """File one parsed (or failed) document (record None: parsing failed with parse_status
     and error) as a report edition or another document; a document filed before is filed
     again under the same id. A compilation (record["reports"]) is filed as one edition per
@@ -111,8 +143,9 @@ def file_document(db: sqlite_utils.Database, *, sha256: str, record: dict | None
     doc_id = doc_id if doc_id is not None else old_id
     where = _where(sha256, ext, capture, portal, parser_version)
     if record is not None and record.get("reports"):
-        filed = _file_compilation(conn, sha256, record, text, parts or [], where, capture,
-                                  portal, doc_id)
+        filed = _file_compilation(
+            conn, sha256, record, text, parts or [], where, capture, portal, doc_id
+        )
         if filed is not None:
             return Filed(filed.kind, filed.id, dirty | filed.dirty)
     _store_text(conn, sha256, 0, record, text)
@@ -126,11 +159,19 @@ def _where(sha256: str, ext: str, capture: dict, portal: dict, parser_version: s
     url = capture.get("final_url") or capture.get("url")
     if capture.get("member"):  # a member of an archive: the archive's URL and its path in it
         url = f"{url}#{capture['member']}"
-    return {"url": url, "raw": f"{sha256}{ext}", "fetched_at": capture.get("fetched_at"),
-            "portal": portal.get("name") or capture.get("portal"),
-            "capture_id": capture.get("id"), "content_type": capture.get("content_type"),
-            "size": capture.get("size") if not capture.get("member") else capture.get("member_size"),
-            "sha256": sha256, "parser_version": parser_version, "parsed_at": now(), "current": 1}
+    return {
+        "url": url,
+        "raw": f"{sha256}{ext}",
+        "fetched_at": capture.get("fetched_at"),
+        "portal": portal.get("name") or capture.get("portal"),
+        "capture_id": capture.get("id"),
+        "content_type": capture.get("content_type"),
+        "size": capture.get("size") if not capture.get("member") else capture.get("member_size"),
+        "sha256": sha256,
+        "parser_version": parser_version,
+        "parsed_at": now(),
+        "current": 1,
+    }
 
 
 def _store_text(conn, sha256: str, part: int, record: dict | None, text: str) -> None:
@@ -139,21 +180,31 @@ def _store_text(conn, sha256: str, part: int, record: dict | None, text: str) ->
     rec = dict(record)
     sections = section_offsets(rec, text or "")
     rec.pop("sections", None)  # they are the `sections` column: places in the text
-    conn.execute("INSERT INTO document_texts(sha256, part, text, sections, record) "
-                 "VALUES (?, ?, ?, ?, ?)", (sha256, part, text or "",
-                                            json.dumps(sections, ensure_ascii=False),
-                                            json.dumps(rec, ensure_ascii=False)))
+    conn.execute(
+        "INSERT INTO document_texts(sha256, part, text, sections, record) VALUES (?, ?, ?, ?, ?)",
+        (
+            sha256,
+            part,
+            text or "",
+            json.dumps(sections, ensure_ascii=False),
+            json.dumps(rec, ensure_ascii=False),
+        ),
+    )
 
 
-def _file_compilation(conn, sha256, record, text, parts, where, capture, portal,
-                      doc_id) -> Filed | None:
+def _file_compilation(
+    conn, sha256, record, text, parts, where, capture, portal, doc_id
+) -> Filed | None:
     """Each report of a compilation an edition of its body's report (part 1, 2 …); the
     whole document's text is kept as part 0. None when no part reads as a report (the
     document is then filed whole)."""
-    reports = [(k, r, (parts[k - 1] if k - 1 < len(parts) else {}))
-               for k, r in enumerate(record["reports"], 1)]
-    reports = [(k, r, p) for k, r, p in reports
-               if classify(r, p.get("text", ""), capture, None).is_report]
+    reports = [
+        (k, r, (parts[k - 1] if k - 1 < len(parts) else {}))
+        for k, r in enumerate(record["reports"], 1)
+    ]
+    reports = [
+        (k, r, p) for k, r, p in reports if classify(r, p.get("text", ""), capture, None).is_report
+    ]
     if not reports:
         return None
     whole = {k: v for k, v in record.items() if k != "reports"}
@@ -163,15 +214,23 @@ def _file_compilation(conn, sha256, record, text, parts, where, capture, portal,
     for k, rec, p in reports:
         rec = {**rec, "sections": p.get("sections") or rec.get("sections") or []}
         _store_text(conn, sha256, k, rec, p.get("text", ""))
-        filed = _file_one(conn, rec, p.get("text", ""), {**where, "part": k}, capture, portal,
-                          doc_id if first is None else None, "ok", None)
+        filed = _file_one(
+            conn,
+            rec,
+            p.get("text", ""),
+            {**where, "part": k},
+            capture,
+            portal,
+            doc_id if first is None else None,
+            "ok",
+            None,
+        )
         first = first or filed
         dirty |= filed.dirty
     return Filed("report", first.id, dirty)
 
 
-def _file_one(conn, record, text, where, capture, portal, doc_id, parse_status,
-              error) -> Filed:
+def _file_one(conn, record, text, where, capture, portal, doc_id, parse_status, error) -> Filed:
     rec = dict(record or {})
     verdict = classify(record, text, capture, error)
     title = clean_title(heading(rec, text)) or None
@@ -180,30 +239,57 @@ def _file_one(conn, record, text, where, capture, portal, doc_id, parse_status,
         body = body_of(agency, portal)
         body_id = _body_id(conn, body) if body else None
         year = rec.get("year")
-        group = f"body:{body_id}:{year}" if body_id and year else \
-            f"document:{where['sha256']}" + (f":{where['part']}" if where.get("part") else "")
+        group = (
+            f"body:{body_id}:{year}"
+            if body_id and year
+            else f"document:{where['sha256']}" + (f":{where['part']}" if where.get("part") else "")
+        )
         rid = _report_id(conn, group, body_id, doc_id)
-        eid = _insert(conn, "report_editions", {
-            "id": doc_id, "report_id": rid, "title": title,
-            "format": rec.get("format") or where["raw"][64:].strip(".") or None,
-            "check_status": check_status(rec),
-            "checks_failed": len(rec.get("checks") or []),
-            "template": rec.get("template") if any((rec.get("tables") or {}).values()) else None,
-            "body": agency, "year": year, "published": published_date(record, text),
-            "units": json.dumps(rec.get("units") or {}, ensure_ascii=False),
-            "tables_from": (rec.get("tables_from") or {}).get("sha256"), **where})
+        eid = _insert(
+            conn,
+            "report_editions",
+            {
+                "id": doc_id,
+                "report_id": rid,
+                "title": title,
+                "format": rec.get("format") or where["raw"][64:].strip(".") or None,
+                "check_status": check_status(rec),
+                "checks_failed": len(rec.get("checks") or []),
+                "template": rec.get("template")
+                if any((rec.get("tables") or {}).values())
+                else None,
+                "body": agency,
+                "year": year,
+                "published": published_date(record, text),
+                "units": json.dumps(rec.get("units") or {}, ensure_ascii=False),
+                "tables_from": (rec.get("tables_from") or {}).get("sha256"),
+                **where,
+            },
+        )
         return Filed("report", eid, {rid})
     region = split_region(portal.get("region_code"))
-    oid = _insert(conn, "other_documents", {
-        "id": doc_id, "title": title or capture.get("link_text"), "kind": verdict.kind,
-        "reason": verdict.reason, "year": rec.get("year"), "body": agency, **region,
-        "link_text": capture.get("link_text"),
-        "format": rec.get("format") or where["raw"][64:].strip(".") or None,
-        "parse_status": parse_status, "error": error,
-        **{k: v for k, v in where.items() if k != "part"}})
+    oid = _insert(
+        conn,
+        "other_documents",
+        {
+            "id": doc_id,
+            "title": title or capture.get("link_text"),
+            "kind": verdict.kind,
+            "reason": verdict.reason,
+            "year": rec.get("year"),
+            "body": agency,
+            **region,
+            "link_text": capture.get("link_text"),
+            "format": rec.get("format") or where["raw"][64:].strip(".") or None,
+            "parse_status": parse_status,
+            "error": error,
+            **{k: v for k, v in where.items() if k != "part"},
+        },
+    )
     if record is not None:
-        search.index_row(conn, oid, title or capture.get("link_text"), agency, text,
-                         search.OTHER_FTS_TABLE)
+        search.index_row(
+            conn, oid, title or capture.get("link_text"), agency, text, search.OTHER_FTS_TABLE
+        )
     return Filed(verdict.kind, oid, set())
 
 
@@ -256,22 +342,37 @@ def refile_queued(db: sqlite_utils.Database) -> int:
     if db.table("portals").exists():
         portals = {r["name"]: r for r in db.query("SELECT * FROM portals")}
     if db.table("captures").exists():
-        captures = {r["id"]: r for r in db.query(
-            "SELECT * FROM captures WHERE id IN (SELECT capture_id FROM refile_queue)")}
+        captures = {
+            r["id"]: r
+            for r in db.query(
+                "SELECT * FROM captures WHERE id IN (SELECT capture_id FROM refile_queue)"
+            )
+        }
     rows = list(db.query("SELECT * FROM refile_queue ORDER BY id"))
     dirty: set = set()
     with db.conn:
         for q in rows:  # what the first release kept of each document
             capture = captures.get(q["capture_id"]) or {
-                "url": q["url"], "fetched_at": q["fetched_at"], "size": q["size"],
-                "content_type": q["content_type"], "portal": q["portal"]}
+                "url": q["url"],
+                "fetched_at": q["fetched_at"],
+                "size": q["size"],
+                "content_type": q["content_type"],
+                "portal": q["portal"],
+            }
             status = "ok" if q["parse_status"] == "no_tables" else q["parse_status"]
             filed = file_document(
-                db, sha256=q["sha256"], record=json.loads(q["record"]) if q["record"] else None,
-                parser_version=q["parser_version"], parse_status=status, error=q["error"],
-                text=q["text"] or "", capture=capture,
+                db,
+                sha256=q["sha256"],
+                record=json.loads(q["record"]) if q["record"] else None,
+                parser_version=q["parser_version"],
+                parse_status=status,
+                error=q["error"],
+                text=q["text"] or "",
+                capture=capture,
                 portal=portals.get(q["portal"]) or {"name": q["portal"]},
-                ext=(q["raw"] or "")[64:], doc_id=q["id"])
+                ext=(q["raw"] or "")[64:],
+                doc_id=q["id"],
+            )
             dirty |= filed.dirty
         settle(db, dirty)
         db.execute("DROP TABLE refile_queue")

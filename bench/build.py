@@ -12,6 +12,7 @@ default mix: `bench/extract.py` measures them per report. Prints the load averag
 after, documents/s and pages of PDF/s (wall clock), and how the documents were filed. The
 archive is deleted at the end unless --keep.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,22 +31,34 @@ from archive.captures import CaptureStore  # noqa: E402
 from archive.testing import add_portal  # noqa: E402
 
 PORTAL, REGION = "阳溪市人民政府", "371581"
-TYPES = {"pdf": "application/pdf", "html": "text/html; charset=utf-8", "text": "text/plain",
-         "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-         "ofd": "application/ofd", "mht": "application/msword"}
+TYPES = {
+    "pdf": "application/pdf",
+    "html": "text/html; charset=utf-8",
+    "text": "text/plain",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "ofd": "application/ofd",
+    "mht": "application/msword",
+}
 EXT = {"text": "txt", "mht": "doc"}  # an MHT is served as .doc, as portals do
 
 
 def renderer(fmt: str):
     from synthetic import render_docx, render_html, render_mht, render_ofd, render_pdf, render_text
-    return {"pdf": render_pdf.render_pdf, "html": render_html.render_html,
-            "docx": render_docx.render_docx, "text": render_text.render_text,
-            "ofd": render_ofd.render_ofd, "mht": render_mht.render_mht}[fmt]
+
+    return {
+        "pdf": render_pdf.render_pdf,
+        "html": render_html.render_html,
+        "docx": render_docx.render_docx,
+        "text": render_text.render_text,
+        "ofd": render_ofd.render_ofd,
+        "mht": render_mht.render_mht,
+    }[fmt]
 
 
 def make(job: tuple[int, str]) -> tuple[int, str, bytes]:
     """Document `i` in format `fmt`: its own report (seed), its own drawn layout."""
     from synthetic.report import generate_report
+
     i, fmt = job
     rng = random.Random(i)
     rep = generate_report(100_000 + i, pages=rng.randint(6, 10))
@@ -64,6 +77,7 @@ def formats(n: int, mix: str, seed: int) -> list[str]:
 
 def pdf_pages(data: bytes) -> int:
     import pypdfium2 as pdfium
+
     pdf = pdfium.PdfDocument(data)
     try:
         return len(pdf)
@@ -78,13 +92,25 @@ def capture_all(root: Path, n: int, mix: str, seed: int) -> tuple[dict, int]:
     counts: dict[str, int] = {}
     pages = 0
     with Pool(os.cpu_count() or 2) as pool:
-        for i, fmt, body in pool.imap_unordered(make, enumerate(formats(n, mix, seed)), chunksize=8):
+        for i, fmt, body in pool.imap_unordered(
+            make, enumerate(formats(n, mix, seed)), chunksize=8
+        ):
             sha, _ = store.store_body(body)
             url = f"http://yangxi.test/gk/{i}.{EXT.get(fmt, fmt)}"
-            store.add_capture(crawl_id="bench", portal=PORTAL, url=url, final_url=url,
-                              method="GET", status=200, sha256=sha, size=len(body),
-                              content_type=TYPES[fmt], kind="attachment", is_report=1,
-                              link_text="2024年政府信息公开工作年度报告")
+            store.add_capture(
+                crawl_id="bench",
+                portal=PORTAL,
+                url=url,
+                final_url=url,
+                method="GET",
+                status=200,
+                sha256=sha,
+                size=len(body),
+                content_type=TYPES[fmt],
+                kind="attachment",
+                is_report=1,
+                link_text="2024年政府信息公开工作年度报告",
+            )
             counts[fmt] = counts.get(fmt, 0) + 1
             pages += pdf_pages(body) if fmt == "pdf" else 0
     store.close()
@@ -107,17 +133,21 @@ def main(argv=None) -> None:
     try:
         t0 = time.perf_counter()
         counts, pages = capture_all(root, args.n, args.mix, args.seed)
-        print(f"made and captured {sum(counts.values())} documents "
-              f"({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))}; {pages} PDF pages) "
-              f"in {time.perf_counter() - t0:.0f}s")
+        print(
+            f"made and captured {sum(counts.values())} documents "
+            f"({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))}; {pages} PDF pages) "
+            f"in {time.perf_counter() - t0:.0f}s"
+        )
         print("load average %.2f %.2f %.2f (build starts)" % os.getloadavg())
         t0 = time.perf_counter()
         stats = build(root, workers=args.workers, progress=False)
         elapsed = time.perf_counter() - t0
         print("load average %.2f %.2f %.2f (build ends)" % os.getloadavg())
-        print(f"ogi build, {args.workers} workers: {stats.pending} documents in {elapsed:.1f}s = "
-              f"{stats.pending / elapsed:.1f} documents/s ({stats.ok} with tables, "
-              f"{stats.no_tables} without, failed {stats.failed or 0}; filed {stats.filed})")
+        print(
+            f"ogi build, {args.workers} workers: {stats.pending} documents in {elapsed:.1f}s = "
+            f"{stats.pending / elapsed:.1f} documents/s ({stats.ok} with tables, "
+            f"{stats.no_tables} without, failed {stats.failed or 0}; filed {stats.filed})"
+        )
         size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
         print(f"archive: {size / 2**20:.0f} MiB at {root}")
     finally:

@@ -14,6 +14,7 @@
                                     [--skip-polite] [--skip-memory] [--memory-mb 190]
                                     [--skip-writer]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,22 +52,31 @@ def timed_crawl(sources, archive, *args):
 def scrapy_elapsed(archive, report) -> float:
     """Seconds from the spider's open to its close (start-up excluded)."""
     from archive.captures import CaptureStore
+
     run = CaptureStore(archive).get_run(report["crawl_id"])
     return float(json.loads(run["stats"])["elapsed_time_seconds"])
 
 
 def responses(report) -> int:
-    return sum(report["totals"].get(k, 0) for k in ("pages", "details", "attachments")) + \
-        sum(sum(f["errors"].values()) + f["blocked"] for f in report["portals"].values())
+    return sum(report["totals"].get(k, 0) for k in ("pages", "details", "attachments")) + sum(
+        sum(f["errors"].values()) + f["blocked"] for f in report["portals"].values()
+    )
 
 
 def machinery(reports: int, per_family: int, tmp: Path) -> None:
     fast = ("--fast", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "LOG_LEVEL=WARNING")
     t = time.perf_counter()
-    with Farm(reports_per_portal=reports, portals_per_family=per_family, blocked=False,
-              first_host=2, body_pool=8) as farm:
-        print(f"farm: {len(farm.sites)} portals, {len(farm.truth())} report URLs "
-              f"(built in {time.perf_counter() - t:.1f} s)")
+    with Farm(
+        reports_per_portal=reports,
+        portals_per_family=per_family,
+        blocked=False,
+        first_host=2,
+        body_pool=8,
+    ) as farm:
+        print(
+            f"farm: {len(farm.sites)} portals, {len(farm.truth())} report URLs "
+            f"(built in {time.perf_counter() - t:.1f} s)"
+        )
         base = Farm(reports_per_portal=1, portals_per_family=1, blocked=False, first_host=120)
         with base:
             src0 = base.write_sources(tmp / "base.yaml")
@@ -76,20 +86,29 @@ def machinery(reports: int, per_family: int, tmp: Path) -> None:
         n, elapsed = responses(report), scrapy_elapsed(tmp / "fast", report)
         n0 = responses(r0)
         assert report["totals"]["details"] + report["totals"]["attachments"] == len(farm.truth())
-        print(f"politeness off: {n} responses in {elapsed:.2f} s of crawling → {n / elapsed:.0f} "
-              f"pages/s ({wall:.2f} s wall with start-up); "
-              f"crawler CPU {cpu * 1000 / n:.2f} ms/page "
-              f"({(cpu - c0) * 1000 / max(1, n - n0):.2f} ms/page net of start-up, "
-              f"start-up {c0:.2f} s CPU; {load()})")
+        print(
+            f"politeness off: {n} responses in {elapsed:.2f} s of crawling → {n / elapsed:.0f} "
+            f"pages/s ({wall:.2f} s wall with start-up); "
+            f"crawler CPU {cpu * 1000 / n:.2f} ms/page "
+            f"({(cpu - c0) * 1000 / max(1, n - n0):.2f} ms/page net of start-up, "
+            f"start-up {c0:.2f} s CPU; {load()})"
+        )
         report2, wall2, cpu2 = timed_crawl(sources, tmp / "fast", *fast)
-        print(f"re-crawl, nothing changed (conditional GETs): {wall2:.2f} s wall, "
-              f"{report2['totals']['not_modified']} × 304, stored {report2['totals']['stored']} "
-              f"({load()})")
+        print(
+            f"re-crawl, nothing changed (conditional GETs): {wall2:.2f} s wall, "
+            f"{report2['totals']['not_modified']} × 304, stored {report2['totals']['stored']} "
+            f"({load()})"
+        )
 
 
 def polite(per_family: int, reports: int, tmp: Path) -> None:
-    with Farm(reports_per_portal=reports, portals_per_family=per_family, blocked=False,
-              first_host=130, body_pool=8) as farm:
+    with Farm(
+        reports_per_portal=reports,
+        portals_per_family=per_family,
+        blocked=False,
+        first_host=130,
+        body_pool=8,
+    ) as farm:
         sources = farm.write_sources(tmp / "polite.yaml")
         report, wall, cpu = timed_crawl(sources, tmp / "polite", "-s", "LOG_LEVEL=WARNING")
         n = responses(report)
@@ -97,9 +116,11 @@ def polite(per_family: int, reports: int, tmp: Path) -> None:
         hosts = {}
         for r in farm.log:
             hosts.setdefault(r["host"], []).append(r)
-        print(f"polite: {len(farm.sites)} portals in parallel, {n} responses "
-              f"(≈{per_portal:.0f} per portal), wall {wall:.1f} s; "
-              f"sequentially at ≈1 s per request that would be ≈{n:.0f} s ({load()})")
+        print(
+            f"polite: {len(farm.sites)} portals in parallel, {n} responses "
+            f"(≈{per_portal:.0f} per portal), wall {wall:.1f} s; "
+            f"sequentially at ≈1 s per request that would be ≈{n:.0f} s ({load()})"
+        )
         assert report["totals"]["details"] + report["totals"]["attachments"] == len(farm.truth())
 
 
@@ -107,54 +128,85 @@ def writer(tmp: Path, reports: int = 40) -> None:
     import yaml
 
     from synthetic.faults import DocPortal
+
     fast = ("--fast", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16")
     big = {f"/doc/{i}.pdf": b"%PDF-1.4\n" + os.urandom(24 * 2**20) for i in range(6)}
     print(f"writer, thread and inline side by side ({load()}):")
-    with Farm(reports_per_portal=reports, portals_per_family=2, blocked=False,
-              first_host=40, body_pool=8) as farm, DocPortal(big, host="127.0.0.60") as docs:
+    with (
+        Farm(
+            reports_per_portal=reports,
+            portals_per_family=2,
+            blocked=False,
+            first_host=40,
+            body_pool=8,
+        ) as farm,
+        DocPortal(big, host="127.0.0.60") as docs,
+    ):
         small = farm.write_sources(tmp / "w-small.yaml")
         both = tmp / "w-both.yaml"
         entries = yaml.safe_load(small.read_text(encoding="utf-8"))["portals"]
-        both.write_text(yaml.safe_dump({"portals": entries + [docs.entry()]},
-                                       allow_unicode=True), encoding="utf-8")
+        both.write_text(
+            yaml.safe_dump({"portals": entries + [docs.entry()]}, allow_unicode=True),
+            encoding="utf-8",
+        )
         for label, sources in (("small pages", small), ("with six 24 MiB documents", both)):
             for mode in ("True", "False"):
                 archive = tmp / f"w-{sources.stem}-{mode}"
-                report, wall, cpu = timed_crawl(sources, archive, *fast,
-                                                "-s", f"OGI_WRITER_THREAD={mode}")
+                report, wall, cpu = timed_crawl(
+                    sources, archive, *fast, "-s", f"OGI_WRITER_THREAD={mode}"
+                )
                 n, elapsed = responses(report), scrapy_elapsed(archive, report)
                 from archive.captures import CaptureStore
+
                 stats = json.loads(CaptureStore(archive).get_run(report["crawl_id"])["stats"])
-                print(f"  {label:27} {'thread' if mode == 'True' else 'inline':6}: {n} responses "
-                      f"in {elapsed:.2f} s ({n / elapsed:.0f}/s), CPU {cpu * 1000 / n:.2f} ms "
-                      f"per response, reactor held at most "
-                      f"{stats.get('ogi/reactor_max_lag_ms', 0)} ms, peak RSS "
-                      f"{report['peak_rss_mb']:.0f} MB")
+                print(
+                    f"  {label:27} {'thread' if mode == 'True' else 'inline':6}: {n} responses "
+                    f"in {elapsed:.2f} s ({n / elapsed:.0f}/s), CPU {cpu * 1000 / n:.2f} ms "
+                    f"per response, reactor held at most "
+                    f"{stats.get('ogi/reactor_max_lag_ms', 0)} ms, peak RSS "
+                    f"{report['peak_rss_mb']:.0f} MB"
+                )
 
 
 def scrapy_decoding() -> str:
     """Our downloader middlewares with Scrapy's in-memory decoding in place of ours."""
     from crawler import settings
+
     scrapy_mw = "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware"
-    return json.dumps({**settings.DOWNLOADER_MIDDLEWARES, "crawler.decode.DecodeMiddleware": None,
-                       scrapy_mw: 590})
+    return json.dumps(
+        {**settings.DOWNLOADER_MIDDLEWARES, "crawler.decode.DecodeMiddleware": None, scrapy_mw: 590}
+    )
 
 
 def memory(mb: int, tmp: Path) -> None:
     from synthetic.faults import BombPortal
+
     with BombPortal(n=6, mb=mb) as portal:
         portal.write_sources(tmp / "bombs.yaml")
         rows = []
-        for label, extra in (("streaming decoder (crawler/decode.py)", ()),
-                             ("Scrapy's HttpCompressionMiddleware", (
-                                 "-s", f"DOWNLOADER_MIDDLEWARES={scrapy_decoding()}"))):
+        for label, extra in (
+            ("streaming decoder (crawler/decode.py)", ()),
+            (
+                "Scrapy's HttpCompressionMiddleware",
+                ("-s", f"DOWNLOADER_MIDDLEWARES={scrapy_decoding()}"),
+            ),
+        ):
             t = time.perf_counter()
-            report = crawl_in_subprocess(tmp / "bombs.yaml", tmp / f"mem{len(rows)}", "--fast",
-                                         *extra, timeout=1800)
-            rows.append((label, report["peak_rss_mb"], time.perf_counter() - t,
-                         report["totals"]["attachments"]))
-    print(f"memory: six gzip bodies of {len(portal_body(mb)) // 1024} KB expanding to {mb} MiB "
-          f"each ({load()}):")
+            report = crawl_in_subprocess(
+                tmp / "bombs.yaml", tmp / f"mem{len(rows)}", "--fast", *extra, timeout=1800
+            )
+            rows.append(
+                (
+                    label,
+                    report["peak_rss_mb"],
+                    time.perf_counter() - t,
+                    report["totals"]["attachments"],
+                )
+            )
+    print(
+        f"memory: six gzip bodies of {len(portal_body(mb)) // 1024} KB expanding to {mb} MiB "
+        f"each ({load()}):"
+    )
     for label, peak, wall, stored in rows:
         print(f"  {label:40} peak RSS {peak:7.0f} MB, {wall:5.1f} s, {stored} stored")
     print(f"  ratio: {rows[1][1] / rows[0][1]:.1f}× the memory with Scrapy's decoding")
@@ -162,6 +214,7 @@ def memory(mb: int, tmp: Path) -> None:
 
 def portal_body(mb: int) -> bytes:
     from synthetic.faults import bomb_body
+
     return bomb_body(mb)
 
 

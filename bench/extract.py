@@ -14,6 +14,7 @@ accuracy against the generator's truth, cells left blank and cells misread (a nu
 not the truth), and the speed ratio. A format is one entry in FORMATS: a renderer and its
 methods. The slow formats (doc, wps: LibreOffice; scan: OCR) use --n-slow reports.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -59,9 +60,13 @@ def pdfplumber_naive(data: bytes, name: str) -> dict:
             boxes = [t.bbox for t in found]
             items = []
             for line in page.extract_text_lines():
-                inside = any(b[0] - 1 <= line["x0"] and line["x1"] <= b[2] + 1
-                             and b[1] - 1 <= line["top"] and line["bottom"] <= b[3] + 1
-                             for b in boxes)
+                inside = any(
+                    b[0] - 1 <= line["x0"]
+                    and line["x1"] <= b[2] + 1
+                    and b[1] - 1 <= line["top"]
+                    and line["bottom"] <= b[3] + 1
+                    for b in boxes
+                )
                 if not inside:
                     items.append((line["top"], Block("paragraph", text=line["text"], page=n)))
             for t in found:
@@ -78,8 +83,12 @@ def pdf_pages(data: bytes) -> tuple[int, int]:
 
 
 FORMATS = {
-    "pdf": {"render": render_pdf, "ext": "pdf", "pages": pdf_pages,
-            "methods": {"ours": ours, "pdfplumber-naive": pdfplumber_naive}},
+    "pdf": {
+        "render": render_pdf,
+        "ext": "pdf",
+        "pages": pdf_pages,
+        "methods": {"ours": ours, "pdfplumber-naive": pdfplumber_naive},
+    },
     "html": {"render": render_html, "ext": "html", "methods": {"ours": ours}},
     "docx": {"render": render_docx, "ext": "docx", "methods": {"ours": ours}},
     "text": {"render": render_text, "ext": "txt", "methods": {"ours": ours}},
@@ -131,12 +140,18 @@ def main(argv=None) -> None:
     ap.add_argument("--cases", default=",".join(CASES), help="'none' for none")
     ap.add_argument("--n-case", type=int, default=30, help="reports per case (at least)")
     ap.add_argument("--n-case-slow", type=int, default=30, help="reports per OCR case")
-    ap.add_argument("--n-prose", type=int, default=40,
-                    help="reports per format whose prose states figures (0: none)")
+    ap.add_argument(
+        "--n-prose",
+        type=int,
+        default=40,
+        help="reports per format whose prose states figures (0: none)",
+    )
     args = ap.parse_args(argv)
     print("load average %.2f %.2f %.2f" % os.getloadavg())
-    print(f"{'format':6} {'method':18} {'reports/s':>9} {'pages/s':>8} {'cell acc':>9} "
-          f"{'blank':>6} {'misread':>7} {'exact':>7} {'errors':>6} {'seconds':>8} {'cpu s':>7}")
+    print(
+        f"{'format':6} {'method':18} {'reports/s':>9} {'pages/s':>8} {'cell acc':>9} "
+        f"{'blank':>6} {'misread':>7} {'exact':>7} {'errors':>6} {'seconds':>8} {'cpu s':>7}"
+    )
     for fmt in [f for f in args.formats.split(",") if f != "none"]:
         spec = FORMATS[fmt]
         t0 = time.perf_counter()
@@ -149,26 +164,36 @@ def main(argv=None) -> None:
             elapsed, cpu, total, exact, errors = run_method(fn, corpus, spec["ext"])
             speeds[name], cpus[name] = elapsed, cpu
             per_page = f"{pages / elapsed:8.1f}" if pages else f"{'-':>8}"
-            print(f"{fmt:6} {name:18} {len(corpus) / elapsed:9.2f} {per_page} "
-                  f"{total.accuracy:9.4%} {total.blanked:6d} {total.misread:7d} "
-                  f"{exact:3d}/{len(corpus):<3d} {errors:6d} {elapsed:8.2f} {cpu:7.2f}")
+            print(
+                f"{fmt:6} {name:18} {len(corpus) / elapsed:9.2f} {per_page} "
+                f"{total.accuracy:9.4%} {total.blanked:6d} {total.misread:7d} "
+                f"{exact:3d}/{len(corpus):<3d} {errors:6d} {elapsed:8.2f} {cpu:7.2f}"
+            )
         first, *rest = speeds
         for other in rest:
-            print(f"{fmt:6} speed ratio {first}/{other}: {speeds[other] / speeds[first]:.2f}x "
-                  f"({first} takes {speeds[first] / speeds[other]:.2f} of {other}'s time); "
-                  f"in CPU seconds {cpus[other] / cpus[first]:.2f}x (less swayed by others' load)")
+            print(
+                f"{fmt:6} speed ratio {first}/{other}: {speeds[other] / speeds[first]:.2f}x "
+                f"({first} takes {speeds[first] / speeds[other]:.2f} of {other}'s time); "
+                f"in CPU seconds {cpus[other] / cpus[first]:.2f}x (less swayed by others' load)"
+            )
         if counts:
-            print(f"{fmt:6} corpus: {len(corpus)} reports, {pages} pages ({pages / len(corpus):.1f}/report, "
-                  f"tables on {sum(t for _, t in counts) / len(corpus):.1f} pages/report), generated in {gen:.1f}s")
+            print(
+                f"{fmt:6} corpus: {len(corpus)} reports, {pages} pages ({pages / len(corpus):.1f}/report, "
+                f"tables on {sum(t for _, t in counts) / len(corpus):.1f} pages/report), generated in {gen:.1f}s"
+            )
     cases = [c for c in args.cases.split(",") if c != "none"]
     if cases:
-        print(f"{'case':15} {'reports':>7} {'files':>5} {'reports/s':>9} {'cell acc':>9} {'blank':>6} "
-              f"{'misread':>7} {'exact':>7} {'meta':>5} {'seconds':>8}")
+        print(
+            f"{'case':15} {'reports':>7} {'files':>5} {'reports/s':>9} {'cell acc':>9} {'blank':>6} "
+            f"{'misread':>7} {'exact':>7} {'meta':>5} {'seconds':>8}"
+        )
     for name in cases:
         bench_case(name, args.n_case_slow if CASES[name].slow else args.n_case, args.seed)
     if args.n_prose:
-        print(f"{'prose':6} {'reports':>7} {'planted':>7} {'precision':>9} {'recall':>7} "
-              f"{'on agreeing':>11}")
+        print(
+            f"{'prose':6} {'reports':>7} {'planted':>7} {'precision':>9} {'recall':>7} "
+            f"{'on agreeing':>11}"
+        )
         for fmt in [f for f in args.formats.split(",") if f in ("pdf", "html", "docx", "text")]:
             bench_prose(fmt, args.n_prose, args.seed)
     print("load average %.2f %.2f %.2f" % os.getloadavg())
@@ -212,9 +237,12 @@ def bench_case(name: str, n: int, seed: int) -> None:
             exact += sc.exact
             meta += bool(sc.meta)
             reports += 1
-    print(f"{name:15} {reports:7d} {files:5d} {reports / elapsed:9.2f} {total.accuracy:9.4%} "
-          f"{total.blanked:6d} {total.misread:7d} {exact:3d}/{reports:<3d} {meta:5d} "
-          f"{elapsed:8.2f}", flush=True)
+    print(
+        f"{name:15} {reports:7d} {files:5d} {reports / elapsed:9.2f} {total.accuracy:9.4%} "
+        f"{total.blanked:6d} {total.misread:7d} {exact:3d}/{reports:<3d} {meta:5d} "
+        f"{elapsed:8.2f}",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ a case stopped at a limit, how long after the limit the result came back:
   of tests/hostile.py (encrypted, truncated, bombs, 2000 pages, nesting);
 - the runner's own cost: a small text report in a forked child against the same in-process.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,7 +58,9 @@ def with_parser(parse, **limits):
 
 
 def sleeper(*a, **k):
-    subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3600)"], start_new_session=True)
+    subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(3600)"], start_new_session=True
+    )
     time.sleep(3600)
 
 
@@ -84,29 +87,41 @@ def main(argv=None) -> None:
         after = f"{seconds - limit:+.2f}" if limit is not None else ""
         rows.append((name, seconds, after, res.status, (res.error or "")[:48]))
 
-    case("time limit 1 s: LibreOffice", lambda: run_guarded(doc, name="slow.doc", timeout_s=1.0,
-                                                            memory_mb=1024), limit=1.0)
-    case("time limit 1 s: sleeping helper", lambda: with_parser(sleeper, timeout_s=1.0, memory_mb=200),
-         limit=1.0)
+    case(
+        "time limit 1 s: LibreOffice",
+        lambda: run_guarded(doc, name="slow.doc", timeout_s=1.0, memory_mb=1024),
+        limit=1.0,
+    )
+    case(
+        "time limit 1 s: sleeping helper",
+        lambda: with_parser(sleeper, timeout_s=1.0, memory_mb=200),
+        limit=1.0,
+    )
     case("memory 200 MB: helpers 2 x 150 MB", lambda: with_parser(hog, timeout_s=60, memory_mb=200))
     with tempfile.TemporaryDirectory() as tmp:
         huge = Path(tmp) / "huge.pdf"
         hostile.sparse_file(huge, 200 * 2**20)
         case("size: 200 MB refused unread", lambda: run_guarded(huge, **LIMITS))
     for name, data, fname in [
-            ("empty file", b"", "empty.pdf"),
-            ("truncated PDF", pdf[: len(pdf) * 6 // 10], "cut.pdf"),
-            ("encrypted PDF", hostile.encrypted_pdf(), "locked.pdf"),
-            ("encrypted DOCX", hostile.encrypted_docx(), "locked.docx"),
-            ("DOCX zip bomb (300 MB)", hostile.docx_bomb(300), "bomb.docx"),
-            ("PDF of 2000 pages", hostile.pdf_with_pages(2000), "long.pdf"),
-            ("HTML nested 100000 deep", hostile.nested_html(100_000), "deep.html")]:
-        case(f"hostile: {name}", lambda data=data, fname=fname: run_guarded(data, name=fname, **LIMITS))
+        ("empty file", b"", "empty.pdf"),
+        ("truncated PDF", pdf[: len(pdf) * 6 // 10], "cut.pdf"),
+        ("encrypted PDF", hostile.encrypted_pdf(), "locked.pdf"),
+        ("encrypted DOCX", hostile.encrypted_docx(), "locked.docx"),
+        ("DOCX zip bomb (300 MB)", hostile.docx_bomb(300), "bomb.docx"),
+        ("PDF of 2000 pages", hostile.pdf_with_pages(2000), "long.pdf"),
+        ("HTML nested 100000 deep", hostile.nested_html(100_000), "deep.html"),
+    ]:
+        case(
+            f"hostile: {name}",
+            lambda data=data, fname=fname: run_guarded(data, name=fname, **LIMITS),
+        )
     case("runner: text report, forked child", lambda: run_guarded(text, name="r.txt", **LIMITS))
     t_in, _ = timed(lambda: parsers.extract_bytes(text, name="r.txt"), args.repeat)
     load1 = os.getloadavg()
-    print(f"load average {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f} before, "
-          f"{load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f} after; median of {args.repeat} runs")
+    print(
+        f"load average {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f} before, "
+        f"{load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f} after; median of {args.repeat} runs"
+    )
     print(f"{'case':40} {'seconds':>8} {'past limit':>10}  {'status':12} reason")
     for name, seconds, after, status, error in rows:
         print(f"{name:40} {seconds:8.3f} {after:>10}  {status:12} {error}")

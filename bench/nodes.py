@@ -9,6 +9,7 @@ All of it runs on this machine: three "nodes" share its cores, so what three mac
 add in CPU is not measured here — only what the sharding, the jobs, the pulls and the merge
 cost, and that politeness holds (every portal of a host on one node).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,51 +52,83 @@ def captures(archive: Path, crawl_id: str) -> set:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--portals-per-family", type=int, default=12,
-                    help="portals of each of the 4 CMS families (default 12: 48 portals)")
+    ap.add_argument(
+        "--portals-per-family",
+        type=int,
+        default=12,
+        help="portals of each of the 4 CMS families (default 12: 48 portals)",
+    )
     ap.add_argument("--reports", type=int, default=4, help="reports per portal")
-    ap.add_argument("--delay", type=float, default=0.0,
-                    help="seconds each farm response waits (a slow portal)")
+    ap.add_argument(
+        "--delay", type=float, default=0.0, help="seconds each farm response waits (a slow portal)"
+    )
     a = ap.parse_args()
     rows = []
-    with tempfile.TemporaryDirectory() as tmp, \
-            Farm(reports_per_portal=a.reports, portals_per_family=a.portals_per_family,
-                 blocked=False, port=free_port(hosts=4 * a.portals_per_family), delay=a.delay,
-                 body_pool=8) as farm:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        Farm(
+            reports_per_portal=a.reports,
+            portals_per_family=a.portals_per_family,
+            blocked=False,
+            port=free_port(hosts=4 * a.portals_per_family),
+            delay=a.delay,
+            body_pool=8,
+        ) as farm,
+    ):
         tmp = Path(tmp)
         sources = farm.write_sources(tmp / "farm.yaml")
-        print(f"farm: {len(farm.sites)} portals, {len(farm.truth())} report URLs; polite "
-              f"settings (the defaults); load average before {load()}")
+        print(
+            f"farm: {len(farm.sites)} portals, {len(farm.truth())} report URLs; polite "
+            f"settings (the defaults); load average before {load()}"
+        )
         t = time.perf_counter()
-        one = crawl_in_subprocess(sources, tmp / "one", "-s", "LOG_LEVEL=WARNING",
-                                  timeout=3600)
-        rows.append(("one machine (ogi crawl)", time.perf_counter() - t, one, tmp / "one",
-                     load(), 0.0))
+        one = crawl_in_subprocess(sources, tmp / "one", "-s", "LOG_LEVEL=WARNING", timeout=3600)
+        rows.append(
+            ("one machine (ogi crawl)", time.perf_counter() - t, one, tmp / "one", load(), 0.0)
+        )
         nodes = start_nodes(tmp / "scrapyd", n=3, first_host=221, max_proc=4)
         try:
-            deploy([Node(x.url) for x in nodes])   # once, before the clocks start
+            deploy([Node(x.url) for x in nodes])  # once, before the clocks start
             for n in (1, 3):
                 archive = tmp / f"nodes{n}"
                 t = time.perf_counter()
-                report = crawl_on_nodes([x.url for x in nodes[:n]], sources, archive, poll=0.5,
-                                        overrides={"LOG_LEVEL": "WARNING"})
+                report = crawl_on_nodes(
+                    [x.url for x in nodes[:n]],
+                    sources,
+                    archive,
+                    poll=0.5,
+                    overrides={"LOG_LEVEL": "WARNING"},
+                )
                 wall = time.perf_counter() - t
-                rows.append((f"{n} Scrapyd node{'s' if n > 1 else ''} (ogi crawl --nodes)",
-                             wall, report, archive, load(),
-                             merge_seconds(archive, report["crawl_id"])))
+                rows.append(
+                    (
+                        f"{n} Scrapyd node{'s' if n > 1 else ''} (ogi crawl --nodes)",
+                        wall,
+                        report,
+                        archive,
+                        load(),
+                        merge_seconds(archive, report["crawl_id"]),
+                    )
+                )
         finally:
             for x in nodes:
                 x.stop()
         base = captures(rows[0][3], rows[0][2]["crawl_id"])
-        print(f"{'':36} {'wall':>8} {'captures':>9} {'same as one machine':>20} "
-              f"{'merging':>8}  load average after (1/5/15 min)")
+        print(
+            f"{'':36} {'wall':>8} {'captures':>9} {'same as one machine':>20} "
+            f"{'merging':>8}  load average after (1/5/15 min)"
+        )
         for label, wall, report, archive, after, merged in rows:
             got = captures(archive, report["crawl_id"])
             assert report["status"] == "finished", json.dumps(report)[:2000]
-            print(f"{label:36} {wall:7.1f}s {len(got):9} {str(got == base):>20} {merged:7.1f}s  "
-                  f"{after}")
-        print(f"ratio 1 node / 3 nodes: {rows[1][1] / rows[2][1]:.2f}; one machine / 3 nodes: "
-              f"{rows[0][1] / rows[2][1]:.2f}")
+            print(
+                f"{label:36} {wall:7.1f}s {len(got):9} {str(got == base):>20} {merged:7.1f}s  "
+                f"{after}"
+            )
+        print(
+            f"ratio 1 node / 3 nodes: {rows[1][1] / rows[2][1]:.2f}; one machine / 3 nodes: "
+            f"{rows[0][1] / rows[2][1]:.2f}"
+        )
     return 0
 
 

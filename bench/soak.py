@@ -9,6 +9,7 @@ rounds get wrong must be missing, never wrong. Prints one line per round and the
     .venv/bin/python bench/soak.py [--rounds 5] [--kills 2] [--rate 0.1] [--seed 1]
                                    [--reports 6] [--portals-per-family 1]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,8 +30,15 @@ from synthetic.farm import Farm, free_port  # noqa: E402
 
 # faults must fail in the crawl, not in the test's patience: stalls outlast the timeout, bombs
 # the size limit
-SETTINGS = ("--fast", "-s", "DOWNLOAD_TIMEOUT=2", "-s", "DOWNLOAD_MAXSIZE=32000000",
-            "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2")
+SETTINGS = (
+    "--fast",
+    "-s",
+    "DOWNLOAD_TIMEOUT=2",
+    "-s",
+    "DOWNLOAD_MAXSIZE=32000000",
+    "-s",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=2",
+)
 
 
 def captures_of_new_run(db_path: Path, runs_before: int) -> int:
@@ -42,8 +50,9 @@ def captures_of_new_run(db_path: Path, runs_before: int) -> int:
             runs = [r[0] for r in db.execute("select id from crawl_runs order by started_at")]
             if len(runs) <= runs_before:
                 return 0
-            return db.execute("select count(*) from captures where crawl_id = ?",
-                              [runs[-1]]).fetchone()[0]
+            return db.execute(
+                "select count(*) from captures where crawl_id = ?", [runs[-1]]
+            ).fetchone()[0]
     except sqlite3.OperationalError:
         return 0
 
@@ -70,6 +79,7 @@ def killed_round(sources: Path, archive: Path, at: int, timeout: float = 300) ->
 
 def _latest_report(archive: Path) -> dict:
     import json
+
     store = CaptureStore(archive)
     run = store.runs()[-1]
     store.close()
@@ -89,15 +99,27 @@ def compare(store: CaptureStore, truth: dict[str, str]) -> dict:
     for name in {p["name"] for p in store.db.query("select name from portals")}:
         live.update(store.live_report_urls(name))
     events = Counter(e["event"] for e in store.events())
-    return {"urls": len(truth), "captured": len(set(got) & set(truth)),
-            "sha_equal": sum(1 for u, s in truth.items() if got.get(u) == s),
-            "extra": sorted(set(got) - set(truth)), "live_equal": live == truth,
-            "events": dict(events), "equal": got == truth and live == truth
-            and set(events) <= {"new"}}
+    return {
+        "urls": len(truth),
+        "captured": len(set(got) & set(truth)),
+        "sha_equal": sum(1 for u, s in truth.items() if got.get(u) == s),
+        "extra": sorted(set(got) - set(truth)),
+        "live_equal": live == truth,
+        "events": dict(events),
+        "equal": got == truth and live == truth and set(events) <= {"new"},
+    }
 
 
-def soak(rounds: int = 5, kills: int = 2, rate: float = 0.1, seed: int = 1, reports: int = 6,
-         portals_per_family: int = 1, tmp: Path | None = None, out=print) -> dict:
+def soak(
+    rounds: int = 5,
+    kills: int = 2,
+    rate: float = 0.1,
+    seed: int = 1,
+    reports: int = 6,
+    portals_per_family: int = 1,
+    tmp: Path | None = None,
+    out=print,
+) -> dict:
     own = tmp is None
     tmpdir = tempfile.TemporaryDirectory() if own else None
     tmp = Path(tmpdir.name) if own else tmp
@@ -105,15 +127,25 @@ def soak(rounds: int = 5, kills: int = 2, rate: float = 0.1, seed: int = 1, repo
     archive = tmp / "soak"
     result: dict = {"rounds": [], "kills": 0}
     try:
-        with Farm(reports_per_portal=reports, portals_per_family=portals_per_family,
-                  blocked=False, port=free_port(), faults=rate, fault_seed=seed, stall=3.0,
-                  bomb_mb=64, delay=0.01) as farm:
+        with Farm(
+            reports_per_portal=reports,
+            portals_per_family=portals_per_family,
+            blocked=False,
+            port=free_port(),
+            faults=rate,
+            fault_seed=seed,
+            stall=3.0,
+            bomb_mb=64,
+            delay=0.01,
+        ) as farm:
             truth = farm.truth()
             sources = farm.write_sources(tmp / "soak.yaml")
-            out(f"soak: {len(farm.sites)} portals, {len(truth)} report URLs, faults {rate:.0%} "
+            out(
+                f"soak: {len(farm.sites)} portals, {len(truth)} report URLs, faults {rate:.0%} "
                 f"(seed {seed}), {rounds} rounds, kills in rounds "
                 f"{', '.join(map(str, sorted(kill_rounds))) or 'none'}; load average "
-                f"{os.getloadavg()[0]:.2f}")
+                f"{os.getloadavg()[0]:.2f}"
+            )
             first_captures = 0
             for n in range(1, rounds + 1):
                 t0, served, faults0 = time.perf_counter(), len(farm.log), farm.faults_injected()
@@ -123,7 +155,8 @@ def soak(rounds: int = 5, kills: int = 2, rate: float = 0.1, seed: int = 1, repo
                 else:
                     report = crawl_in_subprocess(sources, archive, *SETTINGS)
                 first_captures = first_captures or sum(
-                    1 for _ in CaptureStore(archive).captures(report["crawl_id"]))
+                    1 for _ in CaptureStore(archive).captures(report["crawl_id"])
+                )
                 faults = farm.faults_injected() - faults0
                 store = CaptureStore(archive)
                 now = compare(store, truth)
@@ -131,33 +164,47 @@ def soak(rounds: int = 5, kills: int = 2, rate: float = 0.1, seed: int = 1, repo
                 errors: Counter = Counter()
                 for fig in report.get("portals", {}).values():
                     errors.update(fig.get("errors", {}))
-                line = {"round": n, "wall_s": round(time.perf_counter() - t0, 1),
-                        "requests": len(farm.log) - served, "faults": dict(faults),
-                        "errors": dict(errors), "status": report.get("status"),
-                        "killed": report.get("killed", False),
-                        "warc_repaired": report.get("warc_repaired"),
-                        "captured": now["captured"], "sha_equal": now["sha_equal"]}
+                line = {
+                    "round": n,
+                    "wall_s": round(time.perf_counter() - t0, 1),
+                    "requests": len(farm.log) - served,
+                    "faults": dict(faults),
+                    "errors": dict(errors),
+                    "status": report.get("status"),
+                    "killed": report.get("killed", False),
+                    "warc_repaired": report.get("warc_repaired"),
+                    "captured": now["captured"],
+                    "sha_equal": now["sha_equal"],
+                }
                 result["rounds"].append(line)
-                out(f"round {n}: {line['requests']} requests, {sum(faults.values())} faulty "
+                out(
+                    f"round {n}: {line['requests']} requests, {sum(faults.values())} faulty "
                     f"({', '.join(f'{k} {v}' for k, v in sorted(faults.items())) or '-'}); "
                     f"{'killed and resumed, ' if line['killed'] else ''}{line['status']} in "
                     f"{line['wall_s']} s; recorded errors "
                     f"{', '.join(f'{k} {v}' for k, v in sorted(errors.items())) or '-'}; "
-                    f"archive has {now['captured']}/{len(truth)} report URLs")
+                    f"archive has {now['captured']}/{len(truth)} report URLs"
+                )
             store = CaptureStore(archive)
             final = compare(store, truth)
             store.close()
             total = farm.faults_injected()
-            result.update(final, requests=len(farm.log), faults=dict(total),
-                          fault_share=round(sum(total.values()) / max(1, len(farm.log)), 3))
+            result.update(
+                final,
+                requests=len(farm.log),
+                faults=dict(total),
+                fault_share=round(sum(total.values()) / max(1, len(farm.log)), 3),
+            )
     finally:
         if own:
             tmpdir.cleanup()
-    out(f"final: {result['captured']}/{result['urls']} report URLs captured, "
+    out(
+        f"final: {result['captured']}/{result['urls']} report URLs captured, "
         f"{result['sha_equal']}/{result['urls']} sha256 equal to the fault-free truth, "
         f"{len(result['extra'])} extra; events {result['events']}; "
         f"{result['requests']} requests, {result['fault_share']:.1%} faulty, "
-        f"{result['kills']} kills → {'EQUAL' if result['equal'] else 'DIFFERENT'}")
+        f"{result['kills']} kills → {'EQUAL' if result['equal'] else 'DIFFERENT'}"
+    )
     return result
 
 

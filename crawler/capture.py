@@ -3,6 +3,7 @@
 its reason (crawler/failures.py). Also: conditional GETs, replay of a resumed run's captures,
 and anti-bot challenge detection. What the captures mean (new, changed, removed, moved) is
 concluded from these rows when the crawl ends (crawler/changes.py)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -20,8 +21,11 @@ from archive.captures import now
 from crawler.failures import NOT_ERRORS, classify
 from crawler.families.base import DOC_EXT
 
-DOC_TYPES = re.compile(r"pdf|msword|wordprocessing|officedocument|ms-excel|spreadsheet|wps|"
-                       r"image/|octet-stream|zip|rar|ofd|multipart/related", re.I)
+DOC_TYPES = re.compile(
+    r"pdf|msword|wordprocessing|officedocument|ms-excel|spreadsheet|wps|"
+    r"image/|octet-stream|zip|rar|ofd|multipart/related",
+    re.I,
+)
 CHALLENGE = (b"$_ts", b"__jsl_clearance", b"_$jsl", b"jsl_clearance_s")
 
 
@@ -49,26 +53,41 @@ def body_sha(request) -> str | None:
     return hashlib.sha256(request.body).hexdigest() if request.body else None
 
 
-def record_failure(spider, request, kind: str, detail: str = "", status: int | None = None,
-                   final_url: str | None = None) -> None:
+def record_failure(
+    spider,
+    request,
+    kind: str,
+    detail: str = "",
+    status: int | None = None,
+    final_url: str | None = None,
+) -> None:
     """A capture row for a request that got no usable response (status None unless given).
     Idempotent within a run, so a resumed crawl that meets the same refusal adds nothing."""
     meta = request.meta
     url = (meta.get("redirect_urls") or [request.url])[0]
     sha = body_sha(request)
-    if (url, sha, kind) in spider.recorded or spider.store.has_row(spider.crawl_id, url, kind,
-                                                                  sha):
+    if (url, sha, kind) in spider.recorded or spider.store.has_row(spider.crawl_id, url, kind, sha):
         return
     spider.recorded.add((url, sha, kind))
     portal = meta.get("portal") or spider.portal_of(request.url)
     error = f"{kind}: {detail}" if detail else kind
     spider.writer.submit(
         "add_capture",
-        crawl_id=spider.crawl_id, portal=portal, url=url, final_url=final_url or request.url,
-        method=request.method, status=status, request_headers=_headers(request.headers),
-        fetched_at=now(), kind=meta.get("kind", "other"), is_report=0,
-        referer=meta.get("referer"), link_text=meta.get("link_text"), error=error[:1000],
-        request_sha256=sha)
+        crawl_id=spider.crawl_id,
+        portal=portal,
+        url=url,
+        final_url=final_url or request.url,
+        method=request.method,
+        status=status,
+        request_headers=_headers(request.headers),
+        fetched_at=now(),
+        kind=meta.get("kind", "other"),
+        is_report=0,
+        referer=meta.get("referer"),
+        link_text=meta.get("link_text"),
+        error=error[:1000],
+        request_sha256=sha,
+    )
     if kind not in NOT_ERRORS:
         spider.count(portal, "errors", kind)
 
@@ -119,8 +138,11 @@ class CaptureMiddleware:
         """A capture made earlier in this same (resumed) run: answer it from the store."""
         self.stats.inc_value("ogi/replayed")
         sha = cap["sha256"]
-        headers = [(k, v) for k, v in json.loads(cap["response_headers"] or "[]")
-                   if k.lower() not in ("content-encoding", "content-length")]
+        headers = [
+            (k, v)
+            for k, v in json.loads(cap["response_headers"] or "[]")
+            if k.lower() not in ("content-encoding", "content-length")
+        ]
         if cap["status"] == 304:
             prev = self.spider.store.last_capture(request.url, before_crawl=self.spider.crawl_id)
             sha = prev and prev["sha256"]
@@ -132,9 +154,14 @@ class CaptureMiddleware:
             request.meta["ogi_error"] = cap["error"]
             if cap["error"].startswith("blocked"):
                 request.meta["ogi_blocked"] = True
-        return self._response(request, cap["final_url"] or request.url,
-                              200 if cap["status"] == 304 else cap["status"], headers, body,
-                              "replayed")
+        return self._response(
+            request,
+            cap["final_url"] or request.url,
+            200 if cap["status"] == 304 else cap["status"],
+            headers,
+            body,
+            "replayed",
+        )
 
     @staticmethod
     def _response(request, url, status, headers, body, flag):
@@ -142,8 +169,9 @@ class CaptureMiddleware:
         for k, v in headers:
             h.appendlist(k, v)
         cls = responsetypes.from_args(headers=h, url=url, body=body[:5000])
-        return cls(url=url, status=status or 200, headers=h, body=body, request=request,
-                   flags=[flag])
+        return cls(
+            url=url, status=status or 200, headers=h, body=body, request=request, flags=[flag]
+        )
 
     # -- after the response ---------------------------------------------------------------
     async def process_response(self, request, response, spider=None):
@@ -152,48 +180,91 @@ class CaptureMiddleware:
         sp, meta = self.spider, request.meta
         portal, kind = meta.get("portal"), meta.get("kind", "other")
         fetched = now()
-        wire = meta.pop("ogi_wire", None)      # the encoded body, when it was decoded
-        spool = meta.pop("ogi_spool", None)    # a decoded body left on disk
+        wire = meta.pop("ogi_wire", None)  # the encoded body, when it was decoded
+        spool = meta.pop("ogi_spool", None)  # a decoded body left on disk
         body = response.body
         error = self._error(request, response, kind, body, spool)
         if error:
             meta["ogi_error"] = error
         ctype = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
-        is_report = int(not error and response.status in (200, 304) and (
-            kind == "detail" or (kind == "attachment" and self._is_document(ctype, response.url))))
+        is_report = int(
+            not error
+            and response.status in (200, 304)
+            and (
+                kind == "detail"
+                or (kind == "attachment" and self._is_document(ctype, response.url))
+            )
+        )
         start_url = (meta.get("redirect_urls") or [request.url])[0]
         req_headers = _headers(request.headers)
         wire_headers = _headers(wire["headers"] if wire else response.headers)
-        warc = {"crawl_id": sp.crawl_id, "url": response.url, "method": request.method,
-                "request_headers": req_headers, "request_body": request.body,
-                "status": response.status, "reason": "", "response_headers": wire_headers,
-                "body": wire["body"] if wire else body, "fetched_at": fetched,
-                "truncated": "disconnect" if "dataloss" in response.flags else None}
-        row = {"crawl_id": sp.crawl_id, "portal": portal, "url": start_url,
-               "final_url": response.url, "method": request.method, "status": response.status,
-               "request_headers": req_headers, "response_headers": wire_headers,
-               "fetched_at": fetched, "content_type": ctype, "kind": kind,
-               "is_report": is_report, "referer": meta.get("referer"),
-               "link_text": meta.get("link_text"), "error": error,
-               "request_sha256": body_sha(request)}
+        warc = {
+            "crawl_id": sp.crawl_id,
+            "url": response.url,
+            "method": request.method,
+            "request_headers": req_headers,
+            "request_body": request.body,
+            "status": response.status,
+            "reason": "",
+            "response_headers": wire_headers,
+            "body": wire["body"] if wire else body,
+            "fetched_at": fetched,
+            "truncated": "disconnect" if "dataloss" in response.flags else None,
+        }
+        row = {
+            "crawl_id": sp.crawl_id,
+            "portal": portal,
+            "url": start_url,
+            "final_url": response.url,
+            "method": request.method,
+            "status": response.status,
+            "request_headers": req_headers,
+            "response_headers": wire_headers,
+            "fetched_at": fetched,
+            "content_type": ctype,
+            "kind": kind,
+            "is_report": is_report,
+            "referer": meta.get("referer"),
+            "link_text": meta.get("link_text"),
+            "error": error,
+            "request_sha256": body_sha(request),
+        }
         # body, WARC and row in the writer thread (crawler/writer.py); the reactor goes on
-        sha, new_blob = await maybe_deferred_to_future(sp.writer.call(
-            "record_response", body=None if response.status == 304 else body, spool=spool,
-            warc=warc, row=row))
+        sha, new_blob = await maybe_deferred_to_future(
+            sp.writer.call(
+                "record_response",
+                body=None if response.status == 304 else body,
+                spool=spool,
+                warc=warc,
+                row=row,
+            )
+        )
         sp.count(portal, "pages" if kind == "list" else kind)
         if new_blob:
             sp.count(portal, "stored")
         if error:
-            sp.count(portal, "blocked" if meta.get("ogi_blocked") else "errors",
-                     None if meta.get("ogi_blocked") else error.split(":")[0])
+            sp.count(
+                portal,
+                "blocked" if meta.get("ogi_blocked") else "errors",
+                None if meta.get("ogi_blocked") else error.split(":")[0],
+            )
         if response.status == 304:
             prev = meta.get("ogi_prev")
             sp.count(portal, "not_modified")
             if prev:  # a 304 may omit Content-Type: answer with the stored response's headers
-                headers = [(k, v) for k, v in prev["headers"]
-                           if k.lower() not in ("content-encoding", "content-length")]
-                return self._response(request, response.url, 200, headers,
-                                      sp.store.read_blob(prev["sha256"]), "not-modified")
+                headers = [
+                    (k, v)
+                    for k, v in prev["headers"]
+                    if k.lower() not in ("content-encoding", "content-length")
+                ]
+                return self._response(
+                    request,
+                    response.url,
+                    200,
+                    headers,
+                    sp.store.read_blob(prev["sha256"]),
+                    "not-modified",
+                )
         return response
 
     def _error(self, request, response, kind, body, spool) -> str | None:
@@ -214,8 +285,10 @@ class CaptureMiddleware:
         if response.status >= 400:
             return f"http_{response.status}"
         if spool and kind != "attachment":
-            return (f"too_large: a {kind} page of {spool['size']} bytes, stored but not read "
-                    "(over OGI_BODY_IN_MEMORY)")
+            return (
+                f"too_large: a {kind} page of {spool['size']} bytes, stored but not read "
+                "(over OGI_BODY_IN_MEMORY)"
+            )
         return None
 
     @staticmethod
@@ -237,6 +310,10 @@ class CaptureMiddleware:
         way (to a URL this crawl already fetched): it gets a row saying where it went."""
         if request.meta.get("redirect_urls"):
             status = (request.meta.get("redirect_reasons") or ["a redirect"])[-1]
-            record_failure(self.spider, request, "redirect_to_seen",
-                           f"{status} to {request.url}, which this crawl fetched as well",
-                           final_url=request.meta["redirect_urls"][-1])
+            record_failure(
+                self.spider,
+                request,
+                "redirect_to_seen",
+                f"{status} to {request.url}, which this crawl fetched as well",
+                final_url=request.meta["redirect_urls"][-1],
+            )

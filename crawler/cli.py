@@ -1,4 +1,5 @@
 """`ogi crawl`, `ogi health`, `ogi sources check`, `ogi demo-portals`."""
+
 from __future__ import annotations
 
 import argparse
@@ -45,107 +46,203 @@ Runs until Ctrl-C."""
 
 def register(subparsers) -> None:
     fmt = argparse.RawDescriptionHelpFormatter
-    p = subparsers.add_parser("crawl", help="crawl the portals of the registry into the archive",
-                              description=CRAWL_DOC, epilog=CRAWL_EPILOG, formatter_class=fmt)
-    p.add_argument("--sources", default="sources", metavar="FILE|DIR",
-                   help="the registry: a sources YAML file, or a directory of them "
-                        "(default: sources/)")
-    p.add_argument("--portal", action="append", metavar="NAME",
-                   help="crawl only this portal (repeat for more)")
-    p.add_argument("--archive", metavar="DIR",
-                   help="archive directory (default: $OGI_ARCHIVE, else ./data)")
-    p.add_argument("--resume", nargs="?", const=True, default=False, metavar="CRAWL_ID",
-                   help="resume the last interrupted or killed crawl (or the one named)")
-    p.add_argument("--fast", action="store_true",
-                   help="no delays or throttling, 8 requests at a time per host: only for the "
-                        "demo portals and sites you run yourself (robots.txt and Retry-After "
-                        "still obeyed)")
-    p.add_argument("--contact", metavar="URL",
-                   help="your contact URL (http(s) or mailto:) for the User-Agent, so site "
-                        "operators can reach you (default: $OGI_CONTACT)")
-    p.add_argument("-s", dest="set", action="append", default=[], metavar="NAME=VALUE",
-                   help="a Scrapy setting, e.g. -s DOWNLOAD_TIMEOUT=30 (repeatable)")
-    p.add_argument("--json", action="store_true",
-                   help="print the crawl report as JSON instead of the health lines")
-    p.add_argument("--no-progress", action="store_true",
-                   help="no live progress table on the terminal while crawling")
-    p.add_argument("--nodes", metavar="URL[,URL…]",
-                   help="crawl on these Scrapyd nodes (http://host:6800, user:password@ if "
-                        "Scrapyd asks): the registry is sharded over them, all portals of one "
-                        "host on one node, and their captures merged into the archive "
-                        "(docs/crawling.md, 'Crawling on several machines')")
-    p.add_argument("--node-timeout", type=float, default=60.0, metavar="S",
-                   help="with --nodes: a node that does not answer for S seconds has failed; "
-                        "its shards go to another node (default: 60)")
+    p = subparsers.add_parser(
+        "crawl",
+        help="crawl the portals of the registry into the archive",
+        description=CRAWL_DOC,
+        epilog=CRAWL_EPILOG,
+        formatter_class=fmt,
+    )
+    p.add_argument(
+        "--sources",
+        default="sources",
+        metavar="FILE|DIR",
+        help="the registry: a sources YAML file, or a directory of them (default: sources/)",
+    )
+    p.add_argument(
+        "--portal", action="append", metavar="NAME", help="crawl only this portal (repeat for more)"
+    )
+    p.add_argument(
+        "--archive", metavar="DIR", help="archive directory (default: $OGI_ARCHIVE, else ./data)"
+    )
+    p.add_argument(
+        "--resume",
+        nargs="?",
+        const=True,
+        default=False,
+        metavar="CRAWL_ID",
+        help="resume the last interrupted or killed crawl (or the one named)",
+    )
+    p.add_argument(
+        "--fast",
+        action="store_true",
+        help="no delays or throttling, 8 requests at a time per host: only for the "
+        "demo portals and sites you run yourself (robots.txt and Retry-After "
+        "still obeyed)",
+    )
+    p.add_argument(
+        "--contact",
+        metavar="URL",
+        help="your contact URL (http(s) or mailto:) for the User-Agent, so site "
+        "operators can reach you (default: $OGI_CONTACT)",
+    )
+    p.add_argument(
+        "-s",
+        dest="set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a Scrapy setting, e.g. -s DOWNLOAD_TIMEOUT=30 (repeatable)",
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the crawl report as JSON instead of the health lines",
+    )
+    p.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no live progress table on the terminal while crawling",
+    )
+    p.add_argument(
+        "--nodes",
+        metavar="URL[,URL…]",
+        help="crawl on these Scrapyd nodes (http://host:6800, user:password@ if "
+        "Scrapyd asks): the registry is sharded over them, all portals of one "
+        "host on one node, and their captures merged into the archive "
+        "(docs/crawling.md, 'Crawling on several machines')",
+    )
+    p.add_argument(
+        "--node-timeout",
+        type=float,
+        default=60.0,
+        metavar="S",
+        help="with --nodes: a node that does not answer for S seconds has failed; "
+        "its shards go to another node (default: 60)",
+    )
     p.set_defaults(func=cmd_crawl)
 
     dp = subparsers.add_parser(
-        "deploy", help="deploy the crawler to Scrapyd nodes (what ogi crawl --nodes does first)",
+        "deploy",
+        help="deploy the crawler to Scrapyd nodes (what ogi crawl --nodes does first)",
         description="Build the crawler's egg from this checkout and add it to each Scrapyd "
-                    "node as project 'ogi', unless the node already has this code. Each node "
-                    "needs ogi-archive installed in Scrapyd's venv (the egg carries no "
-                    "dependencies).")
+        "node as project 'ogi', unless the node already has this code. Each node "
+        "needs ogi-archive installed in Scrapyd's venv (the egg carries no "
+        "dependencies).",
+    )
     dp.add_argument("--nodes", required=True, metavar="URL[,URL…]", help="Scrapyd URLs")
     dp.add_argument("--force", action="store_true", help="upload even if a node has this code")
     dp.set_defaults(func=cmd_deploy)
 
     co = subparsers.add_parser(
-        "collect", help="merge the node stores of a crawl on Scrapyd nodes into the archive",
+        "collect",
+        help="merge the node stores of a crawl on Scrapyd nodes into the archive",
         description="Merge every finished job of a crawl on Scrapyd nodes (the latest, or "
-                    "--crawl) that is not merged yet, and conclude the crawl — change events, "
-                    "report, WACZ — once every shard is in. Idempotent: run twice, the "
-                    "second changes nothing. It schedules nothing (ogi crawl --resume does).")
-    co.add_argument("--archive", metavar="DIR",
-                    help="archive directory (default: $OGI_ARCHIVE, else ./data)")
+        "--crawl) that is not merged yet, and conclude the crawl — change events, "
+        "report, WACZ — once every shard is in. Idempotent: run twice, the "
+        "second changes nothing. It schedules nothing (ogi crawl --resume does).",
+    )
+    co.add_argument(
+        "--archive", metavar="DIR", help="archive directory (default: $OGI_ARCHIVE, else ./data)"
+    )
     co.add_argument("--crawl", metavar="CRAWL_ID", help="this crawl instead of the latest")
-    co.add_argument("--nodes", metavar="URL[,URL…]",
-                    help="the nodes' URLs with credentials, if Scrapyd asks for them")
+    co.add_argument(
+        "--nodes",
+        metavar="URL[,URL…]",
+        help="the nodes' URLs with credentials, if Scrapyd asks for them",
+    )
     co.add_argument("--json", action="store_true", help="print the result as JSON")
     co.set_defaults(func=cmd_collect)
 
     h = subparsers.add_parser(
-        "health", help="the per-portal health of the latest crawl, with the reports each "
-                       "portal yields once ogi build has run")
-    h.add_argument("--archive", metavar="DIR",
-                   help="archive directory (default: $OGI_ARCHIVE, else ./data)")
+        "health",
+        help="the per-portal health of the latest crawl, with the reports each "
+        "portal yields once ogi build has run",
+    )
+    h.add_argument(
+        "--archive", metavar="DIR", help="archive directory (default: $OGI_ARCHIVE, else ./data)"
+    )
     h.add_argument("--crawl", metavar="CRAWL_ID", help="this crawl instead of the latest")
     h.add_argument("--json", action="store_true", help="print it as JSON")
     h.set_defaults(func=cmd_health)
 
-    s = subparsers.add_parser("sources", help="the portal registry",
-                              description="The portal registry: sources/*.yaml, one entry per "
-                                          "portal (docs/crawling.md).")
-    ssub = s.add_subparsers(dest="sources_command", required=True, metavar="ACTION",
-                            help="check: validate the registry")
-    c = ssub.add_parser("check", help="validate sources YAML files",
-                        description="Validate the registry: every entry's fields (name, "
-                                    "region code, level, family, start URLs), names unique; "
-                                    "one line per portal, or one per problem on stderr.",
-                        epilog="exit status: 0 every entry is valid · 1 problems (listed)")
-    c.add_argument("path", nargs="?", default="sources",
-                   help="a sources YAML file or a directory of them (default: sources/)")
+    s = subparsers.add_parser(
+        "sources",
+        help="the portal registry",
+        description="The portal registry: sources/*.yaml, one entry per portal (docs/crawling.md).",
+    )
+    ssub = s.add_subparsers(
+        dest="sources_command", required=True, metavar="ACTION", help="check: validate the registry"
+    )
+    c = ssub.add_parser(
+        "check",
+        help="validate sources YAML files",
+        description="Validate the registry: every entry's fields (name, "
+        "region code, level, family, start URLs), names unique; "
+        "one line per portal, or one per problem on stderr.",
+        epilog="exit status: 0 every entry is valid · 1 problems (listed)",
+    )
+    c.add_argument(
+        "path",
+        nargs="?",
+        default="sources",
+        help="a sources YAML file or a directory of them (default: sources/)",
+    )
     c.set_defaults(func=cmd_sources_check)
 
-    d = subparsers.add_parser("demo-portals", help="serve the demo portals on loopback",
-                              description=DEMO_DOC, formatter_class=fmt)
-    d.add_argument("--port", type=int, default=DEMO_PORT,
-                   help="the port every demo portal listens on, each on its own loopback "
-                        f"address (default: {DEMO_PORT})")
-    d.add_argument("--reports", type=int, default=DEMO_REPORTS, metavar="N",
-                   help=f"reports per portal (default: {DEMO_REPORTS})")
-    d.add_argument("--portals-per-family", type=int, default=DEMO_PORTALS_PER_FAMILY,
-                   metavar="N", help="portals of each CMS family (default: "
-                                     f"{DEMO_PORTALS_PER_FAMILY}, as `ogi demo` runs)")
-    d.add_argument("--sources-out", default="sources/demo-farm.yaml", metavar="FILE",
-                   help="where to write the portals' registry entries "
-                        "(default: sources/demo-farm.yaml)")
-    d.add_argument("--shared", metavar="DIR",
-                   help="also publish the real reports of this ../shared directory's corpus")
-    d.add_argument("--faults", type=float, default=0.0, metavar="RATE",
-                   help="answer this share of requests (0–1) with a random fault: 5xx, 429, "
-                        "reset, truncated body, stall, gzip bomb (default: 0)")
-    d.add_argument("--fault-seed", type=int, default=1, metavar="N",
-                   help="seed of the faults: the same seed, the same faults (default: 1)")
+    d = subparsers.add_parser(
+        "demo-portals",
+        help="serve the demo portals on loopback",
+        description=DEMO_DOC,
+        formatter_class=fmt,
+    )
+    d.add_argument(
+        "--port",
+        type=int,
+        default=DEMO_PORT,
+        help="the port every demo portal listens on, each on its own loopback "
+        f"address (default: {DEMO_PORT})",
+    )
+    d.add_argument(
+        "--reports",
+        type=int,
+        default=DEMO_REPORTS,
+        metavar="N",
+        help=f"reports per portal (default: {DEMO_REPORTS})",
+    )
+    d.add_argument(
+        "--portals-per-family",
+        type=int,
+        default=DEMO_PORTALS_PER_FAMILY,
+        metavar="N",
+        help=f"portals of each CMS family (default: {DEMO_PORTALS_PER_FAMILY}, as `ogi demo` runs)",
+    )
+    d.add_argument(
+        "--sources-out",
+        default="sources/demo-farm.yaml",
+        metavar="FILE",
+        help="where to write the portals' registry entries (default: sources/demo-farm.yaml)",
+    )
+    d.add_argument(
+        "--shared",
+        metavar="DIR",
+        help="also publish the real reports of this ../shared directory's corpus",
+    )
+    d.add_argument(
+        "--faults",
+        type=float,
+        default=0.0,
+        metavar="RATE",
+        help="answer this share of requests (0–1) with a random fault: 5xx, 429, "
+        "reset, truncated body, stall, gzip bomb (default: 0)",
+    )
+    d.add_argument(
+        "--fault-seed",
+        type=int,
+        default=1,
+        metavar="N",
+        help="seed of the faults: the same seed, the same faults (default: 1)",
+    )
     d.set_defaults(func=cmd_demo_portals)
 
 
@@ -161,18 +258,35 @@ def cmd_crawl(args) -> int:
     from crawler.nodes import crawl_on_nodes, resumes_nodes
     from crawler.run import CrawlError, run_crawl
     from crawler.sources import SourceError
+
     over = dict(x.split("=", 1) for x in args.set)
     progress = not args.no_progress and not args.json and sys.stderr.isatty()
     nodes = _urls(args.nodes)
     try:
         if nodes or resumes_nodes(args.archive, args.resume):
             report = crawl_on_nodes(
-                nodes, args.sources, args.archive, args.portal, args.resume, args.fast,
-                overrides=over, contact=args.contact, node_timeout=args.node_timeout,
-                out=None if args.json or args.no_progress else _say)
+                nodes,
+                args.sources,
+                args.archive,
+                args.portal,
+                args.resume,
+                args.fast,
+                overrides=over,
+                contact=args.contact,
+                node_timeout=args.node_timeout,
+                out=None if args.json or args.no_progress else _say,
+            )
         else:
-            report = run_crawl(args.sources, args.archive, args.portal, args.resume, args.fast,
-                               progress=progress, overrides=over, contact=args.contact)
+            report = run_crawl(
+                args.sources,
+                args.archive,
+                args.portal,
+                args.resume,
+                args.fast,
+                progress=progress,
+                overrides=over,
+                contact=args.contact,
+            )
     except (CrawlError, SourceError) as e:
         print(f"ogi crawl: {e}", file=sys.stderr)
         return 2
@@ -190,6 +304,7 @@ def cmd_crawl(args) -> int:
 def cmd_deploy(args) -> int:
     from crawler.deploy import DeployError, deploy
     from crawler.nodes import Node, NodeError
+
     try:
         versions = deploy([Node(u) for u in _urls(args.nodes)], force=args.force, say=print)
     except (DeployError, NodeError) as e:
@@ -203,17 +318,21 @@ def cmd_deploy(args) -> int:
 def cmd_collect(args) -> int:
     from crawler.nodes import collect
     from crawler.run import CrawlError
+
     try:
-        report = collect(args.archive, args.crawl, _urls(args.nodes),
-                         out=None if args.json else _say)
+        report = collect(
+            args.archive, args.crawl, _urls(args.nodes), out=None if args.json else _say
+        )
     except CrawlError as e:
         print(f"ogi collect: {e}", file=sys.stderr)
         return 2
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=1))
     elif report.get("pending"):
-        print(f"crawl {report['crawl_id']}: {report['merged']} job(s) merged now; still on the "
-              f"nodes: {', '.join(report['pending'])}")
+        print(
+            f"crawl {report['crawl_id']}: {report['merged']} job(s) merged now; still on the "
+            f"nodes: {', '.join(report['pending'])}"
+        )
     else:
         print_report(report)
         print(f"{report.get('merged', 0)} job(s) merged now")
@@ -223,25 +342,32 @@ def cmd_collect(args) -> int:
 def nothing_reached(report: dict, sources) -> str:
     """What to do when no portal of the registry answered."""
     from crawler.sources import load_sources
+
     errors: dict = {}
     for fig in report["portals"].values():
         for k, v in fig.get("errors", {}).items():
             errors[k] = errors.get(k, 0) + v
     why = ", ".join(f"{k} {v}" for k, v in sorted(errors.items())) or "no answer"
-    lines = [f"ogi crawl: no portal answered — {len(report['portals'])} portal(s) of {sources} "
-             f"tried ({why})."]
+    lines = [
+        f"ogi crawl: no portal answered — {len(report['portals'])} portal(s) of {sources} "
+        f"tried ({why})."
+    ]
     try:
         hosts = {urlsplit(u).hostname or "" for p in load_sources(sources) for u in p.start_urls}
     except Exception:  # noqa: BLE001 — the hint is a courtesy
         hosts = set()
     if any(_loopback(h) for h in hosts):
-        lines += ["  The registry points at the demo portals on this machine, which are not "
-                  "running. Start them in another shell:",
-                  "      ogi demo-portals",
-                  "  then: ogi crawl --sources sources/demo-farm.yaml --fast",
-                  "  (or `ogi demo` runs demo portals, crawl, build and serve in one go)."]
-    lines.append("  To crawl real portals, point --sources at your registry (a YAML file or "
-                 "directory; `ogi sources check` validates it, docs/crawling.md describes it).")
+        lines += [
+            "  The registry points at the demo portals on this machine, which are not "
+            "running. Start them in another shell:",
+            "      ogi demo-portals",
+            "  then: ogi crawl --sources sources/demo-farm.yaml --fast",
+            "  (or `ogi demo` runs demo portals, crawl, build and serve in one go).",
+        ]
+    lines.append(
+        "  To crawl real portals, point --sources at your registry (a YAML file or "
+        "directory; `ogi sources check` validates it, docs/crawling.md describes it)."
+    )
     return "\n".join(lines)
 
 
@@ -256,6 +382,7 @@ def cmd_health(args) -> int:
     from archive.captures import CaptureStore
     from archive.schema import ArchiveMissing, require_archive
     from crawler.report import health
+
     try:
         root = require_archive(args.archive)
     except ArchiveMissing as e:
@@ -274,9 +401,15 @@ def cmd_health(args) -> int:
     return 1 if report.get("alerts") else 0
 
 
-PARTS = [("pages", "list pages"), ("details", "detail pages"), ("attachments", "attachments"),
-         ("documents", "report documents"), ("reports", "reports archived"),
-         ("stored", "files stored"), ("not_modified", "unchanged (304)")]
+PARTS = [
+    ("pages", "list pages"),
+    ("details", "detail pages"),
+    ("attachments", "attachments"),
+    ("documents", "report documents"),
+    ("reports", "reports archived"),
+    ("stored", "files stored"),
+    ("not_modified", "unchanged (304)"),
+]
 EVENTS = ["new", "changed", "moved", "removed"]
 
 
@@ -285,8 +418,11 @@ def health_lines(name: str, fig: dict) -> list[str]:
     family = fig.get("family_detected")
     head = f"[bold]{escape(name)}[/]" + (f" [dim]({escape(family)}, detected)[/]" if family else "")
     out = [head]
-    parts = [f"{fig[k]} {label}" for k, label in PARTS if k in fig and (fig[k] or k in (
-        "documents", "reports"))]
+    parts = [
+        f"{fig[k]} {label}"
+        for k, label in PARTS
+        if k in fig and (fig[k] or k in ("documents", "reports"))
+    ]
     out.append("  " + " · ".join(parts))
     events = [f"{fig[k]} {k}" for k in EVENTS if fig.get(k)]
     if events:
@@ -296,17 +432,23 @@ def health_lines(name: str, fig: dict) -> list[str]:
         if fig.get(k):
             problems[k] = fig[k]
     if problems:
-        out.append("  [yellow]not fetched or refused:[/] " + " · ".join(
-            f"{escape(k)} {v}" for k, v in sorted(problems.items())))
+        out.append(
+            "  [yellow]not fetched or refused:[/] "
+            + " · ".join(f"{escape(k)} {v}" for k, v in sorted(problems.items()))
+        )
     for e in fig.get("lists", []):
         if e["found"] < e["declared"]:
             n = e["declared"] - e["found"]
-            out.append(f"  [yellow]list short by {n} {e['unit'][:-1] if n == 1 else e['unit']}:[/] "
-                       f"{escape(e['column'])} ({escape(e['kind'])}): {e['declared']} declared, "
-                       f"{e['found']} found")
+            out.append(
+                f"  [yellow]list short by {n} {e['unit'][:-1] if n == 1 else e['unit']}:[/] "
+                f"{escape(e['column'])} ({escape(e['kind'])}): {e['declared']} declared, "
+                f"{e['found']} found"
+            )
     if fig.get("incomplete"):
-        out.append(f"  [yellow]list not read to its end[/] ({escape(fig['incomplete'])}): "
-                   "no report concluded removed")
+        out.append(
+            f"  [yellow]list not read to its end[/] ({escape(fig['incomplete'])}): "
+            "no report concluded removed"
+        )
     if fig.get("robots_unreachable"):
         why = fig.get("note") or fig["robots_unreachable"]
         out.append(f"  [yellow]robots_unreachable:[/] {escape(why)}")
@@ -320,20 +462,27 @@ def print_report(report: dict, console: Console | None = None) -> None:
     console = console or Console(highlight=False, soft_wrap=True)
     portals = report.get("portals", {})
     alerts = len(report.get("alerts", []))
-    console.print(f"[bold]crawl {report.get('crawl_id')}[/] · {report.get('status')} · "
-                  f"{len(portals)} portal(s), {report.get('reached', len(portals))} answered"
-                  + (f" · [bold red]{alerts} alert(s)[/]" if alerts else ""))
+    console.print(
+        f"[bold]crawl {report.get('crawl_id')}[/] · {report.get('status')} · "
+        f"{len(portals)} portal(s), {report.get('reached', len(portals))} answered"
+        + (f" · [bold red]{alerts} alert(s)[/]" if alerts else "")
+    )
     for name, fig in portals.items():
         for line in health_lines(name, fig):
             console.print(line)
     t = report.get("totals", {})
     if len(portals) > 1 and t:
-        console.print("[bold]total[/]: " + " · ".join(
-            f"{t.get(k, 0)} {label}" for k, label in PARTS if k in t) + "; " + " · ".join(
-            f"{t.get(k, 0)} {k}" for k in EVENTS))
+        console.print(
+            "[bold]total[/]: "
+            + " · ".join(f"{t.get(k, 0)} {label}" for k, label in PARTS if k in t)
+            + "; "
+            + " · ".join(f"{t.get(k, 0)} {k}" for k in EVENTS)
+        )
     for node, n in report.get("nodes", {}).items():
-        line = (f"[bold]node[/] {escape(node)}: {n['portals']} portals, {n['captures']} "
-                f"captures merged from {n['merged']} of {n['jobs']} job(s)")
+        line = (
+            f"[bold]node[/] {escape(node)}: {n['portals']} portals, {n['captures']} "
+            f"captures merged from {n['merged']} of {n['jobs']} job(s)"
+        )
         console.print(line)
         for f in n.get("failed_jobs", []):
             console.print(f"  [yellow]shard {f['shard']} failed here:[/] {escape(f['why'] or '')}")
@@ -345,6 +494,7 @@ def print_report(report: dict, console: Console | None = None) -> None:
 
 def cmd_sources_check(args) -> int:
     from crawler.sources import SourceError, load_sources
+
     try:
         portals = load_sources(args.path)
     except SourceError as e:
@@ -360,12 +510,22 @@ def cmd_sources_check(args) -> int:
 
 def cmd_demo_portals(args) -> int:
     from synthetic.farm import serve
+
     try:
-        serve(port=args.port, reports_per_portal=args.reports,
-              portals_per_family=args.portals_per_family, sources_out=args.sources_out,
-              shared_dir=args.shared, faults=args.faults, fault_seed=args.fault_seed)
+        serve(
+            port=args.port,
+            reports_per_portal=args.reports,
+            portals_per_family=args.portals_per_family,
+            sources_out=args.sources_out,
+            shared_dir=args.shared,
+            faults=args.faults,
+            fault_seed=args.fault_seed,
+        )
     except OSError as e:
-        print(f"ogi demo-portals: cannot listen on port {args.port}: {e.strerror} — are the "
-              "demo portals already running? Stop them, or pass --port", file=sys.stderr)
+        print(
+            f"ogi demo-portals: cannot listen on port {args.port}: {e.strerror} — are the "
+            "demo portals already running? Stop them, or pass --port",
+            file=sys.stderr,
+        )
         return 2
     return 0

@@ -9,6 +9,7 @@ memory does not depend on what bodies expand to. Past DOWNLOAD_MAXSIZE decoding 
 response keeps its raw (encoded) body and is refused as `too_large`, recorded with those raw
 bytes. The wire body and headers are kept for the WARC record (request.meta['ogi_wire']).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -28,6 +29,7 @@ CHUNK = 64 * 1024
 ENCODINGS = [b"gzip", b"deflate", b"br"]
 try:  # zstd: Scrapy's own dependency on Python < 3.14
     from backports import zstd
+
     ENCODINGS.append(b"zstd")
 except ImportError:  # pragma: no cover
     zstd = None
@@ -35,8 +37,7 @@ except ImportError:  # pragma: no cover
 
 class TooLarge(ValueError):
     def __init__(self, size: int, limit: int):
-        super().__init__(f"more than {size} bytes after decompression "
-                         f"(DOWNLOAD_MAXSIZE {limit})")
+        super().__init__(f"more than {size} bytes after decompression (DOWNLOAD_MAXSIZE {limit})")
 
 
 def _gzip_chunks(src):
@@ -70,6 +71,7 @@ def _deflate_chunks(src):
 
 def _brotli_chunks(src):
     import brotli
+
     d = brotli.Decompressor()
     yield d.process(src.read(), output_buffer_limit=CHUNK)
     while not d.is_finished():
@@ -91,8 +93,13 @@ def _zstd_chunks(src):
         yield chunk
 
 
-DECODERS = {b"gzip": _gzip_chunks, b"x-gzip": _gzip_chunks, b"deflate": _deflate_chunks,
-            b"br": _brotli_chunks, b"zstd": _zstd_chunks}
+DECODERS = {
+    b"gzip": _gzip_chunks,
+    b"x-gzip": _gzip_chunks,
+    b"deflate": _deflate_chunks,
+    b"br": _brotli_chunks,
+    b"zstd": _zstd_chunks,
+}
 
 
 def split_encodings(values: list[bytes]) -> tuple[list[bytes], list[bytes]]:
@@ -104,8 +111,9 @@ def split_encodings(values: list[bytes]) -> tuple[list[bytes], list[bytes]]:
     return undo, todo
 
 
-def decode_to_file(body: bytes, encodings: list[bytes], limit: int, spool_dir: Path
-                   ) -> tuple[Path, int, str]:
+def decode_to_file(
+    body: bytes, encodings: list[bytes], limit: int, spool_dir: Path
+) -> tuple[Path, int, str]:
     """Undo encodings (outermost first) into a spool file; (path, size, sha256).
     Raises TooLarge past `limit` bytes, zlib.error / OSError / EOFError on bad data."""
     src = BytesIO(body)
@@ -153,8 +161,12 @@ class DecodeMiddleware:
 
     async def process_response(self, request, response, spider=None):
         values = response.headers.getlist("Content-Encoding")
-        if (not values or request.method == "HEAD" or not response.body
-                or "replayed" in response.flags):
+        if (
+            not values
+            or request.method == "HEAD"
+            or not response.body
+            or "replayed" in response.flags
+        ):
             return response
         undo, left = split_encodings(values)
         if not undo:
@@ -164,8 +176,9 @@ class DecodeMiddleware:
         limit = meta.get("download_maxsize", self.limit)
         spool = self.crawler.spider.store.spool_dir()
         try:
-            path, size, sha = await maybe_deferred_to_future(threads.deferToThread(
-                decode_to_file, response.body, undo, limit, spool))
+            path, size, sha = await maybe_deferred_to_future(
+                threads.deferToThread(decode_to_file, response.body, undo, limit, spool)
+            )
         except TooLarge as e:
             names = b",".join(undo).decode()
             meta["ogi_refusal"] = ("too_large", f"{len(response.body)} bytes {names} encoded, {e}")

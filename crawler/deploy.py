@@ -6,6 +6,7 @@ in a venv where ogi-archive itself is installed (docs/crawling.md).
 The version is the time and a fingerprint of the code (`20260401T031700Z-1a2b3c4d5e6f`): a node
 that already has this code is not sent it again, and every job is scheduled with the version
 the head runs, so no node crawls with other code."""
+
 from __future__ import annotations
 
 import hashlib
@@ -15,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-PACKAGES = ("ogi", "crawler", "parsers", "archive", "synthetic")   # pyproject's packages
+PACKAGES = ("ogi", "crawler", "parsers", "archive", "synthetic")  # pyproject's packages
 
 
 class DeployError(RuntimeError):
@@ -25,8 +26,10 @@ class DeployError(RuntimeError):
 def project_root() -> Path:
     root = Path(__file__).resolve().parents[1]
     if not (root / "setup.py").exists() or not (root / "pyproject.toml").exists():
-        raise DeployError(f"no project checkout at {root} (setup.py, pyproject.toml): run the "
-                          "head from a checkout of ogi-archive (pip install -e .)")
+        raise DeployError(
+            f"no project checkout at {root} (setup.py, pyproject.toml): run the "
+            "head from a checkout of ogi-archive (pip install -e .)"
+        )
     return root
 
 
@@ -35,8 +38,11 @@ def fingerprint(root: Path | None = None) -> str:
     root = root or project_root()
     h = hashlib.sha256()
     files = [root / "pyproject.toml"] + sorted(
-        p for pkg in PACKAGES for p in (root / pkg).rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")
+        p
+        for pkg in PACKAGES
+        for p in (root / pkg).rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    )
     for p in files:
         h.update(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes() + b"\0")
     return h.hexdigest()[:12]
@@ -48,9 +54,22 @@ def build_egg(dest: Path, root: Path | None = None) -> Path:
     root = root or project_root()
     dest.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="ogi-egg-") as tmp:
-        cmd = [sys.executable, "setup.py", "-q", "egg_info", "--egg-base", tmp,
-               "build", "--build-base", f"{tmp}/build",
-               "bdist_egg", "--bdist-dir", f"{tmp}/bdist", "--dist-dir", str(dest)]
+        cmd = [
+            sys.executable,
+            "setup.py",
+            "-q",
+            "egg_info",
+            "--egg-base",
+            tmp,
+            "build",
+            "--build-base",
+            f"{tmp}/build",
+            "bdist_egg",
+            "--bdist-dir",
+            f"{tmp}/bdist",
+            "--dist-dir",
+            str(dest),
+        ]
         done = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
         if done.returncode:
             raise DeployError(f"building the egg failed: {done.stderr[-2000:]}")
@@ -76,8 +95,10 @@ def deploy(nodes, force: bool = False, say=lambda msg: None) -> dict[str, str]:
         version = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + fp
         spiders = node.add_version(version, egg)
         if spiders < 1:
-            raise DeployError(f"{node.name}: the egg was taken but lists no spider — is "
-                              "ogi-archive installed in the node's venv?")
+            raise DeployError(
+                f"{node.name}: the egg was taken but lists no spider — is "
+                "ogi-archive installed in the node's venv?"
+            )
         say(f"deployed {version} to {node.name} ({len(egg) // 1024} KiB)")
         versions[node.name] = version
     return versions

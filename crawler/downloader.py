@@ -7,6 +7,7 @@ request of the host at once: 10 at a time against a limit of 8, measured on loop
 (tests/test_crawl_limits.py). Here a request counts as transferring the moment it leaves the
 queue. The rest of `_process_queue` is Scrapy's, unchanged.
 """
+
 from __future__ import annotations
 
 from time import monotonic

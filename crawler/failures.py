@@ -12,12 +12,17 @@ and the crawl report counts by.
     blocked           an anti-bot challenge (blocked:<name>)
     http_NNN          the server answered an error status
 """
+
 from __future__ import annotations
 
 from OpenSSL import SSL
-from scrapy.exceptions import (CannotResolveHostError, DownloadCancelledError,
-                               DownloadConnectionRefusedError, DownloadTimeoutError,
-                               ResponseDataLossError)
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    ResponseDataLossError,
+)
 from twisted.internet import error as tx
 from twisted.web._newclient import ResponseFailed
 

@@ -9,6 +9,7 @@
 
 The capture recorder itself is crawler/capture.py.
 """
+
 from __future__ import annotations
 
 import time
@@ -56,6 +57,7 @@ def hold_host(crawler, request, seconds: float) -> None:
 class _Sleep:
     async def sleep(self, seconds: float) -> None:
         from twisted.internet import reactor
+
         await maybe_deferred_to_future(task.deferLater(reactor, seconds, lambda: None))
 
 
@@ -81,7 +83,8 @@ class RetryMiddleware(ScrapyRetry, _Sleep):
         if wait is not None and wait > self.after_max:
             request.meta["ogi_refusal"] = (
                 f"http_{response.status}",
-                f"Retry-After {wait:.0f} s is over RETRY_AFTER_MAX {self.after_max:.0f} s")
+                f"Retry-After {wait:.0f} s is over RETRY_AFTER_MAX {self.after_max:.0f} s",
+            )
             return response
         retry = self._retry(request, f"HTTP {response.status}")
         if retry is None:
@@ -121,8 +124,11 @@ class RedirectGuard(RedirectMiddleware):
         chain = [*request.meta.get("redirect_urls", []), request.url]
         target = redirected.url.split("#")[0]
         if target in (u.split("#")[0] for u in chain):
-            raise _Stop("redirect_loop", f"{request.url} → {target} (after {len(chain)} "
-                                         f"request{'s' if len(chain) > 1 else ''})")
+            raise _Stop(
+                "redirect_loop",
+                f"{request.url} → {target} (after {len(chain)} "
+                f"request{'s' if len(chain) > 1 else ''})",
+            )
         host = urlsplit(target).hostname or ""
         spider = self.crawler.spider
         if request.meta.get("kind") != "robots" and not spider.host_in_registry(host):
@@ -130,8 +136,9 @@ class RedirectGuard(RedirectMiddleware):
         try:
             return super()._redirect(redirected, request, reason)
         except IgnoreRequest:
-            raise _Stop("redirect_loop", f"more than {len(chain) - 1} redirects, last to "
-                                         f"{target}") from None
+            raise _Stop(
+                "redirect_loop", f"more than {len(chain) - 1} redirects, last to {target}"
+            ) from None
 
 
 class _Stop(Exception):
@@ -147,6 +154,10 @@ class DepthLimit(DepthMiddleware):
         out = super().get_processed_request(request, response)
         if out is None and response is not None:
             spider = self.crawler.spider
-            record_failure(spider, request, "depth_limit",
-                           f"depth {request.meta.get('depth')} > DEPTH_LIMIT {self.maxdepth}")
+            record_failure(
+                spider,
+                request,
+                "depth_limit",
+                f"depth {request.meta.get('depth')} > DEPTH_LIMIT {self.maxdepth}",
+            )
         return out

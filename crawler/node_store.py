@@ -16,6 +16,7 @@ The head merges a job only when its manifest says `finished` (archive/collect.py
 has no history: its own events would all be 'new', so the node records none; nor does it send
 conditional GETs (it has no validators) — docs/crawling.md says what that costs.
 """
+
 from __future__ import annotations
 
 import base64
@@ -54,12 +55,15 @@ def job_store(settings, job: str) -> Path:
     """The store directory of a node job: beside the job's feed file in Scrapyd's items_dir
     (Scrapyd passes it as FEEDS), named after the job."""
     from w3lib.url import file_uri_to_path
+
     for uri in settings.getdict("FEEDS"):
         if str(uri).startswith("file:"):
             return Path(file_uri_to_path(str(uri))).parent / job
-    raise ValueError("a node job needs a place for its capture store: set items_dir (a local "
-                     "directory) in the node's scrapyd.conf — Scrapyd serves it at /items/, "
-                     "where the head pulls the store from — or pass -a archive=DIR")
+    raise ValueError(
+        "a node job needs a place for its capture store: set items_dir (a local "
+        "directory) in the node's scrapyd.conf — Scrapyd serves it at /items/, "
+        "where the head pulls the store from — or pass -a archive=DIR"
+    )
 
 
 def file_info(path: Path) -> dict:
@@ -81,18 +85,29 @@ def columns_state(spider) -> dict:
     script declared and what its list pages gave — the head needs it to tell a list read to
     its end (and to report shortfalls) as one machine does."""
     from crawler.families.columns import book
+
     cols = book(spider, create=False)
     if cols is None:
         return {}
-    return {portal: {name: {"kind": c.kind, "declared": c.declared, "records": sorted(c.records),
-                            "pages": sorted(c.pages)} for name, c in by.items()}
-            for portal, by in cols.by_portal.items()}
+    return {
+        portal: {
+            name: {
+                "kind": c.kind,
+                "declared": c.declared,
+                "records": sorted(c.records),
+                "pages": sorted(c.pages),
+            }
+            for name, c in by.items()
+        }
+        for portal, by in cols.by_portal.items()
+    }
 
 
 def columns_from(states: list[dict]):
     """One column book from the nodes' (each portal is on one node), or None if none had
     any."""
     from crawler.families.columns import Column, Columns
+
     if not any(states):
         return None
     cols = Columns()
@@ -100,7 +115,8 @@ def columns_from(states: list[dict]):
         for portal, by in state.items():
             for name, c in by.items():
                 cols.by_portal.setdefault(portal, {})[name] = Column(
-                    c["kind"], dict(c["declared"]), set(c["records"]), set(c["pages"]))
+                    c["kind"], dict(c["declared"]), set(c["records"]), set(c["pages"])
+                )
     return cols
 
 
@@ -110,7 +126,7 @@ def checkpoint(db: Path, patience: float = 60.0) -> None:
     con = sqlite3.connect(db, timeout=patience)
     try:
         deadline = time.monotonic() + patience
-        while con.execute("pragma wal_checkpoint(TRUNCATE)").fetchone()[0]:   # busy
+        while con.execute("pragma wal_checkpoint(TRUNCATE)").fetchone()[0]:  # busy
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{db}: the WAL could not be checkpointed")
             time.sleep(0.2)
@@ -126,13 +142,18 @@ def finish(spider, status: str) -> dict:
     checkpoint(db)
     warc = root / "warc" / f"{spider.crawl_id}.warc.gz"
     manifest = {
-        "crawl_id": spider.crawl_id, "job": getattr(spider, "_job", None), "shard": spider.shard,
-        "status": status, "portals": list(spider.portals),
+        "crawl_id": spider.crawl_id,
+        "job": getattr(spider, "_job", None),
+        "shard": spider.shard,
+        "status": status,
+        "portals": list(spider.portals),
         "figures": {name: dict(c) for name, c in spider.figures.items()},
         "robots_unreachable": spider.robots_unreachable,
         "columns": columns_state(spider),
-        "db": file_info(db), "warc": file_info(warc) if warc.exists() else None,
-        "finished_at": now()}
+        "db": file_info(db),
+        "warc": file_info(warc) if warc.exists() else None,
+        "finished_at": now(),
+    }
     _write_json(root / MANIFEST, manifest)
     return manifest
 
@@ -160,12 +181,21 @@ class NodeProgress:
             for k, v in c.items():
                 k = k.split(":")[0]
                 total[k] = total.get(k, 0) + v
-        _write_json(Path(spider.store.root) / PROGRESS, {
-            "crawl_id": spider.crawl_id, "shard": spider.shard, "portals": len(spider.portals),
-            "responses": self.crawler.stats.get_value("response_received_count", 0),
-            "lists": total.get("pages", 0), "details": total.get("detail", 0),
-            "attachments": total.get("attachment", 0), "stored": total.get("stored", 0),
-            "errors": total.get("errors", 0), "updated_at": now()})
+        _write_json(
+            Path(spider.store.root) / PROGRESS,
+            {
+                "crawl_id": spider.crawl_id,
+                "shard": spider.shard,
+                "portals": len(spider.portals),
+                "responses": self.crawler.stats.get_value("response_received_count", 0),
+                "lists": total.get("pages", 0),
+                "details": total.get("detail", 0),
+                "attachments": total.get("attachment", 0),
+                "stored": total.get("stored", 0),
+                "errors": total.get("errors", 0),
+                "updated_at": now(),
+            },
+        )
 
     def opened(self, spider):
         if spider.shard is None:

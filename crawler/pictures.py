@@ -7,17 +7,21 @@ A picture is left alone when it is furniture: inlined (data:, the parser has it 
 named or classed as a logo, icon, button, banner, QR code or share link, or declared smaller
 than a table could be.
 """
+
 from __future__ import annotations
 
 import re
 from urllib.parse import urljoin
 
 MAX_PICTURES = 20  # per page
-MIN_SIDE = 120     # px: a width or height attribute below this is an icon
-FURNITURE = re.compile(r"logo|icon|ico_|btn|button|banner|arrow|qrcode|qr_|ewm|erweima|二维码|"
-                       r"share|weixin|wechat|weibo|wx_|print|close|search|top\.|nav|bg_|"
-                       r"header|footer|jiathis|gongan|beian|govicon|dzjg|conac|blank\.gif|"
-                       r"spacer|pixel", re.I)
+MIN_SIDE = 120  # px: a width or height attribute below this is an icon
+FURNITURE = re.compile(
+    r"logo|icon|ico_|btn|button|banner|arrow|qrcode|qr_|ewm|erweima|二维码|"
+    r"share|weixin|wechat|weibo|wx_|print|close|search|top\.|nav|bg_|"
+    r"header|footer|jiathis|gongan|beian|govicon|dzjg|conac|blank\.gif|"
+    r"spacer|pixel",
+    re.I,
+)
 
 
 def table_pictures(response) -> list[str]:

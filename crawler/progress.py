@@ -1,4 +1,5 @@
 """A live progress table (rich) while a crawl runs; on when OGI_PROGRESS is set."""
+
 from __future__ import annotations
 
 from rich.console import Console
@@ -26,17 +27,26 @@ class Progress:
     def table(self) -> Table:
         spider = self.crawler.spider
         stats = self.crawler.stats
-        t = Table(title=f"crawl {spider.crawl_id} — "
-                        f"{stats.get_value('response_received_count', 0)} responses")
+        t = Table(
+            title=f"crawl {spider.crawl_id} — "
+            f"{stats.get_value('response_received_count', 0)} responses"
+        )
         for col in ("portal", "lists", "details", "attach.", "stored", "errors", "blocked"):
-            t.add_column(col, justify="left" if col == "portal" else "right",
-                         no_wrap=col == "portal", overflow="ellipsis")
+            t.add_column(
+                col,
+                justify="left" if col == "portal" else "right",
+                no_wrap=col == "portal",
+                overflow="ellipsis",
+            )
         for name in spider.portals:
             f = spider.figures.get(name, {})
             errors = sum(v for k, v in f.items() if k.startswith(("errors", "unreadable")))
-            t.add_row(name, *(str(f.get(k, 0)) for k in
-                              ("pages", "detail", "attachment", "stored")),
-                      str(errors), str(f.get("blocked", 0)))
+            t.add_row(
+                name,
+                *(str(f.get(k, 0)) for k in ("pages", "detail", "attachment", "stored")),
+                str(errors),
+                str(f.get("blocked", 0)),
+            )
         return t
 
     def opened(self, spider):
@@ -72,6 +82,7 @@ class ReactorLag:
 
     def tick(self):
         import time
+
         now = time.monotonic()
         if self.last is not None:
             lag = (now - self.last - self.TICK) * 1000

@@ -5,6 +5,7 @@ removed); errors by kind; robots.txt; each column's declared size against what i
 `ogi build` has run, how many reports the portal yields. A portal that finds no report
 document is flagged (on its first crawl too), unless its robots.txt was unreachable — then
 nothing was fetched, and the report says why."""
+
 from __future__ import annotations
 
 import gc
@@ -45,17 +46,29 @@ class CrawlRun:
         gc.freeze()
 
     async def closed(self, spider, reason):
-        await spider.writer.drain()   # every capture and event written before we count them
+        await spider.writer.drain()  # every capture and event written before we count them
         spider.writer.close()
         store: CaptureStore = spider.store
         status = STATUS.get(reason, "stopped" if reason.startswith("closespider") else "failed")
-        node = spider.shard is not None   # a Scrapyd node's part: the head concludes
+        node = spider.shard is not None  # a Scrapyd node's part: the head concludes
         columns = book(spider, create=False)
         if not node:
-            conclude(store, spider.crawl_id, list(spider.portals), spider.figures,
-                     finished=status == "finished", columns=columns)
-        report = build_report(store, spider.crawl_id, list(spider.portals), spider.figures,
-                              spider.robots_unreachable, columns)
+            conclude(
+                store,
+                spider.crawl_id,
+                list(spider.portals),
+                spider.figures,
+                finished=status == "finished",
+                columns=columns,
+            )
+        report = build_report(
+            store,
+            spider.crawl_id,
+            list(spider.portals),
+            spider.figures,
+            spider.robots_unreachable,
+            columns,
+        )
         stats = {k: v for k, v in self.crawler.stats.get_stats().items()}
         stats["close_reason"] = reason
         if status == "finished" and self.crawler.settings.getbool("OGI_WACZ") and not node:
@@ -67,11 +80,13 @@ class CrawlRun:
         store.close()
         if node:
             from crawler.node_store import finish
+
             finish(spider, status)
 
     @staticmethod
     def _wacz(store, crawl_id) -> str | None:
         from crawler.wacz import write_wacz
+
         try:
             return str(write_wacz(store, crawl_id).relative_to(store.root))
         except Exception:  # noqa: BLE001 — the crawl stands without its package
@@ -85,8 +100,12 @@ def reports_by_portal(db) -> dict[str, int]:
     `portal` column. {} before any build."""
     if "reports" not in db.table_names():
         return {}
-    return {r["portal"]: r["n"] for r in db.query(
-        "select portal, count(*) as n from reports where portal is not null group by portal")}
+    return {
+        r["portal"]: r["n"]
+        for r in db.query(
+            "select portal, count(*) as n from reports where portal is not null group by portal"
+        )
+    }
 
 
 def _previous(store: CaptureStore, crawl_id: str) -> dict[str, int]:
@@ -107,11 +126,27 @@ def portal_figures(store: CaptureStore, crawl_id: str, name: str) -> dict:
     """Counts of one portal in one crawl, from its captures and events (so a resumed crawl
     counts everything)."""
     q = store.db.query
-    fig = {"pages": 0, "details": 0, "attachments": 0, "documents": 0, "not_modified": 0,
-           "stored": 0, "new": 0, "changed": 0, "moved": 0, "removed": 0, "blocked": 0,
-           "robots_denied": 0, "errors": {}, "answered": 0}
-    for r in q("select kind, is_report, status, error, count(*) as n from captures "
-               "where crawl_id = ? and portal = ? group by 1, 2, 3, 4", [crawl_id, name]):
+    fig = {
+        "pages": 0,
+        "details": 0,
+        "attachments": 0,
+        "documents": 0,
+        "not_modified": 0,
+        "stored": 0,
+        "new": 0,
+        "changed": 0,
+        "moved": 0,
+        "removed": 0,
+        "blocked": 0,
+        "robots_denied": 0,
+        "errors": {},
+        "answered": 0,
+    }
+    for r in q(
+        "select kind, is_report, status, error, count(*) as n from captures "
+        "where crawl_id = ? and portal = ? group by 1, 2, 3, 4",
+        [crawl_id, name],
+    ):
         ok = r["status"] in (200, 304) and not r["error"]
         if r["status"] is not None:
             fig["answered"] += r["n"]
@@ -130,20 +165,34 @@ def portal_figures(store: CaptureStore, crawl_id: str, name: str) -> dict:
     # (an HTML report); a detail page whose document failed adds nothing
     # (NOT IN: the referers are gathered once into an index; a correlated NOT EXISTS read the
     # crawl's captures again for every detail page, quadratic in the crawl's size)
-    fig["documents"] = fig["attachments"] + next(q(
-        "select count(*) as n from captures d where d.crawl_id = ? and d.portal = ? and "
-        "d.kind = 'detail' and d.is_report = 1 and d.final_url not in (select a.referer "
-        "from captures a where a.crawl_id = ? and a.kind = 'attachment' and "
-        "a.referer is not null)", [crawl_id, name, crawl_id]))["n"]
-    for r in q("select event, count(*) as n from change_events where crawl_id = ? and "
-               "portal = ? group by 1", [crawl_id, name]):
+    fig["documents"] = (
+        fig["attachments"]
+        + next(
+            q(
+                "select count(*) as n from captures d where d.crawl_id = ? and d.portal = ? and "
+                "d.kind = 'detail' and d.is_report = 1 and d.final_url not in (select a.referer "
+                "from captures a where a.crawl_id = ? and a.kind = 'attachment' and "
+                "a.referer is not null)",
+                [crawl_id, name, crawl_id],
+            )
+        )["n"]
+    )
+    for r in q(
+        "select event, count(*) as n from change_events where crawl_id = ? and "
+        "portal = ? group by 1",
+        [crawl_id, name],
+    ):
         fig[r["event"]] = r["n"]
     first = next(q("select min(id) as m from captures where crawl_id = ?", [crawl_id]))["m"]
     if first is not None:
-        fig["stored"] = next(q(
-            "select count(distinct c.sha256) as n from captures c where c.crawl_id = ? and "
-            "c.portal = ? and c.sha256 is not null and not exists (select 1 from captures o "
-            "where o.sha256 = c.sha256 and o.id < ?)", [crawl_id, name, first]))["n"]
+        fig["stored"] = next(
+            q(
+                "select count(distinct c.sha256) as n from captures c where c.crawl_id = ? and "
+                "c.portal = ? and c.sha256 is not null and not exists (select 1 from captures o "
+                "where o.sha256 = c.sha256 and o.id < ?)",
+                [crawl_id, name, first],
+            )
+        )["n"]
     return fig
 
 
@@ -156,14 +205,23 @@ def shortfall(fig: dict, columns, name: str) -> None:
         return
     fig["lists"] = lists
     for unit, key in (("records", "shortfall"), ("pages", "shortfall_pages")):
-        missing = sum(e["declared"] - e["found"] for e in lists
-                      if e["unit"] == unit and e["found"] < e["declared"])
+        missing = sum(
+            e["declared"] - e["found"]
+            for e in lists
+            if e["unit"] == unit and e["found"] < e["declared"]
+        )
         if missing:
             fig[key] = missing
 
 
-def build_report(store: CaptureStore, crawl_id: str, portals: list[str], figures=None,
-                 robots_unreachable=None, columns=None) -> dict:
+def build_report(
+    store: CaptureStore,
+    crawl_id: str,
+    portals: list[str],
+    figures=None,
+    robots_unreachable=None,
+    columns=None,
+) -> dict:
     """The report of one crawl (`columns`: what each column declared and gave)."""
     previous = _previous(store, crawl_id)
     yields = reports_by_portal(store.db)
@@ -195,9 +253,13 @@ def build_report(store: CaptureStore, crawl_id: str, portals: list[str], figures
         for k, v in fig.items():
             if isinstance(v, int) and k != "answered":
                 totals[k] = totals.get(k, 0) + v
-    return {"crawl_id": crawl_id, "portals": out, "totals": totals,
-            "reached": sum(1 for f in out.values() if f["answered"]),
-            "alerts": [n for n, f in out.items() if f.get("alert")]}
+    return {
+        "crawl_id": crawl_id,
+        "portals": out,
+        "totals": totals,
+        "reached": sum(1 for f in out.values() if f["answered"]),
+        "alerts": [n for n, f in out.items() if f.get("alert")],
+    }
 
 
 def _judge(fig: dict, crawled_before: bool, found_before: int) -> None:
@@ -207,8 +269,10 @@ def _judge(fig: dict, crawled_before: bool, found_before: int) -> None:
     if fig["documents"]:
         return
     if fig.get("robots_unreachable") and fig["answered"]:
-        fig["note"] = (f"{fig['robots_unreachable']}: nothing fetched, as RFC 9309 requires; "
-                       "not taken for a portal gone silent")
+        fig["note"] = (
+            f"{fig['robots_unreachable']}: nothing fetched, as RFC 9309 requires; "
+            "not taken for a portal gone silent"
+        )
         return
     if not fig["answered"]:
         why = ", ".join(f"{k} {v}" for k, v in sorted(fig["errors"].items())) or "no request"
@@ -218,27 +282,37 @@ def _judge(fig: dict, crawled_before: bool, found_before: int) -> None:
     else:
         what = None
     if fig.get("reports"):
-        fig["alert"] = (f"ZERO report documents found; the archive holds {fig['reports']} "
-                        f"reports from this portal{f' — {what}' if what else ''} — it may have "
-                        "moved, changed CMS or be blocking us")
+        fig["alert"] = (
+            f"ZERO report documents found; the archive holds {fig['reports']} "
+            f"reports from this portal{f' — {what}' if what else ''} — it may have "
+            "moved, changed CMS or be blocking us"
+        )
     elif found_before:
-        fig["alert"] = (f"ZERO report documents found; the previous crawl found {found_before}"
-                        f"{f' — {what}' if what else ''} — the portal may have moved, changed "
-                        "CMS or be blocking us")
+        fig["alert"] = (
+            f"ZERO report documents found; the previous crawl found {found_before}"
+            f"{f' — {what}' if what else ''} — the portal may have moved, changed "
+            "CMS or be blocking us"
+        )
     elif not crawled_before:
-        fig["alert"] = (f"no report document found on its first crawl"
-                        f"{f' — {what}' if what else ''} — check the start URL and the family, "
-                        "or whether the portal blocks us")
+        fig["alert"] = (
+            f"no report document found on its first crawl"
+            f"{f' — {what}' if what else ''} — check the start URL and the family, "
+            "or whether the portal blocks us"
+        )
     else:
-        fig["alert"] = ("no report document found, in this crawl or any before"
-                        f"{f' — {what}' if what else ''}")
+        fig["alert"] = (
+            f"no report document found, in this crawl or any before{f' — {what}' if what else ''}"
+        )
 
 
 def health(store: CaptureStore, crawl_id: str | None = None) -> dict:
     """The latest (or named) crawl's report, with the reports each portal yields now."""
     runs = [r for r in store.runs() if r["report"]]
-    run = next((r for r in runs if r["id"] == crawl_id), None) if crawl_id else (
-        runs[-1] if runs else None)
+    run = (
+        next((r for r in runs if r["id"] == crawl_id), None)
+        if crawl_id
+        else (runs[-1] if runs else None)
+    )
     if run is None:
         return {}
     report = json.loads(run["report"])

@@ -9,6 +9,7 @@
 
 Every request it forbids gets a capture row (`robots_denied`), so nothing goes missing quietly.
 """
+
 from __future__ import annotations
 
 import logging
@@ -45,11 +46,18 @@ class RobotsMiddleware(RobotsTxtMiddleware):
         netloc = url.netloc
         if netloc not in self._parsers:
             self._parsers[netloc] = Deferred()
-            robots = Request(f"{url.scheme}://{netloc}/robots.txt", callback=NO_CALLBACK,
-                             priority=self.DOWNLOAD_PRIORITY, meta={
-                                 "dont_obey_robotstxt": True, "allow_offsite": True,
-                                 "redirect_ttl": MAX_REDIRECTS, "kind": "robots",
-                                 "portal": request.meta.get("portal")})
+            robots = Request(
+                f"{url.scheme}://{netloc}/robots.txt",
+                callback=NO_CALLBACK,
+                priority=self.DOWNLOAD_PRIORITY,
+                meta={
+                    "dont_obey_robotstxt": True,
+                    "allow_offsite": True,
+                    "redirect_ttl": MAX_REDIRECTS,
+                    "kind": "robots",
+                    "portal": request.meta.get("portal"),
+                },
+            )
             try:
                 response = await self.crawler.engine.download_async(robots)
                 await self._parse_robots(response, netloc, request)
@@ -67,7 +75,7 @@ class RobotsMiddleware(RobotsTxtMiddleware):
         if 200 <= status < 300 and not error:
             return await super()._parse_robots(response, netloc, request)
         if 300 <= status < 500 and not (error and error.startswith("truncated")):
-            rules = None   # unavailable: no rules (more than 5 redirects counts as that)
+            rules = None  # unavailable: no rules (more than 5 redirects counts as that)
         else:
             rules = DisallowAll(f"robots.txt unreachable ({error or f'HTTP {status}'})")
             self._unreachable(netloc, request, rules.why)
@@ -87,19 +95,26 @@ class RobotsMiddleware(RobotsTxtMiddleware):
 
     def _unreachable(self, netloc, request, why) -> None:
         spider = self.crawler.spider
-        portal = (request.meta.get("portal") if request is not None else None) or \
-            spider.portal_of(f"http://{netloc}/")
+        portal = (request.meta.get("portal") if request is not None else None) or spider.portal_of(
+            f"http://{netloc}/"
+        )
         spider.robots_unreachable.setdefault(portal, why)
-        log.warning("%s: %s: every URL of %s is disallowed for this crawl (RFC 9309)",
-                    portal, why, netloc)
+        log.warning(
+            "%s: %s: every URL of %s is disallowed for this crawl (RFC 9309)", portal, why, netloc
+        )
 
     def process_request_2(self, rp, request):
         if rp is None or request.meta.get("dont_obey_robotstxt"):
             return
-        ua = self._robotstxt_useragent or request.headers.get(b"User-Agent",
-                                                              self._default_useragent)
+        ua = self._robotstxt_useragent or request.headers.get(
+            b"User-Agent", self._default_useragent
+        )
         if not rp.allowed(request.url, ua):
             self._stats.inc_value("robotstxt/forbidden")
-            record_failure(self.crawler.spider, request, "robots_denied",
-                           rp.why if isinstance(rp, DisallowAll) else "disallowed by robots.txt")
+            record_failure(
+                self.crawler.spider,
+                request,
+                "robots_denied",
+                rp.why if isinstance(rp, DisallowAll) else "disallowed by robots.txt",
+            )
             raise IgnoreRequest("Forbidden by robots.txt")

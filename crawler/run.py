@@ -1,7 +1,8 @@
 """Run one crawl in this process (Twisted's reactor cannot restart: one crawl per process).
 
-    python -m crawler.run --sources sources/ --archive data [--portal NAME] [--fast] [--resume]
+python -m crawler.run --sources sources/ --archive data [--portal NAME] [--fast] [--resume]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,8 +52,10 @@ def user_agent(contact: str | None = None, given: str | None = None) -> str:
     else:
         ua = defaults.UA_NO_CONTACT
     if not ua.isascii() or not ua.isprintable():
-        raise CrawlError(f"the User-Agent must be printable ASCII (an HTTP header value): {ua!r}"
-                         " — use a punycode or %-encoded contact URL")
+        raise CrawlError(
+            f"the User-Agent must be printable ASCII (an HTTP header value): {ua!r}"
+            " — use a punycode or %-encoded contact URL"
+        )
     return ua
 
 
@@ -73,10 +76,16 @@ def log_path(archive: str | Path, crawl_id: str) -> Path:
     return Path(archive) / "logs" / f"{crawl_id}.log"
 
 
-def run_crawl(sources: str | Path = "sources", archive: str | Path | None = None,
-              portals: list[str] | None = None, resume: bool | str = False, fast: bool = False,
-              progress: bool = False, overrides: dict | None = None,
-              contact: str | None = None) -> dict:
+def run_crawl(
+    sources: str | Path = "sources",
+    archive: str | Path | None = None,
+    portals: list[str] | None = None,
+    resume: bool | str = False,
+    fast: bool = False,
+    progress: bool = False,
+    overrides: dict | None = None,
+    contact: str | None = None,
+) -> dict:
     """Crawl the portals of a sources file or directory; returns the crawl report."""
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
@@ -89,8 +98,10 @@ def run_crawl(sources: str | Path = "sources", archive: str | Path | None = None
         run = resumable_run(store, resume if isinstance(resume, str) else None)
         crawl_id, opts = run["id"], json.loads(run["options"] or "{}")
         if "nodes" in opts:
-            raise CrawlError(f"crawl {crawl_id} ran on Scrapyd nodes: ogi crawl --resume "
-                             "follows it there (crawler/nodes.py)")
+            raise CrawlError(
+                f"crawl {crawl_id} ran on Scrapyd nodes: ogi crawl --resume "
+                "follows it there (crawler/nodes.py)"
+            )
         sources, portals = opts.get("sources", sources), opts.get("portals", portals)
         fast = opts.get("fast", fast)
         overrides = {**opts.get("settings", {}), **overrides}
@@ -101,8 +112,10 @@ def run_crawl(sources: str | Path = "sources", archive: str | Path | None = None
     else:
         crawl_id, unclean = new_crawl_id(), False
     given = dict(overrides)
-    ua = user_agent(contact or overrides.pop("OGI_CONTACT", None) or os.environ.get("OGI_CONTACT"),
-                    overrides.pop("USER_AGENT", None))
+    ua = user_agent(
+        contact or overrides.pop("OGI_CONTACT", None) or os.environ.get("OGI_CONTACT"),
+        overrides.pop("USER_AGENT", None),
+    )
     entries = select_portals(sources, portals)
     jobdir = archive / "jobs" / crawl_id
     if unclean and jobdir.exists():
@@ -116,19 +129,42 @@ def run_crawl(sources: str | Path = "sources", archive: str | Path | None = None
         s.update(defaults.FAST, priority="cmdline")
     logfile = log_path(archive, crawl_id)
     logfile.parent.mkdir(exist_ok=True)
-    s.update({"JOBDIR": str(jobdir), "OGI_PROGRESS": progress, "USER_AGENT": ua,
-              "LOG_FILE": str(logfile), **overrides}, priority="cmdline")
+    s.update(
+        {
+            "JOBDIR": str(jobdir),
+            "OGI_PROGRESS": progress,
+            "USER_AGENT": ua,
+            "LOG_FILE": str(logfile),
+            **overrides,
+        },
+        priority="cmdline",
+    )
     process = CrawlerProcess(s)
     if repaired and (repaired["cut_bytes"] or repaired["rewritten"]):
         import logging
+
         logging.getLogger(__name__).warning(
             "WARC of %s repaired after a kill: %d torn bytes cut, %d records written again",
-            crawl_id, repaired["cut_bytes"], repaired["rewritten"])
-    options = {"sources": str(sources), "portals": portals, "fast": fast, "settings": given,
-               "contact": contact}
+            crawl_id,
+            repaired["cut_bytes"],
+            repaired["rewritten"],
+        )
+    options = {
+        "sources": str(sources),
+        "portals": portals,
+        "fast": fast,
+        "settings": given,
+        "contact": contact,
+    }
     spider_cls = __import__("crawler.spiders.portals", fromlist=["PortalSpider"]).PortalSpider
-    process.crawl(spider_cls, portals=[p.as_dict() for p in entries], crawl_id=crawl_id,
-                  archive=str(archive), resuming=bool(resume), options=options)
+    process.crawl(
+        spider_cls,
+        portals=[p.as_dict() for p in entries],
+        crawl_id=crawl_id,
+        archive=str(archive),
+        resuming=bool(resume),
+        options=options,
+    )
     process.start()
     store = CaptureStore(archive)
     run = store.get_run(crawl_id)
@@ -154,8 +190,9 @@ def main(argv=None) -> int:
     ap.add_argument("-s", dest="set", action="append", default=[], metavar="NAME=VALUE")
     a = ap.parse_args(argv)
     over = dict(x.split("=", 1) for x in a.set)
-    report = run_crawl(a.sources, a.archive, a.portal, a.resume, a.fast, overrides=over,
-                       contact=a.contact)
+    report = run_crawl(
+        a.sources, a.archive, a.portal, a.resume, a.fast, overrides=over, contact=a.contact
+    )
     print(json.dumps(report, ensure_ascii=False, indent=1))
     return 0 if report.get("status") == "finished" else 1
 
@@ -163,11 +200,12 @@ def main(argv=None) -> int:
 def spawn_crawl(sources, archive, *args: str, python: str = sys.executable, **popen):
     """Start `python -m crawler.run …` as a child process (a fresh reactor per crawl)."""
     import subprocess
+
     root = Path(__file__).resolve().parents[1]
-    cmd = [python, "-m", "crawler.run", "--sources", str(sources), "--archive", str(archive),
-           *args]
-    return subprocess.Popen(cmd, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, **popen)
+    cmd = [python, "-m", "crawler.run", "--sources", str(sources), "--archive", str(archive), *args]
+    return subprocess.Popen(
+        cmd, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen
+    )
 
 
 def crawl_in_subprocess(sources, archive, *args: str, timeout: float = 300, **popen) -> dict:
@@ -191,9 +229,12 @@ def _finish(proc, timeout: float) -> tuple[str, str, float]:
     it without); kill it past the timeout."""
     import subprocess
     import threading
+
     got: dict = {}
-    readers = [threading.Thread(target=lambda k=k: got.__setitem__(k, getattr(proc, k).read()))
-               for k in ("stdout", "stderr")]
+    readers = [
+        threading.Thread(target=lambda k=k: got.__setitem__(k, getattr(proc, k).read()))
+        for k in ("stdout", "stderr")
+    ]
     for t in readers:
         t.start()
     killed = []

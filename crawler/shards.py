@@ -4,6 +4,7 @@ holding the host), and only inside one process, so a host crawled from two machi
 twice the load. Portals are grouped by their hosts (a domain and its sub-domains count as one
 host), the groups packed into shards of at most `max_portals`, biggest first, each into the
 shard that has fewest portals so far; shards go to the node with fewest portals."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -11,8 +12,8 @@ from urllib.parse import urlsplit
 from crawler.node_store import pack
 from crawler.sources import Portal
 
-MAX_PORTALS = 200        # per shard: one scrapy process on a node
-MAX_ARGUMENT = 100_000   # a packed spider argument; Linux refuses one over 128 KiB
+MAX_PORTALS = 200  # per shard: one scrapy process on a node
+MAX_ARGUMENT = 100_000  # a packed spider argument; Linux refuses one over 128 KiB
 
 
 def domains(p: Portal) -> set[str]:
@@ -36,7 +37,7 @@ def host_groups(portals: list[Portal]) -> list[list[Portal]]:
         for d in domains(p):
             owner.setdefault(d, i)
             parent[find(i)] = find(owner[d])
-    for d, i in owner.items():   # a sub-domain joins the portal of its parent domain
+    for d, i in owner.items():  # a sub-domain joins the portal of its parent domain
         labels = d.split(".")
         for k in range(1, len(labels) - 1):
             j = owner.get(".".join(labels[k:]))
@@ -48,25 +49,31 @@ def host_groups(portals: list[Portal]) -> list[list[Portal]]:
     return list(groups.values())
 
 
-def plan(portals: list[Portal], nodes: int, max_portals: int = MAX_PORTALS,
-         max_argument: int = MAX_ARGUMENT) -> list[list[Portal]]:
+def plan(
+    portals: list[Portal],
+    nodes: int,
+    max_portals: int = MAX_PORTALS,
+    max_argument: int = MAX_ARGUMENT,
+) -> list[list[Portal]]:
     """Shards (lists of portals): at least one per node while there are groups to give, more
     when a shard would pass max_portals or its packed argument max_argument."""
-    groups = sorted(host_groups(portals), key=lambda g: -len(g))   # stable: registry order
+    groups = sorted(host_groups(portals), key=lambda g: -len(g))  # stable: registry order
     n = max(1, min(len(groups), max(nodes, -(-len(portals) // max_portals))))
     while True:
         shards: list[list[Portal]] = [[] for _ in range(n)]
         for g in groups:
             min(shards, key=len).extend(g)
         shards = [s for s in shards if s]
-        if all(len(pack([p.as_dict() for p in s])) <= max_argument for s in shards) \
-                or n >= len(groups):
+        if all(len(pack([p.as_dict() for p in s])) <= max_argument for s in shards) or n >= len(
+            groups
+        ):
             return shards
         n += 1
 
 
-def assign(shards: list[list[Portal]], nodes: list[str], load: dict[str, int] | None = None
-           ) -> list[str]:
+def assign(
+    shards: list[list[Portal]], nodes: list[str], load: dict[str, int] | None = None
+) -> list[str]:
     """The node for each shard: the one with fewest portals so far (load: portals it has)."""
     load = {n: (load or {}).get(n, 0) for n in nodes}
     out = []

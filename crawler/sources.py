@@ -1,15 +1,16 @@
 """The portal registry: YAML files under sources/, one entry per portal (or portal column).
 
-    portals:
-      - name: 临清市人民政府              # unique across all files
-        region_code: "371581"            # GB/T 2260, 6 digits, optional
-        level: 县                         # 省 | 市 | 县 | 乡镇街道 | 部门
-        parent: 聊城市人民政府            # optional
-        family: trs                      # trs | hanweb | gkmlpt | ucap | generic, optional (detected)
-        start_urls: [http://www.linqing.gov.cn/xxgk/ndbg/index.html]
-        allowed_domains: [www.linqing.gov.cn]   # optional, default: hosts of start_urls
-        catid: "2637"                     # gkmlpt only, optional (else the URL fragment)
+portals:
+  - name: 临清市人民政府              # unique across all files
+    region_code: "371581"            # GB/T 2260, 6 digits, optional
+    level: 县                         # 省 | 市 | 县 | 乡镇街道 | 部门
+    parent: 聊城市人民政府            # optional
+    family: trs                      # trs | hanweb | gkmlpt | ucap | generic, optional (detected)
+    start_urls: [http://www.linqing.gov.cn/xxgk/ndbg/index.html]
+    allowed_domains: [www.linqing.gov.cn]   # optional, default: hosts of start_urls
+    catid: "2637"                     # gkmlpt only, optional (else the URL fragment)
 """
+
 from __future__ import annotations
 
 import re
@@ -21,8 +22,17 @@ import yaml
 
 FAMILIES = ("trs", "hanweb", "gkmlpt", "ucap", "generic")
 LEVELS = ("省", "市", "县", "乡镇街道", "部门")
-KNOWN = {"name", "region_code", "level", "parent", "family", "start_urls", "allowed_domains",
-         "catid", "notes"}
+KNOWN = {
+    "name",
+    "region_code",
+    "level",
+    "parent",
+    "family",
+    "start_urls",
+    "allowed_domains",
+    "catid",
+    "notes",
+}
 
 
 @dataclass
@@ -77,9 +87,10 @@ def _check_entry(raw, where: str, problems: list[str]) -> Portal | None:
             problems.append(f"{where}: field 'start_urls': not an http(s) URL: {u!r}")
     code = raw.get("region_code")
     if code is not None and not re.fullmatch(r"\d{6}", str(code)):
-        problems.append(f"{where}: field 'region_code': must be 6 digits (GB/T 2260), got {code!r}"
-                        + (" (quote it in YAML to keep leading zeros)" if isinstance(code, int)
-                           else ""))
+        problems.append(
+            f"{where}: field 'region_code': must be 6 digits (GB/T 2260), got {code!r}"
+            + (" (quote it in YAML to keep leading zeros)" if isinstance(code, int) else "")
+        )
     level = raw.get("level")
     if level is not None and level not in LEVELS:
         problems.append(f"{where}: field 'level': {level!r} is not one of {', '.join(LEVELS)}")
@@ -93,10 +104,16 @@ def _check_entry(raw, where: str, problems: list[str]) -> Portal | None:
     if len(problems) > bad:
         return None
     hosts = [urlsplit(u).hostname for u in urls]
-    return Portal(name=name.strip(), start_urls=[str(u) for u in urls], level=level,
-                  region_code=str(code) if code is not None else None, parent=raw.get("parent"),
-                  family=family, allowed_domains=domains or sorted(set(hosts)),
-                  catid=str(raw["catid"]) if raw.get("catid") is not None else None)
+    return Portal(
+        name=name.strip(),
+        start_urls=[str(u) for u in urls],
+        level=level,
+        region_code=str(code) if code is not None else None,
+        parent=raw.get("parent"),
+        family=family,
+        allowed_domains=domains or sorted(set(hosts)),
+        catid=str(raw["catid"]) if raw.get("catid") is not None else None,
+    )
 
 
 def load_sources(path: str | Path, strict: bool = True) -> list[Portal]:

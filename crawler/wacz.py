@@ -2,6 +2,7 @@
 package): its WARC, a CDXJ index, pages/pages.jsonl listing the report pages and documents the
 crawl fetched, and the crawl's log. ReplayWeb.page opens the file as it is; pywb replays it
 after `wb-manager add` (docs/crawling.md)."""
+
 from __future__ import annotations
 
 import contextlib
@@ -17,10 +18,13 @@ def report_pages(store, crawl_id: str) -> list[dict]:
     """The report pages and documents of a crawl as pages.jsonl entries (fetched with a body;
     when nothing changed since the last crawl, the ones answered 304)."""
     for statuses in ((200,), (304,)):
-        rows = list(store.db.query(
-            f"select final_url, link_text, kind from captures where crawl_id = ? and "
-            f"is_report = 1 and status in ({', '.join(map(str, statuses))}) order by id",
-            [crawl_id]))
+        rows = list(
+            store.db.query(
+                f"select final_url, link_text, kind from captures where crawl_id = ? and "
+                f"is_report = 1 and status in ({', '.join(map(str, statuses))}) order by id",
+                [crawl_id],
+            )
+        )
         if rows:
             seen, out = set(), []
             for r in rows:
@@ -33,7 +37,8 @@ def report_pages(store, crawl_id: str) -> list[dict]:
 
 def _wacz_main():
     import warnings
-    with warnings.catch_warnings():   # pyamf, which wacz imports, still imports pkg_resources
+
+    with warnings.catch_warnings():  # pyamf, which wacz imports, still imports pkg_resources
         warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
         from wacz.main import main
     return main
@@ -53,12 +58,26 @@ def write_wacz(store, crawl_id: str) -> Path:
         tmp = Path(tmp)
         pages = report_pages(store, crawl_id)
         pages_file = tmp / "pages.jsonl"
-        lines = [{"format": "json-pages-1.0", "id": "pages",
-                  "title": f"Report pages of crawl {crawl_id}"}, *pages]
-        pages_file.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n",
-                              encoding="utf-8")
-        args = ["create", "-o", str(part), "--title", f"ogi-archive crawl {crawl_id}",
-                "--desc", f"政府信息公开工作年度报告 captured by ogi-archive ({len(pages)} pages)"]
+        lines = [
+            {
+                "format": "json-pages-1.0",
+                "id": "pages",
+                "title": f"Report pages of crawl {crawl_id}",
+            },
+            *pages,
+        ]
+        pages_file.write_text(
+            "\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8"
+        )
+        args = [
+            "create",
+            "-o",
+            str(part),
+            "--title",
+            f"ogi-archive crawl {crawl_id}",
+            "--desc",
+            f"政府信息公开工作年度报告 captured by ogi-archive ({len(pages)} pages)",
+        ]
         if pages:
             args += ["-p", str(pages_file)]
         log = store.root / "logs" / f"{crawl_id}.log"

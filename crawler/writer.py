@@ -8,6 +8,7 @@ The thread takes every write queued since its last turn and commits them togethe
 commit: one WAL append for many rows), then hands all their results to the reactor at once.
 A write's result is delivered only after its commit, so the spider never follows the links of
 a capture that a kill could still lose."""
+
 from __future__ import annotations
 
 import logging
@@ -21,7 +22,7 @@ from archive.captures import CaptureStore
 
 log = logging.getLogger(__name__)
 
-MAX_BATCH = 256   # writes committed together at most
+MAX_BATCH = 256  # writes committed together at most
 _STOP = object()
 
 
@@ -31,9 +32,9 @@ class StoreWriter:
 
     def __init__(self, archive, thread: bool = True):
         self.archive = archive
-        self._store: CaptureStore | None = None   # made in the writer thread, used only there
+        self._store: CaptureStore | None = None  # made in the writer thread, used only there
         self.threaded = thread
-        self._thread: threading.Thread | None = None   # started by the first write
+        self._thread: threading.Thread | None = None  # started by the first write
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
 
     def _open(self) -> CaptureStore:
@@ -50,9 +51,8 @@ class StoreWriter:
         """A Deferred of store._name(*args, **kw), run after every write asked before it."""
         if not self.threaded:
             return defer.maybeDeferred(self._call, _name, args, kw)
-        if self._thread is None:   # now: Scrapy has installed its reactor
-            self._thread = threading.Thread(target=self._run, name="capture-writer",
-                                            daemon=True)
+        if self._thread is None:  # now: Scrapy has installed its reactor
+            self._thread = threading.Thread(target=self._run, name="capture-writer", daemon=True)
             self._thread.start()
         d = defer.Deferred()
         self._queue.put((d, _name, args, kw))
@@ -61,16 +61,19 @@ class StoreWriter:
     def submit(self, _name: str, *args, **kw) -> None:
         """The same, not waited for (a failure is logged)."""
         self.call(_name, *args, **kw).addErrback(
-            lambda f: log.error("capture write %s failed: %s", _name, f.getTraceback()))
+            lambda f: log.error("capture write %s failed: %s", _name, f.getTraceback())
+        )
 
     async def drain(self) -> None:
         """Wait until every write asked so far is done."""
         from scrapy.utils.defer import maybe_deferred_to_future
+
         await maybe_deferred_to_future(self.call("drain"))
 
     # -- the thread -------------------------------------------------------------------------
     def _run(self) -> None:
         from twisted.internet import reactor
+
         while True:
             batch = [self._queue.get()]
             while len(batch) < MAX_BATCH:
@@ -107,7 +110,7 @@ class StoreWriter:
 
     def close(self) -> None:
         """Write what is queued, then stop (and close the thread's connection)."""
-        if self._thread is None:   # inline, or nothing was written
+        if self._thread is None:  # inline, or nothing was written
             if self._store is not None:
                 self._store.close()
                 self._store = None

@@ -1,4 +1,5 @@
 """The `ogi` command: one sub-command per task, each a thin layer over a Python function."""
+
 from __future__ import annotations
 
 import argparse
@@ -11,7 +12,9 @@ COMMAND_MODULES = ["parsers.cli", "archive.cli", "crawler.cli", "ogi.demo"]
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="ogi", description="Crawl, extract and publish 政府信息公开工作年度报告 (OGI annual reports).")
+        prog="ogi",
+        description="Crawl, extract and publish 政府信息公开工作年度报告 (OGI annual reports).",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
@@ -20,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from archive.schema import ArchiveMissing
+
     args = build_parser().parse_args(argv)
     try:
         return args.func(args) or 0

@@ -11,6 +11,7 @@ Three jobs, three packages:
 
 `extract_file` is what `ogi extract` and the archive builder both call (through the runner).
 """
+
 from parsers.formats import parse_bytes
 from parsers.model import Block, Cell, Document, ParseError, Table
 
@@ -21,12 +22,23 @@ PARSER_VERSION = "5"  # 5: provenance of every value, figures the prose states a
 #                      (4: the long tail: pictures of tables, OFD, MHT, archives, compilations,
 #                      titles in any order, OCR layers not trusted)
 
-__all__ = ["PARSER_VERSION", "Block", "Cell", "Document", "ParseError", "Table", "parse_bytes",
-           "parse_file", "extract_bytes", "extract_file"]
+__all__ = [
+    "PARSER_VERSION",
+    "Block",
+    "Cell",
+    "Document",
+    "ParseError",
+    "Table",
+    "parse_bytes",
+    "parse_file",
+    "extract_bytes",
+    "extract_file",
+]
 
 
 def parse_file(path) -> Document:
     from pathlib import Path
+
     p = Path(path)
     try:
         data = p.read_bytes()
@@ -35,13 +47,21 @@ def parse_file(path) -> Document:
     return parse_bytes(data, name=p.name)
 
 
-def extract_bytes(data: bytes, name: str = "", content_type: str = "", url: str = "",
-                  resources: dict | None = None) -> dict:
+def extract_bytes(
+    data: bytes,
+    name: str = "",
+    content_type: str = "",
+    url: str = "",
+    resources: dict | None = None,
+) -> dict:
     from parsers.report import extract
-    return extract(parse_bytes(data, name=name, content_type=content_type, url=url,
-                               resources=resources))
+
+    return extract(
+        parse_bytes(data, name=name, content_type=content_type, url=url, resources=resources)
+    )
 
 
 def extract_file(path) -> dict:
     from parsers.report import extract
+
     return extract(parse_file(path))

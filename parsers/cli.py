@@ -3,6 +3,7 @@
 Each file is extracted in a child process under a time limit and a memory bound
 (parsers/runner/), so a hostile file costs only itself; the batch goes on.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,18 +43,40 @@ READ_FAILED, NOT_A_REPORT = 1, 3
 
 
 def register(sub) -> None:
-    p = sub.add_parser("extract", help="extract the canonical tables and checks of report files",
-                       description=DOC, epilog=EPILOG,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "extract",
+        help="extract the canonical tables and checks of report files",
+        description=DOC,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("paths", nargs="+", metavar="PATH", help="report files, in any format")
-    p.add_argument("--out", metavar="DIR",
-                   help="write one DIR/<stem>.json per file instead of printing the records")
-    p.add_argument("--timeout", type=float, default=TIMEOUT_S, metavar="S",
-                   help=f"seconds allowed per file (default {TIMEOUT_S:g})")
-    p.add_argument("--memory", type=int, default=MEMORY_MB, metavar="MB",
-                   help=f"memory a file's extraction may add (default {MEMORY_MB})")
-    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
-                   help="files extracted at once (default: the number of CPUs)")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="write one DIR/<stem>.json per file instead of printing the records",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=TIMEOUT_S,
+        metavar="S",
+        help=f"seconds allowed per file (default {TIMEOUT_S:g})",
+    )
+    p.add_argument(
+        "--memory",
+        type=int,
+        default=MEMORY_MB,
+        metavar="MB",
+        help=f"memory a file's extraction may add (default {MEMORY_MB})",
+    )
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="files extracted at once (default: the number of CPUs)",
+    )
     p.set_defaults(func=run_extract)
 
 
@@ -78,14 +101,16 @@ def out_names(paths: list[str]) -> dict[str, Path]:
 
 def run_extract(args) -> int:
     from parsers.report import not_a_report
+
     out = Path(args.out) if args.out else None
     names = out_names(args.paths) if out else {}
     if out:
         out.mkdir(parents=True, exist_ok=True)
 
     status = 0
-    results = run_many(args.paths, workers=args.jobs, timeout_s=args.timeout,
-                       memory_mb=args.memory)  # in input order
+    results = run_many(
+        args.paths, workers=args.jobs, timeout_s=args.timeout, memory_mb=args.memory
+    )  # in input order
     for path, result in results:
         if not result.ok:
             status = READ_FAILED

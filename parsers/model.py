@@ -4,6 +4,7 @@ A Document is an ordered list of blocks: headings, paragraphs and tables. A Tabl
 cells as the source laid them out (with their row and column spans); `Table.grid()` expands
 them into a rectangle for code that wants positions.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -51,7 +52,7 @@ class Table:
                         pending[(r + dr, col + dc)] = origin
                 col += max(cell.colspan, 1)
             # spans from above that reach past the last own cell of this row
-            for (pr, pc) in sorted(k for k in pending if k[0] == r):
+            for pr, pc in sorted(k for k in pending if k[0] == r):
                 while len(line) < pc:
                     line.append(None)
                 line.append(pending.pop((pr, pc)))
@@ -84,7 +85,9 @@ class Block:
     text: str = ""  # an image's: its alt text or name
     table: Table | None = None
     page: int | None = None
-    image: bytes | None = None  # a picture's bytes, until parsers.formats.pictures reads or drops it
+    image: bytes | None = (
+        None  # a picture's bytes, until parsers.formats.pictures reads or drops it
+    )
     pos: dict | None = None  # where a line of text was printed ({line} or {page, box})
 
 
@@ -96,7 +99,9 @@ class Document:
     title: str | None = None  # a title the container declares (HTML <title>, PDF metadata)
     meta: dict = field(default_factory=dict)  # who the container says published it:
     #                                          {"publisher": <meta> 来源, "author": PDF/DOCX author}
-    notes: list[str] = field(default_factory=list)  # what the parser noticed (OCR used, pages joined…)
+    notes: list[str] = field(
+        default_factory=list
+    )  # what the parser noticed (OCR used, pages joined…)
 
     def tables(self) -> list[Table]:
         return [b.table for b in self.blocks if b.kind == "table" and b.table is not None]

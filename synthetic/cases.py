@@ -16,6 +16,7 @@ report in them — and reads the files back into records, one per truth, as the 
     zeros-blank     every zero printed as an empty cell
     title-order     the year before the body, the body only in the 落款 or the metadata
 """
+
 from __future__ import annotations
 
 import random
@@ -29,8 +30,8 @@ PAGE_URL = "http://www.example.gov.cn/xxgk/ndbg/t20240301_1.html"
 
 @dataclass
 class Sample:
-    truths: list[dict]                      # the record each report must give
-    files: list[tuple[str, bytes]]          # (name, bytes) as published
+    truths: list[dict]  # the record each report must give
+    files: list[tuple[str, bytes]]  # (name, bytes) as published
     resources: dict = field(default_factory=dict)  # pictures captured with a page
     url: str = ""
 
@@ -53,8 +54,11 @@ def _one(rep, name: str, data: bytes, **kw) -> Sample:
 
 def read_each(s: Sample) -> list[dict]:
     import parsers
-    return [parsers.extract_bytes(data, name=name, url=s.url, resources=s.resources)
-            for name, data in s.files]
+
+    return [
+        parsers.extract_bytes(data, name=name, url=s.url, resources=s.resources)
+        for name, data in s.files
+    ]
 
 
 def read_reports(s: Sample) -> list[dict]:
@@ -70,6 +74,7 @@ def read_members(s: Sample) -> list[dict]:
     import parsers
     from parsers.formats.containers import unpack
     from parsers.formats.sniff import sniff_format
+
     out = []
     for name, data in s.files:
         for m in unpack(data, sniff_format(data, name=name), name):
@@ -82,6 +87,7 @@ def read_members(s: Sample) -> list[dict]:
 
 def read_split(s: Sample) -> list[dict]:
     from parsers.report.join import has_tables, join_text_and_tables
+
     text, tables = read_each(s)
     if has_tables(text):
         return [text]
@@ -90,8 +96,10 @@ def read_split(s: Sample) -> list[dict]:
 
 # --- the cases ----------------------------------------------------------------------------------
 
+
 def _pictures_html(seed: int) -> Sample:
     from synthetic.render_pictures import render_html_pictures
+
     rep = _report(seed)
     page, resources = render_html_pictures(rep, base=PAGE_URL, inline=seed % 5 == 4)
     return _one(rep, "page.html", page, resources=resources, url=PAGE_URL)
@@ -99,24 +107,28 @@ def _pictures_html(seed: int) -> Sample:
 
 def _pictures_docx(seed: int) -> Sample:
     from synthetic.render_pictures import render_docx_pictures
+
     rep = _report(seed)
     return _one(rep, "report.docx", render_docx_pictures(rep))
 
 
 def _ofd(seed: int) -> Sample:
     from synthetic.render_ofd import render_ofd
+
     rep = _report(seed)
     return _one(rep, "report.ofd", render_ofd(rep))
 
 
 def _mht(seed: int) -> Sample:
     from synthetic.render_mht import render_mht
+
     rep = _report(seed)
     return _one(rep, "report.doc", render_mht(rep))
 
 
 def _zipped(seed: int) -> Sample:
     from synthetic.render_archive import render_zipped
+
     rep = _report(seed)
     kind = "rar" if seed % 3 == 2 else "zip"
     return _one(rep, f"attachment.{kind}", render_zipped(rep, "docx" if seed % 2 else "pdf", kind))
@@ -124,6 +136,7 @@ def _zipped(seed: int) -> Sample:
 
 def _compilation(seed: int) -> Sample:
     from synthetic.render_compilation import compilation, render_compilation
+
     reps = compilation(seed)
     fmt = "docx" if seed % 2 else "pdf"
     return Sample([r.record for r in reps], [(f"汇编.{fmt}", render_compilation(reps, fmt))])
@@ -131,6 +144,7 @@ def _compilation(seed: int) -> Sample:
 
 def _split(seed: int) -> Sample:
     from synthetic.render_split import render_split
+
     rep = _report(seed)
     fmts = [("docx", "pdf"), ("pdf", "docx"), ("docx", "docx"), ("pdf", "pdf")][seed % 4]
     return Sample([rep.record], render_split(rep, *fmts))
@@ -143,6 +157,7 @@ def _formats(rep, seed: int, layout=None) -> Sample:
     from synthetic.render_html import render_html
     from synthetic.render_pdf import render_pdf
     from synthetic.render_text import render_text
+
     fmt = ("html", "docx", "pdf", "text")[seed % 4]
     lay = choose_layout(rep, fmt, layout)
     render = {"html": render_html, "docx": render_docx, "pdf": render_pdf, "text": render_text}[fmt]
@@ -156,6 +171,7 @@ def _subtables(seed: int) -> Sample:
 
 def _ocr_layer(seed: int) -> Sample:
     from synthetic.render_scan import render_scan_ocr_layer
+
     rep = _report(seed)
     return _one(rep, "scan.pdf", render_scan_ocr_layer(rep))
 
@@ -172,19 +188,22 @@ def _title_order(seed: int) -> Sample:
     return _formats(rep, seed)
 
 
-CASES = {c.name: c for c in [
-    Case("pictures-html", _pictures_html, slow=True),
-    Case("pictures-docx", _pictures_docx, slow=True),
-    Case("ofd", _ofd),
-    Case("mht", _mht),
-    Case("zipped", _zipped, read_members),
-    Case("compilation", _compilation, read_reports),
-    Case("split", _split, read_split),
-    Case("subtables-2019", _subtables),
-    Case("ocr-layer", _ocr_layer, slow=True),
-    Case("zeros-blank", _zeros_blank),
-    Case("title-order", _title_order),
-]}
+CASES = {
+    c.name: c
+    for c in [
+        Case("pictures-html", _pictures_html, slow=True),
+        Case("pictures-docx", _pictures_docx, slow=True),
+        Case("ofd", _ofd),
+        Case("mht", _mht),
+        Case("zipped", _zipped, read_members),
+        Case("compilation", _compilation, read_reports),
+        Case("split", _split, read_split),
+        Case("subtables-2019", _subtables),
+        Case("ocr-layer", _ocr_layer, slow=True),
+        Case("zeros-blank", _zeros_blank),
+        Case("title-order", _title_order),
+    ]
+}
 
 
 def read(case: Case, sample: Sample) -> list[dict]:
@@ -192,7 +211,7 @@ def read(case: Case, sample: Sample) -> list[dict]:
     not found)."""
     got = list((case.read or read_each)(sample))
     missing = [{"tables": {}, "checks": []}] * max(len(sample.truths) - len(got), 0)
-    return got[:len(sample.truths)] + missing
+    return got[: len(sample.truths)] + missing
 
 
 def run(case: Case, seed: int) -> tuple[Sample, list[dict]]:

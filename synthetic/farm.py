@@ -7,6 +7,7 @@ conditional GETs (ETag / Last-Modified), and can edit or remove a report between
     with Farm(reports_per_portal=4) as farm:
         farm.write_sources("demo.yaml"); ...; farm.truth()
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,12 +25,19 @@ import yaml
 
 from synthetic import farm_tail, faults
 from synthetic.farm_lists import LIST_PLACES, LIST_SITES
-from synthetic.farm_sites import (PLACES, BlockedSite, GenericSite, GkmlptSite, HanwebSite, Site,
-                                  TrsSite)
+from synthetic.farm_sites import (
+    PLACES,
+    BlockedSite,
+    GenericSite,
+    GkmlptSite,
+    HanwebSite,
+    Site,
+    TrsSite,
+)
 
 FAMILIES = [TrsSite, HanwebSite, GkmlptSite, GenericSite]
-CONFIGURED = {"trs", "gkmlpt"}   # families named in the sources file; the others are detected
-DEMO_PORT = 8641   # the demo's portals keep their URLs from one run to the next
+CONFIGURED = {"trs", "gkmlpt"}  # families named in the sources file; the others are detected
+DEMO_PORT = 8641  # the demo's portals keep their URLs from one run to the next
 # `ogi demo` and `ogi demo-portals` run the same farm, which sources/demo-farm.yaml describes
 DEMO_PORTALS_PER_FAMILY = 2
 DEMO_REPORTS = 6
@@ -75,11 +83,21 @@ class _Handler(BaseHTTPRequestHandler):
                 if self._not_modified(etag, lastmod):
                     status, body = 304, b""
                     del headers["Content-Type"]  # as many servers do
-            farm.log.append({"host": site.host, "site": site.name, "method": self.command,
-                             "path": parts.path, "query": parts.query, "status": status,
-                             "size": len(body), "ua": self.headers.get("User-Agent", ""),
-                             "conditional": bool(self.headers.get("If-None-Match")
-                                                 or self.headers.get("If-Modified-Since"))})
+            farm.log.append(
+                {
+                    "host": site.host,
+                    "site": site.name,
+                    "method": self.command,
+                    "path": parts.path,
+                    "query": parts.query,
+                    "status": status,
+                    "size": len(body),
+                    "ua": self.headers.get("User-Agent", ""),
+                    "conditional": bool(
+                        self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since")
+                    ),
+                }
+            )
         self.send_response(status)
         for k, v in headers.items():
             self.send_header(k, v)
@@ -91,10 +109,20 @@ class _Handler(BaseHTTPRequestHandler):
     def _fault(self, fault: str, farm: "Farm", site: Site, parts) -> None:
         """Fault mode: misbehave as `fault` says (synthetic/faults.py), for real."""
         with farm.lock:
-            farm.log.append({"host": site.host, "site": site.name, "method": self.command,
-                             "path": parts.path, "query": parts.query, "status": None,
-                             "size": 0, "ua": self.headers.get("User-Agent", ""),
-                             "conditional": False, "fault": fault})
+            farm.log.append(
+                {
+                    "host": site.host,
+                    "site": site.name,
+                    "method": self.command,
+                    "path": parts.path,
+                    "query": parts.query,
+                    "status": None,
+                    "size": 0,
+                    "ua": self.headers.get("User-Agent", ""),
+                    "conditional": False,
+                    "fault": fault,
+                }
+            )
             res = site.respond(self.command, parts.path, parts.query, b"")
         if fault in ("503", "429"):
             faults.status(self, int(fault), retry_after=1 if fault == "429" else None)
@@ -129,18 +157,31 @@ class _Server(ThreadingHTTPServer):
 
 
 class Farm:
-    def __init__(self, reports_per_portal: int = 4, portals_per_family: int = 1, seed: int = 7,
-                 port: int = 0, shared_dir: str | Path | None = None, blocked: bool = True,
-                 first_host: int = 2, delay: float = 0.0, body_pool: int = 0,
-                 extras: bool = False, faults: float = 0.0, fault_seed: int = 1,
-                 stall: float = 4.0, bomb_mb: int = 64, lists: bool = False,
-                 families: list[type[Site]] | None = None):
+    def __init__(
+        self,
+        reports_per_portal: int = 4,
+        portals_per_family: int = 1,
+        seed: int = 7,
+        port: int = 0,
+        shared_dir: str | Path | None = None,
+        blocked: bool = True,
+        first_host: int = 2,
+        delay: float = 0.0,
+        body_pool: int = 0,
+        extras: bool = False,
+        faults: float = 0.0,
+        fault_seed: int = 1,
+        stall: float = 4.0,
+        bomb_mb: int = 64,
+        lists: bool = False,
+        families: list[type[Site]] | None = None,
+    ):
         """extras: each column also lists documents that are not reports (notices, 解读, the
         blank 报告格式 …) and one HTML report attaches itself as a PDF (the demo has them).
         lists: also the columns listed by script and API (synthetic/farm_lists.py: TRS
         list2.trsapi, 开普云 queryList), one each. families: the site classes of each round
         (default: one per CMS family)."""
-        self.delay = delay       # seconds each response waits (to watch or interrupt a crawl)
+        self.delay = delay  # seconds each response waits (to watch or interrupt a crawl)
         # fault mode: this share of requests misbehaves (synthetic/faults.py), decided by the
         # seed, the URL and how many times it was asked before (the same for any order)
         self.faults, self.fault_seed, self.stall, self.bomb_mb = faults, fault_seed, stall, bomb_mb
@@ -152,27 +193,44 @@ class Farm:
         self._validators: dict[tuple, tuple[str, str, str]] = {}
         self._clock = time.time() - 86400
         shared = Path(shared_dir) if shared_dir else None
-        places = PLACES + LIST_PLACES   # real counties (GB/T 2260)
+        places = PLACES + LIST_PLACES  # real counties (GB/T 2260)
         families = FAMILIES if families is None else list(families)
         rounds = [(k + 1, families) for k in range(portals_per_family)]
-        if lists:   # one column of each list kind not in the rounds already
+        if lists:  # one column of each list kind not in the rounds already
             rounds.append((1, [c for c in LIST_SITES if c not in families]))
         n = first_host
         for k, classes in rounds:
             for i, cls in enumerate(classes):
                 first_generic = cls is GenericSite and not any(
-                    isinstance(x, GenericSite) for x in self.sites)
+                    isinstance(x, GenericSite) for x in self.sites
+                )
                 kw = {"shared": shared} if first_generic else {}
                 if extras and k == 1 and classes is families:  # the long tail, over round 1
                     kw["tail"] = farm_tail.tail_of(i, len(classes))
                 name = f"示例{getattr(cls, 'label', cls.family.upper())}门户{k}"
                 place = places[len(self.sites) % len(places)]
-                self.sites.append(cls(name, f"127.0.0.{n}", reports_per_portal,
-                                      seed * 100 + n, place=place, extras=extras, **kw))
+                self.sites.append(
+                    cls(
+                        name,
+                        f"127.0.0.{n}",
+                        reports_per_portal,
+                        seed * 100 + n,
+                        place=place,
+                        extras=extras,
+                        **kw,
+                    )
+                )
                 n += 1
         if blocked:
-            self.sites.append(BlockedSite("示例受阻门户", f"127.0.0.{n}", 0, seed,
-                                          place=PLACES[len(self.sites) % len(PLACES)]))
+            self.sites.append(
+                BlockedSite(
+                    "示例受阻门户",
+                    f"127.0.0.{n}",
+                    0,
+                    seed,
+                    place=PLACES[len(self.sites) % len(PLACES)],
+                )
+            )
         for site in self.sites:
             site.port, site.pool = port, body_pool
         self._servers: list[ThreadingHTTPServer] = []
@@ -256,21 +314,32 @@ class Farm:
                         member = site.tail_files(d)["members"][0][0]
                         urls = [f"{site.base}{d.attachment}#{member}"]
                     for rep in d.reports():  # a compilation: each report at the one URL
-                        out.append({"portal": site.name, "body": rep.agency, "year": rep.year,
-                                    "record": rep.record, "urls": urls, "fmt": d.fmt,
-                                    "variant": d.variant})
+                        out.append(
+                            {
+                                "portal": site.name,
+                                "body": rep.agency,
+                                "year": rep.year,
+                                "record": rep.record,
+                                "urls": urls,
+                                "fmt": d.fmt,
+                                "variant": d.variant,
+                            }
+                        )
             return out
 
     def members(self) -> dict[str, str]:
         """{sha256 of each member: its archive's URL#path} of the archives the farm attaches."""
         import hashlib
+
         with self.lock:
             out = {}
             for site in self.sites:
                 for d in site.live():
                     if d.variant in ("zip", "rar"):
                         for name, data in site.tail_files(d)["members"]:
-                            out[hashlib.sha256(data).hexdigest()] = f"{site.base}{d.attachment}#{name}"
+                            out[hashlib.sha256(data).hexdigest()] = (
+                                f"{site.base}{d.attachment}#{name}"
+                            )
             return out
 
     def site(self, family: str) -> Site:
@@ -281,14 +350,19 @@ class Farm:
 
     def requests_to_disallowed(self) -> list[dict]:
         rules = dict(self.disallowed())
-        return [r for r in self.log if r["host"] in rules and r["path"].startswith(rules[r["host"]])]
+        return [
+            r for r in self.log if r["host"] in rules and r["path"].startswith(rules[r["host"]])
+        ]
 
     def edit_report(self, family: str = "trs") -> str:
         """Publish a corrected edition of an HTML report; returns its URL."""
         with self.lock:
             site = self.site(family)
-            d = next(d for d in site.live()
-                     if d.fmt == "html" and d.raw is None and d.kind == "report" and not d.copy)
+            d = next(
+                d
+                for d in site.live()
+                if d.fmt == "html" and d.raw is None and d.kind == "report" and not d.copy
+            )
             d.version += 1
             return site.base + d.detail
 
@@ -296,8 +370,11 @@ class Farm:
         """Take an HTML report down (unlisted, its page 404); returns its URL."""
         with self.lock:
             site = self.site(family)
-            d = next(d for d in reversed(site.live())
-                     if d.fmt == "html" and d.raw is None and d.kind == "report" and not d.copy)
+            d = next(
+                d
+                for d in reversed(site.live())
+                if d.fmt == "html" and d.raw is None and d.kind == "report" and not d.copy
+            )
             d.removed = True
             return site.base + d.detail
 
@@ -305,8 +382,13 @@ class Farm:
     def sources(self) -> dict:
         entries = []
         for i, s in enumerate(self.sites):
-            e = {"name": s.name, "region_code": s.place[0], "level": "县", "parent": s.place[2],
-                 "start_urls": [s.start_url()]}
+            e = {
+                "name": s.name,
+                "region_code": s.place[0],
+                "level": "县",
+                "parent": s.place[2],
+                "start_urls": [s.start_url()],
+            }
             if s.family in CONFIGURED and not isinstance(s, BlockedSite):
                 e["family"] = s.family
             entries.append(e)
@@ -316,8 +398,10 @@ class Farm:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         head = "# The demo portal farm (ogi demo-portals); valid while the farm runs.\n"
-        path.write_text(head + yaml.safe_dump(self.sources(), allow_unicode=True, sort_keys=False),
-                        encoding="utf-8")
+        path.write_text(
+            head + yaml.safe_dump(self.sources(), allow_unicode=True, sort_keys=False),
+            encoding="utf-8",
+        )
         return path
 
 
@@ -337,19 +421,33 @@ def free_port(first_host: int = 2, hosts: int = 12) -> int:
     raise OSError("no free port")
 
 
-def serve(port: int = DEMO_PORT, reports_per_portal: int = DEMO_REPORTS,
-          portals_per_family: int = DEMO_PORTALS_PER_FAMILY,
-          sources_out: str | Path = "sources/demo-farm.yaml", shared_dir=None,
-          faults: float = 0.0, fault_seed: int = 1) -> None:
+def serve(
+    port: int = DEMO_PORT,
+    reports_per_portal: int = DEMO_REPORTS,
+    portals_per_family: int = DEMO_PORTALS_PER_FAMILY,
+    sources_out: str | Path = "sources/demo-farm.yaml",
+    shared_dir=None,
+    faults: float = 0.0,
+    fault_seed: int = 1,
+) -> None:
     """Run the farm until Ctrl-C, printing the portals' URLs (the `ogi demo-portals` body)."""
-    farm = Farm(reports_per_portal=reports_per_portal, portals_per_family=portals_per_family,
-                port=port, shared_dir=shared_dir, extras=True, lists=True, faults=faults,
-                fault_seed=fault_seed).start()
+    farm = Farm(
+        reports_per_portal=reports_per_portal,
+        portals_per_family=portals_per_family,
+        port=port,
+        shared_dir=shared_dir,
+        extras=True,
+        lists=True,
+        faults=faults,
+        fault_seed=fault_seed,
+    ).start()
     path = farm.write_sources(sources_out)
     for s in farm.sites:
         print(f"{s.family:8} {s.name:16} {s.start_url()}")
-    print(f"{len(farm.reports())} reports and other documents at {len(farm.truth())} URLs; "
-          f"sources written to {path}")
+    print(
+        f"{len(farm.reports())} reports and other documents at {len(farm.truth())} URLs; "
+        f"sources written to {path}"
+    )
     if faults:
         print(f"fault mode: {faults:.0%} of requests misbehave (seed {fault_seed})")
     print(f"crawl them from another shell: ogi crawl --sources {path} --fast")

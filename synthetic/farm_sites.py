@@ -6,6 +6,7 @@ a site placed in a real county (GB/T 2260) publishes the reports of that county'
 several years, and, with `others`, the documents a real column mixes in with them: notices,
 解读 and 图解, a 法治政府建设 report, the blank 报告格式 form, a guide and an application form.
 """
+
 from __future__ import annotations
 
 import functools
@@ -16,33 +17,42 @@ import math
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, quote
 
-CT = {"html": "text/html; charset={enc}", "pdf": "application/pdf",
-      "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-      "xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8",
-      "txt": "text/plain; charset=utf-8", "jpg": "image/jpeg", "png": "image/png",
-      "ofd": "application/ofd", "doc": "application/msword", "zip": "application/zip",
-      "rar": "application/x-rar-compressed"}
+CT = {
+    "html": "text/html; charset={enc}",
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xml": "text/xml; charset=utf-8",
+    "json": "application/json; charset=utf-8",
+    "txt": "text/plain; charset=utf-8",
+    "jpg": "image/jpeg",
+    "png": "image/png",
+    "ofd": "application/ofd",
+    "doc": "application/msword",
+    "zip": "application/zip",
+    "rar": "application/x-rar-compressed",
+}
 
 
 @dataclass
 class Doc:
     """One published document: a detail page, and for pdf/docx documents an attachment (an
     html report with a `copy` also attaches the same report as a PDF)."""
+
     id: int
     seed: int
-    fmt: str                 # html | pdf | docx
+    fmt: str  # html | pdf | docx
     title: str = ""
-    detail: str = ""         # path of the detail page
-    attachment: str = ""     # final path of the attachment ("" for html reports)
+    detail: str = ""  # path of the detail page
+    attachment: str = ""  # final path of the attachment ("" for html reports)
     version: int = 0
     removed: bool = False
     raw: bytes | None = None  # a body given as is (shared corpus files)
     extra: dict = field(default_factory=dict)
-    kind: str = "report"     # report, or the kind of another document (archive/classify.py)
+    kind: str = "report"  # report, or the kind of another document (archive/classify.py)
     agency: str | None = None  # the body and year of a report (None: the generator's own)
     year: int | None = None
-    copy: bool = False       # an html report that also attaches itself as a PDF
-    variant: str = ""        # a document of the long tail (synthetic/farm_tail.py)
+    copy: bool = False  # an html report that also attaches itself as a PDF
+    variant: str = ""  # a document of the long tail (synthetic/farm_tail.py)
     county: str = ""
 
     def report(self):
@@ -53,8 +63,10 @@ class Doc:
         """The generated reports of a document (a compilation holds several)."""
         if self.variant:
             from synthetic import farm_tail
+
             return list(farm_tail.reports(self.seed, self.variant, self.county, self.version))
         from synthetic.report import generate_report
+
         return [generate_report(self.seed + 100_000 * self.version, **_who(self.agency, self.year))]
 
 
@@ -63,11 +75,18 @@ def _who(agency, year) -> dict:
 
 
 @functools.lru_cache(maxsize=4096)
-def report_body(seed: int, fmt: str, encoding: str = "utf-8", version: int = 0,
-                agency: str | None = None, year: int | None = None) -> bytes:
+def report_body(
+    seed: int,
+    fmt: str,
+    encoding: str = "utf-8",
+    version: int = 0,
+    agency: str | None = None,
+    year: int | None = None,
+) -> bytes:
     """The bytes of a generated report; version > 0 gives a corrected edition."""
     from synthetic import render_docx, render_html, render_pdf
     from synthetic.report import generate_report
+
     rep = generate_report(seed + 100_000 * version, **_who(agency, year))
     if fmt == "html":
         return _html(render_html, rep, encoding)
@@ -82,18 +101,26 @@ def _html(render_html, rep, encoding: str) -> bytes:
 
 
 def page(title: str, body: str, encoding: str) -> bytes:
-    return (f'<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html; '
-            f'charset={encoding}"><title>{html.escape(title)}</title></head><body>'
-            f'<div class="header">政府信息公开</div>{body}<div class="footer">主办单位：示例</div>'
-            f"</body></html>").encode(encoding, "replace")
+    return (
+        f'<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html; '
+        f'charset={encoding}"><title>{html.escape(title)}</title></head><body>'
+        f'<div class="header">政府信息公开</div>{body}<div class="footer">主办单位：示例</div>'
+        f"</body></html>"
+    ).encode(encoding, "replace")
 
 
 # Real counties (GB/T 2260) for the demo portals: (region code, county, its city's government)
-PLACES = [("371581", "临清市", "聊城市人民政府"), ("320582", "张家港市", "苏州市人民政府"),
-          ("440106", "天河区", "广州市人民政府"), ("330783", "东阳市", "金华市人民政府"),
-          ("620403", "平川区", "白银市人民政府"), ("510781", "江油市", "绵阳市人民政府"),
-          ("410185", "登封市", "郑州市人民政府"), ("350181", "福清市", "福州市人民政府"),
-          ("430181", "浏阳市", "长沙市人民政府")]
+PLACES = [
+    ("371581", "临清市", "聊城市人民政府"),
+    ("320582", "张家港市", "苏州市人民政府"),
+    ("440106", "天河区", "广州市人民政府"),
+    ("330783", "东阳市", "金华市人民政府"),
+    ("620403", "平川区", "白银市人民政府"),
+    ("510781", "江油市", "绵阳市人民政府"),
+    ("410185", "登封市", "郑州市人民政府"),
+    ("350181", "福清市", "福州市人民政府"),
+    ("430181", "浏阳市", "长沙市人民政府"),
+]
 OTHER_YEAR = 2023
 
 
@@ -111,19 +138,22 @@ def report_slots(county: str, years=range(2020, 2025)) -> list[tuple[str, int]]:
 def other_documents(county: str) -> list[tuple[str, str, str]]:
     """(kind, title, format) of the documents a column lists beside the reports."""
     y = OTHER_YEAR
-    return [("notice", f"关于做好{y}年度政府信息公开工作年度报告编制发布工作的通知", "html"),
-            ("interpretation", f"关于《{county}人民政府{y}年政府信息公开工作年度报告》的解读", "html"),
-            ("interpretation", f"图解：{county}人民政府{y}年政府信息公开工作年度报告", "html"),
-            ("blank_form", "政府信息公开工作年度报告格式", "docx"),
-            ("rule_of_law_report", f"{county}人民政府{y}年法治政府建设年度报告", "html"),
-            ("guide", f"{county}人民政府政府信息公开指南", "html"),
-            ("application_form", "政府信息公开申请表", "html")]
+    return [
+        ("notice", f"关于做好{y}年度政府信息公开工作年度报告编制发布工作的通知", "html"),
+        ("interpretation", f"关于《{county}人民政府{y}年政府信息公开工作年度报告》的解读", "html"),
+        ("interpretation", f"图解：{county}人民政府{y}年政府信息公开工作年度报告", "html"),
+        ("blank_form", "政府信息公开工作年度报告格式", "docx"),
+        ("rule_of_law_report", f"{county}人民政府{y}年法治政府建设年度报告", "html"),
+        ("guide", f"{county}人民政府政府信息公开指南", "html"),
+        ("application_form", "政府信息公开申请表", "html"),
+    ]
 
 
 def _paragraphs(seed: int, short: str, n: int) -> str:
     import random
 
     from synthetic.text import paragraph
+
     rng = random.Random(seed)
     return "".join(f"<p>{paragraph(rng, short, OTHER_YEAR, 120)}</p>" for _ in range(n))
 
@@ -135,29 +165,62 @@ def other_body(d: Doc, site: "Site", fmt: str) -> bytes:
     if d.kind == "blank_form":  # the attachment of its detail page
         return blank_form_docx(d.seed)
     if d.kind == "notice":
-        body = (f"<p>各乡镇人民政府、街道办事处，{county}政府各部门：</p><p>根据《中华人民共和国政府信息公开条例》"
-                f"规定，请于{y + 1}年1月31日前完成{y}年度政府信息公开工作年度报告的编制，经本单位主要负责同志"
-                f"审定后报送县政务公开办公室，并于3月31日前在本单位网站公开。</p><p>特此通知。</p>")
+        body = (
+            f"<p>各乡镇人民政府、街道办事处，{county}政府各部门：</p><p>根据《中华人民共和国政府信息公开条例》"
+            f"规定，请于{y + 1}年1月31日前完成{y}年度政府信息公开工作年度报告的编制，经本单位主要负责同志"
+            f"审定后报送县政务公开办公室，并于3月31日前在本单位网站公开。</p><p>特此通知。</p>"
+        )
     elif d.kind == "interpretation" and d.title.startswith("图解"):
-        body = (f'<p><img src="/images/tujie{d.id}.jpg" alt="{t}"></p><p>{y}年，{county}主动公开政府'
-                f"信息{1000 + d.seed % 900}条，收到政府信息公开申请{20 + d.seed % 80}件。</p>")
+        body = (
+            f'<p><img src="/images/tujie{d.id}.jpg" alt="{t}"></p><p>{y}年，{county}主动公开政府'
+            f"信息{1000 + d.seed % 900}条，收到政府信息公开申请{20 + d.seed % 80}件。</p>"
+        )
     elif d.kind == "interpretation":
-        body = (f"<p>一、主要内容。{y}年，{county}人民政府共收到政府信息公开申请{20 + d.seed % 80}件，"
-                f"均已按时答复；行政复议、行政诉讼情况较上年有所减少。</p>"
-                + _paragraphs(d.seed, county, 3))
+        body = (
+            f"<p>一、主要内容。{y}年，{county}人民政府共收到政府信息公开申请{20 + d.seed % 80}件，"
+            f"均已按时答复；行政复议、行政诉讼情况较上年有所减少。</p>"
+            + _paragraphs(d.seed, county, 3)
+        )
     elif d.kind == "rule_of_law_report":
-        body = "".join(f"<h2>{h}</h2>" + _paragraphs(d.seed + i, county, 3) for i, h in enumerate(
-            ["一、总体情况", "二、主要举措", "三、存在的主要问题及改进情况", "四、下一步工作安排"]))
+        body = "".join(
+            f"<h2>{h}</h2>" + _paragraphs(d.seed + i, county, 3)
+            for i, h in enumerate(
+                [
+                    "一、总体情况",
+                    "二、主要举措",
+                    "三、存在的主要问题及改进情况",
+                    "四、下一步工作安排",
+                ]
+            )
+        )
     elif d.kind == "guide":
-        body = ("<h2>一、主动公开</h2>" + _paragraphs(d.seed, county, 1)
-                + "<h2>二、依申请公开</h2><table border='1'><tr><td>受理机构</td><td>县政务公开办公室</td>"
-                  "</tr><tr><td>办公时间</td><td>工作日上午9:00-12:00</td></tr><tr><td>联系电话</td>"
-                  "<td>0635-1234567</td></tr></table>")
+        body = (
+            "<h2>一、主动公开</h2>"
+            + _paragraphs(d.seed, county, 1)
+            + "<h2>二、依申请公开</h2><table border='1'><tr><td>受理机构</td><td>县政务公开办公室</td>"
+            "</tr><tr><td>办公时间</td><td>工作日上午9:00-12:00</td></tr><tr><td>联系电话</td>"
+            "<td>0635-1234567</td></tr></table>"
+        )
     else:  # application_form
-        cells = ["申请人姓名", "", "证件名称", "", "证件号码", "", "联系电话", "", "所需信息的内容描述", "",
-                 "获取信息的方式", "□纸面 □电子邮件 □光盘", "申请人签名", ""]
-        rows = "".join(f"<tr><td>{a}</td><td>{b}</td></tr>"
-                       for a, b in zip(cells[::2], cells[1::2]))
+        cells = [
+            "申请人姓名",
+            "",
+            "证件名称",
+            "",
+            "证件号码",
+            "",
+            "联系电话",
+            "",
+            "所需信息的内容描述",
+            "",
+            "获取信息的方式",
+            "□纸面 □电子邮件 □光盘",
+            "申请人签名",
+            "",
+        ]
+        rows = "".join(
+            f"<tr><td>{a}</td><td>{b}</td></tr>" for a, b in zip(cells[::2], cells[1::2])
+        )
         body = f"<p>受理机关：{county}人民政府办公室</p><table border='1'>{rows}</table>"
     return page(d.title, f"<h1>{t}</h1><div class='content'>{body}</div>", enc)
 
@@ -168,6 +231,7 @@ def tujie_picture() -> bytes:
     import io
 
     from PIL import Image, ImageDraw
+
     img = Image.new("RGB", (640, 360), (250, 240, 230))
     draw = ImageDraw.Draw(img)
     for k, r in enumerate((50, 70, 40, 60)):
@@ -184,13 +248,26 @@ def blank_form_docx(seed: int) -> bytes:
 
     from synthetic import render_docx
     from synthetic.report import generate_report
+
     rep = generate_report(seed, year=OTHER_YEAR, arithmetic_errors=False, truncate=None)
-    printed = {t: {r: {c: "" for c in cols} for r, cols in rows.items()} if rows else rows
-               for t, rows in rep.printed.items()}
+    printed = {
+        t: {r: {c: "" for c in cols} for r, cols in rows.items()} if rows else rows
+        for t, rows in rep.printed.items()
+    }
     title = "政府信息公开工作年度报告格式"
-    form = replace(rep, title=title, title_lines=[title], agency="（单位名称）", printed=printed,
-                   narrative={"intro": ["（单位名称）按以下格式编制年度报告。"], "overview": [],
-                              "problems": [], "other": []})
+    form = replace(
+        rep,
+        title=title,
+        title_lines=[title],
+        agency="（单位名称）",
+        printed=printed,
+        narrative={
+            "intro": ["（单位名称）按以下格式编制年度报告。"],
+            "overview": [],
+            "problems": [],
+            "other": [],
+        },
+    )
     return render_docx.render_docx(form)
 
 
@@ -198,16 +275,24 @@ class Site:
     family = "generic"
     encoding = "utf-8"
     disallow = "/private/"
-    blocked = False          # True: every answer is a JS challenge
-    unlisted: set = set()    # kinds of other documents this family's column does not list
+    blocked = False  # True: every answer is a JS challenge
+    unlisted: set = set()  # kinds of other documents this family's column does not list
 
-    def __init__(self, name: str, host: str, n_reports: int, seed: int,
-                 place: tuple | None = None, extras: bool = False, tail: list[str] = ()):
+    def __init__(
+        self,
+        name: str,
+        host: str,
+        n_reports: int,
+        seed: int,
+        place: tuple | None = None,
+        extras: bool = False,
+        tail: list[str] = (),
+    ):
         self.name, self.host, self.port = name, host, 0
         self.seed = seed
-        self.place = place       # (region code, county, parent) or None: no fixed place
+        self.place = place  # (region code, county, parent) or None: no fixed place
         self.docs: list[Doc] = []
-        self.failed_once: set[str] = set()   # paths that already failed their one 503
+        self.failed_once: set[str] = set()  # paths that already failed their one 503
         self.fail_once: set[str] = set()
         self.redirects: dict[str, str] = {}
         self.broken: set[str] = set()
@@ -215,24 +300,36 @@ class Site:
         slots = report_slots(place[1]) if place else []
         for i in range(n_reports):
             agency, year = slots[i] if i < len(slots) else (None, None)
-            self.docs.append(Doc(id=1000 + i, seed=seed * 1000 + i, fmt=fmts[i % 3],
-                                 agency=agency, year=year))
+            self.docs.append(
+                Doc(id=1000 + i, seed=seed * 1000 + i, fmt=fmts[i % 3], agency=agency, year=year)
+            )
         if extras and place:  # the documents a real column mixes in, and a report's PDF copy
             first_html = next((d for d in self.docs if d.fmt == "html"), None)
             if first_html:
                 first_html.copy = True
             for j, (kind, title, fmt) in enumerate(other_documents(place[1])):
                 if kind not in self.unlisted:
-                    self.docs.append(Doc(id=1500 + j, seed=seed * 1000 + 500 + j, fmt=fmt,
-                                         title=title, kind=kind))
+                    self.docs.append(
+                        Doc(
+                            id=1500 + j, seed=seed * 1000 + 500 + j, fmt=fmt, title=title, kind=kind
+                        )
+                    )
         if place:  # the long tail: pictures of tables, OFD, archives, compilations …
             from synthetic import farm_tail
+
             for j, variant in enumerate(tail):
-                self.docs.append(Doc(id=1600 + j, seed=seed * 1000 + 600 + j,
-                                     fmt=farm_tail.FORMAT[variant], variant=variant,
-                                     county=place[1], agency=farm_tail.body_of(variant, place[1]),
-                                     year=farm_tail.year_of(variant)))
-        self.pool = 0   # > 0: pdf/docx bodies drawn from this many renderings (benchmarks)
+                self.docs.append(
+                    Doc(
+                        id=1600 + j,
+                        seed=seed * 1000 + 600 + j,
+                        fmt=farm_tail.FORMAT[variant],
+                        variant=variant,
+                        county=place[1],
+                        agency=farm_tail.body_of(variant, place[1]),
+                        year=farm_tail.year_of(variant),
+                    )
+                )
+        self.pool = 0  # > 0: pdf/docx bodies drawn from this many renderings (benchmarks)
         self.layout()
         for d in self.docs:
             if d.variant == "split":  # the tables beside the text: a second attachment
@@ -242,6 +339,7 @@ class Site:
                 d.title = d.report().title
                 if d.variant == "compilation":
                     from synthetic.render_compilation import title_of
+
                     d.title = title_of(d.reports())
 
     # -- content --------------------------------------------------------------------------
@@ -255,13 +353,16 @@ class Site:
             return got["page"] if fmt == "html" and got["page"] else got["attachment"]
         if self.pool and fmt != "html":
             return report_body(d.seed % self.pool, fmt, "utf-8", d.version)
-        return report_body(d.seed, fmt, self.encoding if fmt == "html" else "utf-8", d.version,
-                           d.agency, d.year)
+        return report_body(
+            d.seed, fmt, self.encoding if fmt == "html" else "utf-8", d.version, d.agency, d.year
+        )
 
     def tail_files(self, d: Doc) -> dict:
         from synthetic import farm_tail
-        return farm_tail.files(d.seed, d.variant, d.county, self.base + d.detail, d.version,
-                               self.encoding)
+
+        return farm_tail.files(
+            d.seed, d.variant, d.county, self.base + d.detail, d.version, self.encoding
+        )
 
     def live(self) -> list[Doc]:
         return [d for d in self.docs if not d.removed]
@@ -288,8 +389,12 @@ class Site:
         second = ""
         if d.extra.get("attachment2"):  # a split report: its tables in a second attachment
             second = f'<p><a href="{d.extra["attachment2"]}">附件2：统计表.pdf</a></p>'
-        return page(d.title, f"<h1>{html.escape(d.title)}</h1><div class='content'><p>附件：</p>"
-                    f"{self.attachment_link(d)}{second}</div>", self.encoding)
+        return page(
+            d.title,
+            f"<h1>{html.escape(d.title)}</h1><div class='content'><p>附件：</p>"
+            f"{self.attachment_link(d)}{second}</div>",
+            self.encoding,
+        )
 
     def attachment_fmt(self, d: Doc) -> str:
         return "pdf" if d.copy else d.fmt
@@ -342,8 +447,11 @@ class Site:
         for d in self.live():
             if path == d.detail:
                 body = self.detail_page(d)
-                enc = "utf-8" if d.raw is not None else (
-                    "gb18030" if b"charset=gb18030" in body[:600] else self.encoding)
+                enc = (
+                    "utf-8"
+                    if d.raw is not None
+                    else ("gb18030" if b"charset=gb18030" in body[:600] else self.encoding)
+                )
                 return 200, CT["html"].format(enc=enc), body, {}
             if d.attachment and path == d.attachment:
                 return 200, CT[self.attachment_fmt(d)], self.attachment_body(d), {}
@@ -353,7 +461,12 @@ class Site:
         if path.startswith("/images/tujie") and path.endswith(".jpg"):  # a 图解 page's picture
             return 200, CT["jpg"], tujie_picture(), {}
         if path.startswith(self.disallow):
-            return 200, CT["html"].format(enc=self.encoding), page("内部", "内部页面", self.encoding), {}
+            return (
+                200,
+                CT["html"].format(enc=self.encoding),
+                page("内部", "内部页面", self.encoding),
+                {},
+            )
         return self.route(method, path, query, form)
 
     def route(self, method, path, query, form):
@@ -365,6 +478,7 @@ class Site:
 
 class TrsSite(Site):
     """TRS WCM: index.html, index_1.html …; createPageHTML(n, cur, "index", "html")."""
+
     family, encoding, per_page = "trs", "gbk", 3
     root = "/zwgk/ndbg/"
 
@@ -383,12 +497,14 @@ class TrsSite(Site):
         self.fail_once.add(self.root + "index_1.html")
 
     def attachment_link(self, d):
-        return f'<a href="./{d.attachment.rsplit("/", 1)[1]}" OLDSRC="/x">{html.escape(d.title)}</a>'
+        return (
+            f'<a href="./{d.attachment.rsplit("/", 1)[1]}" OLDSRC="/x">{html.escape(d.title)}</a>'
+        )
 
     def route(self, method, path, query, form):
         if not path.startswith(self.root):
             return None
-        name = path[len(self.root):] or "index.html"
+        name = path[len(self.root) :] or "index.html"
         docs = self.live()
         pages = max(1, math.ceil(len(docs) / self.per_page))
         if name == "index.html":
@@ -400,21 +516,32 @@ class TrsSite(Site):
         if n >= pages:
             return None
         items = []
-        for d in docs[n * self.per_page:(n + 1) * self.per_page]:
-            rel = "." + d.detail[len(self.root) - 1:]
-            items.append(f'<li><a href="{rel}" target="_blank" title="{html.escape(d.title)}">'
-                         f"{html.escape(d.title[:20])}</a><span>2021-03-05</span></li>")
+        for d in docs[n * self.per_page : (n + 1) * self.per_page]:
+            rel = "." + d.detail[len(self.root) - 1 :]
+            items.append(
+                f'<li><a href="{rel}" target="_blank" title="{html.escape(d.title)}">'
+                f"{html.escape(d.title[:20])}</a><span>2021-03-05</span></li>"
+            )
         if n == 0:  # a moved page, a dead link and a link robots.txt forbids
-            items.append('<li><a href="./202101/t20210101_old.htm">2020年政府信息公开工作年度报告（旧址）</a></li>')
-            items.append('<li><a href="./202103/t20210306_9999.html">2019年政府信息公开工作年度报告</a></li>')
-            items.append('<li><a href="/private/t20210101_1.html">2021年政府信息公开工作年度报告（内部）</a></li>')
-        script = (f'<script type="text/javascript">var countPage = {pages};'
-                  f'createPageHTML({pages}, {n}, "index", "html");</script>')
+            items.append(
+                '<li><a href="./202101/t20210101_old.htm">2020年政府信息公开工作年度报告（旧址）</a></li>'
+            )
+            items.append(
+                '<li><a href="./202103/t20210306_9999.html">2019年政府信息公开工作年度报告</a></li>'
+            )
+            items.append(
+                '<li><a href="/private/t20210101_1.html">2021年政府信息公开工作年度报告（内部）</a></li>'
+            )
+        script = (
+            f'<script type="text/javascript">var countPage = {pages};'
+            f'createPageHTML({pages}, {n}, "index", "html");</script>'
+        )
         return self.html("政府信息公开年报", f"<ul class='list'>{''.join(items)}</ul>{script}")
 
 
 class HanwebSite(Site):
     """大汉 JCMS: /col/colN/index.html, list by POST dataproxy.jsp, downfile.jsp redirects."""
+
     family, per_page = "hanweb", 2
     col, unit = 1234, 5678
     disallow = "/module/search/"
@@ -431,28 +558,36 @@ class HanwebSite(Site):
 
     def attachment_link(self, d):
         if d.fmt == "pdf" and d.id % 2:  # a pdf shown in pdf.js inside an iframe
-            return (f'<iframe src="/module/pdfjs/web/viewer.html?file={quote(d.attachment)}" '
-                    'width="100%" height="800"></iframe>')
+            return (
+                f'<iframe src="/module/pdfjs/web/viewer.html?file={quote(d.attachment)}" '
+                'width="100%" height="800"></iframe>'
+            )
         name = d.attachment.rsplit("/", 1)[1]
-        return (f'<a href="/module/download/downfile.jsp?classid=0&filename={name}">'
-                f"{html.escape(d.title)}.{self.attachment_fmt(d)}</a>")
+        return (
+            f'<a href="/module/download/downfile.jsp?classid=0&filename={name}">'
+            f"{html.escape(d.title)}.{self.attachment_fmt(d)}</a>"
+        )
 
     def record(self, d: Doc) -> str:
-        return (f'<record><![CDATA[<li><a href="{d.detail}" title="{html.escape(d.title)}" '
-                f'target="_blank">{html.escape(d.title)}</a><span>2021-03-05</span></li>]]></record>')
+        return (
+            f'<record><![CDATA[<li><a href="{d.detail}" title="{html.escape(d.title)}" '
+            f'target="_blank">{html.escape(d.title)}</a><span>2021-03-05</span></li>]]></record>'
+        )
 
     def route(self, method, path, query, form):
         docs = self.live()
         if path == f"/col/col{self.col}/index.html":
-            first = "".join(self.record(d) for d in docs[:self.per_page])
-            body = (f'<div id="{self.unit}"><script type="text/xml"><datastore><nextgroup><![CDATA['
-                    f'<a href="/module/web/jpage/dataproxy.jsp?page=1&webid=1&path=/&columnid='
-                    f'{self.col}&unitid={self.unit}&webname=%E7%A4%BA%E4%BE%8B&permissiontype=0">'
-                    f"</a>]]></nextgroup><recordset>{first}</recordset></datastore></script></div>"
-                    f"<script>$(document).ready(function(){{$('#{self.unit}').jpage({{"
-                    f"dataStore: null, perPage: {self.per_page}, totalRecord: {len(docs)}, "
-                    f"proxyUrl: '/module/web/jpage/dataproxy.jsp', groupSize: 3}});}});</script>"
-                    '<a href="/module/search/index.jsp?q=年报">2021年政府信息公开工作年度报告搜索</a>')
+            first = "".join(self.record(d) for d in docs[: self.per_page])
+            body = (
+                f'<div id="{self.unit}"><script type="text/xml"><datastore><nextgroup><![CDATA['
+                f'<a href="/module/web/jpage/dataproxy.jsp?page=1&webid=1&path=/&columnid='
+                f'{self.col}&unitid={self.unit}&webname=%E7%A4%BA%E4%BE%8B&permissiontype=0">'
+                f"</a>]]></nextgroup><recordset>{first}</recordset></datastore></script></div>"
+                f"<script>$(document).ready(function(){{$('#{self.unit}').jpage({{"
+                f"dataStore: null, perPage: {self.per_page}, totalRecord: {len(docs)}, "
+                f"proxyUrl: '/module/web/jpage/dataproxy.jsp', groupSize: 3}});}});</script>"
+                '<a href="/module/search/index.jsp?q=年报">2021年政府信息公开工作年度报告搜索</a>'
+            )
             return self.html("政府信息公开年度报告", body)
         if path == "/module/web/jpage/dataproxy.jsp":
             q = {k: v[0] for k, v in parse_qs(query).items()}
@@ -460,10 +595,12 @@ class HanwebSite(Site):
             if method != "POST" or f.get("columnid") != str(self.col):
                 return 400, CT["txt"], b"bad request", {}
             start, end = int(q.get("startrecord", 1)), int(q.get("endrecord", 1))
-            recs = "".join(self.record(d) for d in docs[start - 1:end])
-            xml = (f'<?xml version="1.0" encoding="UTF-8"?><datastore><nextgroup><![CDATA[]]>'
-                   f"</nextgroup><recordset>{recs}</recordset><totalrecord>{len(docs)}"
-                   "</totalrecord></datastore>")
+            recs = "".join(self.record(d) for d in docs[start - 1 : end])
+            xml = (
+                f'<?xml version="1.0" encoding="UTF-8"?><datastore><nextgroup><![CDATA[]]>'
+                f"</nextgroup><recordset>{recs}</recordset><totalrecord>{len(docs)}"
+                "</totalrecord></datastore>"
+            )
             return 200, CT["xml"], xml.encode(), {}
         if path == "/module/download/downfile.jsp":
             name = parse_qs(query).get("filename", [""])[0]
@@ -473,6 +610,7 @@ class HanwebSite(Site):
 
 class GkmlptSite(Site):
     """广东 gkmlpt: JSON /gkmlpt/api/all/{catid}?page=N&sid=SID, sid from window._CONFIG."""
+
     family, per_page, catid, sid = "gkmlpt", 3, "2637", "755001"
     disallow = "/gkmlpt/search"
 
@@ -488,36 +626,58 @@ class GkmlptSite(Site):
 
     def attachment_link(self, d):
         if d.fmt == "docx":
-            return (f'<a href="javascript:;" onclick="downloadFile(\'{d.attachment}\')">'
-                    f"{html.escape(d.title)}.docx</a>")
+            return (
+                f'<a href="javascript:;" onclick="downloadFile(\'{d.attachment}\')">'
+                f"{html.escape(d.title)}.docx</a>"
+            )
         return f'<a href="{d.attachment}">{html.escape(d.title)}.pdf</a>'
 
     def route(self, method, path, query, form):
         docs = self.live()
         if path == "/gkmlpt/index":
-            body = (f"<script>window._CONFIG = {{SID: '{self.sid}', TITLE: '政府信息公开目录'}};"
-                    "</script><div id='app'></div>"
-                    '<a href="/gkmlpt/search?keywords=年报">2021年政府信息公开工作年度报告检索</a>')
+            body = (
+                f"<script>window._CONFIG = {{SID: '{self.sid}', TITLE: '政府信息公开目录'}};"
+                "</script><div id='app'></div>"
+                '<a href="/gkmlpt/search?keywords=年报">2021年政府信息公开工作年度报告检索</a>'
+            )
             return self.html("政府信息公开", body)
         if path == f"/gkmlpt/api/all/{self.catid}":
             q = {k: v[0] for k, v in parse_qs(query).items()}
             if q.get("sid") != self.sid:
                 return 403, CT["json"], b'{"error": "sid"}', {}
             n = int(q.get("page", 1))
-            arts = [{"id": d.id, "title": d.title, "url": self.base + d.detail,
-                     "first_publish_time": 1614902400} for d in
-                    docs[(n - 1) * self.per_page:n * self.per_page]]
+            arts = [
+                {
+                    "id": d.id,
+                    "title": d.title,
+                    "url": self.base + d.detail,
+                    "first_publish_time": 1614902400,
+                }
+                for d in docs[(n - 1) * self.per_page : n * self.per_page]
+            ]
             if n == 1:  # the column also lists a dead link
-                arts.append({"id": 9999, "title": "2019年政府信息公开工作年度报告",
-                             "url": self.base + "/gkmlpt/content/0/999/post_9999.html"})
-            return 200, CT["json"], json.dumps({"articles": arts, "total": len(docs), "page": n,
-                                                "size": self.per_page}, ensure_ascii=False
-                                               ).encode(), {}
+                arts.append(
+                    {
+                        "id": 9999,
+                        "title": "2019年政府信息公开工作年度报告",
+                        "url": self.base + "/gkmlpt/content/0/999/post_9999.html",
+                    }
+                )
+            return (
+                200,
+                CT["json"],
+                json.dumps(
+                    {"articles": arts, "total": len(docs), "page": n, "size": self.per_page},
+                    ensure_ascii=False,
+                ).encode(),
+                {},
+            )
         return None
 
 
 class GenericSite(Site):
     """No known CMS: report links found by title, pagination by 下一页."""
+
     family, encoding, per_page = "generic", "gbk", 4
     disallow = "/admin/"
     unlisted = {"guide", "application_form"}  # titled unlike a report: not followed
@@ -534,8 +694,15 @@ class GenericSite(Site):
             nxt = 2000
             for p in sorted((self.shared / "corpus").glob("*.*")):
                 if p.suffix in (".pdf", ".html"):
-                    self.docs.append(Doc(id=nxt, seed=0, fmt=p.suffix[1:], raw=p.read_bytes(),
-                                         title=f"{p.stem}年政府信息公开工作年度报告"))
+                    self.docs.append(
+                        Doc(
+                            id=nxt,
+                            seed=0,
+                            fmt=p.suffix[1:],
+                            raw=p.read_bytes(),
+                            title=f"{p.stem}年政府信息公开工作年度报告",
+                        )
+                    )
                     nxt += 1
         for d in self.docs:
             d.detail = f"/xxgk/ndbg/2021/nb_{d.id}.html"
@@ -546,8 +713,10 @@ class GenericSite(Site):
 
     def attachment_link(self, d):
         if d.fmt == "docx":
-            return (f'<a href="javascript:void(0)" onclick="window.open(\'{d.attachment}\')">'
-                    "下载附件</a>")
+            return (
+                f'<a href="javascript:void(0)" onclick="window.open(\'{d.attachment}\')">'
+                "下载附件</a>"
+            )
         return f'<a href="/pdfjs/web/viewer.html?file={quote(d.attachment)}">在线阅读</a>'
 
     def route(self, method, path, query, form):
@@ -563,26 +732,33 @@ class GenericSite(Site):
             return None
         if n > pages:
             return None
-        links = [f'<p><a href="{d.detail}">{html.escape(d.title)}</a></p>'
-                 for d in docs[(n - 1) * self.per_page:n * self.per_page]]
+        links = [
+            f'<p><a href="{d.detail}">{html.escape(d.title)}</a></p>'
+            for d in docs[(n - 1) * self.per_page : n * self.per_page]
+        ]
         if n == 1:
-            links += ['<p><a href="/xxgk/tzgg/1.html">关于开展政务公开培训的通知</a></p>',
-                      '<p><a href="/admin/nb2021.html">2021年政府信息公开工作年度报告（草稿）</a></p>',
-                      '<p><a href="http://www.gov.cn/zhengce/nb.html">国务院办公厅2021年政府信息公开工作年度报告</a></p>']
+            links += [
+                '<p><a href="/xxgk/tzgg/1.html">关于开展政务公开培训的通知</a></p>',
+                '<p><a href="/admin/nb2021.html">2021年政府信息公开工作年度报告（草稿）</a></p>',
+                '<p><a href="http://www.gov.cn/zhengce/nb.html">国务院办公厅2021年政府信息公开工作年度报告</a></p>',
+            ]
         nav = f'<a href="list_{n + 1}.html">下一页</a>' if n < pages else "<span>下一页</span>"
         return self.html("年度报告", f"<div class='list'>{''.join(links)}</div><div>{nav}</div>")
 
 
 def challenge():
     """A 瑞数-style JS challenge: HTTP 412 with an inline $_ts script and a cookie."""
-    body = (b"<html><head><meta charset='utf-8'><script>$_ts=window['$_ts'];if(!$_ts)$_ts={};"
-            b"$_ts.nsd=12345;$_ts.cd='qEcrr';</script><script src='/abc.js'></script></head>"
-            b"<body></body></html>")
+    body = (
+        b"<html><head><meta charset='utf-8'><script>$_ts=window['$_ts'];if(!$_ts)$_ts={};"
+        b"$_ts.nsd=12345;$_ts.cd='qEcrr';</script><script src='/abc.js'></script></head>"
+        b"<body></body></html>"
+    )
     return 412, "text/html; charset=utf-8", body, {"Set-Cookie": "FSSBBIl1UgzbN7N80S=x; path=/"}
 
 
 class BlockedSite(Site):
     """A portal behind a JS challenge on every page."""
+
     family, blocked = "generic", True
 
     def start_url(self):

@@ -4,6 +4,7 @@ farm's fault mode (Farm(faults=…)) and the crawler's failure tests use them.
     status(h, 503) · status(h, 429, retry_after=1) · reset(h) · truncate(h, body, ctype)
     stall(h, seconds) · bomb(h, mb) · declare(h, size)
 """
+
 from __future__ import annotations
 
 import functools
@@ -33,8 +34,9 @@ def reset(h) -> None:
     h.request.close()
 
 
-def truncate(h, body: bytes, ctype: str = "application/octet-stream",
-             headers: dict | None = None) -> None:
+def truncate(
+    h, body: bytes, ctype: str = "application/octet-stream", headers: dict | None = None
+) -> None:
     """Declare the whole body, send half of it, close."""
     h.send_response(200)
     h.send_header("Content-Type", ctype)
@@ -42,7 +44,7 @@ def truncate(h, body: bytes, ctype: str = "application/octet-stream",
         h.send_header(k, v)
     h.send_header("Content-Length", str(max(2, len(body))))
     h.end_headers()
-    h.wfile.write(body[:len(body) // 2])
+    h.wfile.write(body[: len(body) // 2])
     h.wfile.flush()
     h.close_connection = True
     h.request.shutdown(socket.SHUT_RDWR)
@@ -93,13 +95,20 @@ class DocPortal:
         with DocPortal({"/doc/0.pdf": data}) as portal: portal.write_sources(path)
     """
 
-    def __init__(self, docs: dict[str, bytes], host: str = "127.0.0.98", gzip: bool = False,
-                 name: str = "文档门户"):
+    def __init__(
+        self,
+        docs: dict[str, bytes],
+        host: str = "127.0.0.98",
+        gzip: bool = False,
+        name: str = "文档门户",
+    ):
         import threading
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-        links = "".join(f'<p><a href="{p}">{2000 + i}年政府信息公开工作年度报告</a></p>'
-                        for i, p in enumerate(docs)).encode()
+        links = "".join(
+            f'<p><a href="{p}">{2000 + i}年政府信息公开工作年度报告</a></p>'
+            for i, p in enumerate(docs)
+        ).encode()
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -132,6 +141,7 @@ class DocPortal:
 
     def write_sources(self, path) -> None:
         import yaml
+
         with open(path, "w", encoding="utf-8") as f:
             yaml.safe_dump({"portals": [self.entry()]}, f, allow_unicode=True)
 
@@ -149,6 +159,7 @@ class BombPortal(DocPortal):
     benchmark)."""
 
     def __init__(self, host: str = "127.0.0.98", n: int = 6, mb: int = 190):
-        body = bomb_body(mb)   # compressed once, before any crawler waits
-        super().__init__({f"/doc/{i}.pdf": body for i in range(n)}, host=host, gzip=True,
-                         name="膨胀门户")
+        body = bomb_body(mb)  # compressed once, before any crawler waits
+        super().__init__(
+            {f"/doc/{i}.pdf": body for i in range(n)}, host=host, gzip=True, name="膨胀门户"
+        )

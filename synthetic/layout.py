@@ -3,6 +3,7 @@
 A table is a list of parts (a part is one <table> / one DOCX table / one block on a PDF page);
 a split table has two parts. Renderers only draw what this module lays out.
 """
+
 from __future__ import annotations
 
 import random
@@ -22,9 +23,9 @@ class GCell:
 @dataclass
 class Part:
     rows: list[list[GCell]]
-    widths: list[float]           # relative column widths
-    continued: bool = False       # the second part of a split table
-    caption: str = ""             # a line printed above the part (a sub-table's heading)
+    widths: list[float]  # relative column widths
+    continued: bool = False  # the second part of a split table
+    caption: str = ""  # a line printed above the part (a sub-table's heading)
 
 
 def placed_cells(part: Part) -> list[tuple[int, int, GCell]]:
@@ -45,27 +46,27 @@ def placed_cells(part: Part) -> list[tuple[int, int, GCell]]:
 @dataclass
 class Layout:
     name: str = "random"
-    active_split: int | None = None     # split table 二 before this band
-    requests: str = "merged"            # "merged" (template) | "flat" (one label column)
-    requests_split: int | None = None   # split table 三 before this body row
-    repeat_group: bool = True           # print 三、本年度办理结果 again after the split
-    repeat_header: bool = False         # print table 三's header again after the split
-    numeral_cell: bool = False          # "一、" in a cell of its own before the row label
-    appeals: str = "template"           # "template" (15 values) | "labelled" (3 rows)
-    appeals_split: bool = False         # table 四's value row in a part of its own
-    trailing_blank: bool = False        # table 四 ends with an empty row (Word exports)
-    html: str = "plain"                 # "plain" | "cms" | "word"
-    meta_charset: bool = True           # HTML declares its charset
-    between: str = "none"               # what separates split parts: "none" | "para" | "page"
-    appeals_names: str = "paren"        # labelled 四: "paren" | "halfwidth" | "bare" | "two_col"
-    lost_style: str = "empty"           # a lost group label: "empty" cell | "absent" cell
-    html_tbody: str = "one"             # "one" <tbody> | "thead" + <tbody> | "two" <tbody>
-    text: str = "cell-lines"            # text flattening: "cell-lines" | "pipes" | "tab-rows"
-    text_wrap: bool = False             # tab rows: table 四's 15 values wrapped over two lines
-    rejoin: bool = False                # a split table 三 kept as one table: the group cells
-                                        # (三、本年度办理结果, ...) start again mid-table
-    subtables: bool = False             # table 二 as one small table per 第二十条 item, its
-                                        # heading (第二十条第（一）项 …) a line above each
+    active_split: int | None = None  # split table 二 before this band
+    requests: str = "merged"  # "merged" (template) | "flat" (one label column)
+    requests_split: int | None = None  # split table 三 before this body row
+    repeat_group: bool = True  # print 三、本年度办理结果 again after the split
+    repeat_header: bool = False  # print table 三's header again after the split
+    numeral_cell: bool = False  # "一、" in a cell of its own before the row label
+    appeals: str = "template"  # "template" (15 values) | "labelled" (3 rows)
+    appeals_split: bool = False  # table 四's value row in a part of its own
+    trailing_blank: bool = False  # table 四 ends with an empty row (Word exports)
+    html: str = "plain"  # "plain" | "cms" | "word"
+    meta_charset: bool = True  # HTML declares its charset
+    between: str = "none"  # what separates split parts: "none" | "para" | "page"
+    appeals_names: str = "paren"  # labelled 四: "paren" | "halfwidth" | "bare" | "two_col"
+    lost_style: str = "empty"  # a lost group label: "empty" cell | "absent" cell
+    html_tbody: str = "one"  # "one" <tbody> | "thead" + <tbody> | "two" <tbody>
+    text: str = "cell-lines"  # text flattening: "cell-lines" | "pipes" | "tab-rows"
+    text_wrap: bool = False  # tab rows: table 四's 15 values wrapped over two lines
+    rejoin: bool = False  # a split table 三 kept as one table: the group cells
+    # (三、本年度办理结果, ...) start again mid-table
+    subtables: bool = False  # table 二 as one small table per 第二十条 item, its
+    # heading (第二十条第（一）项 …) a line above each
     extra: dict = field(default_factory=dict)
 
 
@@ -90,8 +91,16 @@ def choose_layout(report: R.SyntheticReport, fmt: str, layout=None) -> Layout:
     if lay.name == "template":
         return replace(lay, text=text)
     subtables = random.Random(f"{report.seed}:{fmt}:layout3").random() < 0.1
-    return replace(lay, text=text, text_wrap=wrap, appeals_names=names, lost_style=lost,
-                   html_tbody=tbody, rejoin=rejoin, subtables=subtables and lay.name == "random")
+    return replace(
+        lay,
+        text=text,
+        text_wrap=wrap,
+        appeals_names=names,
+        lost_style=lost,
+        html_tbody=tbody,
+        rejoin=rejoin,
+        subtables=subtables and lay.name == "random",
+    )
 
 
 def _choose_layout(report: R.SyntheticReport, fmt: str, layout=None) -> Layout:
@@ -104,10 +113,15 @@ def _choose_layout(report: R.SyntheticReport, fmt: str, layout=None) -> Layout:
     if layout == "template":
         return Layout(name="template")
     if layout == "split":
-        return Layout(name="split", active_split=band_split, requests_split=split_at,
-                      repeat_group=rng.random() < 0.5, repeat_header=rng.random() < 0.3,
-                      appeals_split=rng.random() < 0.3,
-                      between=rng.choice(["none", "para", "page"]))
+        return Layout(
+            name="split",
+            active_split=band_split,
+            requests_split=split_at,
+            repeat_group=rng.random() < 0.5,
+            repeat_header=rng.random() < 0.3,
+            appeals_split=rng.random() < 0.3,
+            between=rng.choice(["none", "para", "page"]),
+        )
     if layout == "flat":
         return Layout(name="flat", requests="flat", appeals="labelled")
     if layout == "cms":
@@ -122,15 +136,20 @@ def _choose_layout(report: R.SyntheticReport, fmt: str, layout=None) -> Layout:
         active_split=band_split if split and rng.random() < 0.5 else None,
         requests=rng.choices(["merged", "flat"], weights=[4, 1])[0],
         requests_split=split_at if split else None,
-        repeat_group=rng.random() < 0.5, repeat_header=rng.random() < 0.3,
+        repeat_group=rng.random() < 0.5,
+        repeat_header=rng.random() < 0.3,
         numeral_cell=rng.random() < 0.25,
         appeals=rng.choices(["template", "labelled"], weights=[3, 1])[0],
-        appeals_split=split and rng.random() < 0.2, trailing_blank=rng.random() < 0.15,
-        html=rng.choice(["plain", "cms", "word"]), meta_charset=rng.random() < 0.7,
-        between=rng.choice(["none", "para", "page"]))
+        appeals_split=split and rng.random() < 0.2,
+        trailing_blank=rng.random() < 0.15,
+        html=rng.choice(["plain", "cms", "word"]),
+        meta_charset=rng.random() < 0.7,
+        between=rng.choice(["none", "para", "page"]),
+    )
 
 
 # --- table 二 ---------------------------------------------------------------------------------
+
 
 def active_parts(rep: R.SyntheticReport, lay: Layout) -> list[Part]:
     vals = rep.printed["active"]
@@ -138,7 +157,9 @@ def active_parts(rep: R.SyntheticReport, lay: Layout) -> list[Part]:
     for band, brows, bcols in R.active_bands(rep.template):
         b = [] if lay.subtables else [[GCell(rep.label(band), colspan=4, kind="band")]]
         span = 3 - len(bcols)
-        head = [GCell("信息内容", kind="head")] + [GCell(rep.label(h), kind="head") for _, h in bcols]
+        head = [GCell("信息内容", kind="head")] + [
+            GCell(rep.label(h), kind="head") for _, h in bcols
+        ]
         head[-1].colspan += span
         b.append(head)
         for key, lab in brows:
@@ -151,12 +172,16 @@ def active_parts(rep: R.SyntheticReport, lay: Layout) -> list[Part]:
         rows.append(b)
     widths = [0.34, 0.22, 0.22, 0.22]
     if lay.subtables:  # 第二十条第（一）项 above a table of its own, and so on
-        return [Part(b, widths, caption=rep.label(band))
-                for b, (band, _, _) in zip(rows, R.active_bands(rep.template))]
+        return [
+            Part(b, widths, caption=rep.label(band))
+            for b, (band, _, _) in zip(rows, R.active_bands(rep.template))
+        ]
     k = lay.active_split
     if k:
-        return [Part([r for b in rows[:k] for r in b], widths),
-                Part([r for b in rows[k:] for r in b], widths, continued=True)]
+        return [
+            Part([r for b in rows[:k] for r in b], widths),
+            Part([r for b in rows[k:] for r in b], widths, continued=True),
+        ]
     return [Part([r for b in rows for r in b], widths)]
 
 
@@ -167,11 +192,15 @@ _HEADS = {"new_received", "carried_over", "carried_forward"}
 
 def _req_header_merged(rep) -> list[list[GCell]]:
     return [
-        [GCell(rep.label(R.REQ_NOTE), rowspan=3, colspan=3, kind="head"),
-         GCell(rep.label("申请人情况"), colspan=7, kind="head")],
-        [GCell(rep.label("自然人"), rowspan=2, kind="head"),
-         GCell(rep.label("法人或其他组织"), colspan=5, kind="head"),
-         GCell(rep.label("总计"), rowspan=2, kind="head")],
+        [
+            GCell(rep.label(R.REQ_NOTE), rowspan=3, colspan=3, kind="head"),
+            GCell(rep.label("申请人情况"), colspan=7, kind="head"),
+        ],
+        [
+            GCell(rep.label("自然人"), rowspan=2, kind="head"),
+            GCell(rep.label("法人或其他组织"), colspan=5, kind="head"),
+            GCell(rep.label("总计"), rowspan=2, kind="head"),
+        ],
         [GCell(rep.label(h), kind="head") for _, h in R.REQ_COLS[1:6]],
     ]
 
@@ -180,8 +209,14 @@ def _lost(rep, group: str) -> bool:
     return group in (rep.options.get("lost_groups") or [])
 
 
-def _req_body_merged(rep, body: list, first: bool, repeat_group: bool,
-                     numeral_cell: bool = False, lost_style: str = "empty") -> list[list[GCell]]:
+def _req_body_merged(
+    rep,
+    body: list,
+    first: bool,
+    repeat_group: bool,
+    numeral_cell: bool = False,
+    lost_style: str = "empty",
+) -> list[list[GCell]]:
     vals = rep.printed["requests"]
     out = []
     n_results = sum(1 for r, _, _ in body if r not in _HEADS)
@@ -192,8 +227,10 @@ def _req_body_merged(rep, body: list, first: bool, repeat_group: bool,
             text_ = rep.label(lab)
             i = text_.find("、")
             if numeral_cell and 0 < i <= 2:  # 一、 | 本年新收政府信息公开申请数量
-                line += [GCell(text_[:i + 1], kind="label"),
-                         GCell(text_[i + 1:].strip(), colspan=2, kind="label")]
+                line += [
+                    GCell(text_[: i + 1], kind="label"),
+                    GCell(text_[i + 1 :].strip(), colspan=2, kind="label"),
+                ]
             else:
                 line.append(GCell(text_, colspan=3, kind="label"))
         else:
@@ -214,9 +251,10 @@ def _req_body_merged(rep, body: list, first: bool, repeat_group: bool,
                     while i + n < len(body) and body[i + n][1] == group:
                         n += 1
                     # the first row of a group in a continued part: group cell left empty
-                    cont = (not first and i == 0 and group == rep_group_at_split(rep, key))
-                    gtext = "" if (cont and not repeat_group) or _lost(rep, group) \
-                        else rep.label(group)
+                    cont = not first and i == 0 and group == rep_group_at_split(rep, key)
+                    gtext = (
+                        "" if (cont and not repeat_group) or _lost(rep, group) else rep.label(group)
+                    )
                     line.append(GCell(gtext, rowspan=n, kind="label"))
                 line.append(GCell(rep.label(lab), kind="label"))
         line += [GCell(vals[key][c]) for c, _ in R.REQ_COLS]
@@ -233,9 +271,12 @@ def rep_group_at_split(rep, key) -> str | None:
 
 def _req_header_flat(rep) -> list[list[GCell]]:
     return [
-        [GCell("项目", rowspan=2, kind="head"), GCell(rep.label("自然人"), rowspan=2, kind="head"),
-         GCell(rep.label("法人或其他组织"), colspan=5, kind="head"),
-         GCell(rep.label("总计"), rowspan=2, kind="head")],
+        [
+            GCell("项目", rowspan=2, kind="head"),
+            GCell(rep.label("自然人"), rowspan=2, kind="head"),
+            GCell(rep.label("法人或其他组织"), colspan=5, kind="head"),
+            GCell(rep.label("总计"), rowspan=2, kind="head"),
+        ],
         [GCell(rep.label(h), kind="head") for _, h in R.REQ_COLS[1:6]],
     ]
 
@@ -264,8 +305,9 @@ def requests_parts(rep: R.SyntheticReport, lay: Layout) -> list[Part]:
     else:
         widths = [0.06, 0.11, 0.27] + [0.08] * 7
         head = _req_header_merged
-        mk = (lambda ch, first: _req_body_merged(rep, ch, first, lay.repeat_group,
-                                                 lay.numeral_cell, lay.lost_style))
+        mk = lambda ch, first: _req_body_merged(
+            rep, ch, first, lay.repeat_group, lay.numeral_cell, lay.lost_style
+        )
     parts = []
     for i, ch in enumerate(chunks):
         rows = (head(rep) if i == 0 or lay.repeat_header else []) + mk(ch, i == 0)
@@ -277,6 +319,7 @@ def requests_parts(rep: R.SyntheticReport, lay: Layout) -> list[Part]:
 
 # --- table 四 ---------------------------------------------------------------------------------
 
+
 def appeals_parts(rep: R.SyntheticReport, lay: Layout) -> list[Part]:
     vals = rep.printed["appeals"]
     if vals is None:
@@ -284,28 +327,36 @@ def appeals_parts(rep: R.SyntheticReport, lay: Layout) -> list[Part]:
     heads = [h for _, h in R.APPEAL_COLS]
     if lay.appeals == "labelled" and lay.appeals_names == "two_col":
         # 行政诉讼 | 未经复议直接起诉 / 复议后起诉 in a label column of its own
-        rows = [[GCell("", colspan=2, kind="head")] + [GCell(h, kind="head") for h in heads],
-                [GCell("行政复议", colspan=2, kind="label")]
-                + [GCell(vals["review"][c]) for c, _ in R.APPEAL_COLS],
-                [GCell("行政诉讼", rowspan=2, kind="label"), GCell("未经复议直接起诉", kind="label")]
-                + [GCell(vals["litigation_direct"][c]) for c, _ in R.APPEAL_COLS],
-                [GCell("复议后起诉", kind="label")]
-                + [GCell(vals["litigation_after_review"][c]) for c, _ in R.APPEAL_COLS]]
+        rows = [
+            [GCell("", colspan=2, kind="head")] + [GCell(h, kind="head") for h in heads],
+            [GCell("行政复议", colspan=2, kind="label")]
+            + [GCell(vals["review"][c]) for c, _ in R.APPEAL_COLS],
+            [GCell("行政诉讼", rowspan=2, kind="label"), GCell("未经复议直接起诉", kind="label")]
+            + [GCell(vals["litigation_direct"][c]) for c, _ in R.APPEAL_COLS],
+            [GCell("复议后起诉", kind="label")]
+            + [GCell(vals["litigation_after_review"][c]) for c, _ in R.APPEAL_COLS],
+        ]
         return [Part(rows, [0.14, 0.2] + [0.132] * 5)]
     if lay.appeals == "labelled":
-        names = {"paren": ("行政复议", "行政诉讼（未经复议直接起诉）", "行政诉讼（复议后起诉）"),
-                 "halfwidth": ("行政复议", "行政诉讼(未经复议直接起诉)", "行政诉讼(复议后起诉)"),
-                 "bare": ("行政复议", "未经复议直接起诉", "复议后起诉")}[lay.appeals_names]
+        names = {
+            "paren": ("行政复议", "行政诉讼（未经复议直接起诉）", "行政诉讼（复议后起诉）"),
+            "halfwidth": ("行政复议", "行政诉讼(未经复议直接起诉)", "行政诉讼(复议后起诉)"),
+            "bare": ("行政复议", "未经复议直接起诉", "复议后起诉"),
+        }[lay.appeals_names]
         rows = [[GCell("", kind="head")] + [GCell(h, kind="head") for h in heads]]
         for (key, _), name in zip(R.APPEAL_ROWS, names):
-            rows.append([GCell(rep.label(name), kind="label")]
-                        + [GCell(vals[key][c]) for c, _ in R.APPEAL_COLS])
+            rows.append(
+                [GCell(rep.label(name), kind="label")]
+                + [GCell(vals[key][c]) for c, _ in R.APPEAL_COLS]
+            )
         return [Part(rows, [0.3] + [0.14] * 5)]
     rows = [
         [GCell("行政复议", colspan=5, kind="head"), GCell("行政诉讼", colspan=10, kind="head")],
         [GCell(h, rowspan=2, kind="head") for h in heads]
-        + [GCell("未经复议直接起诉", colspan=5, kind="head"),
-           GCell("复议后起诉", colspan=5, kind="head")],
+        + [
+            GCell("未经复议直接起诉", colspan=5, kind="head"),
+            GCell("复议后起诉", colspan=5, kind="head"),
+        ],
         [GCell(h, kind="head") for h in heads * 2],
         [GCell(vals[key][c]) for key, _ in R.APPEAL_ROWS for c, _ in R.APPEAL_COLS],
     ]
@@ -318,8 +369,11 @@ def appeals_parts(rep: R.SyntheticReport, lay: Layout) -> list[Part]:
 
 
 def all_tables(rep: R.SyntheticReport, lay: Layout) -> dict[str, list[Part]]:
-    return {"active": active_parts(rep, lay), "requests": requests_parts(rep, lay),
-            "appeals": appeals_parts(rep, lay)}
+    return {
+        "active": active_parts(rep, lay),
+        "requests": requests_parts(rep, lay),
+        "appeals": appeals_parts(rep, lay),
+    }
 
 
 def tables_blocks(rep: R.SyntheticReport, title: str) -> list[tuple[str, object]]:
@@ -332,8 +386,7 @@ def tables_blocks(rep: R.SyntheticReport, title: str) -> list[tuple[str, object]
 
 def text_blocks(rep: R.SyntheticReport, note: str) -> list[tuple[str, object]]:
     """The report without its tables: `note` where each table stands (详见附件)."""
-    return [("para", note) if kind == "table" else (kind, val)
-            for kind, val in section_blocks(rep)]
+    return [("para", note) if kind == "table" else (kind, val) for kind, val in section_blocks(rep)]
 
 
 def section_blocks(rep: R.SyntheticReport) -> list[tuple[str, object]]:
@@ -349,7 +402,9 @@ def section_blocks(rep: R.SyntheticReport) -> list[tuple[str, object]]:
     out += [("heading", rep.label(R.SECTIONS[2])), ("table", "requests")]
     out.append(("heading", rep.label(R.SECTIONS[3])))
     if rep.printed["appeals"] is None:
-        out.append(("para", f"{rep.year}年，{rep.short}政府信息公开行政复议、行政诉讼情况详见附件。"))
+        out.append(
+            ("para", f"{rep.year}年，{rep.short}政府信息公开行政复议、行政诉讼情况详见附件。")
+        )
     else:
         out.append(("table", "appeals"))
     out.append(("heading", rep.label(R.SECTIONS[4])))

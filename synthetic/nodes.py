@@ -2,6 +2,7 @@
 each), one directory each with its scrapyd.conf, eggs, logs and items — the machines of the
 multi-machine crawl tests (tests/test_nodes.py) and bench (bench/nodes.py). Each runs with this
 Python, in whose venv ogi-archive is installed, as a real node's Scrapyd does."""
+
 from __future__ import annotations
 
 import os
@@ -35,14 +36,14 @@ def free_port(host: str) -> int:
 
 
 class ScrapydNode:
-    def __init__(self, root: Path, host: str, max_proc: int = 2, poll: float = 0.5,
-                 items: bool = True):
+    def __init__(
+        self, root: Path, host: str, max_proc: int = 2, poll: float = 0.5, items: bool = True
+    ):
         """items=False: no items_dir (a misconfigured node)."""
         self.root, self.host = Path(root), host
         self.port = free_port(host)
         self.root.mkdir(parents=True, exist_ok=True)
-        conf = CONF.format(host=host, port=self.port, root=self.root, max_proc=max_proc,
-                           poll=poll)
+        conf = CONF.format(host=host, port=self.port, root=self.root, max_proc=max_proc, poll=poll)
         if not items:
             conf = "\n".join(x for x in conf.splitlines() if not x.startswith("items_dir"))
         (self.root / "scrapyd.conf").write_text(conf + "\n")
@@ -56,9 +57,13 @@ class ScrapydNode:
         # Scrapyd reads scrapyd.conf in its working directory; its crawl processes run with
         # this same Python, where ogi-archive is installed
         self.log = open(self.root / "scrapyd.out", "ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "scrapyd", "--pidfile="],
-                                     cwd=self.root, stdout=self.log, stderr=subprocess.STDOUT,
-                                     env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "scrapyd", "--pidfile="],
+            cwd=self.root,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        )
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -95,7 +100,7 @@ class ScrapydNode:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-            for pid in pids:   # a crawl Scrapyd started and did not stop
+            for pid in pids:  # a crawl Scrapyd started and did not stop
                 try:
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:
@@ -105,8 +110,9 @@ class ScrapydNode:
 
 
 def start_nodes(root: Path, n: int = 3, first_host: int = 201, **kw) -> list[ScrapydNode]:
-    nodes = [ScrapydNode(root / f"node{i + 1}", f"127.0.0.{first_host + i}", **kw)
-             for i in range(n)]
+    nodes = [
+        ScrapydNode(root / f"node{i + 1}", f"127.0.0.{first_host + i}", **kw) for i in range(n)
+    ]
     try:
         for node in nodes:
             node.start()

@@ -6,6 +6,7 @@ No free tool writes RAR, so `rar_bytes` writes the RAR 4 format itself, members 
 (method 0x30, no compression: the format's simplest valid form, which unrar, unar and
 rarfile read), ASCII member names with Windows' separator (the host is Win32).
 """
+
 from __future__ import annotations
 
 import io
@@ -49,27 +50,46 @@ def rar_bytes(files: list[tuple[str, bytes]]) -> bytes:
     out = [b"Rar!\x1a\x07\x00", _head(0x73, 0, b"\x00" * 6)]
     for name, data in files:
         raw = name.replace("/", "\\").encode("ascii")  # a Windows host's separator
-        body = struct.pack("<IIBIIBBHI", len(data), len(data), 2, zlib.crc32(data),
-                           _dos_time(), 29, 0x30, len(raw), 0x20) + raw
+        body = (
+            struct.pack(
+                "<IIBIIBBHI",
+                len(data),
+                len(data),
+                2,
+                zlib.crc32(data),
+                _dos_time(),
+                29,
+                0x30,
+                len(raw),
+                0x20,
+            )
+            + raw
+        )
         out.append(_head(0x74, 0x8000, body))
         out.append(data)
     out.append(_head(0x7B, 0x4000, b""))
     return b"".join(out)
 
 
-def render_zipped(report, fmt: str = "pdf", kind: str = "zip", layout=None,
-                  extras: bool = True) -> bytes:
+def render_zipped(
+    report, fmt: str = "pdf", kind: str = "zip", layout=None, extras: bool = True
+) -> bytes:
     """The report as `fmt` in an archive, beside a picture (its 图解) and a note, as a
     detail page's single download."""
     from synthetic.render_docx import render_docx
     from synthetic.render_pdf import render_pdf
+
     body = {"pdf": render_pdf, "docx": render_docx}[fmt](report, layout=layout)
     stem = f"{report.year}年政府信息公开工作年度报告" if kind == "zip" else f"report{report.year}"
     files = [(f"{stem}.{fmt}", body)]
     if extras:
         files.append((f"{stem}图解.png" if kind == "zip" else "tujie.png", _tujie(report)))
-        files.append(("说明.txt" if kind == "zip" else "readme.txt",
-                      "本压缩包含年度报告全文及图解。".encode("gbk" if kind == "zip" else "utf-8")))
+        files.append(
+            (
+                "说明.txt" if kind == "zip" else "readme.txt",
+                "本压缩包含年度报告全文及图解。".encode("gbk" if kind == "zip" else "utf-8"),
+            )
+        )
     if kind == "rar":
         return rar_bytes(files)
     return zip_bytes(files, gbk_names=report.seed % 2 == 0)
@@ -78,6 +98,7 @@ def render_zipped(report, fmt: str = "pdf", kind: str = "zip", layout=None,
 def _tujie(report) -> bytes:
     """A small picture standing for the 图解 (one line of text on colour)."""
     from PIL import Image, ImageDraw
+
     img = Image.new("RGB", (480, 160), (200, 40, 40))
     ImageDraw.Draw(img).rectangle((20, 20, 460, 140), outline=(255, 255, 255), width=4)
     buf = io.BytesIO()

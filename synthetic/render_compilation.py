@@ -5,6 +5,7 @@ government office publishes its towns', streets' and departments' reports togeth
 `compilation(seed)` draws the reports (each a SyntheticReport with its own truth);
 `render_compilation(reports, fmt)` prints them in one file.
 """
+
 from __future__ import annotations
 
 import random
@@ -13,8 +14,13 @@ from synthetic import text
 from synthetic.report import SyntheticReport, generate_report
 
 
-def compilation(seed: int, n: int | None = None, year: int | None = None,
-                bodies: list[str] | None = None, **options) -> list[SyntheticReport]:
+def compilation(
+    seed: int,
+    n: int | None = None,
+    year: int | None = None,
+    bodies: list[str] | None = None,
+    **options,
+) -> list[SyntheticReport]:
     """2–6 reports (n) of one county's bodies (drawn, or `bodies`) for one year."""
     rng = random.Random(f"{seed}:compilation")
     n = len(bodies) if bodies else (n or rng.randint(2, 6))
@@ -31,8 +37,10 @@ def compilation(seed: int, n: int | None = None, year: int | None = None,
             body = f"{county}{rng.choice(text.DEPARTMENTS)}"
         if body not in bodies:
             bodies.append(body)
-    return [generate_report(seed * 10 + k, agency=body, year=year, pages=rng.randint(3, 5),
-                            **options) for k, body in enumerate(bodies)]
+    return [
+        generate_report(seed * 10 + k, agency=body, year=year, pages=rng.randint(3, 5), **options)
+        for k, body in enumerate(bodies)
+    ]
 
 
 def title_of(reports: list[SyntheticReport]) -> str:
@@ -48,6 +56,7 @@ def render_compilation(reports: list[SyntheticReport], fmt: str = "pdf", layout=
         from reportlab.platypus import PageBreak
 
         from synthetic.render_pdf import _para, render_pdf_doc, story
+
         flow = [_para(title, "title"), _para(editor, "sign"), PageBreak(), _para("目录", "title")]
         flow += [_para(line, "para") for line in contents]
         for r in reports:
@@ -56,6 +65,7 @@ def render_compilation(reports: list[SyntheticReport], fmt: str = "pdf", layout=
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
     from synthetic.render_docx import add_report, new_document, save
+
     doc = new_document()
     p = doc.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER

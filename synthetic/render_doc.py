@@ -5,6 +5,7 @@ compound document with a Word-97-style WordDocument stream, so `render_wps` retu
 bytes, meant to be saved under a .wps name: it exercises the .wps route (name hint, OLE2
 sniffing, conversion) but not Kingsoft's own quirks.
 """
+
 from __future__ import annotations
 
 from parsers.formats.office import convert

@@ -1,4 +1,5 @@
 """Render a synthetic report as a DOCX with real merged cells (gridSpan / vMerge)."""
+
 from __future__ import annotations
 
 import io
@@ -51,6 +52,7 @@ def _table(doc, part: Part) -> None:
 def _picture(doc, data: bytes) -> None:
     """A picture pasted in a paragraph of its own, as wide as the text (16 cm at most)."""
     from PIL import Image
+
     with Image.open(io.BytesIO(data)) as img:
         w, dpi = img.width, (img.info.get("dpi") or (96, 96))[0] or 96
     p = doc.add_paragraph()
@@ -96,7 +98,7 @@ def add_report(doc, report, layout=None, pictures: dict | None = None, blocks=No
     `blocks` instead of the report's own (synthetic.layout.tables_blocks, text_blocks)."""
     lay = choose_layout(report, "docx", layout)
     tables = all_tables(report, lay)
-    for kind, val in (blocks or section_blocks(report)):
+    for kind, val in blocks or section_blocks(report):
         if kind == "title":
             p = doc.add_paragraph()
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER

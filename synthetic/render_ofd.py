@@ -6,6 +6,7 @@ baseline a TextObject (its glyphs placed by X/Y and DeltaX, repeated advances wr
 the "g" abbreviation), every stroked path a PathObject (AbbreviatedData M/L), read from the PDF
 through pdfium's raw API. The document's title and author go into DocInfo.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -19,12 +20,15 @@ PT = 25.4 / 72  # mm per pt
 
 def render_ofd(report, layout=None) -> bytes:
     from synthetic.render_pdf import render_pdf
-    return pdf_to_ofd(render_pdf(report, layout=layout), title=report.title,
-                      author=report.publisher or "")
+
+    return pdf_to_ofd(
+        render_pdf(report, layout=layout), title=report.title, author=report.publisher or ""
+    )
 
 
 def pdf_to_ofd(pdf: bytes, title: str = "", author: str = "") -> bytes:
     import pypdfium2 as pdfium
+
     doc = pdfium.PdfDocument(pdf)
     pages = []
     ids = _Ids()
@@ -44,19 +48,32 @@ def pdf_to_ofd(pdf: bytes, title: str = "", author: str = "") -> bytes:
         page_refs = []
         for n, (w, h, objects) in enumerate(pages):
             page_refs.append(f'<ofd:Page ID="{ids.next()}" BaseLoc="Pages/Page_{n}/Content.xml"/>')
-            zf.writestr(f"Doc_0/Pages/Page_{n}/Content.xml", _head(
-                f'<ofd:Page xmlns:ofd="{NS}"><ofd:Area><ofd:PhysicalBox>0 0 {w:.3f} {h:.3f}'
-                f'</ofd:PhysicalBox></ofd:Area><ofd:Content><ofd:Layer ID="{ids.next()}">'
-                + "".join(objects) + "</ofd:Layer></ofd:Content></ofd:Page>"))
+            zf.writestr(
+                f"Doc_0/Pages/Page_{n}/Content.xml",
+                _head(
+                    f'<ofd:Page xmlns:ofd="{NS}"><ofd:Area><ofd:PhysicalBox>0 0 {w:.3f} {h:.3f}'
+                    f'</ofd:PhysicalBox></ofd:Area><ofd:Content><ofd:Layer ID="{ids.next()}">'
+                    + "".join(objects)
+                    + "</ofd:Layer></ofd:Content></ofd:Page>"
+                ),
+            )
         w, h = (pages[0][0], pages[0][1]) if pages else (210.0, 297.0)
-        zf.writestr("Doc_0/Document.xml", _head(
-            f'<ofd:Document xmlns:ofd="{NS}"><ofd:CommonData><ofd:MaxUnitID>{ids.n}'
-            f'</ofd:MaxUnitID><ofd:PageArea><ofd:PhysicalBox>0 0 {w:.3f} {h:.3f}'
-            f'</ofd:PhysicalBox></ofd:PageArea><ofd:PublicRes>PublicRes.xml</ofd:PublicRes>'
-            f'</ofd:CommonData><ofd:Pages>{"".join(page_refs)}</ofd:Pages></ofd:Document>'))
-        zf.writestr("Doc_0/PublicRes.xml", _head(
-            f'<ofd:Res xmlns:ofd="{NS}" BaseLoc="Res"><ofd:Fonts><ofd:Font ID="1" '
-            'FontName="宋体" FamilyName="宋体"/></ofd:Fonts></ofd:Res>'))
+        zf.writestr(
+            "Doc_0/Document.xml",
+            _head(
+                f'<ofd:Document xmlns:ofd="{NS}"><ofd:CommonData><ofd:MaxUnitID>{ids.n}'
+                f"</ofd:MaxUnitID><ofd:PageArea><ofd:PhysicalBox>0 0 {w:.3f} {h:.3f}"
+                f"</ofd:PhysicalBox></ofd:PageArea><ofd:PublicRes>PublicRes.xml</ofd:PublicRes>"
+                f"</ofd:CommonData><ofd:Pages>{''.join(page_refs)}</ofd:Pages></ofd:Document>"
+            ),
+        )
+        zf.writestr(
+            "Doc_0/PublicRes.xml",
+            _head(
+                f'<ofd:Res xmlns:ofd="{NS}" BaseLoc="Res"><ofd:Fonts><ofd:Font ID="1" '
+                'FontName="宋体" FamilyName="宋体"/></ofd:Fonts></ofd:Res>'
+            ),
+        )
     return buf.getvalue()
 
 
@@ -74,15 +91,18 @@ def _head(xml: str) -> bytes:
 
 
 def _ofd_xml(title: str, author: str) -> bytes:
-    return _head(f'<ofd:OFD xmlns:ofd="{NS}" Version="1.0" DocType="OFD"><ofd:DocBody>'
-                 f"<ofd:DocInfo><ofd:DocID>0</ofd:DocID><ofd:Title>{escape(title)}</ofd:Title>"
-                 f"<ofd:Author>{escape(author)}</ofd:Author></ofd:DocInfo>"
-                 "<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>")
+    return _head(
+        f'<ofd:OFD xmlns:ofd="{NS}" Version="1.0" DocType="OFD"><ofd:DocBody>'
+        f"<ofd:DocInfo><ofd:DocID>0</ofd:DocID><ofd:Title>{escape(title)}</ofd:Title>"
+        f"<ofd:Author>{escape(author)}</ofd:Author></ofd:DocInfo>"
+        "<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"
+    )
 
 
 def _text_objects(tp, page_h: float, ids: _Ids) -> list[str]:
     """Runs of characters on one baseline as TextObjects (mm, y down)."""
     import pypdfium2.raw as praw
+
     raw = tp.raw
     ox, oy = ctypes.c_double(), ctypes.c_double()
     runs: list[list[tuple[str, float, float, float]]] = []  # (char, x, baseline, size)
@@ -95,8 +115,12 @@ def _text_objects(tp, page_h: float, ids: _Ids) -> list[str]:
         size = praw.FPDFText_GetFontSize(raw, i)
         x, base = ox.value * PT, (page_h - oy.value) * PT
         last = runs[-1][-1] if runs else None
-        if last and abs(last[2] - base) < 0.2 and abs(last[3] - size) < 0.01 \
-                and 0 < x - last[1] < size * PT * 2.5:
+        if (
+            last
+            and abs(last[2] - base) < 0.2
+            and abs(last[3] - size) < 0.01
+            and 0 < x - last[1] < size * PT * 2.5
+        ):
             runs[-1].append((ch, x, base, size))
         else:
             runs.append([(ch, x, base, size)])
@@ -107,11 +131,13 @@ def _text_objects(tp, page_h: float, ids: _Ids) -> list[str]:
         width = run[-1][1] - x0 + size
         deltas = _abbreviate([b[1] - a[1] for a, b in zip(run, run[1:])])
         text = escape("".join(c[0] for c in run))
-        out.append(f'<ofd:TextObject ID="{ids.next()}" Boundary="{x0:.3f} {base - size:.3f} '
-                   f'{width:.3f} {size * 1.3:.3f}" Font="1" Size="{size:.3f}">'
-                   f'<ofd:FillColor Value="0 0 0"/><ofd:TextCode X="0" Y="{size:.3f}"'
-                   + (f" DeltaX={quoteattr(deltas)}" if deltas else "")
-                   + f">{text}</ofd:TextCode></ofd:TextObject>")
+        out.append(
+            f'<ofd:TextObject ID="{ids.next()}" Boundary="{x0:.3f} {base - size:.3f} '
+            f'{width:.3f} {size * 1.3:.3f}" Font="1" Size="{size:.3f}">'
+            f'<ofd:FillColor Value="0 0 0"/><ofd:TextCode X="0" Y="{size:.3f}"'
+            + (f" DeltaX={quoteattr(deltas)}" if deltas else "")
+            + f">{text}</ofd:TextCode></ofd:TextObject>"
+        )
     return out
 
 
@@ -131,6 +157,7 @@ def _abbreviate(values: list[float]) -> str:
 def _path_objects(page, page_h: float, ids: _Ids) -> list[str]:
     """Stroked or thin filled paths as PathObjects in page mm (Boundary at the origin)."""
     import pypdfium2.raw as praw
+
     raw = page.raw
     out = []
     m = praw.FS_MATRIX()
@@ -156,7 +183,9 @@ def _path_objects(page, page_h: float, ids: _Ids) -> list[str]:
                 cmds.append("C")
         if cmds:
             attrs = ' Stroke="true"' if stroke.value else ' Stroke="false" Fill="true"'
-            out.append(f'<ofd:PathObject ID="{ids.next()}" Boundary="0 0 {w * PT:.3f} '
-                       f'{h * PT:.3f}" LineWidth="0.2"{attrs}><ofd:AbbreviatedData>'
-                       f'{" ".join(cmds)}</ofd:AbbreviatedData></ofd:PathObject>')
+            out.append(
+                f'<ofd:PathObject ID="{ids.next()}" Boundary="0 0 {w * PT:.3f} '
+                f'{h * PT:.3f}" LineWidth="0.2"{attrs}><ofd:AbbreviatedData>'
+                f"{' '.join(cmds)}</ofd:AbbreviatedData></ofd:PathObject>"
+            )
     return out

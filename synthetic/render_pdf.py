@@ -2,6 +2,7 @@
 
 Needs Debian's fonts-wqy-zenhei (/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc).
 """
+
 from __future__ import annotations
 
 import io
@@ -56,12 +57,19 @@ def _table(part: Part, width: float) -> Table:
         if c.kind != "value":  # room for punctuation that CJK wrapping hangs past the edge
             spans.append(("RIGHTPADDING", (col, r), end, 9))
     t = Table(data, colWidths=[w * width for w in part.widths], splitByRow=1)
-    t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.6, colors.black),
-                           ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                           ("LEFTPADDING", (0, 0), (-1, -1), 2),
-                           ("RIGHTPADDING", (0, 0), (-1, -1), 2),
-                           ("TOPPADDING", (0, 0), (-1, -1), 2),
-                           ("BOTTOMPADDING", (0, 0), (-1, -1), 2)] + spans))
+    t.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 2),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+            ]
+            + spans
+        )
+    )
     return t
 
 
@@ -74,9 +82,17 @@ def _footer(canvas, doc) -> None:
 
 def render_pdf(report, layout=None) -> bytes:
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=A4, invariant=True, leftMargin=22 * mm, rightMargin=22 * mm,
-                            topMargin=25 * mm, bottomMargin=22 * mm, title=report.title,
-                            author=report.publisher or report.agency)
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=A4,
+        invariant=True,
+        leftMargin=22 * mm,
+        rightMargin=22 * mm,
+        topMargin=25 * mm,
+        bottomMargin=22 * mm,
+        title=report.title,
+        author=report.publisher or report.agency,
+    )
     doc.build(story(report, layout), onFirstPage=_footer, onLaterPages=_footer)
     return buf.getvalue()
 
@@ -88,7 +104,7 @@ def story(report, layout=None, blocks=None) -> list:
     tables = all_tables(report, lay)
     width = A4[0] - 44 * mm
     out: list = []
-    for kind, val in (blocks or section_blocks(report)):
+    for kind, val in blocks or section_blocks(report):
         if kind == "title":
             out.append(_para(val, "title"))
         elif kind == "heading":
@@ -112,7 +128,16 @@ def story(report, layout=None, blocks=None) -> list:
 def render_pdf_doc(flowables: list, title: str = "", author: str = "") -> bytes:
     """A PDF of flowables (a compilation's cover, contents and reports)."""
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=A4, invariant=True, leftMargin=22 * mm, rightMargin=22 * mm,
-                            topMargin=25 * mm, bottomMargin=22 * mm, title=title, author=author)
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=A4,
+        invariant=True,
+        leftMargin=22 * mm,
+        rightMargin=22 * mm,
+        topMargin=25 * mm,
+        bottomMargin=22 * mm,
+        title=title,
+        author=author,
+    )
     doc.build(flowables, onFirstPage=_footer, onLaterPages=_footer)
     return buf.getvalue()

@@ -7,6 +7,7 @@ JPEG at some quality: `Shot` says which. `render_html_pictures` returns the page
 pictures ({url: bytes}, as a crawl captures them beside the page) or the page with the
 pictures inlined as data: URIs; `render_docx_pictures` pastes them into the DOCX.
 """
+
 from __future__ import annotations
 
 import base64
@@ -21,18 +22,24 @@ TABLES = ("active", "requests", "appeals")
 
 @dataclass(frozen=True)
 class Shot:
-    dpi: int = 120         # the screen's resolution (96 … 150 dpi)
-    kind: str = "png"      # "png" | "jpeg"
-    quality: int = 90      # JPEG quality
-    font: float = 10.5     # the table's font size in pt (五号)
+    dpi: int = 120  # the screen's resolution (96 … 150 dpi)
+    kind: str = "png"  # "png" | "jpeg"
+    quality: int = 90  # JPEG quality
+    font: float = 10.5  # the table's font size in pt (五号)
 
     @property
     def ext(self) -> str:
         return "jpg" if self.kind == "jpeg" else "png"
 
 
-SHOTS = [Shot(96, "png", font=12), Shot(110, "jpeg", 90, 10.5), Shot(120, "png", font=10.5),
-         Shot(144, "jpeg", 80, 10.5), Shot(150, "png", font=9), Shot(130, "jpeg", 70, 10.5)]
+SHOTS = [
+    Shot(96, "png", font=12),
+    Shot(110, "jpeg", 90, 10.5),
+    Shot(120, "png", font=10.5),
+    Shot(144, "jpeg", 80, 10.5),
+    Shot(150, "png", font=9),
+    Shot(130, "jpeg", 70, 10.5),
+]
 
 
 def draw_shot(seed: int) -> Shot:
@@ -43,6 +50,7 @@ def part_image(part: Part, shot: Shot) -> bytes:
     """One table part as a picture: drawn by reportlab, rasterised, cropped to the table."""
     import pypdfium2 as pdfium
     from PIL import Image
+
     pdf = _part_pdf(part, shot.font)
     doc = pdfium.PdfDocument(pdf)
     try:
@@ -54,8 +62,14 @@ def part_image(part: Part, shot: Shot) -> bytes:
     bbox = Image.eval(img.convert("L"), lambda v: 255 - v).getbbox()
     if bbox:
         pad = max(shot.dpi // 12, 4)
-        img = img.crop((max(bbox[0] - pad, 0), max(bbox[1] - pad, 0),
-                        min(bbox[2] + pad, img.width), min(bbox[3] + pad, img.height)))
+        img = img.crop(
+            (
+                max(bbox[0] - pad, 0),
+                max(bbox[1] - pad, 0),
+                min(bbox[2] + pad, img.width),
+                min(bbox[3] + pad, img.height),
+            )
+        )
     buf = io.BytesIO()
     if shot.kind == "jpeg":
         img.save(buf, "JPEG", quality=shot.quality, dpi=(shot.dpi, shot.dpi))
@@ -73,9 +87,11 @@ def _part_pdf(part: Part, font: float) -> bytes:
     from xml.sax.saxutils import escape
 
     from synthetic.render_pdf import FONT, _styles
+
     _styles()  # registers the font
-    cell = ParagraphStyle("pc", fontName=FONT, wordWrap="CJK", fontSize=font,
-                          leading=font * 1.3, alignment=TA_CENTER)
+    cell = ParagraphStyle(
+        "pc", fontName=FONT, wordWrap="CJK", fontSize=font, leading=font * 1.3, alignment=TA_CENTER
+    )
     label = ParagraphStyle("pl", parent=cell, alignment=0)
     width = 170 * mm
     data = [[""] * len(part.widths) for _ in part.rows]
@@ -83,38 +99,64 @@ def _part_pdf(part: Part, font: float) -> bytes:
     for r, col, c in placed_cells(part):
         text = c.text.replace("\u2212", "\uff0d")
         if text:
-            data[r][col] = Paragraph("<br/>".join(escape(x) for x in text.split("\n")),
-                                     label if c.kind == "label" else cell)
+            data[r][col] = Paragraph(
+                "<br/>".join(escape(x) for x in text.split("\n")),
+                label if c.kind == "label" else cell,
+            )
         if c.rowspan > 1 or c.colspan > 1:
             spans.append(("SPAN", (col, r), (col + c.colspan - 1, r + c.rowspan - 1)))
     t = Table(data, colWidths=[w * width for w in part.widths])
-    t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.8, colors.black),
-                           ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                           ("TOPPADDING", (0, 0), (-1, -1), 3),
-                           ("BOTTOMPADDING", (0, 0), (-1, -1), 3)] + spans))
+    t.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.8, colors.black),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("TOPPADDING", (0, 0), (-1, -1), 3),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ]
+            + spans
+        )
+    )
     _, height = t.wrap(width, 10_000)
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=(width + 20 * mm, height + 20 * mm), invariant=True,
-                            leftMargin=10 * mm, rightMargin=10 * mm, topMargin=10 * mm,
-                            bottomMargin=5 * mm)
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=(width + 20 * mm, height + 20 * mm),
+        invariant=True,
+        leftMargin=10 * mm,
+        rightMargin=10 * mm,
+        topMargin=10 * mm,
+        bottomMargin=5 * mm,
+    )
     doc.build([t])
     return buf.getvalue()
 
 
-def table_pictures(report, layout=None, shot: Shot | None = None,
-                   fmt: str = "html") -> tuple[dict[str, list[bytes]], Shot]:
+def table_pictures(
+    report, layout=None, shot: Shot | None = None, fmt: str = "html"
+) -> tuple[dict[str, list[bytes]], Shot]:
     """{table name: [picture of each part]} of the report's three tables."""
     shot = shot or draw_shot(report.seed)
     lay = choose_layout(report, fmt, layout)
-    return {name: [part_image(p, shot) for p in parts]
-            for name, parts in all_tables(report, lay).items() if name in TABLES and parts}, shot
+    return {
+        name: [part_image(p, shot) for p in parts]
+        for name, parts in all_tables(report, lay).items()
+        if name in TABLES and parts
+    }, shot
 
 
-def render_html_pictures(report, layout=None, shot: Shot | None = None, base: str = "",
-                         inline: bool = False, encoding: str = "utf-8"):
+def render_html_pictures(
+    report,
+    layout=None,
+    shot: Shot | None = None,
+    base: str = "",
+    inline: bool = False,
+    encoding: str = "utf-8",
+):
     """(page bytes, {absolute url: picture bytes}): the page prints its tables as <img>;
     `inline` puts the pictures in the page as data: URIs (and returns no resources)."""
     from synthetic.render_html import render_html
+
     pics, shot = table_pictures(report, layout, shot, "html")
     mime = "image/jpeg" if shot.kind == "jpeg" else "image/png"
     srcs: dict[str, list[str]] = {}
@@ -133,10 +175,12 @@ def render_html_pictures(report, layout=None, shot: Shot | None = None, base: st
 
 def render_docx_pictures(report, layout=None, shot: Shot | None = None) -> bytes:
     from synthetic.render_docx import render_docx
+
     pics, _ = table_pictures(report, layout, shot, "docx")
     return render_docx(report, layout=layout, pictures=pics)
 
 
 def _join(base: str, src: str) -> str:
     from urllib.parse import urljoin
+
     return urljoin(base or "http://example.invalid/report/page.html", src)

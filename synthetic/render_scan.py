@@ -3,6 +3,7 @@
 A portal that scans a printed report serves an image-only PDF; this makes one from the
 generated PDF so the OCR path can be scored against the generator's truth.
 """
+
 from __future__ import annotations
 
 import io
@@ -11,8 +12,15 @@ import random
 DPI = 200
 
 
-def scan_pdf_bytes(pdf: bytes, *, seed: int = 0, dpi: int = DPI, max_angle: float = 1.0,
-                   noise: float = 12.0, specks: int = 1500) -> bytes:
+def scan_pdf_bytes(
+    pdf: bytes,
+    *,
+    seed: int = 0,
+    dpi: int = DPI,
+    max_angle: float = 1.0,
+    noise: float = 12.0,
+    specks: int = 1500,
+) -> bytes:
     """Rasterise every page, rotate it by up to ±max_angle degrees, add noise: an image-only PDF."""
     rng = random.Random(seed)
     pages = [_degrade(img, rng, max_angle, noise, specks) for img in rasterise(pdf, dpi)]
@@ -24,6 +32,7 @@ def scan_pdf_bytes(pdf: bytes, *, seed: int = 0, dpi: int = DPI, max_angle: floa
 def render_scan(report, *, seed: int | None = None, dpi: int = DPI, layout=None) -> bytes:
     """The generator's PDF of `report`, scanned."""
     from synthetic.render_pdf import render_pdf
+
     pdf = render_pdf(report) if layout is None else render_pdf(report, layout=layout)
     return scan_pdf_bytes(pdf, seed=getattr(report, "seed", 0) if seed is None else seed, dpi=dpi)
 
@@ -31,6 +40,7 @@ def render_scan(report, *, seed: int | None = None, dpi: int = DPI, layout=None)
 def rasterise(pdf: bytes, dpi: int = DPI):
     """Each page of a PDF as a greyscale PIL image."""
     import pypdfium2 as pdfium
+
     doc = pdfium.PdfDocument(pdf)
     try:
         for page in doc:
@@ -44,8 +54,12 @@ def _grain(size, sigma: float, rng: random.Random, tile: int = 256):
     """Gaussian grain around 128, drawn from `rng` (Pillow's effect_noise cannot be seeded, so
     the same seed would give another scan each time): a tile of it repeated over the page."""
     from PIL import Image
-    cell = Image.frombytes("L", (tile, tile), bytes(
-        min(255, max(0, int(rng.gauss(128, sigma)))) for _ in range(tile * tile)))
+
+    cell = Image.frombytes(
+        "L",
+        (tile, tile),
+        bytes(min(255, max(0, int(rng.gauss(128, sigma)))) for _ in range(tile * tile)),
+    )
     out = Image.new("L", size)
     dx, dy = rng.randrange(tile), rng.randrange(tile)
     for x in range(-dx, size[0], tile):
@@ -56,11 +70,13 @@ def _grain(size, sigma: float, rng: random.Random, tile: int = 256):
 
 def _degrade(img, rng: random.Random, max_angle: float, noise: float, specks: int):
     from PIL import Image, ImageDraw
+
     angle = rng.uniform(-max_angle, max_angle)
     img = img.rotate(angle, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=255)
     if noise:
         img = Image.blend(img, _grain(img.size, noise, rng), 0.12).point(
-            lambda v: min(255, int(v * 1.13)))
+            lambda v: min(255, int(v * 1.13))
+        )
     draw = ImageDraw.Draw(img)
     w, h = img.size
     for _ in range(specks):  # dust
@@ -69,8 +85,9 @@ def _degrade(img, rng: random.Random, max_angle: float, noise: float, specks: in
     return img
 
 
-def render_scan_ocr_layer(report, *, seed: int | None = None, dpi: int = DPI, layout=None,
-                          slips: float = 0.12) -> bytes:
+def render_scan_ocr_layer(
+    report, *, seed: int | None = None, dpi: int = DPI, layout=None, slips: float = 0.12
+) -> bytes:
     """A scan whose PDF carries an OCR text layer of poor quality, as scanners and portals'
     converters add one: each page is the scanned picture with the page's text drawn over it
     invisibly (text render mode 3) where it stands, a share `slips` of its digits and of its
@@ -81,6 +98,7 @@ def render_scan_ocr_layer(report, *, seed: int | None = None, dpi: int = DPI, la
     from reportlab.pdfgen import canvas
 
     from synthetic.render_pdf import FONT, _styles, render_pdf
+
     _styles()  # registers the font
     pdf = render_pdf(report) if layout is None else render_pdf(report, layout=layout)
     rng = random.Random(getattr(report, "seed", 0) if seed is None else seed)
@@ -108,8 +126,18 @@ def render_scan_ocr_layer(report, *, seed: int | None = None, dpi: int = DPI, la
     return buf.getvalue()
 
 
-_LOOK_ALIKE = {"0": "8", "1": "7", "2": "7", "3": "8", "4": "1", "5": "6", "6": "5", "7": "1",
-               "8": "3", "9": "4"}
+_LOOK_ALIKE = {
+    "0": "8",
+    "1": "7",
+    "2": "7",
+    "3": "8",
+    "4": "1",
+    "5": "6",
+    "6": "5",
+    "7": "1",
+    "8": "3",
+    "9": "4",
+}
 _WRONG_HANZI = "囗口曰日目且旦白自百"
 
 
@@ -126,6 +154,7 @@ def _chars(page):
     import ctypes
 
     import pypdfium2.raw as praw
+
     tp = page.get_textpage()
     raw = tp.raw
     x, y = ctypes.c_double(), ctypes.c_double()

@@ -11,6 +11,7 @@ Three flattenings (Layout.text), each as seen in the seed reports:
   (covered positions empty); a cell's line breaks become spaces; table 四's 15 values may wrap
   over two lines (Layout.text_wrap).
 """
+
 from __future__ import annotations
 
 import random
@@ -22,8 +23,7 @@ def _grid(part: Part) -> tuple[int, list[list[tuple[str, GCell | None]]]]:
     """Per row, per grid column: ("cell", c) at a cell's origin, ("rowcov", None) under a row
     span (first column of the span), ("cov", None) elsewhere under a span."""
     ncols = len(part.widths)
-    grid: list[list[tuple[str, GCell | None]]] = [[("cov", None)] * ncols
-                                                  for _ in part.rows]
+    grid: list[list[tuple[str, GCell | None]]] = [[("cov", None)] * ncols for _ in part.rows]
     for r, col, c in placed_cells(part):
         for dr in range(c.rowspan):
             for dc in range(c.colspan):
@@ -80,8 +80,7 @@ def _tab_rows(part: Part, rng: random.Random, wrap: bool) -> list[str]:
     out = []
     for row in grid:
         fields = [c.text.replace("\n", " ") if kind == "cell" else "" for kind, c in row]
-        if wrap and len(fields) == 15 and all(c is not None and c.kind == "value"
-                                              for _, c in row):
+        if wrap and len(fields) == 15 and all(c is not None and c.kind == "value" for _, c in row):
             k = rng.choice([8, 10])  # the value row wrapped by the text extraction
             out += ["\t".join(fields[:k]), "\t".join(fields[k:])]
             continue

@@ -6,6 +6,7 @@ the defects asked for (or drawn at random), and keeps two views of it:
 - `record`: the extraction record the extractor must produce (../shared/spec/ogi-report.md).
 The expected checks are computed here from the spec's rules, independently of `parsers/`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,15 +16,48 @@ from dataclasses import dataclass, field
 
 # canonical keys and template labels: archive/template.py
 from archive.template import (  # noqa: F401  (R.REQ_COLS … for the renderers)
-    ACTIVE_2019, ACTIVE_2021, APPEAL_COLS, APPEAL_PARTS, APPEAL_ROWS, APPLICANTS, OTHER_ONE,
-    OTHER_THREE, REQ_COLS, REQ_NOTE, REQ_OUTCOMES, REQ_ROWS_HEAD, REQ_TAIL, RESULTS_GROUP,
-    SECTIONS)
+    ACTIVE_2019,
+    ACTIVE_2021,
+    APPEAL_COLS,
+    APPEAL_PARTS,
+    APPEAL_ROWS,
+    APPLICANTS,
+    OTHER_ONE,
+    OTHER_THREE,
+    REQ_COLS,
+    REQ_NOTE,
+    REQ_OUTCOMES,
+    REQ_ROWS_HEAD,
+    REQ_TAIL,
+    RESULTS_GROUP,
+    SECTIONS,
+)
 from synthetic import text
 
 # Kangxi radicals that NFKC folds back to the ordinary hanzi
-KANGXI = {"一": "⼀", "二": "⼆", "人": "⼈", "十": "⼗", "文": "⽂", "方": "⽅", "日": "⽇",
-          "行": "⾏", "大": "⼤", "子": "⼦", "工": "⼯", "己": "⼰", "自": "⾃", "至": "⾄",
-          "生": "⽣", "用": "⽤", "目": "⽬", "示": "⽰", "立": "⽴", "力": "⼒", "入": "⼊"}
+KANGXI = {
+    "一": "⼀",
+    "二": "⼆",
+    "人": "⼈",
+    "十": "⼗",
+    "文": "⽂",
+    "方": "⽅",
+    "日": "⽇",
+    "行": "⾏",
+    "大": "⼤",
+    "子": "⼦",
+    "工": "⼯",
+    "己": "⼰",
+    "自": "⾃",
+    "至": "⾄",
+    "生": "⽣",
+    "用": "⽤",
+    "目": "⽬",
+    "示": "⽰",
+    "立": "⽴",
+    "力": "⼒",
+    "入": "⼊",
+}
 
 
 def requests_rows(template: str, other_rows: str) -> list[tuple[str, str | None, str]]:
@@ -37,22 +71,23 @@ def active_bands(template: str):
 
 # --- the report -------------------------------------------------------------------------------
 
+
 @dataclass
 class SyntheticReport:
     seed: int
     agency: str
-    short: str           # short name used in the narrative
-    portal: str          # the site that publishes it (CMS noise)
+    short: str  # short name used in the narrative
+    portal: str  # the site that publishes it (CMS noise)
     year: int
     template: str
     title: str
     title_lines: list[str]  # the title as printed (1 or 2 lines)
     publish_date: dt.date
-    options: dict        # the defects injected (after drawing)
-    printed: dict        # table -> row -> col -> printed text ("" = blank); missing table = None
-    req_rows: list       # requests rows as printed: (row, group, label) after truncation
-    req_rows_all: list   # the template's requests rows for this report
-    labels: dict         # template label -> printed spelling (label variants)
+    options: dict  # the defects injected (after drawing)
+    printed: dict  # table -> row -> col -> printed text ("" = blank); missing table = None
+    req_rows: list  # requests rows as printed: (row, group, label) after truncation
+    req_rows_all: list  # the template's requests rows for this report
+    labels: dict  # template label -> printed spelling (label variants)
     narrative: dict
     record: dict
     errors: list = field(default_factory=list)  # human-readable list of injected errors
@@ -98,8 +133,9 @@ def _draw_options(rng: random.Random, options: dict) -> dict:
     o.setdefault("blanks", rng.random() < 0.15)
     o.setdefault("units", rng.random() < 0.2)
     o.setdefault("signs", rng.random() < 0.25)
-    o.setdefault("truncate", rng.choices([None, "requests", "appeals", "both"],
-                                         weights=[88, 5, 5, 2])[0])
+    o.setdefault(
+        "truncate", rng.choices([None, "requests", "appeals", "both"], weights=[88, 5, 5, 2])[0]
+    )
     o.setdefault("other_rows", rng.choice(["one", "three", "three"]))
     o.setdefault("label_variants", rng.random() < 0.5)
     o.setdefault("cell_noise", rng.random() < 0.2)
@@ -116,15 +152,22 @@ def _draw_options(rng: random.Random, options: dict) -> dict:
 # --- drift seen in real reports, drawn from a stream of its own (older options keep their draws)
 
 # table 二 rows a body may leave out (never the table's last row: that would read as truncation)
-OMIT_CHOICES = {"2019": [(["regulations"], 6), (["other_management"], 2), (["coercion"], 1),
-                         (["regulations", "coercion"], 1)],
-                "2021": [(["regulations"], 6), (["coercion"], 2)]}
+OMIT_CHOICES = {
+    "2019": [
+        (["regulations"], 6),
+        (["other_management"], 2),
+        (["coercion"], 1),
+        (["regulations", "coercion"], 1),
+    ],
+    "2021": [(["regulations"], 6), (["coercion"], 2)],
+}
 GROUP_LABELS = ["（三）不予公开", "（四）无法提供", "（五）不予处理", "（六）其他处理"]
 
 
 def _draw_drift(rng: random.Random, o: dict, template: str) -> None:
     """Options for the drift of real reports: omitted rows, blank tables and blank markers,
     header cells cut short, lost group labels, thousands separators, minus signs."""
+
     def flag(name, p):
         v = o.get(name, "draw")
         o[name] = (rng.random() < p) if v == "draw" else v
@@ -146,9 +189,15 @@ def _draw_drift(rng: random.Random, o: dict, template: str) -> None:
     flag("short_heads", 0.12)
     if flag("lost_groups", 0.12) is True:
         pool = GROUP_LABELS + [RESULTS_GROUP]
-        o["lost_groups"] = rng.choice([["（三）不予公开"], ["（三）不予公开"], [RESULTS_GROUP],
-                                       ["（三）不予公开", RESULTS_GROUP],
-                                       rng.sample(pool, rng.randint(1, 3))])
+        o["lost_groups"] = rng.choice(
+            [
+                ["（三）不予公开"],
+                ["（三）不予公开"],
+                [RESULTS_GROUP],
+                ["（三）不予公开", RESULTS_GROUP],
+                rng.sample(pool, rng.randint(1, 3)),
+            ]
+        )
     elif not o["lost_groups"]:
         o["lost_groups"] = []
     flag("thousands", 0.15)
@@ -204,8 +253,18 @@ def _cut_heads(rng: random.Random, template: str, labels: dict) -> None:
 
 def _draw_labels(rng: random.Random, template: str, variants) -> dict:
     """Choose printed spellings for template labels. `variants` True draws a random subset."""
-    all_kinds = ["normative", "numdot", "halfwidth", "spaces", "typo", "split", "kangxi",
-                 "dotspace", "annot", "spaced"]
+    all_kinds = [
+        "normative",
+        "numdot",
+        "halfwidth",
+        "spaces",
+        "typo",
+        "split",
+        "kangxi",
+        "dotspace",
+        "annot",
+        "spaced",
+    ]
     if variants is True:
         kinds = {k for k in all_kinds if rng.random() < 0.35} or {rng.choice(all_kinds)}
     elif not variants:
@@ -213,8 +272,9 @@ def _draw_labels(rng: random.Random, template: str, variants) -> dict:
     else:
         kinds = set(variants)
     labels: dict[str, str] = {}
-    req_labels = [lab for _, _, lab in REQ_ROWS_HEAD + REQ_OUTCOMES + OTHER_ONE + OTHER_THREE
-                  + REQ_TAIL]
+    req_labels = [
+        lab for _, _, lab in REQ_ROWS_HEAD + REQ_OUTCOMES + OTHER_ONE + OTHER_THREE + REQ_TAIL
+    ]
     groups = ["（三）不予公开", "（四）无法提供", "（五）不予处理", "（六）其他处理", RESULTS_GROUP]
     all_labels = req_labels + groups + [lab for b in ACTIVE_2019 + ACTIVE_2021 for _, lab in b[1]]
     all_labels += [b[0] for b in ACTIVE_2019] + SECTIONS
@@ -284,14 +344,17 @@ def _draw_active(rng: random.Random, template: str, o: dict) -> dict:
         for r in ("regulations", "normative_documents"):
             made = num(80 if r == "normative_documents" else 5)
             pub = made if rng.random() < 0.8 else rng.randint(0, made)
-            t[r] = {"new_made": str(made), "new_published": str(pub),
-                    "total_published": str(pub + num(300, 0.3))}
+            t[r] = {
+                "new_made": str(made),
+                "new_published": str(pub),
+                "total_published": str(pub + num(300, 0.3)),
+            }
         for r in ("licensing", "other_management", "punishment", "coercion", "fees"):
             prev = num(2000 if r in ("licensing", "punishment") else 150)
             ch = num(50, 0.5)
             if o["signs"] and ch and rng.random() < 0.4:
                 ch = -min(ch, prev) if prev else ch
-            cht = (f"+{ch}" if (o["signs"] and ch > 0 and rng.random() < 0.7) else str(ch))
+            cht = f"+{ch}" if (o["signs"] and ch > 0 and rng.random() < 0.7) else str(ch)
             t[r] = {"prev_items": str(prev), "change": cht}
             if r != "fees":
                 t[r]["decisions"] = str(num(5000 if r in ("licensing", "punishment") else 300))
@@ -305,19 +368,30 @@ def _draw_active(rng: random.Random, template: str, o: dict) -> dict:
             t[r] = {"issued": str(iss), "repealed": str(rep), "in_force": str(iss + num(200, 0.2))}
         for r in ("licensing", "punishment", "coercion"):
             t[r] = {"decisions": str(num(6000 if r != "coercion" else 300))}
-        t["fees"] = {"amount": (f"{rng.uniform(0, 9000):.{rng.choice([1, 2, 2, 4])}f}"
-                                if rng.random() < 0.6 else "0")}
+        t["fees"] = {
+            "amount": (
+                f"{rng.uniform(0, 9000):.{rng.choice([1, 2, 2, 4])}f}"
+                if rng.random() < 0.6
+                else "0"
+            )
+        }
     return t
 
 
 def _draw_requests(rng: random.Random, rows: list) -> dict:
     keys = [r for r, _, _ in rows]
-    outcomes = [r for r in keys if r not in ("new_received", "carried_over", "total",
-                                             "carried_forward")]
+    outcomes = [
+        r for r in keys if r not in ("new_received", "carried_over", "total", "carried_forward")
+    ]
     scale = rng.choice([0, 3, 10, 30, 100, 400, 2000])
     w = {r: 1.0 for r in outcomes}
-    w.update(granted=8.0, partly_granted=2.0, unavailable_not_held=4.0, declined_duplicate=1.5,
-             declined_petition=1.5)
+    w.update(
+        granted=8.0,
+        partly_granted=2.0,
+        unavailable_not_held=4.0,
+        declined_duplicate=1.5,
+        declined_petition=1.5,
+    )
     cols: dict[str, dict[str, int]] = {}
     for c in APPLICANTS:
         if c == "natural_person":
@@ -385,8 +459,10 @@ def _blank_zeros(printed: dict) -> None:
 
 def _inject_errors(rng: random.Random, printed: dict, errors: list) -> None:
     req, app = printed["requests"], printed["appeals"]
-    kinds = rng.sample(["row_total", "outcome_total", "balance", "appeals_row_total", "zero_total"],
-                       rng.randint(1, 2))
+    kinds = rng.sample(
+        ["row_total", "outcome_total", "balance", "appeals_row_total", "zero_total"],
+        rng.randint(1, 2),
+    )
     for kind in kinds:
         delta = rng.choice([1, 1, 2, 3, 10, -1, -2])
         if kind == "row_total":
@@ -419,8 +495,13 @@ def _inject_errors(rng: random.Random, printed: dict, errors: list) -> None:
 
 
 def _inject_blanks(rng: random.Random, printed: dict) -> None:
-    cells = [(t, r, c) for t in ("active", "requests", "appeals") if printed[t]
-             for r in printed[t] for c in printed[t][r]]
+    cells = [
+        (t, r, c)
+        for t in ("active", "requests", "appeals")
+        if printed[t]
+        for r in printed[t]
+        for c in printed[t][r]
+    ]
     for t, r, c in rng.sample(cells, rng.randint(1, 6)):
         printed[t][r][c] = ""
     if rng.random() < 0.2:  # a whole row left blank
@@ -463,8 +544,9 @@ def compute_checks(tables: dict, req_rows_all: list) -> list[str]:
     req, app = tables.get("requests"), tables.get("appeals")
     if req is not None:
         keys = [r for r, _, _ in req_rows_all]
-        outcomes = [r for r in keys if r not in ("new_received", "carried_over", "total",
-                                                 "carried_forward")]
+        outcomes = [
+            r for r in keys if r not in ("new_received", "carried_over", "total", "carried_forward")
+        ]
         cols = [c for c, _ in REQ_COLS]
 
         def get(r, c):
@@ -521,8 +603,11 @@ def generate_report(seed: int, **options) -> SyntheticReport:
     publish = dt.date(year + 1, rng.randint(1, 3), rng.randint(1, 28))
 
     rows_all = requests_rows(template, o["other_rows"])
-    printed = {"active": _draw_active(rng, template, o), "requests": _draw_requests(rng, rows_all),
-               "appeals": _draw_appeals(rng)}
+    printed = {
+        "active": _draw_active(rng, template, o),
+        "requests": _draw_requests(rng, rows_all),
+        "appeals": _draw_appeals(rng),
+    }
     errors: list[str] = []
     if o["arithmetic_errors"]:
         _inject_errors(rng, printed, errors)
@@ -567,8 +652,10 @@ def generate_report(seed: int, **options) -> SyntheticReport:
     planted = None
     if o.get("prose_figures"):  # "agree" | "disagree": figures in the prose (synthetic.prose)
         from synthetic.prose import plant
-        planted = plant(random.Random(f"{seed}:prose"), narr, printed, year, short,
-                        o["prose_figures"])
+
+        planted = plant(
+            random.Random(f"{seed}:prose"), narr, printed, year, short, o["prose_figures"]
+        )
 
     tables: dict = {}
     units: dict = {}
@@ -582,14 +669,35 @@ def generate_report(seed: int, **options) -> SyntheticReport:
                 u = _unit(v)
                 if u:
                     units[f"{t}.{r}.{c}"] = u
-    record = {"title": title, "agency": agency, "year": year, "template": template,
-              "tables": tables, "units": units, "checks": compute_checks(tables, rows_all)}
+    record = {
+        "title": title,
+        "agency": agency,
+        "year": year,
+        "template": template,
+        "tables": tables,
+        "units": units,
+        "checks": compute_checks(tables, rows_all),
+    }
     if planted is not None:
         record["text_checks"] = planted
-    return SyntheticReport(seed=seed, agency=agency, short=short, portal=portal, year=year,
-                           template=template, title=title, title_lines=title_lines,
-                           publish_date=publish, options=o, printed=printed, req_rows=req_rows,
-                           req_rows_all=rows_all, labels=labels, narrative=narr, record=record,
-                           errors=errors,
-                           signature=None if o["title_order"] == "metadata" else agency,
-                           publisher=agency)
+    return SyntheticReport(
+        seed=seed,
+        agency=agency,
+        short=short,
+        portal=portal,
+        year=year,
+        template=template,
+        title=title,
+        title_lines=title_lines,
+        publish_date=publish,
+        options=o,
+        printed=printed,
+        req_rows=req_rows,
+        req_rows_all=rows_all,
+        labels=labels,
+        narrative=narr,
+        record=record,
+        errors=errors,
+        signature=None if o["title_order"] == "metadata" else agency,
+        publisher=agency,
+    )

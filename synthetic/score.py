@@ -1,4 +1,5 @@
 """Score an extraction record against a synthetic report's truth, cell by cell."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -28,10 +29,10 @@ def _cells(tables: dict | None) -> dict[str, object]:
 
 @dataclass
 class Score:
-    cells: int = 0        # truth cells plus extra cells the extractor invented
+    cells: int = 0  # truth cells plus extra cells the extractor invented
     correct: int = 0
-    wrong: list = field(default_factory=list)   # (path, want, got); got "<absent>"/want "<extra>"
-    meta: list = field(default_factory=list)    # (field, want, got) for year/template/agency/checks
+    wrong: list = field(default_factory=list)  # (path, want, got); got "<absent>"/want "<extra>"
+    meta: list = field(default_factory=list)  # (field, want, got) for year/template/agency/checks
 
     @property
     def accuracy(self) -> float:
@@ -44,8 +45,11 @@ class Score:
     @property
     def blanked(self) -> int:
         """Cells left null where the truth has a number (safe: nobody quotes a blank)."""
-        return sum(1 for _, want, got in self.wrong
-                   if got in (None, "<absent>") and want not in (None, "<extra>"))
+        return sum(
+            1
+            for _, want, got in self.wrong
+            if got in (None, "<absent>") and want not in (None, "<extra>")
+        )
 
     @property
     def misread(self) -> int:
@@ -73,8 +77,13 @@ def score(truth: dict, got: dict) -> Score:
         s.wrong.append((path, "<extra>", have[path]))
     for t in ("active", "requests", "appeals"):
         if (truth["tables"].get(t) is None) != ((got.get("tables") or {}).get(t) is None):
-            s.meta.append((f"tables.{t}", truth["tables"].get(t) is None and "null" or "present",
-                           "null" if (got.get("tables") or {}).get(t) is None else "present"))
+            s.meta.append(
+                (
+                    f"tables.{t}",
+                    truth["tables"].get(t) is None and "null" or "present",
+                    "null" if (got.get("tables") or {}).get(t) is None else "present",
+                )
+            )
     for k in ("year", "template", "agency"):
         g = got.get(k)
         ok = (g in truth[k]) if isinstance(truth[k], list) else g == truth[k]

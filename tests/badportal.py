@@ -6,6 +6,7 @@ titles, to one document per kind of failure:
     reset.pdf  stall.pdf  loop.pdf (to itself)  loop-a.pdf ⇄ loop-b.pdf  away.pdf (off the
     registry)  gone.pdf (404)  wall.html (an anti-bot challenge)
 """
+
 from __future__ import annotations
 
 import threading
@@ -16,14 +17,23 @@ from synthetic.farm_sites import challenge
 
 PDF = b"%PDF-1.4\n" + b"0" * 3000 + b"\n%%EOF\n"
 DOCS = {  # path: what the link says it is
-    "ok": "正常", "bomb": "压缩炸弹", "big": "超大", "cut": "截断", "reset": "重置",
-    "stall": "超时", "loop": "自我重定向", "loop-a": "循环重定向", "away": "站外重定向",
-    "gone": "已删除", "wall": "验证页",
+    "ok": "正常",
+    "bomb": "压缩炸弹",
+    "big": "超大",
+    "cut": "截断",
+    "reset": "重置",
+    "stall": "超时",
+    "loop": "自我重定向",
+    "loop-a": "循环重定向",
+    "away": "站外重定向",
+    "gone": "已删除",
+    "wall": "验证页",
 }
 
 
 class QuietHandler(BaseHTTPRequestHandler):
     """HTTP/1.1, no log lines, and _send(status, body, content type, **headers)."""
+
     protocol_version = "HTTP/1.1"
 
     def log_message(self, *a):
@@ -50,9 +60,12 @@ class Handler(QuietHandler):
         if path == "/list.html":
             links = "".join(
                 f'<p><a href="/doc/{k}.{"html" if k == "wall" else "pdf"}">'
-                f"2021年政府信息公开工作年度报告（{v}）</a></p>" for k, v in DOCS.items())
-            return self._send(200, f"<html><body>{links}</body></html>".encode(),
-                              "text/html; charset=utf-8")
+                f"2021年政府信息公开工作年度报告（{v}）</a></p>"
+                for k, v in DOCS.items()
+            )
+            return self._send(
+                200, f"<html><body>{links}</body></html>".encode(), "text/html; charset=utf-8"
+            )
         name = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         if name == "ok":
             return self._send(200, PDF, "application/pdf")
@@ -81,8 +94,13 @@ class Handler(QuietHandler):
 
 
 class BadPortal:
-    def __init__(self, host: str = "127.0.0.91", away: str = "http://127.0.0.92:9/x.pdf",
-                 stall: float = 5.0, handler=Handler):
+    def __init__(
+        self,
+        host: str = "127.0.0.91",
+        away: str = "http://127.0.0.92:9/x.pdf",
+        stall: float = 5.0,
+        handler=Handler,
+    ):
         self.srv = ThreadingHTTPServer((host, 0), handler)
         self.srv.daemon_threads = True
         self.srv.log, self.srv.lock = [], threading.Lock()

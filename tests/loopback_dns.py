@@ -2,6 +2,7 @@
 Scrapy resolver that asks it (TWISTED_DNS_RESOLVER=loopback_dns.Resolver, the server's port in
 $OGI_TEST_DNS_PORT): a crawl meets a real DNS failure without querying the machine's resolver.
 """
+
 from __future__ import annotations
 
 import os
@@ -57,6 +58,7 @@ class Resolver:
     def getHostByName(self, name, timeout=()):
         from twisted.internet import defer
         from twisted.internet.abstract import isIPAddress
+
         if isIPAddress(name):
             return defer.succeed(name)
         return self.resolver.getHostByName(name, tuple(timeout) or (2,))
@@ -64,12 +66,15 @@ class Resolver:
     @classmethod
     def from_crawler(cls, crawler, reactor):
         from twisted.names import client
+
         port = int(os.environ["OGI_TEST_DNS_PORT"])
-        return cls(reactor, client.Resolver(servers=[("127.0.0.1", port)], reactor=reactor,
-                                            timeout=(2,)))
+        return cls(
+            reactor, client.Resolver(servers=[("127.0.0.1", port)], reactor=reactor, timeout=(2,))
+        )
 
     def install_on_reactor(self) -> None:
         from twisted.internet.interfaces import IResolverSimple
         from zope.interface import directlyProvides
+
         directlyProvides(self, IResolverSimple)
         self.reactor.installResolver(self)

@@ -4,6 +4,7 @@ the path exactly as written (`..` and broken percent-encoding included).
 
 Used by the tests (tests/test_serve_bounds.py, the browser tests) and by bench/serve.py.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -39,9 +40,21 @@ class Served:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         self._log_fh = self.log.open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ogi.cli", "serve", "--archive", str(self.root),
-             "--port", str(self.port)], cwd=ROOT, env=env, stdout=self._log_fh,
-            stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "ogi.cli",
+                "serve",
+                "--archive",
+                str(self.root),
+                "--port",
+                str(self.port),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self._log_fh,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -118,7 +131,7 @@ class Served:
         """The console lines written since the last call."""
         self._log_fh.flush()
         data = self.log.read_bytes()
-        new, self._log_seen = data[self._log_seen:], len(data)
+        new, self._log_seen = data[self._log_seen :], len(data)
         return new.decode("utf-8", "replace").splitlines()
 
 
@@ -147,32 +160,71 @@ def public_archive(root: Path, reports: int = 12, big_mb: int = 0) -> dict:
     root.mkdir(parents=True, exist_ok=True)
     registry = root.resolve() / "registry" / "sources.yaml"
     store = CaptureStore(root)
-    store.upsert_portal({"name": "p", "region_code": "371581", "level": "县",
-                         "family": "generic", "start_urls": ["http://portal.test/"],
-                         "allowed_domains": ["portal.test"], "source_file": str(registry)})
-    store.open_run("c1", {"sources": str(registry), "portals": None, "fast": False,
-                          "settings": {}, "contact": None})
+    store.upsert_portal(
+        {
+            "name": "p",
+            "region_code": "371581",
+            "level": "县",
+            "family": "generic",
+            "start_urls": ["http://portal.test/"],
+            "allowed_domains": ["portal.test"],
+            "source_file": str(registry),
+        }
+    )
+    store.open_run(
+        "c1",
+        {"sources": str(registry), "portals": None, "fast": False, "settings": {}, "contact": None},
+    )
     # a crawl on a Scrapyd node: the node's address is an internal machine's
     node = "http://10.9.8.7:6800"
-    store.db["crawl_jobs"].insert({"id": "j1", "crawl_id": "c1", "shard": 0, "attempt": 1,
-                                   "node": node, "state": "merged",
-                                   "detail": f"merged from {node}/items/ogi/portals/j1/"})
-    store.add_capture(crawl_id="c1", portal="p", url="http://portal.test/list.html",
-                      final_url="http://portal.test/list.html", status=404, kind="list",
-                      is_report=0, error="http_404", node=node)
+    store.db["crawl_jobs"].insert(
+        {
+            "id": "j1",
+            "crawl_id": "c1",
+            "shard": 0,
+            "attempt": 1,
+            "node": node,
+            "state": "merged",
+            "detail": f"merged from {node}/items/ogi/portals/j1/",
+        }
+    )
+    store.add_capture(
+        crawl_id="c1",
+        portal="p",
+        url="http://portal.test/list.html",
+        final_url="http://portal.test/list.html",
+        status=404,
+        kind="list",
+        is_report=0,
+        error="http_404",
+        node=node,
+    )
     store.finish_run("c1", "finished", {}, {"nodes": {node: {"jobs": 1}}})
     out = {"registry": str(registry), "big": None, "node": node}
     if big_mb:
         sha = big_blob(store, big_mb)
-        store.add_capture(crawl_id="c1", portal="p", url="http://portal.test/big.pdf",
-                          final_url="http://portal.test/big.pdf", status=200, sha256=sha,
-                          size=big_mb << 20, content_type="application/pdf",
-                          kind="attachment", is_report=1)
+        store.add_capture(
+            crawl_id="c1",
+            portal="p",
+            url="http://portal.test/big.pdf",
+            final_url="http://portal.test/big.pdf",
+            status=200,
+            sha256=sha,
+            size=big_mb << 20,
+            content_type="application/pdf",
+            kind="attachment",
+            is_report=1,
+        )
         out["big"] = sha
     store.close()
     for i in range(reports):
         rep = generate_report(300 + i, agency=f"测试县第{i}局", year=2020 + i % 4)
-        add_report(root, record=rep.record, text=report_text(rep) + "\n本年度收到行政复议申请。",
-                   url=f"http://portal.test/r{i}.html", portal="p")
+        add_report(
+            root,
+            record=rep.record,
+            text=report_text(rep) + "\n本年度收到行政复议申请。",
+            url=f"http://portal.test/r{i}.html",
+            portal="p",
+        )
     finish(root)
     return out

@@ -1,6 +1,7 @@
 """docs/architecture.md stays true: every module it names (a word in backticks starting with a
 top-level package, as a path `parsers/formats/html.py` or a dotted name `parsers.runner.Task`)
 exists and imports; a dotted name may end in an attribute of its module."""
+
 from __future__ import annotations
 
 import importlib
@@ -39,9 +40,15 @@ def resolve(name: str):
 def test_the_page_names_the_modules_on_the_path():
     names = named()
     # the page walks the whole path: registry, crawler, runner, formats, extractor, archive
-    for must in ("crawler/spiders/portals.py", "archive/captures.py", "archive/build.py",
-                 "parsers/formats/sniff.py", "parsers/report/tables.py", "archive/store.py",
-                 "archive/publish/serve.py"):
+    for must in (
+        "crawler/spiders/portals.py",
+        "archive/captures.py",
+        "archive/build.py",
+        "parsers/formats/sniff.py",
+        "parsers/report/tables.py",
+        "archive/store.py",
+        "archive/publish/serve.py",
+    ):
         assert must in names, must
     assert len(names) > 40
 

@@ -1,4 +1,5 @@
 """The archive's `ogi` sub-commands, called as the command line does."""
+
 from __future__ import annotations
 
 import json
@@ -14,19 +15,41 @@ def test_build_search_export(tmp_path, capsys):
     rep = generate_report(21, agency="临清市大辛庄街道办事处", year=2021)
     body = render_html(rep)
     sha, _ = store.store_body(body)
-    store.add_capture(crawl_id="c1", portal="p", url="http://x.test/r.html",
-                      final_url="http://x.test/r.html", status=200, sha256=sha, size=len(body),
-                      content_type="text/html", kind="detail", is_report=1)
-    notice = ("<html><head><meta charset='utf-8'><title>关于做好年度报告编制工作的通知</title></head>"
-              "<body><h1>关于做好年度报告编制工作的通知</h1><p>请各单位于1月31日前报送大辛庄等地的"
-              "年度报告。</p></body></html>").encode()
+    store.add_capture(
+        crawl_id="c1",
+        portal="p",
+        url="http://x.test/r.html",
+        final_url="http://x.test/r.html",
+        status=200,
+        sha256=sha,
+        size=len(body),
+        content_type="text/html",
+        kind="detail",
+        is_report=1,
+    )
+    notice = (
+        "<html><head><meta charset='utf-8'><title>关于做好年度报告编制工作的通知</title></head>"
+        "<body><h1>关于做好年度报告编制工作的通知</h1><p>请各单位于1月31日前报送大辛庄等地的"
+        "年度报告。</p></body></html>"
+    ).encode()
     sha, _ = store.store_body(notice)
-    store.add_capture(crawl_id="c1", portal="p", url="http://x.test/n.html",
-                      final_url="http://x.test/n.html", status=200, sha256=sha,
-                      size=len(notice), content_type="text/html", kind="detail", is_report=1)
+    store.add_capture(
+        crawl_id="c1",
+        portal="p",
+        url="http://x.test/n.html",
+        final_url="http://x.test/n.html",
+        status=200,
+        sha256=sha,
+        size=len(notice),
+        content_type="text/html",
+        kind="detail",
+        is_report=1,
+    )
     store.close()
-    assert main(["build", "--archive", str(tmp_path), "--workers", "1", "--no-progress",
-                 "--json"]) == 0
+    assert (
+        main(["build", "--archive", str(tmp_path), "--workers", "1", "--no-progress", "--json"])
+        == 0
+    )
     stats = json.loads(capsys.readouterr().out)
     assert stats["ok"] == 1 and stats["pending"] == 2
     assert stats["filed"] == {"report": 1, "notice": 1}
@@ -47,8 +70,7 @@ def test_build_search_export(tmp_path, capsys):
     names = {p.split("/")[-1] for p in capsys.readouterr().out.split()}
     assert {"reports.csv", "report_values.csv", "report_figures.csv"} <= names
     assert not (tmp_path / "csv" / "reports.csv").read_bytes().startswith(b"\xef\xbb\xbf")
-    assert main(["export", "--archive", str(tmp_path), "--out", str(tmp_path / "xl"),
-                 "--bom"]) == 0
+    assert main(["export", "--archive", str(tmp_path), "--out", str(tmp_path / "xl"), "--bom"]) == 0
     data = (tmp_path / "xl" / "reports.csv").read_bytes()
     assert data.startswith(b"\xef\xbb\xbfid,title,body") and "临清市".encode() in data
 
@@ -59,8 +81,13 @@ def test_read_only_commands_never_make_an_archive(tmp_path, capsys, monkeypatch)
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("OGI_ARCHIVE", raising=False)
     typo = tmp_path / "dat"
-    for command in (["search", "复议"], ["export"], ["serve"], ["build", "--no-progress"],
-                    ["health"]):
+    for command in (
+        ["search", "复议"],
+        ["export"],
+        ["serve"],
+        ["build", "--no-progress"],
+        ["health"],
+    ):
         for where in ([], ["--archive", str(typo)]):
             assert main(command + where) == 2, command + where
             err = capsys.readouterr().err
@@ -81,6 +108,7 @@ def test_ogi_archive_is_every_commands_default(tmp_path, capsys, monkeypatch):
 
 def test_serve_on_a_taken_port_says_so(tmp_path, capsys):
     import socket
+
     CaptureStore(tmp_path).close()
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

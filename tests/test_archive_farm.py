@@ -4,6 +4,7 @@ not reports (extras): the archive keeps them apart. They also publish the long t
 (synthetic/farm_tail.py): tables as pictures, OFD, MHT, ZIP and RAR attachments, a
 compilation, a report split over two attachments, 2019 sub-tables, a scan with a wrong OCR
 layer, zeros printed as blanks, a title with the year first."""
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,12 @@ def farm_archive(tmp_path_factory):
         # a detail page of a document that is not a page: it only links to it
         landing = sum(1 for d in docs if d.kind == "report" and d.fmt != "html")
         # the archives of attachments; the ZIP also holds a 图解
-        others.update({"archive": sum(d.variant in ("zip", "rar") for d in docs),
-                       "interpretation": sum(d.variant == "zip" for d in docs)})
+        others.update(
+            {
+                "archive": sum(d.variant in ("zip", "rar") for d in docs),
+                "interpretation": sum(d.variant == "zip" for d in docs),
+            }
+        )
     stats = build(tmp / "data", workers=2, progress=False)
     return tmp / "data", published, truth, others, landing, stats
 
@@ -56,24 +61,40 @@ def test_reports_are_exactly_the_published_reports(farm_archive):
     db = _db(root)
     rows = db.execute("select * from reports").fetchall()
     assert sorted((r["body"], r["year"]) for r in rows) == sorted(
-        (p["body"], p["year"]) for p in published)
+        (p["body"], p["year"]) for p in published
+    )
     wrong = []
     for p in published:
-        row = db.execute("select * from reports where body = ? and year = ?",
-                         (p["body"], p["year"])).fetchone()
+        row = db.execute(
+            "select * from reports where body = ? and year = ?", (p["body"], p["year"])
+        ).fetchone()
         assert row["current"] == 1 and row["province"] and row["county"]
-        editions = db.execute("select url from report_editions where report_id = ?",
-                              (row["id"],)).fetchall()
+        editions = db.execute(
+            "select url from report_editions where report_id = ?", (row["id"],)
+        ).fetchall()
         assert sorted(e["url"] for e in editions) == sorted(p["urls"])
-        values = {(t, r, c): v for t, r, c, v in db.execute(
-            "select table_key, row_key, col_key, value from report_values where report_id = ?",
-            (row["id"],))}
-        want = {(t, r, c): v for t, rows_ in p["record"]["tables"].items() if rows_
-                for r, cols in rows_.items() for c, v in cols.items()}
+        values = {
+            (t, r, c): v
+            for t, r, c, v in db.execute(
+                "select table_key, row_key, col_key, value from report_values where report_id = ?",
+                (row["id"],),
+            )
+        }
+        want = {
+            (t, r, c): v
+            for t, rows_ in p["record"]["tables"].items()
+            if rows_
+            for r, cols in rows_.items()
+            for c, v in cols.items()
+        }
         if p.get("variant") in OCR:  # never a wrong number; a few set aside as unreadable
             misread = {k for k, v in values.items() if v is not None and v != want.get(k)}
             blank = {k for k, v in values.items() if v is None and want.get(k) is not None}
-            if misread or values.keys() != want.keys() or len(blank) > OCR[p["variant"]] * len(want):
+            if (
+                misread
+                or values.keys() != want.keys()
+                or len(blank) > OCR[p["variant"]] * len(want)
+            ):
                 wrong.append((p["variant"], p["urls"], sorted(misread)[:4], len(blank)))
             continue
         if values != want:
@@ -96,9 +117,13 @@ def test_every_other_document_is_kept_apart(farm_archive):
     two = db.execute("select r.id, r.editions from reports r where r.editions = 2").fetchall()
     assert len(two) == sum(1 for p in published if len(p["urls"]) == 2) > 0
     for report_id, _ in two:
-        formats = {e[0]: e[1] for e in db.execute(
-            "select format, representative from report_editions where report_id = ?",
-            (report_id,))}
+        formats = {
+            e[0]: e[1]
+            for e in db.execute(
+                "select format, representative from report_editions where report_id = ?",
+                (report_id,),
+            )
+        }
         # the page's cells over the PDF's layout; the text (with the tables it takes from the
         # PDF beside it) over the tables alone
         assert formats in ({"html": 1, "pdf": 0}, {"docx": 1, "pdf": 0})
@@ -107,8 +132,9 @@ def test_every_other_document_is_kept_apart(farm_archive):
 def test_bodies_and_places(farm_archive):
     root, published, *_ = farm_archive
     db = _db(root)
-    bodies = db.execute("select name, region_code, province, city, county, level from bodies"
-                        ).fetchall()
+    bodies = db.execute(
+        "select name, region_code, province, city, county, level from bodies"
+    ).fetchall()
     assert len(bodies) == len({p["body"] for p in published})
     for b in bodies:
         assert b["province"] and b["city"] and b["county"], tuple(b)
@@ -124,15 +150,18 @@ def _get(root, *paths):
     import asyncio
 
     from archive.publish import make_datasette
+
     ds = make_datasette(snapshot(root), archive=root)
 
     async def fetch():
         return [await ds.client.get(p) for p in paths]
+
     return asyncio.run(fetch())
 
 
 def test_the_feed_lists_the_reports(farm_archive):
     import xml.etree.ElementTree as ET
+
     root, published, *_ = farm_archive
     db = _db(root)
     provinces = {r[0] for r in db.execute("select province from reports")}
@@ -150,32 +179,47 @@ def test_the_feed_lists_the_reports(farm_archive):
     titles = {e.findtext("a:title", namespaces=ns) for e in entries}
     assert {f"新收录：{r[0]}" for r in db.execute("select title from reports")} <= titles
     mine = ET.fromstring(one.content).findall("a:entry", ns)
-    assert len(mine) == db.execute("select count(*) from report_editions e join reports r on "
-                                   "r.id = e.report_id where r.province = ?",
-                                   (province,)).fetchone()[0] < len(entries)
+    assert (
+        len(mine)
+        == db.execute(
+            "select count(*) from report_editions e join reports r on "
+            "r.id = e.report_id where r.province = ?",
+            (province,),
+        ).fetchone()[0]
+        < len(entries)
+    )
 
 
 def test_search_finds_reports_only(farm_archive):
     import urllib.parse
+
     root, published, *_ = farm_archive
     db = _db(root)
     reports = {r[0] for r in db.execute("select id from reports")}
     for term in ("复议", "依申请公开"):
         q = urllib.parse.quote(term)
-        box, page, others = _get(root, f"/ogi/reports.json?_search={q}&_shape=array&_size=max",
-                                 f"/ogi/search.json?q={q}&_shape=array",
-                                 f"/ogi/other_documents.json?_search={q}&_shape=array")
+        box, page, others = _get(
+            root,
+            f"/ogi/reports.json?_search={q}&_shape=array&_size=max",
+            f"/ogi/search.json?q={q}&_shape=array",
+            f"/ogi/other_documents.json?_search={q}&_shape=array",
+        )
         found = {r["id"] for r in box.json()}
         assert found and found <= reports
         assert {r["report_id"] for r in page.json()} == found
-        texts = {rid: t for rid, t in db.execute(
-            "select r.id, d.text from reports r join document_texts d on d.sha256 = r.sha256 "
-            "and d.part = r.part")}
+        texts = {
+            rid: t
+            for rid, t in db.execute(
+                "select r.id, d.text from reports r join document_texts d on d.sha256 = r.sha256 "
+                "and d.part = r.part"
+            )
+        }
         assert found == {rid for rid, t in texts.items() if term in t}
         # the other documents that mention it (解读, notices …) are searchable on their own
         assert all(r["kind"] != "report" for r in others.json())
-    interpretations = _get(root, "/ogi/other_documents.json?_shape=array&_search="
-                           + urllib.parse.quote("复议"))[0].json()
+    interpretations = _get(
+        root, "/ogi/other_documents.json?_shape=array&_search=" + urllib.parse.quote("复议")
+    )[0].json()
     assert {r["kind"] for r in interpretations} >= {"interpretation"}
 
 
@@ -187,54 +231,93 @@ def test_the_long_tail_is_filed_as_reports(farm_archive):
     for p in published:
         if p.get("variant"):
             by_variant.setdefault(p["variant"], []).append(p)
-    assert set(by_variant) == {"pictures", "pictures_docx", "ofd", "mht", "zip", "rar",
-                               "compilation", "split", "subtables", "ocr_layer", "zeros",
-                               "year_first"}
+    assert set(by_variant) == {
+        "pictures",
+        "pictures_docx",
+        "ofd",
+        "mht",
+        "zip",
+        "rar",
+        "compilation",
+        "split",
+        "subtables",
+        "ocr_layer",
+        "zeros",
+        "year_first",
+    }
 
     def edition(p):
         return db.execute(
             "select e.*, t.record, t.sections from report_editions e join reports r on "
             "r.id = e.report_id join document_texts t on t.sha256 = e.sha256 and t.part = e.part "
             "where r.body = ? and r.year = ? and e.representative = 1",
-            (p["body"], p["year"])).fetchone()
+            (p["body"], p["year"]),
+        ).fetchone()
 
     formats = {v: edition(ps[0])["format"] for v, ps in by_variant.items()}
-    assert formats == {"pictures": "html", "pictures_docx": "docx", "ofd": "ofd", "mht": "mht",
-                       "zip": "pdf", "rar": "pdf", "compilation": "pdf", "split": "docx",
-                       "subtables": "html", "ocr_layer": "pdf", "zeros": "html",
-                       "year_first": "html"}
-    notes = {v: " ".join(json.loads(edition(ps[0])["record"])["notes"])
-             for v, ps in by_variant.items()}
+    assert formats == {
+        "pictures": "html",
+        "pictures_docx": "docx",
+        "ofd": "ofd",
+        "mht": "mht",
+        "zip": "pdf",
+        "rar": "pdf",
+        "compilation": "pdf",
+        "split": "docx",
+        "subtables": "html",
+        "ocr_layer": "pdf",
+        "zeros": "html",
+        "year_first": "html",
+    }
+    notes = {
+        v: " ".join(json.loads(edition(ps[0])["record"])["notes"]) for v, ps in by_variant.items()
+    }
     assert "pictures: 3 read by OCR" in notes["pictures"] and "pictures:" in notes["pictures_docx"]
     assert "OCR layer" in notes["ocr_layer"]
     # a compilation: one file, one edition per report, each with its own text
-    parts = db.execute("select e.part, e.sha256, t.text from report_editions e join "
-                       "document_texts t on t.sha256 = e.sha256 and t.part = e.part "
-                       "where e.part > 0 order by e.part").fetchall()
+    parts = db.execute(
+        "select e.part, e.sha256, t.text from report_editions e join "
+        "document_texts t on t.sha256 = e.sha256 and t.part = e.part "
+        "where e.part > 0 order by e.part"
+    ).fetchall()
     assert [p["part"] for p in parts] == [1, 2, 3] and len({p["sha256"] for p in parts}) == 1
     for p, rep in zip(parts, by_variant["compilation"]):
-        assert rep["body"] in p["text"] and all(r["body"] not in p["text"]
-                                                for r in by_variant["compilation"] if r is not rep)
+        assert rep["body"] in p["text"] and all(
+            r["body"] not in p["text"] for r in by_variant["compilation"] if r is not rep
+        )
     # the members of the archives, each stored by its own SHA-256 with its archive
     members = db.execute("select path, sha256, error from members order by path").fetchall()
     assert len(members) == 3 and all(m["sha256"] and not m["error"] for m in members)
     # the split report: the text's edition takes the tables of the PDF beside it
     split = edition(by_variant["split"][0])
     assert split["tables_from"] and split["check_status"] != "no_tables"
-    assert db.execute("select format from report_editions where sha256 = ?",
-                      (split["tables_from"],)).fetchone()["format"] == "pdf"
+    assert (
+        db.execute(
+            "select format from report_editions where sha256 = ?", (split["tables_from"],)
+        ).fetchone()["format"]
+        == "pdf"
+    )
     # the pictures of the page were captured with it, the page as their referer
     page = by_variant["pictures"][0]["urls"][0]
-    assert db.execute("select count(*) from captures where kind = 'image' and referer = ? "
-                      "and status = 200", (page,)).fetchone()[0] == 3
+    assert (
+        db.execute(
+            "select count(*) from captures where kind = 'image' and referer = ? and status = 200",
+            (page,),
+        ).fetchone()[0]
+        == 3
+    )
 
 
 def test_a_compilations_report_page_shows_its_own_report(farm_archive):
     root, published, *_ = farm_archive
     db = _db(root)
     comp = [p for p in published if p.get("variant") == "compilation"]
-    ids = [db.execute("select id from reports where body = ? and year = ?",
-                      (p["body"], p["year"])).fetchone()[0] for p in comp]
+    ids = [
+        db.execute(
+            "select id from reports where body = ? and year = ?", (p["body"], p["year"])
+        ).fetchone()[0]
+        for p in comp
+    ]
     pages = _get(root, *[f"/ogi/reports/{i}" for i in ids])
     for p, answer in zip(comp, pages):
         assert answer.status_code == 200

@@ -1,5 +1,6 @@
 """A body is its name and its place: two 城关镇人民政府 of different counties stay two bodies in the
 tables, the pages, the rankings and the cross-year check."""
+
 from __future__ import annotations
 
 import copy
@@ -23,30 +24,41 @@ def anyio_backend():
     return "asyncio"
 
 
-@pytest.mark.parametrize("name,portal,code", [
-    ("临清市人民政府", "371581", "371581"),
-    ("临清市大辛庄街道办事处", "371581", "371581"),
-    ("城关镇人民政府", "371581", "371581"),  # the name says no place: the portal's
-    ("临清市教育局", "371500", "371581"),     # found on the city's portal, the county's body
-    ("聊城市教育局", "371581", "371500"),
-    ("山东省教育厅", "371581", "370000"),
-    ("冠县人民政府", "371581", "371525"),
-    ("东阳市教育局", "371581", "371581"),     # another province's name is not read
-    ("朝阳区人民政府", "110105", "110105"),   # a municipality's district
-    ("长春市朝阳区人民政府", "220102", "220104"),
-    ("城关镇人民政府", None, None),
-])
+@pytest.mark.parametrize(
+    "name,portal,code",
+    [
+        ("临清市人民政府", "371581", "371581"),
+        ("临清市大辛庄街道办事处", "371581", "371581"),
+        ("城关镇人民政府", "371581", "371581"),  # the name says no place: the portal's
+        ("临清市教育局", "371500", "371581"),  # found on the city's portal, the county's body
+        ("聊城市教育局", "371581", "371500"),
+        ("山东省教育厅", "371581", "370000"),
+        ("冠县人民政府", "371581", "371525"),
+        ("东阳市教育局", "371581", "371581"),  # another province's name is not read
+        ("朝阳区人民政府", "110105", "110105"),  # a municipality's district
+        ("长春市朝阳区人民政府", "220102", "220104"),
+        ("城关镇人民政府", None, None),
+    ],
+)
 def test_the_place_a_name_gives(name, portal, code):
     assert locate(name, portal) == code
 
 
 def test_level_and_parent():
-    county = {"name": "临清市人民政府", "region_code": "371581", "level": "县",
-              "parent": "聊城市人民政府"}
+    county = {
+        "name": "临清市人民政府",
+        "region_code": "371581",
+        "level": "县",
+        "parent": "聊城市人民政府",
+    }
     assert body_of("临清市人民政府", county)["level"] == "县"
     assert body_of("临清市人民政府", county)["parent"] == "聊城市人民政府"
     town = body_of(TOWN, county)
-    assert (town["level"], town["parent"], town["place"]) == ("乡镇街道", "临清市人民政府", "371581")
+    assert (town["level"], town["parent"], town["place"]) == (
+        "乡镇街道",
+        "临清市人民政府",
+        "371581",
+    )
     assert body_of("临清市教育局", county)["level"] == "部门"
     portal = {**county, "name": "临清市政府门户网站"}  # a portal named otherwise
     assert body_of("临清市人民政府", portal)["parent"] == "聊城市人民政府"
@@ -68,8 +80,14 @@ def two_towns(tmp_path_factory):
     r20 = copy.deepcopy(generate_report(31, agency=TOWN, year=2020, **CLEAN).record)
     forward = r20["tables"]["requests"]["carried_forward"]
     ids = {}
-    ids["lq2020"] = add_report(root, record=r20, text=TOWN + "2020", url="http://lq.test/1",
-                               portal="临清市人民政府", store=store)
+    ids["lq2020"] = add_report(
+        root,
+        record=r20,
+        text=TOWN + "2020",
+        url="http://lq.test/1",
+        portal="临清市人民政府",
+        store=store,
+    )
     for key, portal, seed in (("lq2021", "临清市人民政府", 32), ("dy2021", "东阳市人民政府", 33)):
         rep = generate_report(seed, agency=TOWN, year=2021, **CLEAN)
         rec = copy.deepcopy(rep.record)
@@ -77,8 +95,14 @@ def two_towns(tmp_path_factory):
             rec["tables"]["requests"]["carried_over"] = dict(forward)
         else:
             rec["tables"]["requests"]["carried_over"] = {k: v + 1 for k, v in forward.items()}
-        ids[key] = add_report(root, record=rec, text=report_text(rep), portal=portal,
-                              url=f"http://{key}.test/", store=store)
+        ids[key] = add_report(
+            root,
+            record=rec,
+            text=report_text(rep),
+            portal=portal,
+            url=f"http://{key}.test/",
+            store=store,
+        )
     store.close()
     finish(root)
     return root, snapshot(root), ids
@@ -87,12 +111,16 @@ def two_towns(tmp_path_factory):
 def test_two_towns_are_two_bodies(two_towns):
     root, path, ids = two_towns
     db = sqlite3.connect(path)
-    bodies = db.execute("select id, county from bodies where name = ? order by county",
-                        (TOWN,)).fetchall()
+    bodies = db.execute(
+        "select id, county from bodies where name = ? order by county", (TOWN,)
+    ).fetchall()
     assert [c for _, c in bodies] == ["东阳市", "临清市"]
     body_of_report = dict(db.execute("select id, body_id from reports"))
-    assert body_of_report[ids["lq2020"]] == body_of_report[ids["lq2021"]] \
+    assert (
+        body_of_report[ids["lq2020"]]
+        == body_of_report[ids["lq2021"]]
         != body_of_report[ids["dy2021"]]
+    )
     # the cross-year check compares a body with itself only
     rows = db.execute("select report_id, prev_report_id from carryover_mismatches").fetchall()
     assert {r for r, _ in rows} == {ids["lq2021"]}

@@ -1,5 +1,6 @@
 """What is a report (archive/classify.py): decided from the record, the text and the capture's link
 text; real reports (../shared) are reports, the documents columns mix in are not."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,8 +14,13 @@ from synthetic.report import generate_report
 
 
 def _rec(title=None, tables=None, year=2023, agency=None):
-    return {"title": title, "agency": agency, "year": year, "template": "2021",
-            "tables": tables or {"active": None, "requests": None, "appeals": None}}
+    return {
+        "title": title,
+        "agency": agency,
+        "year": year,
+        "template": "2021",
+        "tables": tables or {"active": None, "requests": None, "appeals": None},
+    }
 
 
 def test_a_report_prints_the_tables():
@@ -26,25 +32,30 @@ def test_a_report_prints_the_tables():
 
 def test_blank_tables_are_a_form_not_a_report():
     rep = generate_report(3)
-    blank = {t: {r: {c: None for c in cols} for r, cols in rows.items()} if rows else rows
-             for t, rows in rep.record["tables"].items()}
+    blank = {
+        t: {r: {c: None for c in cols} for r, cols in rows.items()} if rows else rows
+        for t, rows in rep.record["tables"].items()
+    }
     v = classify(_rec("政府信息公开工作年度报告", blank, year=None), "")
     assert v.kind == "blank_form" and not v.is_report
     assert classify(_rec("2023年度政府信息公开工作年度报告格式"), "").kind == "blank_form"
 
 
-@pytest.mark.parametrize("title,kind", [
-    ("关于《临清市人民政府2023年政府信息公开工作年度报告》的解读", "interpretation"),
-    ("图解：临清市2023年政府信息公开工作年度报告", "interpretation"),
-    ("一图读懂2023年政府信息公开工作年度报告", "interpretation"),
-    ("政府信息公开申请表", "application_form"),
-    ("临清市人民政府门户网站2023年工作年度报表", "website_report"),
-    ("临清市人民政府2023年法治政府建设年度报告", "rule_of_law_report"),
-    ("关于做好2023年度政府信息公开工作年度报告编制发布工作的通知", "notice"),
-    ("临清市人民政府信息公开指南", "guide"),
-    ("临清市2023年政府信息公开工作年度报告", "landing_page"),
-    ("2023年工作总结", "other"),
-])
+@pytest.mark.parametrize(
+    "title,kind",
+    [
+        ("关于《临清市人民政府2023年政府信息公开工作年度报告》的解读", "interpretation"),
+        ("图解：临清市2023年政府信息公开工作年度报告", "interpretation"),
+        ("一图读懂2023年政府信息公开工作年度报告", "interpretation"),
+        ("政府信息公开申请表", "application_form"),
+        ("临清市人民政府门户网站2023年工作年度报表", "website_report"),
+        ("临清市人民政府2023年法治政府建设年度报告", "rule_of_law_report"),
+        ("关于做好2023年度政府信息公开工作年度报告编制发布工作的通知", "notice"),
+        ("临清市人民政府信息公开指南", "guide"),
+        ("临清市2023年政府信息公开工作年度报告", "landing_page"),
+        ("2023年工作总结", "other"),
+    ],
+)
 def test_other_documents_by_title(title, kind):
     v = classify(_rec(title), f"{title}\n附件：{title}.pdf")
     assert v.kind == kind and v.reason
@@ -74,21 +85,40 @@ def test_a_failed_parse_is_unreadable():
     assert v.kind == "unreadable" and "encrypted PDF" in v.reason
 
 
-@pytest.mark.parametrize("title,clean", [
-    ("青石县2024年政府信息公开工作年度报告青石县人民政府", "青石县2024年政府信息公开工作年度报告"),
-    ("青石县2024年政府信息公开工作年度报告_青石县人民政府门户网站", "青石县2024年政府信息公开工作年度报告"),
-    ("青石县2024年政府信息公开工作年度报告 - 青石县教育局", "青石县2024年政府信息公开工作年度报告"),
-    ("青石县2024年政府信息公开工作年度报告（修订）", "青石县2024年政府信息公开工作年度报告（修订）"),
-    ("关于青石县2024年政府信息公开工作年度报告的解读", "关于青石县2024年政府信息公开工作年度报告的解读"),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    "title,clean",
+    [
+        (
+            "青石县2024年政府信息公开工作年度报告青石县人民政府",
+            "青石县2024年政府信息公开工作年度报告",
+        ),
+        (
+            "青石县2024年政府信息公开工作年度报告_青石县人民政府门户网站",
+            "青石县2024年政府信息公开工作年度报告",
+        ),
+        (
+            "青石县2024年政府信息公开工作年度报告 - 青石县教育局",
+            "青石县2024年政府信息公开工作年度报告",
+        ),
+        (
+            "青石县2024年政府信息公开工作年度报告（修订）",
+            "青石县2024年政府信息公开工作年度报告（修订）",
+        ),
+        (
+            "关于青石县2024年政府信息公开工作年度报告的解读",
+            "关于青石县2024年政府信息公开工作年度报告的解读",
+        ),
+        (None, None),
+    ],
+)
 def test_titles_lose_the_site_name(title, clean):
     assert clean_title(title) == clean
 
 
 def test_the_real_reports_are_reports(shared_dir):
     files = sorted((shared_dir / "seeds").glob("*.txt")) + sorted(
-        p for p in (shared_dir / "corpus").glob("*.*") if p.suffix in (".pdf", ".html"))
+        p for p in (shared_dir / "corpus").glob("*.*") if p.suffix in (".pdf", ".html")
+    )
     assert files
     for path in files:
         record = parsers.extract_file(path)

@@ -1,4 +1,5 @@
 """Every sub-command of `ogi` and every option has help; descriptions read as plain text."""
+
 from __future__ import annotations
 
 import argparse
@@ -18,9 +19,19 @@ def _commands(parser, prefix=()):
 
 def test_every_command_and_option_has_help():
     commands = dict(_commands(build_parser()))
-    assert {("extract",), ("build",), ("serve",), ("export",), ("search",), ("crawl",),
-            ("health",), ("demo",), ("demo-portals",), ("sources",),
-            ("sources", "check")} <= set(commands)
+    assert {
+        ("extract",),
+        ("build",),
+        ("serve",),
+        ("export",),
+        ("search",),
+        ("crawl",),
+        ("health",),
+        ("demo",),
+        ("demo-portals",),
+        ("sources",),
+        ("sources", "check"),
+    } <= set(commands)
     for name, (parser, line) in commands.items():
         assert line, name  # in the parent's list of commands
         assert "`" not in (parser.description or "") + (parser.epilog or ""), name

@@ -2,6 +2,7 @@
 
 The steps share one farm and one archive and run in file order: a first crawl, a second one
 with nothing changed, then one after the farm edited a report and removed another."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -75,6 +76,7 @@ def test_first_crawl_captures_exactly_the_published_reports(world):
     assert report["portals"]["示例GENERIC门户1"]["family_detected"] == "generic"
     # the WARC holds request and response records
     from warcio.archiveiterator import ArchiveIterator
+
     with open(world["archive"] / "warc" / f"{report['crawl_id']}.warc.gz", "rb") as fh:
         types = [r.rec_type for r in ArchiveIterator(fh)]
     assert types.count("response") == len([c for c in caps if c["status"]])
@@ -139,14 +141,31 @@ def test_ogi_crawl_command_one_portal(tmp_path):
     import json
     import subprocess
     import sys
+
     root = Path(__file__).resolve().parents[1]
     with Farm(reports_per_portal=2, blocked=False) as farm:
         sources = farm.write_sources(tmp_path / "demo.yaml")
         trs = farm.site("trs")
         out = subprocess.run(
-            [sys.executable, "-m", "ogi.cli", "crawl", "--sources", str(sources), "--archive",
-             str(tmp_path / "data"), "--portal", trs.name, "--fast", "--json"],
-            cwd=root, capture_output=True, text=True, timeout=120)
+            [
+                sys.executable,
+                "-m",
+                "ogi.cli",
+                "crawl",
+                "--sources",
+                str(sources),
+                "--archive",
+                str(tmp_path / "data"),
+                "--portal",
+                trs.name,
+                "--fast",
+                "--json",
+            ],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert out.returncode == 0, out.stderr[-3000:]
         report = json.loads(out.stdout)
         assert list(report["portals"]) == [trs.name]
@@ -178,8 +197,11 @@ def test_crawl_captures_the_shared_corpus_files(shared_dir, tmp_path):
         report = crawl_in_subprocess(sources, tmp_path / "data", "--fast")
         store = CaptureStore(tmp_path / "data")
         assert report_captures(store, report["crawl_id"]) == farm.truth()
-        corpus = {p.read_bytes() for p in (shared_dir / "corpus").iterdir()
-                  if p.suffix in (".pdf", ".html")}
+        corpus = {
+            p.read_bytes()
+            for p in (shared_dir / "corpus").iterdir()
+            if p.suffix in (".pdf", ".html")
+        }
         stored = {store.read_blob(sha) for sha in farm.truth().values()}
         assert corpus <= stored  # byte for byte
 
@@ -190,35 +212,51 @@ def test_first_crawl_is_packaged_as_a_valid_wacz(world):
     import subprocess
     import sys
     import zipfile
+
     first = world["runs"][0]
     path = world["archive"] / first["wacz"]
-    out = subprocess.run([sys.executable, "-m", "wacz", "validate", "-f", str(path)],
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-m", "wacz", "validate", "-f", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0 and "is valid" in out.stdout, out.stdout + out.stderr
     with zipfile.ZipFile(path) as z:
         names = set(z.namelist())
         pages = [json.loads(x) for x in z.read("pages/pages.jsonl").splitlines()[1:]]
-    assert {"datapackage.json", "indexes/index.cdx.gz", f"archive/{first['crawl_id']}.warc.gz",
-            f"logs/{first['crawl_id']}.log"} <= names
+    assert {
+        "datapackage.json",
+        "indexes/index.cdx.gz",
+        f"archive/{first['crawl_id']}.warc.gz",
+        f"logs/{first['crawl_id']}.log",
+    } <= names
     assert {p["url"] for p in pages} == set(world["first_truth"])
 
 
 def test_writes_inline_or_in_the_writer_thread_give_the_same_captures(tmp_path):
     """OGI_WRITER_THREAD only moves the writes off the reactor: same rows, same WARC."""
     from warcio.archiveiterator import ArchiveIterator
+
     with Farm(reports_per_portal=3, blocked=False) as farm:
         sources = farm.write_sources(tmp_path / "demo.yaml")
         got = {}
         for mode in ("True", "False"):
             archive = tmp_path / mode
-            report = crawl_in_subprocess(sources, archive, "--fast", "-s",
-                                         f"OGI_WRITER_THREAD={mode}")
+            report = crawl_in_subprocess(
+                sources, archive, "--fast", "-s", f"OGI_WRITER_THREAD={mode}"
+            )
             store = CaptureStore(archive)
-            rows = sorted((c["url"], c["status"], c["sha256"], c["error"], c["is_report"])
-                          for c in store.captures(report["crawl_id"]))
+            rows = sorted(
+                (c["url"], c["status"], c["sha256"], c["error"], c["is_report"])
+                for c in store.captures(report["crawl_id"])
+            )
             with open(archive / "warc" / f"{report['crawl_id']}.warc.gz", "rb") as fh:
-                uris = sorted(r.rec_headers.get_header("WARC-Target-URI")
-                              for r in ArchiveIterator(fh) if r.rec_type == "response")
+                uris = sorted(
+                    r.rec_headers.get_header("WARC-Target-URI")
+                    for r in ArchiveIterator(fh)
+                    if r.rec_type == "response"
+                )
             assert report_captures(store, report["crawl_id"]) == farm.truth()
             got[mode] = (rows, uris, len(store.events(report["crawl_id"])))
     assert got["True"] == got["False"]

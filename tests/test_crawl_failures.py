@@ -1,6 +1,7 @@
 """Every fetch accounted for: each way a fetch can fail ends in a capture row with its reason,
 counted by kind in the crawl report, with no body stored where there is none — real crawls
 (child processes) against misbehaving servers on loopback."""
+
 from __future__ import annotations
 
 import hashlib
@@ -20,8 +21,15 @@ from badportal import PDF, BadPortal  # tests/badportal.py
 from loopback_dns import NxDomainServer  # tests/loopback_dns.py
 
 TESTS = Path(__file__).resolve().parent
-LIMITS = ("--fast", "-s", "RETRY_TIMES=1", "-s", "DOWNLOAD_TIMEOUT=2",
-          "-s", "DOWNLOAD_MAXSIZE=16000000")
+LIMITS = (
+    "--fast",
+    "-s",
+    "RETRY_TIMES=1",
+    "-s",
+    "DOWNLOAD_TIMEOUT=2",
+    "-s",
+    "DOWNLOAD_MAXSIZE=16000000",
+)
 
 
 def free_port() -> int:
@@ -33,9 +41,18 @@ def free_port() -> int:
 
 
 def write_sources(path: Path, entries: dict[str, str]) -> Path:
-    path.write_text(yaml.safe_dump({"portals": [
-        {"name": name, "family": "generic", "start_urls": [url]}
-        for name, url in entries.items()]}, allow_unicode=True), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "portals": [
+                    {"name": name, "family": "generic", "start_urls": [url]}
+                    for name, url in entries.items()
+                ]
+            },
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -43,22 +60,40 @@ def write_sources(path: Path, entries: dict[str, str]) -> Path:
 def crawled(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("failures")
     with BadPortal() as bad, BadPortal(host="127.0.0.93") as plain, NxDomainServer() as dns:
-        sources = write_sources(tmp / "bad.yaml", {
-            "故障门户": f"{bad.base}/list.html",
-            "无解析门户": f"http://nowhere.portal.test:{bad.port}/list.html",
-            "证书门户": f"https://{plain.host}:{plain.port}/list.html",
-            "拒绝门户": f"http://127.0.0.94:{free_port()}/list.html"})
+        sources = write_sources(
+            tmp / "bad.yaml",
+            {
+                "故障门户": f"{bad.base}/list.html",
+                "无解析门户": f"http://nowhere.portal.test:{bad.port}/list.html",
+                "证书门户": f"https://{plain.host}:{plain.port}/list.html",
+                "拒绝门户": f"http://127.0.0.94:{free_port()}/list.html",
+            },
+        )
         env = {**os.environ, "PYTHONPATH": str(TESTS), "OGI_TEST_DNS_PORT": str(dns.port)}
-        report = crawl_in_subprocess(sources, tmp / "data", *LIMITS, "-s",
-                                     "TWISTED_DNS_RESOLVER=loopback_dns.Resolver", env=env)
+        report = crawl_in_subprocess(
+            sources,
+            tmp / "data",
+            *LIMITS,
+            "-s",
+            "TWISTED_DNS_RESOLVER=loopback_dns.Resolver",
+            env=env,
+        )
         assert report["status"] == "finished", report["log"][-3000:]
-        yield {"report": report, "store": CaptureStore(tmp / "data"), "bad": bad,
-               "dns": dns, "archive": tmp / "data"}
+        yield {
+            "report": report,
+            "store": CaptureStore(tmp / "data"),
+            "bad": bad,
+            "dns": dns,
+            "archive": tmp / "data",
+        }
 
 
 def row(world, url_end: str) -> dict:
-    rows = [c for c in world["store"].captures(world["report"]["crawl_id"])
-            if c["url"].endswith(url_end)]
+    rows = [
+        c
+        for c in world["store"].captures(world["report"]["crawl_id"])
+        if c["url"].endswith(url_end)
+    ]
     assert len(rows) == 1, rows
     return rows[0]
 
@@ -95,7 +130,7 @@ def test_declared_over_size_is_refused_without_a_body(crawled):
 def test_truncated_body_is_kept_and_marked(crawled):
     c = row(crawled, "/doc/cut.pdf")
     assert kind(c) == "truncated" and c["status"] == 200 and c["is_report"] == 0
-    assert crawled["store"].read_blob(c["sha256"]) == PDF[:len(PDF) // 2]
+    assert crawled["store"].read_blob(c["sha256"]) == PDF[: len(PDF) // 2]
     assert errors(crawled)["truncated"] == 1
     with open(crawled["archive"] / c["warc_file"], "rb") as fh:
         fh.seek(c["warc_offset"])
@@ -158,7 +193,18 @@ def test_every_request_the_server_saw_has_a_row(crawled):
     """Nothing dropped without a row: every document linked has exactly one capture row."""
     caps = crawled["store"].captures(crawled["report"]["crawl_id"], portal="故障门户")
     linked = {c["url"].rsplit("/", 1)[-1] for c in caps if c["kind"] in ("attachment", "detail")}
-    assert linked == {"ok.pdf", "bomb.pdf", "big.pdf", "cut.pdf", "reset.pdf", "stall.pdf",
-                      "loop.pdf", "loop-a.pdf", "away.pdf", "gone.pdf", "wall.html"}
+    assert linked == {
+        "ok.pdf",
+        "bomb.pdf",
+        "big.pdf",
+        "cut.pdf",
+        "reset.pdf",
+        "stall.pdf",
+        "loop.pdf",
+        "loop-a.pdf",
+        "away.pdf",
+        "gone.pdf",
+        "wall.html",
+    }
     fig = crawled["report"]["portals"]["故障门户"]
     assert fig["attachments"] == 1 and fig["documents"] == 1

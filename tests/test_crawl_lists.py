@@ -4,6 +4,7 @@ queryList JSON APIs. Read whole, each column gives every report the farm publish
 many records as it declares; when its API breaks or its pages stop early, the portal's health
 line says by how much it was read short, with the declared and found counts, and no report is
 concluded removed. The steps share one farm and one archive and run in file order."""
+
 from __future__ import annotations
 
 import io
@@ -23,17 +24,26 @@ from synthetic.farm_lists import TrsList2Site, UcapSite
 from synthetic.farm_sites import GkmlptSite, HanwebSite, TrsSite
 from test_crawl import report_captures  # tests/test_crawl.py
 
-KINDS = {TrsSite: "createPageHTML", TrsList2Site: "list2.trsapi", HanwebSite: "jpage",
-         GkmlptSite: "gkmlpt", UcapSite: "ucap queryList"}
+KINDS = {
+    TrsSite: "createPageHTML",
+    TrsList2Site: "list2.trsapi",
+    HanwebSite: "jpage",
+    GkmlptSite: "gkmlpt",
+    UcapSite: "ucap queryList",
+}
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("lists")
-    with Farm(reports_per_portal=8, blocked=False, families=[TrsSite, HanwebSite, GkmlptSite],
-              lists=True) as farm:
-        yield {"farm": farm, "sources": farm.write_sources(tmp / "lists.yaml"),
-               "archive": tmp / "data"}
+    with Farm(
+        reports_per_portal=8, blocked=False, families=[TrsSite, HanwebSite, GkmlptSite], lists=True
+    ) as farm:
+        yield {
+            "farm": farm,
+            "sources": farm.write_sources(tmp / "lists.yaml"),
+            "archive": tmp / "data",
+        }
 
 
 def crawl(world) -> dict:
@@ -78,7 +88,7 @@ def test_every_column_is_read_whole(world):
 
 def test_a_report_gone_from_a_column_read_whole_is_removed(world):
     farm = world["farm"]
-    gone = site(world, TrsList2Site).docs[-1]   # listed by the API's last page
+    gone = site(world, TrsList2Site).docs[-1]  # listed by the API's last page
     gone.removed = True
     report = crawl(world)
     store = CaptureStore(world["archive"])
@@ -92,9 +102,9 @@ def test_a_report_gone_from_a_column_read_whole_is_removed(world):
 
 def test_columns_read_short_report_their_shortfall_and_remove_nothing(world):
     trs, list2, ucap = site(world, TrsSite), site(world, TrsList2Site), site(world, UcapSite)
-    trs.broken.add(trs.root + "index_2.html")       # the pages stop early: 404
-    list2.api_fault = "http_500"                     # the search API fails
-    ucap.api_fault = "empty"                         # the API answers 200 and lists nothing more
+    trs.broken.add(trs.root + "index_2.html")  # the pages stop early: 404
+    list2.api_fault = "http_500"  # the search API fails
+    ucap.api_fault = "empty"  # the API answers 200 and lists nothing more
     try:
         report = crawl(world)
     finally:
@@ -103,8 +113,14 @@ def test_columns_read_short_report_their_shortfall_and_remove_nothing(world):
     store = CaptureStore(world["archive"])
     assert [e for e in store.events(report["crawl_id"]) if e["event"] == "removed"] == []
     figs = report["portals"]
-    short = {name: [(e["kind"], e["unit"], e["declared"], e["found"]) for e in fig["lists"]
-                    if e["found"] < e["declared"]] for name, fig in figs.items()}
+    short = {
+        name: [
+            (e["kind"], e["unit"], e["declared"], e["found"])
+            for e in fig["lists"]
+            if e["found"] < e["declared"]
+        ]
+        for name, fig in figs.items()
+    }
     assert short[trs.name] == [("createPageHTML", "pages", 3, 2)]
     assert short[list2.name] == [("list2.trsapi", "records", 7, 3)]
     assert short[ucap.name] == [("ucap queryList", "records", 8, 3)]
@@ -117,10 +133,12 @@ def test_columns_read_short_report_their_shortfall_and_remove_nothing(world):
     # no HTTP error tells of the 开普云 column: only its declared count does
     assert figs[ucap.name]["errors"] == {}
     text = printed(report)
-    assert (f"list short by 5 records: {ucap.start_url()} (ucap queryList): 8 declared, "
-            "3 found") in text
-    assert (f"list short by 4 records: {list2.start_url()} (list2.trsapi): 7 declared, "
-            "3 found") in text
+    assert (
+        f"list short by 5 records: {ucap.start_url()} (ucap queryList): 8 declared, 3 found"
+    ) in text
+    assert (
+        f"list short by 4 records: {list2.start_url()} (list2.trsapi): 7 declared, 3 found"
+    ) in text
     assert f"list short by 1 page: {trs.start_url()} (createPageHTML): 3 declared, 2 found" in text
     # `ogi health` prints the same from the stored report
     assert printed(health(store)).count("list short by") == 3
@@ -138,8 +156,9 @@ def test_the_columns_read_whole_again_give_their_reports_back(world):
 def test_a_resumed_crawl_keeps_what_the_columns_declared_and_gave(tmp_path, sig):
     """Interrupted (Scrapy's queue kept: the column book goes on from the JOBDIR) or killed
     (the lists are walked again from the store), the resumed crawl reads every column whole."""
-    with Farm(reports_per_portal=8, blocked=False, families=[HanwebSite], lists=True,
-              delay=0.03) as farm:
+    with Farm(
+        reports_per_portal=8, blocked=False, families=[HanwebSite], lists=True, delay=0.03
+    ) as farm:
         sources = farm.write_sources(tmp_path / "lists.yaml")
         archive = tmp_path / "data"
         proc = spawn_crawl(sources, archive, "--fast", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")

@@ -1,6 +1,7 @@
 """The crawl's memory does not depend on what bodies expand to: six gzip responses of ~190 KB
 that each expand to 190 MiB are decoded as streams to disk and stored; the crawl process's
 peak memory stays under a stated bound (it was 4.98 GB with Scrapy's in-memory decoding)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -10,7 +11,7 @@ from crawler.run import crawl_in_subprocess
 from synthetic.faults import BombPortal
 
 EXPANDS_MB = 190
-PEAK_BOUND_MB = 400   # the stated bound: Scrapy and the spider (~110 MB) plus decoding buffers
+PEAK_BOUND_MB = 400  # the stated bound: Scrapy and the spider (~110 MB) plus decoding buffers
 
 
 def test_six_expanding_bodies_keep_the_crawl_under_its_memory_bound(tmp_path):

@@ -1,5 +1,6 @@
 """Portals move (a new port, scheme or domain): the same bytes at a new URL of the same portal
 are the same document — a 'moved' event, one report, never "removed + new"."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -39,7 +40,8 @@ def test_portals_served_on_a_new_port_yield_moved_events(tmp_path):
     assert {e["event"] for e in events} == {"moved"}
     old_of = {sha: url for url, sha in before.items()}
     assert {(e["from_url"], e["url"]) for e in events} == {
-        (old_of[sha], url) for url, sha in after.items()}
+        (old_of[sha], url) for url, sha in after.items()
+    }
     assert report["totals"]["moved"] == len(after)
     assert report["totals"]["removed"] == report["totals"]["new"] == 0
     for name in {e["portal"] for e in events}:  # the new URLs are the live ones

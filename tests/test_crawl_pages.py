@@ -2,6 +2,7 @@
 tests/pages/SOURCES.md), as city-scrapers tests its spiders: not only on the demo farm
 written by the same hands. For each list script: the records it lists, the further list
 pages (or API pages) it asks for, and the column size it declares."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -36,8 +37,12 @@ class Spider:
 
 def saved(name: str, url: str, meta: dict | None = None, cls=HtmlResponse, body=None):
     body = body if body is not None else (PAGES / name).read_bytes()
-    return cls(url=url, body=body, encoding="utf-8",
-               request=Request(url, meta={"portal": "p", "kind": "list", **(meta or {})}))
+    return cls(
+        url=url,
+        body=body,
+        encoding="utf-8",
+        request=Request(url, meta={"portal": "p", "kind": "list", **(meta or {})}),
+    )
 
 
 def parse(family: str, response) -> Spider:
@@ -53,22 +58,27 @@ def declared(spider) -> list[tuple]:
 
 # -- TRS WCM createPageHTML -----------------------------------------------------------------
 
+
 def test_trs_column_page():
     # a TRS WCM column: detail pages ./YYYYMM/tYYYYMMDD_ID.html, 21 pages by createPageHTML
     r = saved("trs_zhangshu_list.html", "http://www.zhangshu.gov.cn/zwgk/zhxx/index.html")
     assert detect(r) == "trs"
     spider = parse("trs", r)
     details = [(url, text) for kind, url, text in spider.requests if kind == "detail"]
-    assert details[0] == ("http://www.zhangshu.gov.cn/zwgk/zhxx/201710/t20171019_398276.html",
-                          "江西（樟树）医药产业招商引资推介会举行")
+    assert details[0] == (
+        "http://www.zhangshu.gov.cn/zwgk/zhxx/201710/t20171019_398276.html",
+        "江西（樟树）医药产业招商引资推介会举行",
+    )
     assert len(details) == 4
-    assert spider.of("list") == [f"http://www.zhangshu.gov.cn/zwgk/zhxx/index_{n}.html"
-                                 for n in range(1, 21)]
+    assert spider.of("list") == [
+        f"http://www.zhangshu.gov.cn/zwgk/zhxx/index_{n}.html" for n in range(1, 21)
+    ]
     assert declared(spider) == [("createPageHTML", "pages", 21, 1)]
     # page 3 of the column (its call says so) does not list the pages again
     page3 = (PAGES / "trs_zhangshu_list.html").read_bytes().replace(b"(21, 0,", b"(21, 3,")
-    spider = parse("trs", saved("", "http://www.zhangshu.gov.cn/zwgk/zhxx/index_3.html",
-                                body=page3))
+    spider = parse(
+        "trs", saved("", "http://www.zhangshu.gov.cn/zwgk/zhxx/index_3.html", body=page3)
+    )
     assert not spider.of("list") and len(spider.of("detail")) == 4
 
 
@@ -80,23 +90,30 @@ def test_trs_createpagehtml_forms():
     spider = parse("trs", saved("", "http://rst.hubei.gov.cn/zwgk/index.shtml", body=six))
     assert spider.of("list")[0].endswith("/zwgk/index_1.shtml")
     assert spider.of("list")[-1].endswith("/zwgk/index_15.shtml")
-    assert declared(spider) == [("createPageHTML", "pages", 16, 1),
-                                ("createPageHTML", "records", 250, 0)]
+    assert declared(spider) == [
+        ("createPageHTML", "pages", 16, 1),
+        ("createPageHTML", "records", 250, 0),
+    ]
     paging = b"<script>createPageHTML('paging',25,1,'index','html',500);</script>"
     spider = parse("trs", saved("", "https://rst.hunan.gov.cn/rst/xxgk/", body=paging))
     assert spider.of("list")[0] == "https://rst.hunan.gov.cn/rst/xxgk/index_2.html"
     assert spider.of("list")[-1] == "https://rst.hunan.gov.cn/rst/xxgk/index_25.html"
     assert len(spider.of("list")) == 24
-    variables = (b'<script>var countPage = 3//\xe5\x85\xb1\xe5\xa4\x9a\xe5\xb0\x91\xe9\xa1\xb5\n'
-                 b'var currentPage = 0;\nfunction createPageHTML(_nPageCount, _nCurrIndex, '
-                 b'_sPageName, _sPageExt){}\ncreatePageHTML(countPage, currentPage, "index", '
-                 b'"htm");</script>')
+    variables = (
+        b"<script>var countPage = 3//\xe5\x85\xb1\xe5\xa4\x9a\xe5\xb0\x91\xe9\xa1\xb5\n"
+        b"var currentPage = 0;\nfunction createPageHTML(_nPageCount, _nCurrIndex, "
+        b'_sPageName, _sPageExt){}\ncreatePageHTML(countPage, currentPage, "index", '
+        b'"htm");</script>'
+    )
     spider = parse("trs", saved("", "http://x.gov.cn/col/index.htm", body=variables))
-    assert spider.of("list") == ["http://x.gov.cn/col/index_1.htm",
-                                 "http://x.gov.cn/col/index_2.htm"]
+    assert spider.of("list") == [
+        "http://x.gov.cn/col/index_1.htm",
+        "http://x.gov.cn/col/index_2.htm",
+    ]
 
 
 # -- TRS list2.trsapi ----------------------------------------------------------------------
+
 
 def test_trs_list2_column_page():
     # 平潭: static records in the page, 107 declared, the rest from /fjdzapp/search
@@ -106,8 +123,9 @@ def test_trs_list2_column_page():
     spider = parse("trs", r)
     details = spider.of("detail")
     assert len(details) == 10
-    assert details[0] == ("https://www.pingtan.gov.cn/zwgk/zdlyxxgk/ssjygk/sjccjg/202511/"
-                          "t20251111_103189.htm")
+    assert details[0] == (
+        "https://www.pingtan.gov.cn/zwgk/zdlyxxgk/ssjygk/sjccjg/202511/t20251111_103189.htm"
+    )
     assert f"{url}202503/t20250321_97999.htm" in details
     assert declared(spider) == [("list2.trsapi", "records", 107, 10)]
     # the excerpt keeps 10 of the 75 records the static file holds for its 5 static pages:
@@ -116,9 +134,15 @@ def test_trs_list2_column_page():
     assert apis == ["https://www.pingtan.gov.cn/fjdzapp/search"] * 8
     forms = [f for f in spider.forms if f]
     assert [f["page"] for f in forms] == [str(n) for n in range(1, 9)]
-    assert forms[0] == {"channelid": "200210", "classsql": "chnlid=1780",
-                        "sortfield": "-docorderpri,-docreltime", "classcol": "publishyear",
-                        "classsort": "0", "page": "1", "prepage": "15"}
+    assert forms[0] == {
+        "channelid": "200210",
+        "classsql": "chnlid=1780",
+        "sortfield": "-docorderpri,-docreltime",
+        "classcol": "publishyear",
+        "classsort": "0",
+        "page": "1",
+        "prepage": "15",
+    }
 
 
 def test_trs_list2_static_file_whole_asks_only_the_pages_after_it():
@@ -134,33 +158,51 @@ def test_trs_list2_static_file_whole_asks_only_the_pages_after_it():
 
 def test_trs_list2_api_answer():
     # 三明: page 2 of 2 (101 records, 100 a page): one record, nothing further to ask
-    s = {**trs_list2.settings((PAGES / "trs_list2_pingtan_index.htm").read_text()),
-         "prepage": 100, "page": 2, "last": 2}
+    s = {
+        **trs_list2.settings((PAGES / "trs_list2_pingtan_index.htm").read_text()),
+        "prepage": 100,
+        "page": 2,
+        "last": 2,
+    }
     url = "https://www.sm.gov.cn/fjdzapp/search"
-    r = saved("trs_list2_sanming_api.json", url, {trs_list2.API: s, "column": "col"},
-              cls=TextResponse)
+    r = saved(
+        "trs_list2_sanming_api.json", url, {trs_list2.API: s, "column": "col"}, cls=TextResponse
+    )
     spider = parse("trs", r)
     assert spider.requests == [
-        ("detail", "https://www.sm.gov.cn/smsrmzfbgs/smsrmzf/zc/xzgfxwjql/200904/"
-                   "t20090410_66236.htm", "三明市人民政府办公室关于加强农村道路交通安全管理工作的通知")]
+        (
+            "detail",
+            "https://www.sm.gov.cn/smsrmzfbgs/smsrmzf/zc/xzgfxwjql/200904/t20090410_66236.htm",
+            "三明市人民政府办公室关于加强农村道路交通安全管理工作的通知",
+        )
+    ]
     assert [(e["declared"], e["found"]) for e in book(spider).summary("p")] == [(101, 1)]
     # the same answer to the last page asked (page 1 of a column thought to hold one page)
     # declares more: its further pages are asked
-    r = saved("trs_list2_sanming_api.json", url, {trs_list2.API: {**s, "page": 1, "last": 1}},
-              cls=TextResponse)
+    r = saved(
+        "trs_list2_sanming_api.json",
+        url,
+        {trs_list2.API: {**s, "page": 1, "last": 1}},
+        cls=TextResponse,
+    )
     spider = parse("trs", r)
     assert [f["page"] for f in spider.forms if f] == ["2"]
 
 
 def test_trs_list2_bad_answer_is_counted_unreadable():
-    r = saved("", "https://www.sm.gov.cn/fjdzapp/search",
-              {trs_list2.API: {"page": 1, "last": 1}}, cls=TextResponse,
-              body=b"<html>system busy</html>")
+    r = saved(
+        "",
+        "https://www.sm.gov.cn/fjdzapp/search",
+        {trs_list2.API: {"page": 1, "last": 1}},
+        cls=TextResponse,
+        body=b"<html>system busy</html>",
+    )
     spider = parse("trs", r)
     assert spider.counted == [("p", "unreadable", "trs_list2_bad_answer")]
 
 
 # -- Hanweb jpage --------------------------------------------------------------------------
+
 
 def test_hanweb_column_page():
     # 江苏: two records inline, 4895 declared, 19 a page, groups of 3 pages from the proxy
@@ -170,7 +212,8 @@ def test_hanweb_column_page():
     spider = parse("hanweb", r)
     assert spider.of("detail") == [
         "https://www.jiangsu.gov.cn/art/2026/9/11/art_33718_11828204.html",
-        "https://www.jiangsu.gov.cn/art/2025/12/15/art_33718_11693505.html"]
+        "https://www.jiangsu.gov.cn/art/2025/12/15/art_33718_11693505.html",
+    ]
     assert declared(spider) == [("jpage", "records", 4895, 2)]
     batches = spider.of("list")
     proxy = "https://www.jiangsu.gov.cn/module/web/jpage/dataproxy.jsp"
@@ -180,7 +223,11 @@ def test_hanweb_column_page():
     assert len(batches) == 86
     form = next(f for f in spider.forms if f)
     assert (form["columnid"], form["unitid"], form["webid"], form["webname"]) == (
-        "33718", "212860", "1", "江苏省人民政府")
+        "33718",
+        "212860",
+        "1",
+        "江苏省人民政府",
+    )
 
 
 def test_hanweb_older_column_script():
@@ -194,21 +241,36 @@ def test_hanweb_older_column_script():
     assert len(batches) == 19
     form = next(f for f in spider.forms if f)
     assert (form["columnid"], form["unitid"], form["webid"], form["appid"], form["webname"]) == (
-        "30067", "49468", "60", "1", "南通市政府采购网")
+        "30067",
+        "49468",
+        "60",
+        "1",
+        "南通市政府采购网",
+    )
 
 
 def test_hanweb_data_proxy_answer():
     # the data proxy's answer to a column that stated no count: its records are detail pages;
     # its <totalrecord> is the column's size, and the rest is asked three pages at a time
-    url = ("https://gxt.jiangsu.gov.cn/module/web/jpage/dataproxy.jsp"
-           "?startrecord=1&endrecord=45&perpage=15")
-    s = {"proxy": hanweb.PROXY, "form": {"columnid": "6278"}, "total": None, "per": 15,
-         "group": 3, "start": 1, "last": 1}
+    url = (
+        "https://gxt.jiangsu.gov.cn/module/web/jpage/dataproxy.jsp"
+        "?startrecord=1&endrecord=45&perpage=15"
+    )
+    s = {
+        "proxy": hanweb.PROXY,
+        "form": {"columnid": "6278"},
+        "total": None,
+        "per": 15,
+        "group": 3,
+        "start": 1,
+        "last": 1,
+    }
     r = saved("hanweb_gxt_jiangsu_dataproxy.xml", url, {hanweb.BATCH: s})
     spider = parse("hanweb", r)
     assert spider.of("detail") == [
         "https://gxt.jiangsu.gov.cn/art/2026/6/10/art_6278_11783480.html",
-        "https://gxt.jiangsu.gov.cn/art/2026/5/18/art_6278_11772533.html"]
+        "https://gxt.jiangsu.gov.cn/art/2026/5/18/art_6278_11772533.html",
+    ]
     assert declared(spider) == [("jpage", "records", 940, 2)]
     batches = spider.of("list")
     assert len(batches) == 20  # records 46 … 940, 45 at a time
@@ -217,6 +279,7 @@ def test_hanweb_data_proxy_answer():
 
 
 # -- 广东 gkmlpt ---------------------------------------------------------------------------
+
 
 def test_gkmlpt_api_answer():
     # 肇庆 受理公告: the answer counts 203 posts (classify.post_count) and gives no page size:
@@ -227,12 +290,14 @@ def test_gkmlpt_api_answer():
     r = saved("gkmlpt_zhaoqing_api.json", f"{api}?page=1&sid=758019", meta, cls=TextResponse)
     spider = parse("gkmlpt", r)
     assert spider.of("detail") == [
-        "https://www.zhaoqing.gov.cn/zqhjj/gkmlpt/content/3/3255/post_3255421.html"]
+        "https://www.zhaoqing.gov.cn/zqhjj/gkmlpt/content/3/3255/post_3255421.html"
+    ]
     assert spider.of("list") == [f"{api}?page=2&sid=758019", f"{api}?page=3&sid=758019"]
     assert declared(spider) == [("gkmlpt", "records", 203, 1)]
 
 
 # -- 开普云 Ucap ----------------------------------------------------------------------------
+
 
 def test_ucap_list_page_asks_query_list_with_the_codes_of_its_path():
     url = "http://zjt.jiangxi.gov.cn/jxszfhcxjst/gqcyc/pc/list.html"
@@ -240,18 +305,27 @@ def test_ucap_list_page_asks_query_list_with_the_codes_of_its_path():
     assert detect(r) == "ucap"
     spider = parse("ucap", r)
     assert spider.of("list") == ["http://zjt.jiangxi.gov.cn/queryList"]
-    assert spider.forms[-1] == {"webSiteCode": "jxszfhcxjst", "channelCode": "gqcyc",
-                                "current": "1", "pageSize": str(ucap.PAGE_SIZE)}
+    assert spider.forms[-1] == {
+        "webSiteCode": "jxszfhcxjst",
+        "channelCode": "gqcyc",
+        "current": "1",
+        "pageSize": str(ucap.PAGE_SIZE),
+    }
 
 
 def test_ucap_query_list_answer():
     # 江西省住建厅: results[].source.urls is a JSON string naming the article's pc page
-    s = {"api": "http://zjt.jiangxi.gov.cn/queryList",
-         "form": {"webSiteCode": "jxszfhcxjst", "channelCode": "gqcyc"}, "size": 20, "page": 1}
+    s = {
+        "api": "http://zjt.jiangxi.gov.cn/queryList",
+        "form": {"webSiteCode": "jxszfhcxjst", "channelCode": "gqcyc"},
+        "size": 20,
+        "page": 1,
+    }
     r = saved("ucap_jiangxi_querylist.json", s["api"], {ucap.API: s}, cls=TextResponse)
     spider = parse("ucap", r)
     assert spider.of("detail") == [
         "http://zjt.jiangxi.gov.cn/jxszfhcxjst/gqcyc/pc/content/content_2062796646723690496.html",
-        "http://zjt.jiangxi.gov.cn/jxszfhcxjst/gqcyc/pc/content/content_2052608492608471040.html"]
+        "http://zjt.jiangxi.gov.cn/jxszfhcxjst/gqcyc/pc/content/content_2052608492608471040.html",
+    ]
     assert declared(spider) == [("ucap queryList", "records", 2, 2)]
     assert spider.of("list") == []

@@ -1,5 +1,6 @@
 """A crawl killed with SIGKILL half-way and resumed ends with the same captures as an
 uninterrupted one: nothing lost, nothing twice."""
+
 from __future__ import annotations
 
 import os
@@ -39,8 +40,9 @@ def count_captures(db_path) -> int:
         return 0
 
 
-@pytest.mark.parametrize("sig,status", [(signal.SIGKILL, "running"),
-                                        (signal.SIGINT, "interrupted")])
+@pytest.mark.parametrize(
+    "sig,status", [(signal.SIGKILL, "running"), (signal.SIGINT, "interrupted")]
+)
 def test_killed_crawl_resumes_to_the_same_captures(tmp_path, sig, status):
     with Farm(reports_per_portal=10, delay=0.03) as farm:
         sources = farm.write_sources(tmp_path / "demo.yaml")
@@ -77,8 +79,11 @@ def test_killed_crawl_resumes_to_the_same_captures(tmp_path, sig, status):
 def big_docs(n: int = 6, mb: int = 24) -> DocPortal:
     """Large incompressible PDFs: writing one WARC record takes long enough to kill the crawl
     in the middle of it."""
-    return DocPortal({f"/doc/{i}.pdf": b"%PDF-1.4\n" + os.urandom(mb * 2**20) for i in range(n)},
-                     host="127.0.0.97", name="大文件门户")
+    return DocPortal(
+        {f"/doc/{i}.pdf": b"%PDF-1.4\n" + os.urandom(mb * 2**20) for i in range(n)},
+        host="127.0.0.97",
+        name="大文件门户",
+    )
 
 
 def test_warc_torn_by_a_kill_is_repaired_on_resume(tmp_path):
@@ -89,13 +94,13 @@ def test_warc_torn_by_a_kill_is_repaired_on_resume(tmp_path):
     from warcio.archiveiterator import ArchiveIterator
 
     from archive.captures import warc_members
+
     with big_docs() as site:
         sources = tmp_path / "big.yaml"
         site.write_sources(sources)
         for attempt in range(8):  # until the kill lands inside a record (it nearly always does)
             archive = tmp_path / f"a{attempt}"
-            proc = spawn_crawl(sources, archive, "--fast", "-s",
-                               "CONCURRENT_REQUESTS_PER_DOMAIN=1")
+            proc = spawn_crawl(sources, archive, "--fast", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
             warc, deadline, torn, last = None, time.time() + 120, False, None
             while time.time() < deadline and proc.poll() is None:
                 warcs = list((archive / "warc").glob("*.warc.gz")) if archive.exists() else []
@@ -125,9 +130,11 @@ def test_warc_torn_by_a_kill_is_repaired_on_resume(tmp_path):
             it = ArchiveIterator(fh)
             records = {}
             for rec in it:
-                records[it.get_record_offset()] = (rec.rec_type,
-                                                   rec.rec_headers.get_header("WARC-Target-URI"),
-                                                   hashlib.sha256(rec.content_stream().read()))
+                records[it.get_record_offset()] = (
+                    rec.rec_type,
+                    rec.rec_headers.get_header("WARC-Target-URI"),
+                    hashlib.sha256(rec.content_stream().read()),
+                )
         responses = [r for r in records.values() if r[0] == "response"]
         assert len(responses) == len(rows)
         by_url = {}

@@ -1,4 +1,5 @@
 """The capture store (archive/captures.py) used directly."""
+
 from __future__ import annotations
 
 import hashlib
@@ -28,8 +29,9 @@ def test_schema_wal_and_indexes(tmp_path):
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
     tables = {r[0] for r in db.execute("select name from sqlite_master where type='table'")}
     assert {"portals", "crawl_runs", "captures", "documents", "change_events"} <= tables
-    idx = " ".join(r[0] or "" for r in db.execute(
-        "select sql from sqlite_master where type = 'index'"))
+    idx = " ".join(
+        r[0] or "" for r in db.execute("select sql from sqlite_master where type = 'index'")
+    )
     for col in ("sha256", "url", "portal", "crawl_id"):
         assert f'ON "captures" ("{col}")' in idx
 
@@ -38,13 +40,32 @@ def test_runs_captures_events_and_warc(tmp_path):
     store = CaptureStore(tmp_path)
     store.open_run("c1", {"sources": "x"})
     sha, _ = store.store_body(b"<html>v1</html>")
-    wf, off = store.write_warc("c1", "http://127.0.0.2/a.html", "GET", [("User-Agent", "t")],
-                               b"", 200, "OK", [("ETag", '"v1"')], b"<html>v1</html>",
-                               "2026-01-01T00:00:00.000000Z")
-    store.add_capture(crawl_id="c1", portal="p", url="http://127.0.0.2/a.html",
-                      final_url="http://127.0.0.2/a.html", method="GET", status=200,
-                      response_headers=[("ETag", '"v1"')], sha256=sha, kind="detail",
-                      is_report=1, warc_file=wf, warc_offset=off)
+    wf, off = store.write_warc(
+        "c1",
+        "http://127.0.0.2/a.html",
+        "GET",
+        [("User-Agent", "t")],
+        b"",
+        200,
+        "OK",
+        [("ETag", '"v1"')],
+        b"<html>v1</html>",
+        "2026-01-01T00:00:00.000000Z",
+    )
+    store.add_capture(
+        crawl_id="c1",
+        portal="p",
+        url="http://127.0.0.2/a.html",
+        final_url="http://127.0.0.2/a.html",
+        method="GET",
+        status=200,
+        response_headers=[("ETag", '"v1"')],
+        sha256=sha,
+        kind="detail",
+        is_report=1,
+        warc_file=wf,
+        warc_offset=off,
+    )
     store.record_event("c1", "p", "http://127.0.0.2/a.html", "new", new_sha256=sha)
     store.finish_run("c1", "finished", {}, {"portals": {}})
     assert store.last_capture("http://127.0.0.2/a.html")["sha256"] == sha
@@ -56,8 +77,9 @@ def test_runs_captures_events_and_warc(tmp_path):
     store.close()
     with open(tmp_path / wf, "rb") as fh:
         fh.seek(off)
-        recs = [(r.rec_type, r.rec_headers.get_header("WARC-Target-URI"))
-                for r in ArchiveIterator(fh)]
+        recs = [
+            (r.rec_type, r.rec_headers.get_header("WARC-Target-URI")) for r in ArchiveIterator(fh)
+        ]
     assert recs == [("response", "http://127.0.0.2/a.html"), ("request", "http://127.0.0.2/a.html")]
     with pytest.raises(ValueError):
         CaptureStore(tmp_path).warc_path("../evil")
@@ -69,10 +91,20 @@ def test_repair_warc_cuts_a_torn_tail_and_writes_lost_records_again(tmp_path):
     for i, url in enumerate(urls):
         body = bytes([i]) * 50_000
         sha, _ = store.store_body(body)
-        wf, off = store.write_warc("c1", url, "GET", [], b"", 200, "OK", [], body,
-                                   "2026-01-01T00:00:00.000000Z")
-        store.add_capture(crawl_id="c1", url=url, final_url=url, method="GET", status=200,
-                          sha256=sha, warc_file=wf, warc_offset=off, kind="attachment")
+        wf, off = store.write_warc(
+            "c1", url, "GET", [], b"", 200, "OK", [], body, "2026-01-01T00:00:00.000000Z"
+        )
+        store.add_capture(
+            crawl_id="c1",
+            url=url,
+            final_url=url,
+            method="GET",
+            status=200,
+            sha256=sha,
+            warc_file=wf,
+            warc_offset=off,
+            kind="attachment",
+        )
     rows = store.captures("c1")
     path = tmp_path / rows[0]["warc_file"]
     with open(path, "r+b") as fh:  # the second pair torn, the third lost with it
@@ -86,8 +118,14 @@ def test_repair_warc_cuts_a_torn_tail_and_writes_lost_records_again(tmp_path):
         got = []
         for r in it:  # the content first: warcio's get_record_offset() skips it
             digest = hashlib.sha256(r.content_stream().read()).hexdigest()
-            got.append((r.rec_type, r.rec_headers.get_header("WARC-Target-URI"),
-                        it.get_record_offset(), digest))
+            got.append(
+                (
+                    r.rec_type,
+                    r.rec_headers.get_header("WARC-Target-URI"),
+                    it.get_record_offset(),
+                    digest,
+                )
+            )
     assert [u for t, u, _, _ in got if t == "response"] == urls
     offsets = {u: o for t, u, o, _ in got if t == "response"}
     for c in store.captures("c1"):
@@ -101,15 +139,25 @@ def test_a_later_failed_capture_does_not_unset_a_report_current(tmp_path):
     from archive.schema import open_db
     from archive.store import refresh_current
     from archive.testing import add_report
+
     url = "http://127.0.0.2/r.html"
     from synthetic.report import generate_report
+
     rep = generate_report(3)
     add_report(tmp_path, record=rep.record, text=rep.title, url=url, portal="p")
     store = CaptureStore(tmp_path)
     sha, _ = store.store_body(b"<html>half")
-    store.add_capture(crawl_id="c2", portal="p", url=url, final_url=url, status=200,
-                      sha256=sha, kind="detail", is_report=0,
-                      error="truncated: connection closed after 10 of 20 bytes")
+    store.add_capture(
+        crawl_id="c2",
+        portal="p",
+        url=url,
+        final_url=url,
+        status=200,
+        sha256=sha,
+        kind="detail",
+        is_report=0,
+        error="truncated: connection closed after 10 of 20 bytes",
+    )
     store.close()
     db = open_db(tmp_path)
     refresh_current(db)

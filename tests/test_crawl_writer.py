@@ -1,6 +1,7 @@
 """The capture writer (crawler/writer.py): writes in order, committed in groups, each result
 handed back only after its group's commit — so a crawl killed with SIGKILL has lost nothing it
 was told was written."""
+
 from __future__ import annotations
 
 import json
@@ -77,8 +78,13 @@ reactor.callWhenRunning(run)
 reactor.run()
 print(json.dumps(got))
 """
-    out = subprocess.run([sys.executable, "-c", script, str(tmp_path)], cwd=ROOT,
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     got = json.loads(out.stdout)
     assert [i for i, _ in got] == list(range(300))
@@ -92,8 +98,12 @@ print(json.dumps(got))
 
 def test_sigkill_loses_nothing_acknowledged(tmp_path):
     archive, acks = tmp_path / "a", tmp_path / "acks.txt"
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(archive), str(acks)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(archive), str(acks)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.time() + 120
     while time.time() < deadline:
         assert proc.poll() is None, proc.stderr.read()[-3000:]
@@ -106,7 +116,7 @@ def test_sigkill_loses_nothing_acknowledged(tmp_path):
     acked = dict(line.split() for line in acks.read_text().splitlines())
     assert len(acked) >= 300
 
-    store = CaptureStore(archive)   # opening it recovers the WAL as a restart would
+    store = CaptureStore(archive)  # opening it recovers the WAL as a restart would
     rows = {r["url"].rsplit("/", 1)[1]: r for r in store.captures("c1")}
     for i, sha in acked.items():
         row = rows.get(i)

@@ -1,6 +1,7 @@
 """Running the demo twice leaves the same archive: the demo portals keep their URLs (a stable
 port), so the second crawl finds every report where it was (no removed, no new), and the
 build adds nothing."""
+
 import json
 import sqlite3
 
@@ -10,9 +11,9 @@ from synthetic.farm import free_port
 
 QUERIES = {  # what a reader of the archive sees; current last in each row
     "reports": "select id, sha256, url, title, body, year, template, portal, check_status, "
-               "editions, current from reports order by id",
+    "editions, current from reports order by id",
     "report_editions": "select id, report_id, sha256, url, representative, current "
-                       "from report_editions order by id",
+    "from report_editions order by id",
     "other_documents": "select id, sha256, url, kind, current from other_documents order by id",
 }
 
@@ -27,8 +28,18 @@ def reports(archive, table="reports"):
 
 def test_demo_twice_gives_the_same_reports_and_current_flags(tmp_path, capsys):
     archive = tmp_path / "demo"
-    args = ["demo", "--archive", str(archive), "--reports", "2", "--portals-per-family", "1",
-            "--no-serve", "--farm-port", str(free_port())]
+    args = [
+        "demo",
+        "--archive",
+        str(archive),
+        "--reports",
+        "2",
+        "--portals-per-family",
+        "1",
+        "--no-serve",
+        "--farm-port",
+        str(free_port()),
+    ]
     assert main(args) == 0
     first = {t: reports(archive, t) for t in QUERIES}
     assert len(first["reports"]) >= 8 and all(r[-1] == 1 for rows in first.values() for r in rows)
@@ -46,5 +57,5 @@ def test_demo_twice_gives_the_same_reports_and_current_flags(tmp_path, capsys):
     store = CaptureStore(archive)
     runs = store.runs()
     assert len(runs) == 2
-    assert store.events(runs[1]["id"]) == []   # nothing new, changed, moved or removed
+    assert store.events(runs[1]["id"]) == []  # nothing new, changed, moved or removed
     store.close()

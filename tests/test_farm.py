@@ -1,4 +1,5 @@
 """The demo portal farm serves what its truth says, and behaves like the portals it imitates."""
+
 from __future__ import annotations
 
 import hashlib
@@ -74,7 +75,9 @@ def test_hanweb_proxy_and_gkmlpt_api(farm):
     hanweb = farm.site("hanweb")
     req = urllib.request.Request(
         hanweb.base + "/module/web/jpage/dataproxy.jsp?startrecord=1&endrecord=6&perpage=2",
-        data=b"col=1&columnid=1234&unitid=5678", method="POST")
+        data=b"col=1&columnid=1234&unitid=5678",
+        method="POST",
+    )
     try:
         urllib.request.urlopen(req)
     except urllib.error.HTTPError as e:
@@ -109,6 +112,7 @@ def test_shared_corpus_files_are_published(shared_dir):
 def post(url, form: dict):
     import json
     from urllib.parse import urlencode
+
     req = urllib.request.Request(url, data=urlencode(form).encode(), method="POST")
     try:
         with urllib.request.urlopen(req) as r:
@@ -119,26 +123,35 @@ def post(url, form: dict):
 
 def test_list_columns_declare_their_size_and_serve_it_through_their_apis():
     from synthetic.farm_lists import TrsList2Site, UcapSite
+
     with Farm(reports_per_portal=7, blocked=False, families=[], lists=True) as f:
         list2, ucap = f.sites
         assert (type(list2), type(ucap)) == (TrsList2Site, UcapSite)
         status, _, page = get(list2.start_url())
         text = page.decode()
         assert "list2.trsapi" in text and "recordCount:'7'" in text
-        assert text.count("<li>") == list2.max_static * list2.prepage    # the static page
-        form = {"channelid": list2.search_id, "classsql": f"chnlid={list2.chnlid}",
-                "page": "3", "prepage": "3"}
+        assert text.count("<li>") == list2.max_static * list2.prepage  # the static page
+        form = {
+            "channelid": list2.search_id,
+            "classsql": f"chnlid={list2.chnlid}",
+            "page": "3",
+            "prepage": "3",
+        }
         status, answer = post(list2.base + list2.api, form)
         assert status == 200 and answer["recordCount"] == 7 and answer["pageCount"] == 3
         assert [d["chnldocurl"] for d in answer["data"]] == [list2.base + list2.docs[6].detail]
         assert post(list2.base + list2.api, {**form, "classsql": "chnlid=1"})[0] == 400
         list2.api_fault = "http_500"
         assert post(list2.base + list2.api, form)[0] == 500
-        form = {"webSiteCode": ucap.site_code, "channelCode": ucap.channel, "current": "1",
-                "pageSize": "5"}
+        form = {
+            "webSiteCode": ucap.site_code,
+            "channelCode": ucap.channel,
+            "current": "1",
+            "pageSize": "5",
+        }
         status, answer = post(ucap.base + "/queryList", form)
         assert status == 200 and answer["data"]["total"] == 7
         assert len(answer["data"]["results"]) == 5
-        ucap.api_fault = "empty"   # 200, the full count declared, nothing after page 1
+        ucap.api_fault = "empty"  # 200, the full count declared, nothing after page 1
         status, answer = post(ucap.base + "/queryList", {**form, "current": "2"})
         assert status == 200 and answer["data"]["total"] == 7 and answer["data"]["results"] == []

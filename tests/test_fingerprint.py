@@ -13,6 +13,7 @@ The update refuses to write changed fingerprints under the old version. The fing
 computed in a fresh process (generated scans depend on the renderer's state in a process
 that has rendered other PDFs) on the machine scripts/setup.sh makes (its fonts and tesseract).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -30,8 +31,10 @@ from synthetic.report import generate_report  # noqa: E402
 
 FILE = HERE / "fingerprints.json"
 SHARED = HERE.parent.parent / "shared"
-HOW = ("bump PARSER_VERSION in parsers/__init__.py, then regenerate the fingerprints: "
-       ".venv/bin/python tests/test_fingerprint.py --update")
+HOW = (
+    "bump PARSER_VERSION in parsers/__init__.py, then regenerate the fingerprints: "
+    ".venv/bin/python tests/test_fingerprint.py --update"
+)
 
 # (format, seeds, layouts): every layout each renderer knows, both templates, both charsets
 GENERATED = [
@@ -49,6 +52,7 @@ GENERATED = [
 
 def _render(fmt: str, seed: int, layout):
     from synthetic import render_doc, render_docx, render_html, render_pdf, render_scan, render_text
+
     rep = generate_report(seed, pages=3)
     if fmt == "html":
         lay = choose_layout(rep, "html", layout)
@@ -58,13 +62,19 @@ def _render(fmt: str, seed: int, layout):
         return render_scan.render_scan(rep, seed=seed), "scan.pdf"
     if fmt == "ofd":
         from synthetic.render_ofd import render_ofd
+
         return render_ofd(rep, layout=choose_layout(rep, "pdf", layout)), "report.ofd"
     if fmt == "mht":
         from synthetic.render_mht import render_mht
+
         return render_mht(rep), "report.doc"
     lay = choose_layout(rep, "pdf" if fmt == "pdf" else "docx", layout)
-    render = {"docx": render_docx.render_docx, "pdf": render_pdf.render_pdf,
-              "doc": render_doc.render_doc, "wps": render_doc.render_wps}.get(fmt)
+    render = {
+        "docx": render_docx.render_docx,
+        "pdf": render_pdf.render_pdf,
+        "doc": render_doc.render_doc,
+        "wps": render_doc.render_wps,
+    }.get(fmt)
     if fmt == "text":
         return render_text.render_text(rep), "report.txt"
     return render(rep, layout=lay), f"report.{fmt}"
@@ -78,7 +88,9 @@ def documents(shared: bool):
             data, name = _render(fmt, seed, layout)
             yield f"generated/{fmt}/{seed}/{layout or 'default'}", data, name
     if shared:
-        for path in sorted((SHARED / "seeds").glob("*.txt")) + sorted((SHARED / "corpus").iterdir()):
+        for path in sorted((SHARED / "seeds").glob("*.txt")) + sorted(
+            (SHARED / "corpus").iterdir()
+        ):
             if path.suffix != ".md":
                 yield f"shared/{path.parent.name}/{path.name}", path.read_bytes(), path.name
 
@@ -91,8 +103,10 @@ def fingerprint(record: dict) -> str:
 
 
 def current(shared: bool) -> dict[str, str]:
-    return {key: fingerprint(parsers.extract_bytes(data, name=name))
-            for key, data, name in documents(shared)}
+    return {
+        key: fingerprint(parsers.extract_bytes(data, name=name))
+        for key, data, name in documents(shared)
+    }
 
 
 def current_in_child(shared: bool) -> dict[str, str]:
@@ -114,10 +128,12 @@ def test_records_change_only_with_a_parser_version_bump():
         raise AssertionError(
             f"PARSER_VERSION is {parsers.PARSER_VERSION!r}, the fingerprints were made by "
             f"{saved['parser_version']!r}: regenerate them with "
-            ".venv/bin/python tests/test_fingerprint.py --update")
+            ".venv/bin/python tests/test_fingerprint.py --update"
+        )
     assert not changes, (
         f"{len(changes)} extraction record(s) changed without a PARSER_VERSION bump "
-        f"(the archive would keep the old records): {HOW}.\n" + "\n".join(changes[:20]))
+        f"(the archive would keep the old records): {HOW}.\n" + "\n".join(changes[:20])
+    )
 
 
 def main(argv: list[str]) -> int:
@@ -135,13 +151,20 @@ def main(argv: list[str]) -> int:
     if saved and saved["parser_version"] == parsers.PARSER_VERSION:
         changes = _changes(saved["records"], got)
         if changes:
-            print(f"{len(changes)} record(s) changed and PARSER_VERSION is still "
-                  f"{parsers.PARSER_VERSION!r}: bump it in parsers/__init__.py first.",
-                  file=sys.stderr)
+            print(
+                f"{len(changes)} record(s) changed and PARSER_VERSION is still "
+                f"{parsers.PARSER_VERSION!r}: bump it in parsers/__init__.py first.",
+                file=sys.stderr,
+            )
             print("\n".join(changes), file=sys.stderr)
             return 1
-    FILE.write_text(json.dumps({"parser_version": parsers.PARSER_VERSION, "records": got},
-                               ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    FILE.write_text(
+        json.dumps(
+            {"parser_version": parsers.PARSER_VERSION, "records": got}, ensure_ascii=False, indent=1
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     print(f"wrote {len(got)} fingerprints for PARSER_VERSION {parsers.PARSER_VERSION!r} to {FILE}")
     return 0
 

@@ -1,6 +1,7 @@
 """The guard runs one extraction in a child with a time limit and a memory bound.
 
 Behaviour only: how fast it kills and refuses is measured by bench/guard.py."""
+
 import time
 
 from parsers.runner import run_guarded
@@ -19,6 +20,7 @@ def test_good_file_gives_its_record():
 def test_time_limit_kills_the_child_and_its_converter(monkeypatch, tmp_path):
     import tempfile
     from synthetic.render_doc import render_doc
+
     data = render_doc(generate_report(32))  # LibreOffice needs seconds: more than allowed
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the converter's profile goes here
     res = run_guarded(data, name="slow.doc", timeout_s=1.0, memory_mb=1024)
@@ -87,14 +89,16 @@ def test_run_many_in_input_order_or_as_they_finish(monkeypatch):
     def parse(data, name="", content_type="", **kw):
         time.sleep(1.0 if name == "slow" else 0)
         raise ParseError(f"{name} refused")
+
     _fake_parse(monkeypatch, parse)
     items = [Task(b"x", name="slow", key=1), b"", Task(b"x", name="fast", key=3)]
     ordered = list(run_many(items, workers=2, timeout_s=30, memory_mb=512))
     assert [item for item, _ in ordered] == items
     assert [r.error for _, r in ordered] == ["slow refused", "empty file (0 bytes)", "fast refused"]
     assert {r.status for _, r in ordered} == {"parse_error"}
-    finished = [r.error for _, r in run_many(items, workers=2, timeout_s=30, memory_mb=512,
-                                             ordered=False)]
+    finished = [
+        r.error for _, r in run_many(items, workers=2, timeout_s=30, memory_mb=512, ordered=False)
+    ]
     assert finished == ["empty file (0 bytes)", "fast refused", "slow refused"]
 
 
@@ -117,12 +121,15 @@ def test_sections_are_the_records_one_splitter(shared_dir):
 def test_crash_is_one_line(monkeypatch):
     _fake_parse(monkeypatch, lambda *a, **k: os.kill(os.getpid(), signal.SIGSEGV))
     res = run_guarded(b"x", timeout_s=30, memory_mb=512)
-    assert res.status == "crashed" and res.error == "parser crashed with SIGSEGV (memory limit 512 MB)"
+    assert (
+        res.status == "crashed" and res.error == "parser crashed with SIGSEGV (memory limit 512 MB)"
+    )
 
 
 def test_parser_bug_is_an_internal_error(monkeypatch):
     def parse(*a, **k):
         raise KeyError("nope")
+
     _fake_parse(monkeypatch, parse)
     res = run_guarded(b"x", timeout_s=30, memory_mb=512)
     assert res.status == "error" and res.error.startswith("internal error: KeyError: 'nope' (")
@@ -133,10 +140,12 @@ def _helpers(monkeypatch, tmp_path, code, n):
     pids = tmp_path / "pids"
 
     def parse(*a, **k):
-        procs = [subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
-                 for _ in range(n)]
+        procs = [
+            subprocess.Popen([sys.executable, "-c", code], start_new_session=True) for _ in range(n)
+        ]
         pids.write_text(" ".join(str(p.pid) for p in procs))
         time.sleep(3600)
+
     _fake_parse(monkeypatch, parse)
     return pids
 

@@ -1,5 +1,6 @@
 """Hostile inputs: each gives a one-line reason (non-zero exit) within the time and memory
 limits, and the rest of the batch is still done. How fast: bench/guard.py."""
+
 import json
 import os
 
@@ -58,8 +59,11 @@ def test_docx_whose_xml_would_not_fit_the_memory_bound():
     """190 MB of XML passes the zip bomb checks (it compresses ~9×) but would take ~4 GB to
     parse: refused, named, before a parser reads it."""
     data = hostile.docx_of_xml(190)
-    res = refused(data, "huge.docx", "too large to parse within the memory bound: "
-                                     "word/document.xml holds 190 MB of XML")
+    res = refused(
+        data,
+        "huge.docx",
+        "too large to parse within the memory bound: word/document.xml holds 190 MB of XML",
+    )
     assert res.peak_rss_mb < 200
 
 
@@ -67,6 +71,7 @@ def test_parser_out_of_memory_is_named(monkeypatch):
     """With the part limit lifted, lxml runs out of memory at the bound and says "unknown
     error": the reason given is the memory bound, not a corrupt file."""
     from parsers.runner import limits
+
     monkeypatch.setattr(limits, "MAX_PART_MB", 1000)
     res = run_guarded(hostile.docx_of_xml(40), name="big.docx", timeout_s=120, memory_mb=300)
     assert res.status == "memory" and res.error == "out of memory (limit 300 MB)", res.error
@@ -86,6 +91,7 @@ def test_200_mb_file_is_refused_unread(tmp_path, monkeypatch):
 
     def no_child():
         raise AssertionError("a child was started for a file refused by its size")
+
     monkeypatch.setattr(os, "fork", no_child)  # only a child reads a file
     res = run_guarded(path, **LIMITS)
     assert res.error == "file too large: 200.0 MB (limit 50 MB)"
@@ -108,12 +114,24 @@ def test_html_that_lies_about_its_charset(report):
 
 
 def test_batch_goes_on_after_hostile_files(report, tmp_path, capsys):
-    files = {"a.docx": hostile.encrypted_docx(), "b.pdf": b"", "c.docx": render_docx(report),
-             "d.pdf": hostile.nested_html(100_000)}
+    files = {
+        "a.docx": hostile.encrypted_docx(),
+        "b.pdf": b"",
+        "c.docx": render_docx(report),
+        "d.pdf": hostile.nested_html(100_000),
+    }
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
-    status = main(["extract", *(str(tmp_path / n) for n in sorted(files)), "--timeout", "60",
-                   "--memory", "1024"])
+    status = main(
+        [
+            "extract",
+            *(str(tmp_path / n) for n in sorted(files)),
+            "--timeout",
+            "60",
+            "--memory",
+            "1024",
+        ]
+    )
     out, err = capsys.readouterr()
     assert status == 1
     errors = err.strip().splitlines()

@@ -1,5 +1,6 @@
 """The pieces the list adapters share: script values read without running the scripts, the
 records and totals of JSON list answers, and the column book that compares them."""
+
 from __future__ import annotations
 
 import json
@@ -20,13 +21,13 @@ def test_script_values_literals_fallbacks_and_references():
     var countPage = 3//共多少页
     """
     assert script.value(text, "quickMode") == "动静结合"
-    assert script.value(text, "classsql") == "chnlid=1780"      # "" || "…"
-    assert script.number(text, "recordCount") == 107              # a quoted number
-    assert script.number(text, "prepage") == 15                   # the `||` fallback, not the
-    assert script.number(text, "countPage") == 3                  # assignment in the if block
+    assert script.value(text, "classsql") == "chnlid=1780"  # "" || "…"
+    assert script.number(text, "recordCount") == 107  # a quoted number
+    assert script.number(text, "prepage") == 15  # the `||` fallback, not the
+    assert script.number(text, "countPage") == 3  # assignment in the if block
     assert script.value(text, "nothing") is None
     args = script.object_literal(text, "listArgs")
-    assert script.evaluate(text, args["channelid"]) == "200210"   # SiteInfo.searchId
+    assert script.evaluate(text, args["channelid"]) == "200210"  # SiteInfo.searchId
     assert script.evaluate(text, args["sortfield"]) == "-docreltime"
 
 
@@ -37,11 +38,21 @@ def test_json_list_answers_of_common_shapes():
         {"code": 0, "data": {"rows": [{"title": "a", "linkUrl": "/a.html"}], "total": 41}},
         {"rows": [{"title": "a", "url": "/a.html"}], "total": 41},
         {"content": [{"title": "a", "url": "/a.html"}], "totalElements": 41, "size": 10},
-        {"data": [{"doctitle": "a", "chnldocurl": "/a.html", "docpuburl": "/b.html"}],
-         "recordCount": 41, "prepage": 10},
+        {
+            "data": [{"doctitle": "a", "chnldocurl": "/a.html", "docpuburl": "/b.html"}],
+            "recordCount": 41,
+            "prepage": 10,
+        },
         {"classify": {"post_count": 41}, "articles": [{"title": "a", "url": "/a.html"}]},
-        {"data": {"total": 41, "rows": 10, "results": [
-            {"id": "1", "source": {"title": "a", "urls": json.dumps({"pc": "/a.html"})}}]}},
+        {
+            "data": {
+                "total": 41,
+                "rows": 10,
+                "results": [
+                    {"id": "1", "source": {"title": "a", "urls": json.dumps({"pc": "/a.html"})}}
+                ],
+            }
+        },
     ]
     for shape in shapes:
         got = jsonlist.read(shape)
@@ -54,23 +65,25 @@ def test_json_list_answers_of_common_shapes():
 def test_the_column_book_keeps_the_largest_declaration_and_finds_the_short():
     book = Columns()
     book.declare("p", "c1", "jpage", 20)
-    book.declare("p", "c1", "jpage", "23")           # the proxy's answer says more
-    book.declare("p", "c1", "jpage", 18)             # a stale page says less: 23 stands
+    book.declare("p", "c1", "jpage", "23")  # the proxy's answer says more
+    book.declare("p", "c1", "jpage", 18)  # a stale page says less: 23 stands
     for n in range(10):
         book.listed("p", "c1", f"/art_{n}.html")
-    book.listed("p", "c1", "/art_0.html")             # listed twice, one record
+    book.listed("p", "c1", "/art_0.html")  # listed twice, one record
     book.declare("p", "c2", "createPageHTML", 3, PAGES)
     for n in range(3):
         book.read("p", "c2", f"/index_{n}.html")
     assert book.summary("p") == [
         {"column": "c1", "kind": "jpage", "unit": RECORDS, "declared": 23, "found": 10},
-        {"column": "c2", "kind": "createPageHTML", "unit": PAGES, "declared": 3, "found": 3}]
+        {"column": "c2", "kind": "createPageHTML", "unit": PAGES, "declared": 3, "found": 3},
+    ]
     assert [e["column"] for e in book.short("p")] == ["c1"]
     assert book.short("other portal") == []
 
 
 class _Store:
     """incomplete() asks the store for failed list pages; here there are none."""
+
     class db:
         @staticmethod
         def query(*a):

@@ -1,4 +1,5 @@
 """Scans: image-only PDFs and images are OCR'd to text and table grids."""
+
 import io
 
 import pytest
@@ -14,6 +15,7 @@ from synthetic.report import generate_report
 def _pages_with(pdf: bytes, text: str) -> bytes:
     """Only the pages of a PDF whose text has `text` (keeps the OCR in tests to a page or two)."""
     import pypdfium2 as pdfium
+
     src, out = pdfium.PdfDocument(pdf), pdfium.PdfDocument.new()
     keep = [i for i in range(len(src)) if text in src[i].get_textpage().get_text_range()]
     out.import_pages(src, keep)
@@ -25,8 +27,11 @@ def _pages_with(pdf: bytes, text: str) -> bytes:
 @pytest.fixture(scope="module")
 def scanned():
     from synthetic.render_pdf import render_pdf
+
     report = generate_report(21)
-    return report, parse_bytes(scan_pdf_bytes(_pages_with(render_pdf(report), "本年新收"), seed=21), name="scan.pdf")
+    return report, parse_bytes(
+        scan_pdf_bytes(_pages_with(render_pdf(report), "本年新收"), seed=21), name="scan.pdf"
+    )
 
 
 def test_scan_is_ocrd_with_confidence(scanned):
@@ -42,14 +47,25 @@ def test_scan_table_grid_has_the_numbers_in_place(scanned):
         for row in table.grid():
             if row and row[0] and "本年新收" in row[0].text:
                 got = [g.text for g in row if g][-7:]
-                assert got == [want[c] for c in ("natural_person", "commercial", "research", "social_org",
-                                                 "legal_service", "other_org", "total")]
+                assert got == [
+                    want[c]
+                    for c in (
+                        "natural_person",
+                        "commercial",
+                        "research",
+                        "social_org",
+                        "legal_service",
+                        "other_org",
+                        "total",
+                    )
+                ]
                 return
     pytest.fail("no 本年新收 row in the OCR'd tables")
 
 
 def test_merged_cells_become_spans():
     from PIL import Image, ImageDraw
+
     img = Image.new("L", (900, 400), 255)
     d = ImageDraw.Draw(img)
     for y in (50, 150, 250, 350):
@@ -66,6 +82,7 @@ def test_merged_cells_become_spans():
 def test_image_file_is_ocrd():
     report = generate_report(22)
     from synthetic.render_pdf import render_pdf
+
     page = next(rasterise(scan_pdf_bytes(render_pdf(report), seed=1), 200))
     buf = io.BytesIO()
     page.save(buf, "PNG", dpi=(200, 200))
@@ -84,18 +101,22 @@ def test_text_layer_decision():
 
 # ---------------------------------------------------------------- number cells: right or unreadable
 
+
 def _r(text, conf):
     from parsers.formats.ocr.readings import Reading
+
     return Reading(text, conf)
 
 
 def _unreadable(text):
     from parsers.report.values import Value, read_value
+
     return read_value(text) == Value(None, unreadable=True)
 
 
 def test_agreeing_sure_readings_keep_the_number():
     from parsers.formats.ocr.readings import decide
+
     assert decide("5284", [_r("5284", 91), _r("5284", 91), _r("5284", 96)]) == "5284"
     # chi_sim reads a lone 1 as 工; the digits-only readings are sure of it
     assert decide("工", [_r("", 60), _r("1", 5), _r("1", 95)]) == "1"
@@ -103,30 +124,35 @@ def test_agreeing_sure_readings_keep_the_number():
 
 def test_disagreeing_number_cell_is_unreadable_not_a_wrong_number():
     from parsers.formats.ocr.readings import decide
+
     # chi_sim reads a clean 5284 as 0284, and is fairly sure of it: nobody gets to win
     assert _unreadable(decide("0284", [_r("0284", 86), _r("5284", 0), _r("5284", 97)]))
 
 
 def test_low_confidence_number_cell_is_unreadable():
     from parsers.formats.ocr.readings import decide
-    assert _unreadable(decide("9", [_r("9", 17), _r("9", 17), _r("", 0)]))   # a 0 read as 9
-    assert _unreadable(decide("工", [_r("", 36), _r("", 0), _r("4", 80)]))   # a 1 read as 4, once
+
+    assert _unreadable(decide("9", [_r("9", 17), _r("9", 17), _r("", 0)]))  # a 0 read as 9
+    assert _unreadable(decide("工", [_r("", 36), _r("", 0), _r("4", 80)]))  # a 1 read as 4, once
 
 
 def test_cell_no_reading_takes_for_a_number_is_left_alone():
     from parsers.formats.ocr.readings import decide
+
     assert decide("果", [_r("", 80), _r("", 0), _r("", 0)]) == "果"
 
 
 def test_read_numbers_counts_the_cells_set_aside(monkeypatch):
     from PIL import Image
     import parsers.formats.ocr.cells as ocr
+
     second = {"chi_sim": (["12", "7"], [95.0, 40.0]), "eng": (["12", "1"], [96.0, 41.0])}
 
     def fake(crops, lang=ocr.LANG, config=(), cell_conf=None, **kw):
         texts, confs = second[lang]
         cell_conf.extend(confs)
         return list(texts), list(confs)
+
     monkeypatch.setattr(ocr, "ocr_stacked", fake)
     crop = Image.new("L", (20, 20), 255)
     texts, set_aside = ocr.read_numbers([crop, crop, crop], ["12", "7", "总计"], [93.0, 45.0, 90.0])
@@ -139,6 +165,7 @@ def test_scanned_number_cells_are_right_or_unreadable():
     from parsers.formats.ocr import ocr_images
     from parsers.report.values import read_value
     from synthetic.render_pdf import FONT_PATH
+
     font = ImageFont.truetype(FONT_PATH, 40)
     values = [["5284", "0", "1", "4"], ["5284", "1", "0", "37"], ["19", "2316", "0", "8"]]
     w, h = 180, 70
@@ -151,7 +178,7 @@ def test_scanned_number_cells_are_right_or_unreadable():
     for r, row in enumerate(values):
         for c, v in enumerate(row):
             d.text((30 + c * w + 30, 30 + r * h + 14), v, font=font, fill=0)
-    x, y = 60, 30 + h + 14   # a smudge on the second 5284
+    x, y = 60, 30 + h + 14  # a smudge on the second 5284
     d.rectangle((x + 2, y + 6, x + 22, y + 12), fill=255)
     d.line((x + 2, y + 8, x + 3, y + 24), fill=0, width=4)
     doc = ocr_images([img])
@@ -169,6 +196,7 @@ def test_scanned_number_cells_are_right_or_unreadable():
 
 def test_noise_on_a_number_is_read_again_and_grouped_digits_agree():
     from parsers.formats.ocr.readings import decide, numberish, reading as _reading
+
     assert numberish("人4") and numberish("4】") and numberish("工") and numberish("0")
     assert not numberish("5件") and not numberish("2.重复申请") and not numberish("总计")
     assert decide("人4", [_reading("人4", 60), _r("4", 72), _r("4", 97)]) == "4"
@@ -181,6 +209,7 @@ def test_a_cell_right_of_a_number_that_reads_as_no_number_keeps_the_row_aligned(
     from PIL import Image, ImageDraw
     import parsers.formats.ocr.cells as ocr
     from parsers.report.tables import split_row
+
     img = Image.new("L", (900, 200), 255)
     d = ImageDraw.Draw(img)
     for y in (50, 150):
@@ -188,13 +217,14 @@ def test_a_cell_right_of_a_number_that_reads_as_no_number_keeps_the_row_aligned(
     for x in (50, 250, 450, 650, 850):
         d.line((x, 50, x, 150), fill=0, width=3)
     for x in (100, 300, 500, 700):
-        d.rectangle((x, 90, x + 30, 110), fill=0)   # some ink in every cell
+        d.rectangle((x, 90, x + 30, 110), fill=0)  # some ink in every cell
     first = {None: ["总计", "18", "一", "21"]}
 
     def fake(crops, lang=ocr.LANG, config=(), cell_conf=None):
         texts = first[None] if not config else ["18", "", "21"]
         cell_conf.extend([95.0] * len(texts))
         return list(texts), [95.0] * len(texts)
+
     monkeypatch.setattr(ocr, "ocr_stacked", fake)
     (grid,) = find_tables(img.point(lambda v: 0 if v < 160 else 255))
     table, _, set_aside = ocr.read_table(img, grid)
@@ -205,12 +235,14 @@ def test_a_cell_right_of_a_number_that_reads_as_no_number_keeps_the_row_aligned(
 
 def test_label_slips_are_mended():
     from parsers.formats.ocr.readings import fix_slips
+
     assert fix_slips("(一)子以公开") == "(一)予以公开" and fix_slips("不子处理") == "不予处理"
     assert fix_slips("王子") == "王子"
 
 
 def test_a_lone_1_read_as_gong_is_a_vote_the_digit_readings_must_confirm():
     from parsers.formats.ocr.readings import decide, first_reading as _first_reading
+
     assert decide("工", [_first_reading("工", 50), _r("", 0), _r("1", 75)]) == "1"
     # eng's slip on a lone 1 is a 4, even a sure one: the two disagree, nobody wins
     assert _unreadable(decide("工", [_first_reading("工", 30), _r("", 0), _r("4", 95)]))
@@ -218,9 +250,12 @@ def test_a_lone_1_read_as_gong_is_a_vote_the_digit_readings_must_confirm():
 
 def test_a_thousands_comma_read_as_a_dot_is_no_number():
     from parsers.formats.ocr.readings import decide, reading
+
     # the digit readers' whitelist has no comma: a printed 1,613 comes out of them as 1.613
     assert reading("1.613", 95).text == "" and reading("12.50", 95).text == "12.50"
-    assert _unreadable(decide("1.613", [reading("1.613", 90), reading("1.613", 93),
-                                        reading("1.613", 96)]))
-    assert decide("1,613", [reading("1,613", 90), reading("1613", 80),
-                            reading("1.613", 96)]) == "1613"
+    assert _unreadable(
+        decide("1.613", [reading("1.613", 90), reading("1.613", 93), reading("1.613", 96)])
+    )
+    assert (
+        decide("1,613", [reading("1,613", 90), reading("1613", 80), reading("1.613", 96)]) == "1613"
+    )

@@ -1,4 +1,5 @@
 """.doc and .wps files go through LibreOffice to the DOCX parser and extract like the DOCX."""
+
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -30,5 +31,6 @@ def test_parallel_conversions_do_not_collide():
 def test_conversion_timeout_is_a_parse_error():
     from parsers.model import ParseError
     from parsers.formats.office import convert
+
     with pytest.raises(ParseError, match="timed out"):
         convert(render_doc(generate_report(14)), "doc", "docx", timeout_s=0.5)

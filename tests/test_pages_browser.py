@@ -1,6 +1,7 @@
 """The report page, the body page and a ranking, read by headless Chromium from `ogi serve`, on
 an archive built by the real builder from generated reports (known truth). Screenshots go to
 test-artifacts/ (git-ignored)."""
+
 from __future__ import annotations
 
 import json
@@ -29,11 +30,25 @@ ARITHMETIC = ("row_total", "outcome_total", "balance")
 def _failing_report():
     """A generated report that prints an arithmetic error, blank cells and a unit."""
     for seed in range(500, 2000):
-        rep = generate_report(seed, agency=BODY, year=2022, arithmetic_errors=True, blanks=True,
-                              units=True, truncate=None, cell_noise=False, label_variants=False)
+        rep = generate_report(
+            seed,
+            agency=BODY,
+            year=2022,
+            arithmetic_errors=True,
+            blanks=True,
+            units=True,
+            truncate=None,
+            cell_noise=False,
+            label_variants=False,
+        )
         kinds = {c.split(":")[0].split(".")[1] for c in rep.record["checks"]}
-        blanks = [1 for t in rep.record["tables"].values() for cols in t.values()
-                  for v in cols.values() if v is None]
+        blanks = [
+            1
+            for t in rep.record["tables"].values()
+            for cols in t.values()
+            for v in cols.values()
+            if v is None
+        ]
         if kinds & set(ARITHMETIC) and blanks and rep.record["units"]:
             return rep
     raise AssertionError("no generated report with all three")
@@ -44,18 +59,29 @@ def site(tmp_path_factory):
     root = tmp_path_factory.mktemp("pages")
     store = CaptureStore(root)
     add_portal(store, "临清市人民政府", "371581", level="县", parent="聊城市人民政府")
-    clean = dict(arithmetic_errors=False, blanks=False, units=False, truncate=None,
-                 cell_noise=False)
+    clean = dict(
+        arithmetic_errors=False, blanks=False, units=False, truncate=None, cell_noise=False
+    )
     reps = [generate_report(600 + y, agency=BODY, year=y, **clean) for y in (2020, 2021)]
     reps += [_failing_report(), generate_report(700, agency="临清市教育局", year=2022, **clean)]
     for i, rep in enumerate(reps):
         body = render_html(rep)
         sha, _ = store.store_body(body)
         url = f"http://linqing.test/art/{i}.html"
-        store.add_capture(crawl_id="c1", portal="临清市人民政府", url=url, final_url=url,
-                          method="GET", status=200, sha256=sha, size=len(body),
-                          content_type="text/html; charset=utf-8", kind="detail", is_report=1,
-                          link_text=rep.title)
+        store.add_capture(
+            crawl_id="c1",
+            portal="临清市人民政府",
+            url=url,
+            final_url=url,
+            method="GET",
+            status=200,
+            sha256=sha,
+            size=len(body),
+            content_type="text/html; charset=utf-8",
+            kind="detail",
+            is_report=1,
+            link_text=rep.title,
+        )
     store.close()
     stats = build(root, workers=1, progress=False)
     assert stats.filed == {"report": 4}, stats.as_dict()
@@ -80,10 +106,17 @@ def test_report_page_shows_the_printed_tables_and_the_failed_identity(site, tmp_
     page = lxml.html.fromstring(dump_dom(url, tmp_path))
     _shot(url, "report-page.png", tmp_path, 2400)
     assert rep.title in page.findtext(".//h1")
-    cells = {(td.get("data-table"), td.get("data-row"), td.get("data-col")): td
-             for td in page.xpath("//td[@data-table]")}
-    truth = {(t, r, c): v for t, rows in rep.record["tables"].items() if rows
-             for r, cols in rows.items() for c, v in cols.items()}
+    cells = {
+        (td.get("data-table"), td.get("data-row"), td.get("data-col")): td
+        for td in page.xpath("//td[@data-table]")
+    }
+    truth = {
+        (t, r, c): v
+        for t, rows in rep.record["tables"].items()
+        if rows
+        for r, cols in rows.items()
+        for c, v in cols.items()
+    }
     assert set(truth) <= set(cells)
     blanks = 0
     for key, value in truth.items():
@@ -103,8 +136,11 @@ def test_report_page_shows_the_printed_tables_and_the_failed_identity(site, tmp_
         marked = [k for k, td in cells.items() if check in (td.get("data-checks") or "").split()]
         assert marked and all("fail" in cells[k].get("class").split() for k in marked), check
         assert page.xpath(f"//li[@data-check='{check}']"), check  # said in words
-    unmarked = [k for k, td in cells.items() if "fail" in td.get("class").split()
-                and not td.get("data-checks")]
+    unmarked = [
+        k
+        for k, td in cells.items()
+        if "fail" in td.get("class").split() and not td.get("data-checks")
+    ]
     assert not unmarked
     # the original, the raw file, the capture, and the body's other years
     text = page.text_content()
@@ -139,11 +175,15 @@ def test_ranking_and_first_screen(site, tmp_path):
     url = f"{base}/ogi/rank_bodies?min_requests=1&rank_by=withheld"
     page = lxml.html.fromstring(dump_dom(url, tmp_path))
     _shot(url, "ranking.png", tmp_path, 900)
-    bodies = {td.text_content().strip() for td in page.xpath(
-        "//td[contains(concat(' ', @class, ' '), ' col-body ')]")}
+    bodies = {
+        td.text_content().strip()
+        for td in page.xpath("//td[contains(concat(' ', @class, ' '), ' col-body ')]")
+    }
     assert bodies == {BODY, "临清市教育局"}
-    numbers = [td.text_content().strip() for td in
-               page.xpath("//td[contains(concat(' ', @class, ' '), ' col-processed ')]")]
+    numbers = [
+        td.text_content().strip()
+        for td in page.xpath("//td[contains(concat(' ', @class, ' '), ' col-processed ')]")
+    ]
     assert page.xpath("//td[contains(@class, 'col-body_id')]/a[starts-with(@href, '/ogi/bodies/')]")
     assert numbers and all(re.fullmatch(r"\d+", n) for n in numbers), numbers  # not 98.0
     # the reports table: title, body, year, region and status first; column help folded
@@ -151,8 +191,16 @@ def test_ranking_and_first_screen(site, tmp_path):
     page = lxml.html.fromstring(dump_dom(url, tmp_path))
     _shot(url, "reports-table.png", tmp_path, 900)
     heads = [th.get("data-column") for th in page.xpath("//table[@class='rows-and-columns']//th")]
-    assert heads[:8] == ["id", "title", "body", "year", "province", "city", "county",
-                         "check_status"]
+    assert heads[:8] == [
+        "id",
+        "title",
+        "body",
+        "year",
+        "province",
+        "city",
+        "county",
+        "check_status",
+    ]
     assert page.xpath("//details[@class='column-help']//dl[@class='column-descriptions']")
     home = lxml.html.fromstring(dump_dom(base + "/", tmp_path))
     _shot(base + "/", "home.png", tmp_path, 800)

@@ -1,4 +1,5 @@
 """DOCX parser on files built with python-docx, merges written into the XML by hand."""
+
 import io
 import zipfile
 
@@ -32,10 +33,12 @@ def requests_like_docx() -> bytes:
     d.add_heading("三、收到和处理政府信息公开申请情况", level=1)
     d.add_paragraph("正文第一段。")
     t = d.add_table(rows=4, cols=4)
-    texts = [["申请人情况", "", "", ""],
-             ["三、本年度办理结果", "（一）予以公开", "2", "0"],
-             ["", "（二）部分公开", "1", "0"],
-             ["总计", "", "3", "0"]]
+    texts = [
+        ["申请人情况", "", "", ""],
+        ["三、本年度办理结果", "（一）予以公开", "2", "0"],
+        ["", "（二）部分公开", "1", "0"],
+        ["总计", "", "3", "0"],
+    ]
     for r, row in enumerate(texts):
         for c, text in enumerate(row):
             t.cell(r, c).text = text
@@ -89,7 +92,10 @@ def test_python_docx_merge_api():
     assert tab.rows[0][0].colspan == 2 and tab.rows[1][2].rowspan == 2
     assert [len(r) for r in tab.rows] == [2, 3, 2]
     assert [[c.text if c else None for c in r] for r in tab.grid()] == [
-        ["00 01", "00 01", "02"], ["10", "11", "12 22"], ["20", "21", "12 22"]]
+        ["00 01", "00 01", "02"],
+        ["10", "11", "12 22"],
+        ["20", "21", "12 22"],
+    ]
 
 
 def test_hyperlink_sdt_linebreak_and_cell_lines():

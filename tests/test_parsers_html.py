@@ -1,5 +1,6 @@
 """HTML parser: charsets (declared, undeclared, lying), table spans, layout tables, the real
 pingtan2020.html page."""
+
 import pytest
 
 from parsers.formats.html import decode_html, parse_html
@@ -18,24 +19,33 @@ BODY = """<h2>二、主动公开政府信息情况</h2>
 
 
 def page(charset_meta: str = "", body: str = BODY, title: str = "年度报告") -> str:
-    return (f"<html><head>{charset_meta}<title>{title}</title>"
-            f"<style>p {{color: red}}</style><script>var x = '脚本';</script></head>"
-            f"<body>{body}<noscript>请启用脚本</noscript></body></html>")
+    return (
+        f"<html><head>{charset_meta}<title>{title}</title>"
+        f"<style>p {{color: red}}</style><script>var x = '脚本';</script></head>"
+        f"<body>{body}<noscript>请启用脚本</noscript></body></html>"
+    )
 
 
 def check(doc):
     assert doc.format == "html" and doc.title == "年度报告"
     kinds = [(b.kind, b.text) for b in doc.blocks if b.kind != "table"]
-    assert kinds == [("heading", "二、主动公开政府信息情况"), ("paragraph", "本机关主动公开 政府信息。"),
-                     ("paragraph", "第一行"), ("paragraph", "第二行"), ("paragraph", "表后")]
+    assert kinds == [
+        ("heading", "二、主动公开政府信息情况"),
+        ("paragraph", "本机关主动公开 政府信息。"),
+        ("paragraph", "第一行"),
+        ("paragraph", "第二行"),
+        ("paragraph", "表后"),
+    ]
     assert [b.kind for b in doc.blocks].index("table") == 4
     t = doc.tables()[0]
     assert t.text_rows() == [["信息内容", "总计"], ["本年新公开数量", "20"], ["规章", "12", "3"]]
     assert (t.rows[0][0].colspan, t.rows[0][1].rowspan) == (2, 2)
     g = t.grid()
-    assert [[c.text for c in r] for r in g] == [["信息内容", "信息内容", "总计"],
-                                                 ["本年新公开数量", "20", "总计"],
-                                                 ["规章", "12", "3"]]
+    assert [[c.text for c in r] for r in g] == [
+        ["信息内容", "信息内容", "总计"],
+        ["本年新公开数量", "20", "总计"],
+        ["规章", "12", "3"],
+    ]
 
 
 def test_gbk_with_meta_charset():
@@ -85,11 +95,18 @@ def test_content_type_reaches_the_html_parser():
     """From the archive's Task (the capture's content type) through the runner to the decoder."""
     from parsers import parse_bytes
     from parsers.runner import Task, run_many
+
     data = big5_page("<p>本機關主動公開政府資訊。</p>", "臨清市政府資訊公開工作年度報告")
     header = "text/html; charset=big5"
-    assert parse_bytes(data, name="r.html", content_type=header).text() == "本機關主動公開政府資訊。"
-    [(_, res)] = run_many([Task(data, name="r.html", content_type=header)], timeout_s=60,
-                          memory_mb=1024, document=True)
+    assert (
+        parse_bytes(data, name="r.html", content_type=header).text() == "本機關主動公開政府資訊。"
+    )
+    [(_, res)] = run_many(
+        [Task(data, name="r.html", content_type=header)],
+        timeout_s=60,
+        memory_mb=1024,
+        document=True,
+    )
     assert res.ok and res.document["text"] == "本機關主動公開政府資訊。"
 
 
@@ -106,8 +123,10 @@ def test_one_broken_byte_still_decodes():
 
 
 def test_layout_table_is_walked_as_text():
-    body = ("<table><tr><td><p>报告标题</p><table border=1><tr><td>规章</td><td>5</td></tr>"
-            "</table><p>结尾</p></td></tr></table>")
+    body = (
+        "<table><tr><td><p>报告标题</p><table border=1><tr><td>规章</td><td>5</td></tr>"
+        "</table><p>结尾</p></td></tr></table>"
+    )
     doc = parse_html(page(body=body).encode())
     assert [b.kind for b in doc.blocks] == ["paragraph", "table", "paragraph"]
     assert doc.tables()[0].text_rows() == [["规章", "5"]]
@@ -119,11 +138,15 @@ def test_single_cell_table_is_text():
 
 
 def test_bad_spans_and_thead():
-    body = ("<table><thead><tr><th colspan='x'>头</th><th rowspan='0'>尾</th></tr></thead>"
-            "<tbody><tr><td colspan=' 2 '>a</td></tr></tbody></table>")
+    body = (
+        "<table><thead><tr><th colspan='x'>头</th><th rowspan='0'>尾</th></tr></thead>"
+        "<tbody><tr><td colspan=' 2 '>a</td></tr></tbody></table>"
+    )
     t = parse_html(page(body=body).encode()).tables()[0]
     assert [[(c.text, c.rowspan, c.colspan) for c in r] for r in t.rows] == [
-        [("头", 1, 1), ("尾", 1, 1)], [("a", 1, 2)]]
+        [("头", 1, 1), ("尾", 1, 1)],
+        [("a", 1, 2)],
+    ]
 
 
 def test_deep_nesting():
@@ -137,9 +160,14 @@ def test_deep_nesting():
 
 
 def test_heading_with_line_break():
-    doc = parse_html(page(body="<h1>平潭综合实验区2020年<br>政府信息公开工作年度报告</h1><p>正文</p>").encode())
+    doc = parse_html(
+        page(body="<h1>平潭综合实验区2020年<br>政府信息公开工作年度报告</h1><p>正文</p>").encode()
+    )
     assert [(b.kind, b.text) for b in doc.blocks] == [
-        ("heading", "平潭综合实验区2020年"), ("heading", "政府信息公开工作年度报告"), ("paragraph", "正文")]
+        ("heading", "平潭综合实验区2020年"),
+        ("heading", "政府信息公开工作年度报告"),
+        ("paragraph", "正文"),
+    ]
 
 
 def test_empty_page():
@@ -148,6 +176,7 @@ def test_empty_page():
 
 
 # --- the real page ---------------------------------------------------------------------
+
 
 def test_pingtan(shared_dir):
     doc = parse_html((shared_dir / "corpus" / "pingtan2020.html").read_bytes())
@@ -171,7 +200,11 @@ def test_pingtan(shared_dir):
     assert appeals.text_rows()[3] == ["0"] * 15
     assert appeals.text_rows()[4] == [""] * 15  # the trailing empty row is kept
     texts = [b.text for b in doc.blocks if b.kind != "table"]
-    for h in ("一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
-              "六、其他需要报告的事项"):
+    for h in (
+        "一、总体情况",
+        "二、主动公开政府信息情况",
+        "三、收到和处理政府信息公开申请情况",
+        "六、其他需要报告的事项",
+    ):
         assert h in texts
     assert not any("var " in t or "function(" in t for t in texts)

@@ -1,5 +1,6 @@
 """PDF parser: built-in reportlab files (CJK font, ruled tables over a page break, fake bold)
 and the real hzq2023.pdf."""
+
 import io
 
 import pytest
@@ -13,10 +14,12 @@ FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 def _reportlab():
     pytest.importorskip("reportlab")
     from pathlib import Path
+
     if not Path(FONT).exists():
         pytest.skip("wqy-zenhei font not installed")
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
+
     if "WQY" not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(TTFont("WQY", FONT, subfontIndex=0))
 
@@ -38,12 +41,14 @@ def build_pdf(story_fn, encrypt: str | None = None) -> bytes:
 
     kwargs = {"encrypt": encrypt} if encrypt else {}
     SimpleDocTemplate(buf, pagesize=A4, title="测试报告", **kwargs).build(
-        story_fn(style), onFirstPage=number, onLaterPages=number)
+        story_fn(style), onFirstPage=number, onLaterPages=number
+    )
     return buf.getvalue()
 
 
 def ruled_table(rows, spans=()):
     from reportlab.platypus import Table, TableStyle
+
     t = Table(rows, repeatRows=0)
     cmds = [("GRID", (0, 0), (-1, -1), 0.5, "black"), ("FONT", (0, 0), (-1, -1), "WQY", 10)]
     cmds += [("SPAN", a, b) for a, b in spans]
@@ -73,26 +78,34 @@ class FakeBold:
                 else:
                     c.drawString(0, 4, text)
                     c.drawString(0.3, 4, text)
+
         return _F()
 
 
 def long_table_pdf(nrows=70):
     from reportlab.platypus import Paragraph
 
-    rows = [["项目", "本年新\n公开数量", "总计"]] + [[f"第{i}项", str(i), str(i * 2)]
-                                                for i in range(1, nrows + 1)]
-    return build_pdf(lambda st: [FakeBold("二、主动公开政府信息情况"),
-                                 Paragraph("表前说明文字。" * 12, st),
-                                 ruled_table(rows),
-                                 Paragraph("表后文字在这里。", st)])
+    rows = [["项目", "本年新\n公开数量", "总计"]] + [
+        [f"第{i}项", str(i), str(i * 2)] for i in range(1, nrows + 1)
+    ]
+    return build_pdf(
+        lambda st: [
+            FakeBold("二、主动公开政府信息情况"),
+            Paragraph("表前说明文字。" * 12, st),
+            ruled_table(rows),
+            Paragraph("表后文字在这里。", st),
+        ]
+    )
 
 
 def report_pdf(pages=8, table_pages=(2, 5)) -> bytes:
     """A multi-page report: prose pages, and ruled tables on some pages (for the benchmark)."""
     from reportlab.platypus import PageBreak, Paragraph
 
-    prose = ("本机关坚持以习近平新时代中国特色社会主义思想为指导，全面贯彻落实政府信息公开条例，"
-             "不断完善政府信息公开制度，建立健全保障机制，推进政府信息公开工作规范有序发展。") * 3
+    prose = (
+        "本机关坚持以习近平新时代中国特色社会主义思想为指导，全面贯彻落实政府信息公开条例，"
+        "不断完善政府信息公开制度，建立健全保障机制，推进政府信息公开工作规范有序发展。"
+    ) * 3
 
     def story(st):
         out = []
@@ -106,10 +119,12 @@ def report_pdf(pages=8, table_pages=(2, 5)) -> bytes:
                 out += [Paragraph(prose, st) for _ in range(9)]
             out.append(PageBreak())
         return out[:-1]
+
     return build_pdf(story)
 
 
 # --- built files -------------------------------------------------------------------------
+
 
 def test_table_split_over_pages_is_joined():
     doc = parse_pdf(long_table_pdf(70))
@@ -138,7 +153,7 @@ def test_reading_order_and_pages():
     kinds = [(b.kind, b.page) for b in doc.blocks if not b.text.startswith("- ")]
     first_table = kinds.index(("table", 1))
     assert all(k == "paragraph" for k, _ in kinds[:first_table])
-    after = [b.text for b in doc.blocks[first_table + 1:]]
+    after = [b.text for b in doc.blocks[first_table + 1 :]]
     assert "表后文字在这里。" in after
     assert doc.title == "测试报告"
 
@@ -151,7 +166,10 @@ def test_fake_bold_is_deduplicated():
 
 def test_fake_bold_per_character():
     from reportlab.platypus import Paragraph
-    data = build_pdf(lambda st: [FakeBold("二、主动公开", per_char=True), Paragraph("正文常常", st)])
+
+    data = build_pdf(
+        lambda st: [FakeBold("二、主动公开", per_char=True), Paragraph("正文常常", st)]
+    )
     texts = [b.text for b in parse_pdf(data).blocks]
     assert "二、主动公开" in texts
     assert "正文常常" in texts  # real doubled characters stay
@@ -166,11 +184,17 @@ def test_fake_bold_inside_table_cells():
                 super().draw()
                 self.canv.translate(0.3, 0)
                 super().draw()
+
         t = Doubled([["信息内容", "数量"], ["规章", "12"]])
-        t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, "black"),
-                               ("FONT", (0, 0), (-1, -1), "WQY", 10)]))
+        t.setStyle(
+            TableStyle(
+                [("GRID", (0, 0), (-1, -1), 0.5, "black"), ("FONT", (0, 0), (-1, -1), "WQY", 10)]
+            )
+        )
         return [Paragraph("表：", st), t]
+
     from reportlab.platypus import Paragraph
+
     t = parse_pdf(build_pdf(story)).tables()[0]
     assert t.text_rows() == [["信息内容", "数量"], ["规章", "12"]]
 
@@ -178,6 +202,7 @@ def test_fake_bold_inside_table_cells():
 def test_spans_from_ruled_table():
     rows = [["申请人情况", "", ""], ["自然人", "法人", "总计"], ["1", "2", "3"]]
     from reportlab.platypus import Paragraph
+
     data = build_pdf(lambda st: [Paragraph("三、", st), ruled_table(rows, [((0, 0), (2, 0))])])
     t = parse_pdf(data).tables()[0]
     assert t.rows[0][0].text == "申请人情况" and t.rows[0][0].colspan == 3
@@ -202,6 +227,7 @@ def test_corrupt_and_encrypted():
         parse_pdf(b"")
     from reportlab.lib.pdfencrypt import StandardEncryption
     from reportlab.platypus import Paragraph
+
     enc = StandardEncryption("secret", ownerPassword="owner", strength=128)
     with pytest.raises(ParseError, match="^encrypted PDF"):
         parse_pdf(build_pdf(lambda st: [Paragraph("机密", st)], encrypt=enc))
@@ -236,17 +262,37 @@ def test_hzq_tables(hzq):
     assert "2.其他法律行政止公开" in labels and "3.补正后申请内容仍不明确" in labels
     assert requests.text_rows()[-1] == ["四、结转下年度继续办理"] + ["0"] * 7
     assert requests.text_rows()[-2] == ["（七）总计", "21", "0", "0", "0", "0", "0", "21"]
-    assert [c.text for c in appeals.rows[-1]] == \
-        ["10", "1", "0", "0", "0", "0", "0", "0", "0", "0", "5", "0", "0", "0", "0"]
+    assert [c.text for c in appeals.rows[-1]] == [
+        "10",
+        "1",
+        "0",
+        "0",
+        "0",
+        "0",
+        "0",
+        "0",
+        "0",
+        "0",
+        "5",
+        "0",
+        "0",
+        "0",
+        "0",
+    ]
     assert appeals.rows[0][0].text == "行政复议" and appeals.rows[0][0].colspan == 5
     assert any("joined" in n for n in hzq.notes)
 
 
 def test_hzq_text(hzq):
     texts = [b.text for b in hzq.blocks if b.kind == "paragraph"]
-    for heading in ("一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
-                    "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况",
-                    "六、其他需要报告的事项"):
+    for heading in (
+        "一、总体情况",
+        "二、主动公开政府信息情况",
+        "三、收到和处理政府信息公开申请情况",
+        "四、政府信息公开行政复议、行政诉讼情况",
+        "五、存在的主要问题及改进情况",
+        "六、其他需要报告的事项",
+    ):
         assert heading in texts
     assert not any("4119" in t for t in texts)
     assert all(b.page for b in hzq.blocks)
@@ -256,6 +302,7 @@ def test_hzq_text(hzq):
 def test_owner_password_only_opens():
     from reportlab.lib.pdfencrypt import StandardEncryption
     from reportlab.platypus import Paragraph
+
     enc = StandardEncryption("", ownerPassword="owner", canPrint=1, strength=128)
     doc = parse_pdf(build_pdf(lambda st: [Paragraph("可以打开", st)], encrypt=enc))
     assert "可以打开" in [b.text for b in doc.blocks]
@@ -263,6 +310,7 @@ def test_owner_password_only_opens():
 
 def test_kangxi_radicals_are_folded():
     from reportlab.platypus import Paragraph
+
     rows = [["⼀、本年新收", "⼆"], ["规章", "１"]]
     doc = parse_pdf(build_pdf(lambda st: [Paragraph("第⼀部分", st), ruled_table(rows)]))
     assert "第一部分" in [b.text for b in doc.blocks]
@@ -271,6 +319,7 @@ def test_kangxi_radicals_are_folded():
 
 def test_box_around_text_is_not_a_table():
     from reportlab.platypus import Paragraph
+
     rows = [["这是一个带边框的说明框，不是表格。"]]
     doc = parse_pdf(build_pdf(lambda st: [Paragraph("正文", st), ruled_table(rows)]))
     assert doc.tables() == []
@@ -279,8 +328,15 @@ def test_box_around_text_is_not_a_table():
 
 # --- tables printed without ruling lines (recovered from the layout) ------------------------
 
-REQ_COLS = ["natural_person", "commercial", "research", "social_org", "legal_service",
-            "other_org", "total"]
+REQ_COLS = [
+    "natural_person",
+    "commercial",
+    "research",
+    "social_org",
+    "legal_service",
+    "other_org",
+    "total",
+]
 # (group label, sub-group label, label, row key) of table 三, template 2019
 REQ_ROWS = [
     ("一、本年新收政府信息公开申请数量", None, None, "new_received"),
@@ -325,9 +381,11 @@ def layout_table(rows, widths, rules="none", valign="TOP", spans=()):
     """A reportlab table drawn without a grid: no rules, rules under rows, or a frame."""
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import Paragraph, Table, TableStyle
+
     st = ParagraphStyle("cell", fontName="WQY", fontSize=9, leading=11, wordWrap="CJK")
-    data = [[Paragraph(c, st) if isinstance(c, str) and len(c) > 6 else c for c in row]
-            for row in rows]
+    data = [
+        [Paragraph(c, st) if isinstance(c, str) and len(c) > 6 else c for c in row] for row in rows
+    ]
     t = Table(data, colWidths=widths, repeatRows=0)
     cmds = [("FONT", (0, 0), (-1, -1), "WQY", 9), ("VALIGN", (0, 0), (-1, -1), valign)]
     if rules in ("hrules", "frame+hrules"):
@@ -341,41 +399,51 @@ def layout_table(rows, widths, rules="none", valign="TOP", spans=()):
 
 def requests_pdf(rules="none", valign="TOP") -> tuple[bytes, dict]:
     from reportlab.platypus import Paragraph
+
     values = _req_values()
-    head = [["", "", "", "申请人情况", "", "", "", "", "", ""],
-            ["", "", "", "自然人", "法人或其他组织", "", "", "", "", "总计"],
-            ["", "", "", "", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", ""]]
+    head = [
+        ["", "", "", "申请人情况", "", "", "", "", "", ""],
+        ["", "", "", "自然人", "法人或其他组织", "", "", "", "", "总计"],
+        ["", "", "", "", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", ""],
+    ]
     body = []
     for group, sub, label, key in REQ_ROWS:
         cells = [group, sub or "", label or ""]
         nums = ["" if v is None else str(v) for v in values[key].values()]
         body.append(cells + nums)
     widths = [62, 70, 110] + [36] * 7
-    data = build_pdf(lambda st: [Paragraph("三、收到和处理政府信息公开申请情况", st),
-                                 layout_table(head + body, widths, rules, valign)])
+    data = build_pdf(
+        lambda st: [
+            Paragraph("三、收到和处理政府信息公开申请情况", st),
+            layout_table(head + body, widths, rules, valign),
+        ]
+    )
     return data, values
 
 
 def active_pdf(rules="none") -> tuple[bytes, dict]:
     from reportlab.platypus import Paragraph
-    rows = [["第二十条第（一）项", "", "", ""],
-            ["信息内容", "本年新制作数量", "本年新公开数量", "对外公开总数量"],
-            ["规章", "2", "1", "35"],
-            ["规范性文件", "14", "14", "208"],
-            ["第二十条第（五）项", "", "", ""],
-            ["信息内容", "上一年项目数量", "本年增/减", "处理决定数量"],
-            ["行政许可", "126", "+3", "5310"],
-            ["其他对外管理服务事项", "40", "-2", "17"],
-            ["第二十条第（六）项", "", "", ""],
-            ["信息内容", "上一年项目数量", "本年增/减", "处理决定数量"],
-            ["行政处罚", "88", "0", "1046"],
-            ["行政强制", "12", "1", "63"],
-            ["第二十条第（八）项", "", "", ""],
-            ["信息内容", "上一年项目数量", "本年增/减", ""],
-            ["行政事业性收费", "9", "0", ""],
-            ["第二十条第（九）项", "", "", ""],
-            ["信息内容", "采购项目数量", "采购总金额", ""],
-            ["政府集中采购", "31", "998.43万元", ""]]
+
+    rows = [
+        ["第二十条第（一）项", "", "", ""],
+        ["信息内容", "本年新制作数量", "本年新公开数量", "对外公开总数量"],
+        ["规章", "2", "1", "35"],
+        ["规范性文件", "14", "14", "208"],
+        ["第二十条第（五）项", "", "", ""],
+        ["信息内容", "上一年项目数量", "本年增/减", "处理决定数量"],
+        ["行政许可", "126", "+3", "5310"],
+        ["其他对外管理服务事项", "40", "-2", "17"],
+        ["第二十条第（六）项", "", "", ""],
+        ["信息内容", "上一年项目数量", "本年增/减", "处理决定数量"],
+        ["行政处罚", "88", "0", "1046"],
+        ["行政强制", "12", "1", "63"],
+        ["第二十条第（八）项", "", "", ""],
+        ["信息内容", "上一年项目数量", "本年增/减", ""],
+        ["行政事业性收费", "9", "0", ""],
+        ["第二十条第（九）项", "", "", ""],
+        ["信息内容", "采购项目数量", "采购总金额", ""],
+        ["政府集中采购", "31", "998.43万元", ""],
+    ]
     want = {
         "regulations": {"new_made": 2, "new_published": 1, "total_published": 35},
         "normative_documents": {"new_made": 14, "new_published": 14, "total_published": 208},
@@ -386,13 +454,18 @@ def active_pdf(rules="none") -> tuple[bytes, dict]:
         "fees": {"prev_items": 9, "change": 0},
         "procurement": {"projects": 31, "amount": 998.43},
     }
-    data = build_pdf(lambda st: [Paragraph("二、主动公开政府信息情况", st),
-                                 layout_table(rows, [150, 100, 100, 100], rules)])
+    data = build_pdf(
+        lambda st: [
+            Paragraph("二、主动公开政府信息情况", st),
+            layout_table(rows, [150, 100, 100, 100], rules),
+        ]
+    )
     return data, want
 
 
 def _extract(data):
     import parsers
+
     return parsers.extract_bytes(data, name="x.pdf")
 
 
@@ -405,8 +478,9 @@ def test_borderless_requests_table(valign):
     rows = t.text_rows()
     assert len(rows) >= 24
     wrapped = next(r for r in rows if any("确认或重新" in c for c in r))
-    assert [c for c in wrapped if c] == ["5.要求行政机关确认或重新出具已获取信息"] + \
-        [str(v) for v in values["declined_confirmation"].values()]
+    assert [c for c in wrapped if c] == ["5.要求行政机关确认或重新出具已获取信息"] + [
+        str(v) for v in values["declined_confirmation"].values()
+    ]
     texts = [b.text for b in doc.blocks if b.kind == "paragraph"]
     assert "三、收到和处理政府信息公开申请情况" in texts
     assert not any("国家秘密" in s or "出具已获取" in s for s in texts)  # not twice
@@ -435,10 +509,13 @@ def test_borderless_active_table(rules):
 
 def test_prose_with_numbers_is_not_a_table():
     from reportlab.platypus import Paragraph
-    lines = ["2023年，本机关共收到政府信息公开申请 12 件，办结 10 件，结转 2 件。",
-             "全年主动公开政府信息 1 356 条，其中 政策文件 45 条， 解读 18 篇， 图解 6 篇。",
-             "第 1 季度 3 件 ， 第 2 季度 4 件 ， 第 3 季度 2 件 ， 第 4 季度 3 件 。",
-             "电话： 0531 - 8888 6666    邮编： 250000    传真： 0531 - 8888 6667"]
+
+    lines = [
+        "2023年，本机关共收到政府信息公开申请 12 件，办结 10 件，结转 2 件。",
+        "全年主动公开政府信息 1 356 条，其中 政策文件 45 条， 解读 18 篇， 图解 6 篇。",
+        "第 1 季度 3 件 ， 第 2 季度 4 件 ， 第 3 季度 2 件 ， 第 4 季度 3 件 。",
+        "电话： 0531 - 8888 6666    邮编： 250000    传真： 0531 - 8888 6667",
+    ]
     data = build_pdf(lambda st: [Paragraph(s, st) for s in lines * 3])
     doc = parse_pdf(data)
     assert doc.tables() == []
@@ -452,12 +529,23 @@ def test_label_and_one_number_lines_stay_text():
     """Lines of a label and one number set apart (a contact list) are not strong enough
     evidence for a table."""
     from reportlab.platypus import Paragraph
+
     gap = "&nbsp;" * 8
-    lines = [f"{label}{gap}{n}" for label, n in
-             [("联系电话", "12345"), ("邮政编码", "250000"), ("办公时间", "9"), ("受理窗口", "3"),
-              ("办理时限", "20"), ("咨询电话", "12345"), ("传真号码", "88886666")]]
-    data = build_pdf(lambda st: [Paragraph("六、其他需要报告的事项", st)] +
-                     [Paragraph(s, st) for s in lines])
+    lines = [
+        f"{label}{gap}{n}"
+        for label, n in [
+            ("联系电话", "12345"),
+            ("邮政编码", "250000"),
+            ("办公时间", "9"),
+            ("受理窗口", "3"),
+            ("办理时限", "20"),
+            ("咨询电话", "12345"),
+            ("传真号码", "88886666"),
+        ]
+    ]
+    data = build_pdf(
+        lambda st: [Paragraph("六、其他需要报告的事项", st)] + [Paragraph(s, st) for s in lines]
+    )
     doc = parse_pdf(data)
     assert doc.tables() == []
     assert "联系电话 12345" in [b.text for b in doc.blocks]

@@ -3,6 +3,7 @@ are read back, and each non-null value's provenance is followed into the rendere
 means than the parser's — pdfplumber's crop of the page for PDFs, OFD and scans (a scan's box
 against the PDF it was scanned from), lxml for HTML and MHT, the DOCX XML, the text's line — and
 must hold that very number. (The prose's figures against the tables: tests/test_roundtrip.py.)"""
+
 from __future__ import annotations
 
 import email
@@ -59,6 +60,7 @@ def _pdf_reader(pdf: bytes, shrink: float = 0.0):
             dx, dy = (x1 - x0) * shrink, (bottom - top) * shrink
             return _number(page.crop((x0 + dx, top + dy, x1 - dx, bottom - dy)).extract_text())
         return _number(page.within_bbox((x0, top, x1, bottom)).extract_text())
+
     return read
 
 
@@ -70,6 +72,7 @@ def _html_reader(html: bytes):
         tr = tables[pos["table"]].xpath(".//tr")[pos["row"]]
         cells = [c for c in tr if c.tag in ("td", "th")]
         return _number(cells[pos["col"]].text_content())
+
     return read
 
 
@@ -80,15 +83,18 @@ def _mht_reader(mht: bytes):
 
 
 def _docx_reader(docx: bytes):
-    body = lxml.etree.fromstring(zipfile.ZipFile(io.BytesIO(docx)).read("word/document.xml")
-                                 ).find(W + "body")
-    tables = [t for t in body.iter(W + "tbl")
-              if not any(a.tag == W + "tbl" for a in t.iterancestors())]
+    body = lxml.etree.fromstring(zipfile.ZipFile(io.BytesIO(docx)).read("word/document.xml")).find(
+        W + "body"
+    )
+    tables = [
+        t for t in body.iter(W + "tbl") if not any(a.tag == W + "tbl" for a in t.iterancestors())
+    ]
 
     def read(pos: dict):
         tr = tables[pos["table"]].findall(W + "tr")[pos["row"]]
         tc = tr.findall(W + "tc")[pos["col"]]
         return _number("".join(t.text or "" for t in tc.iter(W + "t")))
+
     return read
 
 
@@ -98,13 +104,17 @@ def _text_reader(data: bytes):
     def read(pos: dict):
         line = lines[pos["line"] - 1]
         return [_number(f) for f in re.split(r"[\t|]+|\s{2,}|\s(?=[\d+\-])", line)]
+
     return read
 
 
 def _case(fmt: str, seed: int):
     rep = generate_report(seed, pages=4)
-    lay = choose_layout(rep, "pdf" if fmt in ("scan", "ofd") else
-                        "html" if fmt == "mht" else fmt, LAYOUTS[seed % len(LAYOUTS)])
+    lay = choose_layout(
+        rep,
+        "pdf" if fmt in ("scan", "ofd") else "html" if fmt == "mht" else fmt,
+        LAYOUTS[seed % len(LAYOUTS)],
+    )
     if fmt == "html":
         data = render_html(rep, layout=lay)
         return rep, data, "r.html", _html_reader(data)
@@ -127,9 +137,15 @@ def _case(fmt: str, seed: int):
 
 SEEDS = {"html": 6, "mht": 3, "docx": 6, "pdf": 6, "text": 6, "ofd": 3, "scan": 2}
 AT_LEAST = {"scan": 25}  # values a report gives at least (OCR sets aside what it is unsure of)
-KEYS = {"html": {"table", "row", "col"}, "mht": {"table", "row", "col"},
-        "docx": {"table", "row", "col"}, "text": {"line"}, "pdf": {"page", "box"},
-        "ofd": {"page", "box"}, "scan": {"page", "box"}}
+KEYS = {
+    "html": {"table", "row", "col"},
+    "mht": {"table", "row", "col"},
+    "docx": {"table", "row", "col"},
+    "text": {"line"},
+    "pdf": {"page", "box"},
+    "ofd": {"page", "box"},
+    "scan": {"page", "box"},
+}
 
 
 @pytest.mark.parametrize("fmt", list(SEEDS))
@@ -150,6 +166,11 @@ def test_every_value_leads_to_the_cell_that_printed_it(fmt, capsys):
             if not ok:
                 wrong.append((rep.seed, cell, value, pos, found))
     with capsys.disabled():
-        print(f"\nprovenance {fmt}: {checked} values followed back, {len(missing)} without a "
-              f"place, {len(wrong)} where the place holds another number")
-    assert checked >= AT_LEAST.get(fmt, 60) * SEEDS[fmt] and not missing and not wrong, (missing[:5], wrong[:5])
+        print(
+            f"\nprovenance {fmt}: {checked} values followed back, {len(missing)} without a "
+            f"place, {len(wrong)} where the place holds another number"
+        )
+    assert checked >= AT_LEAST.get(fmt, 60) * SEEDS[fmt] and not missing and not wrong, (
+        missing[:5],
+        wrong[:5],
+    )

@@ -3,6 +3,7 @@ the PDF's page rendered with the cell's box drawn over it, the HTML page's table
 marked. The archive is built by the real builder from generated reports and served by `ogi
 serve`; the report whose prose contradicts its table says so on its page, and the body's page
 counts it. Screenshots go to test-artifacts/ (git-ignored)."""
+
 from __future__ import annotations
 
 import base64
@@ -34,19 +35,36 @@ def site(tmp_path_factory):
     root = tmp_path_factory.mktemp("prov")
     store = CaptureStore(root)
     add_portal(store, "临清市人民政府", "371581", level="县", parent="聊城市人民政府")
-    pdf_rep = next(r for r in (generate_report(s, agency=BODY, year=2022, pages=4,
-                                               prose_figures="disagree", **CLEAN)
-                               for s in range(900, 960)) if r.record["text_checks"])
+    pdf_rep = next(
+        r
+        for r in (
+            generate_report(s, agency=BODY, year=2022, pages=4, prose_figures="disagree", **CLEAN)
+            for s in range(900, 960)
+        )
+        if r.record["text_checks"]
+    )
     html_rep = generate_report(901, agency=BODY, year=2021, pages=4, **CLEAN)
-    files = [(render_pdf(pdf_rep), "application/pdf", "a.pdf"),
-             (render_html(html_rep), "text/html; charset=utf-8", "b.html")]
+    files = [
+        (render_pdf(pdf_rep), "application/pdf", "a.pdf"),
+        (render_html(html_rep), "text/html; charset=utf-8", "b.html"),
+    ]
     for body, ctype, name in files:
         sha, _ = store.store_body(body)
         url = f"http://linqing.test/art/{name}"
-        store.add_capture(crawl_id="c1", portal="临清市人民政府", url=url, final_url=url,
-                          method="GET", status=200, sha256=sha, size=len(body),
-                          content_type=ctype, kind="attachment" if name.endswith("pdf")
-                          else "detail", is_report=1, link_text="2022年政府信息公开工作年度报告")
+        store.add_capture(
+            crawl_id="c1",
+            portal="临清市人民政府",
+            url=url,
+            final_url=url,
+            method="GET",
+            status=200,
+            sha256=sha,
+            size=len(body),
+            content_type=ctype,
+            kind="attachment" if name.endswith("pdf") else "detail",
+            is_report=1,
+            link_text="2022年政府信息公开工作年度报告",
+        )
     store.close()
     stats = build(root, workers=1, progress=False)
     assert stats.filed == {"report": 2}, stats.as_dict()
@@ -64,11 +82,15 @@ def _click_a_number(page, url: str, cell: str) -> None:
     page.call("Page.navigate", url=url)
     page.wait("document.readyState === 'complete' && !!document.querySelector('td[data-table]')")
     table, row, col = cell.split(".")
-    link = (f"document.querySelector('td[data-table=\"{table}\"][data-row=\"{row}\"]"
-            f"[data-col=\"{col}\"] a.n')")
+    link = (
+        f'document.querySelector(\'td[data-table="{table}"][data-row="{row}"]'
+        f'[data-col="{col}"] a.n\')'
+    )
     assert page.js(f"!!{link}"), f"no link on {cell}"
     page.js(f"{link}.click()")
-    page.wait("location.pathname.startsWith('/-/ogi/source/') && document.readyState === 'complete'")
+    page.wait(
+        "location.pathname.startsWith('/-/ogi/source/') && document.readyState === 'complete'"
+    )
 
 
 def _shot(page, name: str) -> None:
@@ -79,13 +101,16 @@ def _shot(page, name: str) -> None:
 
 def test_clicking_a_pdf_number_opens_its_page_with_the_cell_boxed(site, tmp_path):
     from cdp import browser
+
     base, rep, _, pdf = site
     cell = "requests.new_received.total"
     value = rep.record["tables"]["requests"]["new_received"]["total"]
     with browser(tmp_path / "profile") as page:
         _click_a_number(page, f"{base}/ogi/reports/{_report_id(base, rep)}", cell)
-        page.wait("(() => { const i = document.querySelector('.ogi-page img');"
-                  " return i && i.complete && i.naturalWidth > 0; })()")
+        page.wait(
+            "(() => { const i = document.querySelector('.ogi-page img');"
+            " return i && i.complete && i.naturalWidth > 0; })()"
+        )
         geo = page.js("""(() => {
             const i = document.querySelector('.ogi-page img').getBoundingClientRect();
             const b = document.querySelector('.ogi-box').getBoundingClientRect();
@@ -111,6 +136,7 @@ def test_clicking_a_pdf_number_opens_its_page_with_the_cell_boxed(site, tmp_path
 
 def test_clicking_an_html_number_opens_the_source_table_with_the_cell_marked(site, tmp_path):
     from cdp import browser
+
     base, _, rep, _ = site
     cell = "appeals.review.total"
     value = rep.record["tables"]["appeals"]["review"]["total"]
@@ -141,8 +167,11 @@ def test_prose_against_table_shown_and_counted(site):
     with urllib.request.urlopen(f"{base}/ogi/text_vs_table.json?{q}") as r:
         rows = json.loads(r.read())
     assert sorted(r["check_id"] for r in rows) == sorted(rep.record["text_checks"])
-    body_id = json.loads(urllib.request.urlopen(
-        f"{base}/ogi/reports/{_report_id(base, rep)}.json?_shape=array").read())[0]["body_id"]
+    body_id = json.loads(
+        urllib.request.urlopen(
+            f"{base}/ogi/reports/{_report_id(base, rep)}.json?_shape=array"
+        ).read()
+    )[0]["body_id"]
     body = urllib.request.urlopen(f"{base}/ogi/bodies/{body_id}").read().decode()
     assert f"1 份报告共 {len(rep.record['text_checks'])} 处不符" in body
 
@@ -151,15 +180,19 @@ def test_carry_over_against_the_year_before_shown_and_counted(site):
     base, rep, prev, _ = site  # the same body's 2022 (PDF) and 2021 (HTML) reports
     now = rep.record["tables"]["requests"]["carried_over"]
     before = prev.record["tables"]["requests"]["carried_forward"]
-    differ = sorted(c for c in now if now[c] is not None and before.get(c) is not None
-                    and now[c] != before[c])
+    differ = sorted(
+        c for c in now if now[c] is not None and before.get(c) is not None and now[c] != before[c]
+    )
     assert differ, "the two generated years happen to agree: pick other seeds"
     html = page_text(base, rep)
     shown = sorted(set(re.findall(r'<li data-col="([a-z_]+)">', html)))
     assert shown == differ
     with urllib.request.urlopen(f"{base}/ogi/carryover_mismatch.json?_shape=array") as r:
         assert sorted(m["col"] for m in json.loads(r.read())) == differ
-    body_id = json.loads(urllib.request.urlopen(
-        f"{base}/ogi/reports/{_report_id(base, rep)}.json?_shape=array").read())[0]["body_id"]
+    body_id = json.loads(
+        urllib.request.urlopen(
+            f"{base}/ogi/reports/{_report_id(base, rep)}.json?_shape=array"
+        ).read()
+    )[0]["body_id"]
     body = urllib.request.urlopen(f"{base}/ogi/bodies/{body_id}").read().decode()
     assert f"1 个年度不一致（{len(differ)} 列；可比较的年度 1 个）" in body

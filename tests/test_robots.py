@@ -1,6 +1,7 @@
 """robots.txt per RFC 9309, in real crawls against loopback servers: 2xx obeyed; 4xx allows
 everything; 5xx disallows the whole host for the crawl (and says so, without an alert);
 redirects followed up to 5 hops, also to another host; more than 5: unavailable."""
+
 from __future__ import annotations
 
 import threading
@@ -15,8 +16,10 @@ from crawler.run import crawl_in_subprocess
 from badportal import QuietHandler  # tests/badportal.py
 
 PDF = b"%PDF-1.4\n" + b"1" * 500 + b"\n%%EOF\n"
-LIST = ('<html><body><p><a href="/doc/ok.pdf">2021年政府信息公开工作年度报告</a></p>'
-        '<p><a href="/doc/secret.pdf">2020年政府信息公开工作年度报告</a></p></body></html>')
+LIST = (
+    '<html><body><p><a href="/doc/ok.pdf">2021年政府信息公开工作年度报告</a></p>'
+    '<p><a href="/doc/secret.pdf">2020年政府信息公开工作年度报告</a></p></body></html>'
+)
 RULES = b"User-agent: *\nDisallow: /doc/secret\n"
 
 
@@ -54,23 +57,34 @@ def server(host, robots):
 @pytest.fixture(scope="module")
 def crawl(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("robots")
-    rules = server("127.0.0.86", ("rules",))   # another host, where a redirect ends
+    rules = server("127.0.0.86", ("rules",))  # another host, where a redirect ends
     servers = {
         "五百门户": server("127.0.0.81", ("status", 500)),
         "四零四门户": server("127.0.0.82", ("status", 404)),
         "规则门户": server("127.0.0.83", ("rules",)),
-        "转向门户": server("127.0.0.84", ("redirect", 4, f"http://127.0.0.86:"
-                                                   f"{rules.server_address[1]}/rules.txt")),
+        "转向门户": server(
+            "127.0.0.84", ("redirect", 4, f"http://127.0.0.86:{rules.server_address[1]}/rules.txt")
+        ),
         "多跳门户": server("127.0.0.85", ("redirect", 7, "/rules.txt")),
     }
-    entries = [{"name": name, "family": "generic",
-                "start_urls": [f"http://{s.server_address[0]}:{s.server_address[1]}/list.html"]}
-               for name, s in servers.items()]
-    (tmp / "r.yaml").write_text(yaml.safe_dump({"portals": entries}, allow_unicode=True),
-                                encoding="utf-8")
+    entries = [
+        {
+            "name": name,
+            "family": "generic",
+            "start_urls": [f"http://{s.server_address[0]}:{s.server_address[1]}/list.html"],
+        }
+        for name, s in servers.items()
+    ]
+    (tmp / "r.yaml").write_text(
+        yaml.safe_dump({"portals": entries}, allow_unicode=True), encoding="utf-8"
+    )
     report = crawl_in_subprocess(tmp / "r.yaml", tmp / "data", "--fast", "-s", "RETRY_TIMES=1")
-    yield {"report": report, "servers": servers, "store": CaptureStore(tmp / "data"),
-           "rules": rules}
+    yield {
+        "report": report,
+        "servers": servers,
+        "store": CaptureStore(tmp / "data"),
+        "rules": rules,
+    }
     for s in (*servers.values(), rules):
         s.shutdown()
         s.server_close()

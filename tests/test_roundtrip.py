@@ -2,6 +2,7 @@
 
 Fixed seeds (CI is reproducible); 200 reports per format; per-format cell accuracy is printed.
 """
+
 from collections import Counter
 
 import pytest
@@ -56,9 +57,11 @@ def test_roundtrip(fmt, capsys):
         if not s.exact:
             kinds = rep.labels.get("__kinds__")
             failures.append((rep.seed, lay, kinds, s.wrong[:4], s.meta[:3]))
-    line = (f"round trip {fmt}: {N} reports, cell accuracy {total.accuracy:.4%} "
-            f"({total.correct}/{total.cells}), exact {N - len({f[0] for f in failures})}/{N}, "
-            f"metadata/checks mismatches {meta_bad}, crashes {sum(errors.values())}")
+    line = (
+        f"round trip {fmt}: {N} reports, cell accuracy {total.accuracy:.4%} "
+        f"({total.correct}/{total.cells}), exact {N - len({f[0] for f in failures})}/{N}, "
+        f"metadata/checks mismatches {meta_bad}, crashes {sum(errors.values())}"
+    )
     with capsys.disabled():
         print("\n" + line)
         for f in failures[:8]:
@@ -89,7 +92,9 @@ def test_text_vs_table_precision_and_recall(fmt, capsys):
     precision = found / (found + extra) if found + extra else 1.0
     recall = found / planted if planted else 1.0
     with capsys.disabled():
-        print(f"\ntext vs table {fmt}: {N_PROSE} reports, {planted} planted disagreements, "
-              f"precision {precision:.3f} ({found}/{found + extra}), recall {recall:.3f} "
-              f"({found}/{planted}); raised on agreeing reports: {on_agreeing}")
+        print(
+            f"\ntext vs table {fmt}: {N_PROSE} reports, {planted} planted disagreements, "
+            f"precision {precision:.3f} ({found}/{found + extra}), recall {recall:.3f} "
+            f"({found}/{planted}); raised on agreeing reports: {on_agreeing}"
+        )
     assert planted >= N_PROSE // 2 and recall == 1.0 and precision == 1.0 and on_agreeing == 0

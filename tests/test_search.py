@@ -1,5 +1,6 @@
 """The Chinese full-text index: a term matches exactly where it occurs in the text; the reports
 table's search box through datasette; the published snapshot."""
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,12 @@ DB = _db(TEXTS)
 
 
 def hits(q: str) -> set[int]:
-    return {r[0] for r in DB.execute("select rowid from reports_fts where reports_fts match ?",
-                                     (search.match_query(q),))}
+    return {
+        r[0]
+        for r in DB.execute(
+            "select rowid from reports_fts where reports_fts match ?", (search.match_query(q),)
+        )
+    }
 
 
 def _alnum(ch: str) -> bool:
@@ -52,8 +57,9 @@ def test_every_substring_is_found(doc, start, length):
     j = min(len(text), i + length)
     q = text[i:j]
     # the one documented limit: a query may not cut a run of letters or digits
-    if (i > 0 and _alnum(text[i - 1]) and _alnum(text[i])) or \
-            (j < len(text) and _alnum(text[j - 1]) and _alnum(text[j])):
+    if (i > 0 and _alnum(text[i - 1]) and _alnum(text[i])) or (
+        j < len(text) and _alnum(text[j - 1]) and _alnum(text[j])
+    ):
         return
     if not search.tokens(q):
         return
@@ -69,9 +75,15 @@ def test_hanzi_terms_match_exactly_the_texts_that_contain_them(q):
 
 def test_two_character_words_and_phrases():
     c = _db(["本机关收到行政复议申请3件。", "没有发生泄密事件。", "复议"])
+
     def h(q):
-        return {r[0] for r in c.execute("select rowid from reports_fts where reports_fts "
-                                        "match ?", (search.match_query(q),))}
+        return {
+            r[0]
+            for r in c.execute(
+                "select rowid from reports_fts where reports_fts match ?", (search.match_query(q),)
+            )
+        }
+
     assert h("复议") == {1, 3}
     assert h("行政复议") == {1}
     assert h("泄密") == {2}
@@ -88,13 +100,22 @@ def test_two_character_words_and_phrases():
 def test_unindex_forgets_a_row():
     c = _db(["行政复议"])
     search.unindex_row(c, 1, "", "", "行政复议")
-    assert c.execute("select count(*) from reports_fts where reports_fts match '\"复议\"'"
-                     ).fetchone()[0] == 0
+    assert (
+        c.execute("select count(*) from reports_fts where reports_fts match '\"复议\"'").fetchone()[
+            0
+        ]
+        == 0
+    )
 
 
 # ---- the search box through datasette (archive/publish/search.py, facets.py) ------------------------
-SENTENCES = ["本年度未发生泄密事件。", "依法答复申请人。", "工作平稳。", "本年度未发生泄密事件。",
-             "工作平稳。"]
+SENTENCES = [
+    "本年度未发生泄密事件。",
+    "依法答复申请人。",
+    "工作平稳。",
+    "本年度未发生泄密事件。",
+    "工作平稳。",
+]
 
 
 @pytest.fixture(scope="module")
@@ -104,8 +125,9 @@ def served(tmp_path_factory):
     for i, sentence in enumerate(SENTENCES):
         rep = generate_report(200 + i, year=2020 + i % 2)
         text = report_text(rep) + "\n" + sentence
-        rid = add_report(root, record=rep.record, text=text, url=f"http://p.test/{i}.html",
-                         portal="p")
+        rid = add_report(
+            root, record=rep.record, text=text, url=f"http://p.test/{i}.html", portal="p"
+        )
         texts[rid] = (rep.record.get("title") or "", text)
     finish(root)
     return root, snapshot(root), texts
@@ -124,8 +146,10 @@ async def _page(ds, query: str) -> dict:
 
 
 def _facets(data) -> dict:
-    return {name: ([(v["value"], v["count"]) for v in f["results"]], f["truncated"])
-            for name, f in data["facet_results"].items()}
+    return {
+        name: ([(v["value"], v["count"]) for v in f["results"]], f["truncated"])
+        for name, f in data["facet_results"].items()
+    }
 
 
 def _ids_of(path, ids, where="1") -> set[int]:
@@ -139,17 +163,20 @@ def _facets_of(path, ids, where="1", size=20) -> dict:
     keep = sorted(_ids_of(path, ids, where))
     out = {}
     for col in REPORT_FACETS:
-        rows = db.execute(f"select {col}, count(*) as n from reports where id in "
-                          f"(select value from json_each(?)) and {col} is not null "
-                          f"group by {col} order by n desc, {col} limit {size + 1}",
-                          (json.dumps(keep),)).fetchall()
+        rows = db.execute(
+            f"select {col}, count(*) as n from reports where id in "
+            f"(select value from json_each(?)) and {col} is not null "
+            f"group by {col} order by n desc, {col} limit {size + 1}",
+            (json.dumps(keep),),
+        ).fetchall()
         out[col] = ([tuple(r) for r in rows[:size]], len(rows) > size)
     return out
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("term", ["复议", "政府信息公开", "泄密", "依法答复", "泄密 2020", "平稳",
-                                  "没有这个词", "复"])
+@pytest.mark.parametrize(
+    "term", ["复议", "政府信息公开", "泄密", "依法答复", "泄密 2020", "平稳", "没有这个词", "复"]
+)
 async def test_search_box_rows_count_and_facets_are_exact(served, term):
     """Whichever list the filter uses (the matches, or the reports that do not match), the rows,
     the count and the facets are those of the reports whose text contains every word."""
@@ -180,28 +207,37 @@ async def test_table_page_counts_and_facets_are_kept_and_exact(served):
     request (the whole table's as datasette starts): the same numbers SQLite counts, each page
     its own (pages that differ only in a value too)."""
     from archive.publish import database as publish_database
+
     root, path, texts = served
     publish_search.clear_cache(everything=True)
     ds = make_datasette(path, archive=root)
-    pages = [("", "1"), ("year=2021", "year = 2021"), ("year=2020", "year = 2020"),
-             ("year=2021&check_status=ok", "year = 2021 and check_status = 'ok'")]
+    pages = [
+        ("", "1"),
+        ("year=2021", "year = 2021"),
+        ("year=2020", "year = 2020"),
+        ("year=2021&check_status=ok", "year = 2021 and check_status = 'ok'"),
+    ]
     for _ in range(2):
         for query, where in pages:
             data = await _page(ds, query)
             assert data["filtered_table_rows_count"] == len(_ids_of(path, texts, where)), query
             assert _facets(data) == _facets_of(path, texts, where), query
-    assert sum(k[1].startswith("select count(*) from reports where")
-               for k in publish_database._counts) == 3
+    assert (
+        sum(k[1].startswith("select count(*) from reports where") for k in publish_database._counts)
+        == 3
+    )
     assert {k[2] for k in publish_facets._facet_cache if k[0] == "table"} >= {""}
 
 
 @pytest.mark.anyio
 async def test_a_broad_search_asked_first_has_its_rows_at_once_and_its_counts_on_reload(
-        served, monkeypatch):
+    served, monkeypatch
+):
     """A query not yet known whose newest matches show it broad: the first page has exactly
     the rows a full page has, no count, its facets reported as timed out, and says it is still
     counting; the match set is found in the background, and the page asked again is whole."""
     import asyncio
+
     root, path, texts = served
     publish_search.clear_cache(everything=True)
     monkeypatch.setattr(publish_search, "PROBE", 2)
@@ -272,10 +308,12 @@ async def test_search_box_column_and_raw_mode(served):
     in_title = {rid for rid, (title, _) in texts.items() if "2021" in title}
     data = await _page(ds, "_search_title=2021")
     assert {r["id"] for r in data["rows"]} == in_title and in_title
-    data = await _page(ds, "_search=" + urllib.parse.quote('"泄密" OR "依法 法答"')
-                       + "&_searchmode=raw")
+    data = await _page(
+        ds, "_search=" + urllib.parse.quote('"泄密" OR "依法 法答"') + "&_searchmode=raw"
+    )
     assert {r["id"] for r in data["rows"]} == {
-        rid for rid, (_, t) in texts.items() if "泄密" in t or "依法答" in t}
+        rid for rid, (_, t) in texts.items() if "泄密" in t or "依法答" in t
+    }
     r = await ds.client.get("/ogi/reports.json?_search_nosuchcolumn=x")
     assert r.status_code == 400
 
@@ -284,9 +322,13 @@ async def test_search_box_column_and_raw_mode(served):
 async def test_sql_functions(served):
     root, path, texts = served
     ds = make_datasette(path, archive=root)
-    r = await ds.client.get("/ogi.json?_shape=array&sql=" + urllib.parse.quote(
-        "select ogi_hits('reports', ogi_match('泄密')) as hits, "
-        "ogi_misses('reports', ogi_match('泄密')) as misses"))
+    r = await ds.client.get(
+        "/ogi.json?_shape=array&sql="
+        + urllib.parse.quote(
+            "select ogi_hits('reports', ogi_match('泄密')) as hits, "
+            "ogi_misses('reports', ogi_match('泄密')) as misses"
+        )
+    )
     row = r.json()[0]
     want = sorted(rid for rid, (_, t) in texts.items() if "泄密" in t)
     assert sorted(json.loads(row["hits"])) == want
@@ -301,8 +343,10 @@ def test_snapshot_keeps_fts5s_own_match_sets_of_frequent_terms(served):
     assert {e for e, *_ in stored} >= {search.match_query(t) for t in ["政府信息公开", "复议"]}
     every = {r[0] for r in db.execute("select id from reports")}
     for expr, form, n, ids in stored:
-        want = {r[0] for r in db.execute("select rowid from reports_fts where reports_fts "
-                                         "match ?", (expr,))}
+        want = {
+            r[0]
+            for r in db.execute("select rowid from reports_fts where reports_fts match ?", (expr,))
+        }
         got = set(json.loads(ids))
         assert (got if form == "hits" else every - got) == want and n == len(want), expr
     key = ("k",)
@@ -315,16 +359,18 @@ def test_snapshot_keeps_fts5s_own_match_sets_of_frequent_terms(served):
 
 def test_snapshot_is_kept_while_the_archive_is_unchanged(tmp_path):
     rep = generate_report(300)
-    add_report(tmp_path, record=rep.record, text=report_text(rep), url="http://p.test/a",
-               portal="p")
+    add_report(
+        tmp_path, record=rep.record, text=report_text(rep), url="http://p.test/a", portal="p"
+    )
     finish(tmp_path)
     path = snapshot(tmp_path)
     made = os.stat(path).st_mtime_ns
     assert snapshot_is_current(tmp_path)
     assert os.stat(snapshot(tmp_path)).st_mtime_ns == made  # kept
     rep = generate_report(301)
-    add_report(tmp_path, record=rep.record, text=report_text(rep), url="http://p.test/b",
-               portal="p")
+    add_report(
+        tmp_path, record=rep.record, text=report_text(rep), url="http://p.test/b", portal="p"
+    )
     assert not snapshot_is_current(tmp_path)
     path = snapshot(tmp_path)
     db = sqlite3.connect(path)

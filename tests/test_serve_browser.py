@@ -1,4 +1,5 @@
 """`ogi serve` for real (uvicorn + datasette in a subprocess), read by headless Chromium."""
+
 from __future__ import annotations
 
 import urllib.parse
@@ -10,7 +11,8 @@ from browser import CHROMIUM, dump_dom, serve_archive
 from synthetic.report import generate_report
 
 pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="chromium is not installed (apt-get install -y chromium)")
+    CHROMIUM is None, reason="chromium is not installed (apt-get install -y chromium)"
+)
 
 AGENCIES = ["临清市大辛庄街道办事处", "东阳市教育局", "平川县人民政府"]
 
@@ -21,8 +23,13 @@ def server(tmp_path_factory):
     extra = ["我局收到行政复议申请一件，已依法答复。", "本年度未发生泄密事件。", "工作平稳有序。"]
     for i, (agency, sentence) in enumerate(zip(AGENCIES, extra)):
         rep = generate_report(100 + i, agency=agency, year=2021)
-        add_report(root, record=rep.record, text=report_text(rep) + "\n" + sentence,
-                   url=f"http://portal.test/r{i}.html", portal="p")
+        add_report(
+            root,
+            record=rep.record,
+            text=report_text(rep) + "\n" + sentence,
+            url=f"http://portal.test/r{i}.html",
+            portal="p",
+        )
     finish(root)
     with serve_archive(root) as base:
         yield base

@@ -1,4 +1,5 @@
 """Sharding the registry over Scrapyd nodes: every portal of one host in one shard."""
+
 from __future__ import annotations
 
 from archive.collect import redact
@@ -13,13 +14,16 @@ def portal(name: str, *urls: str, domains=()) -> Portal:
 
 
 def test_portals_of_one_host_or_its_subdomains_share_a_group():
-    ps = [portal("a", "http://www.a.gov.cn/x/"), portal("b", "http://www.b.gov.cn/"),
-          portal("a2", "http://www.a.gov.cn/y/"),            # the same host
-          portal("a3", "http://xxgk.a.gov.cn/", domains=["xxgk.a.gov.cn", "a.gov.cn"]),
-          portal("c", "http://c.gov.cn/"), portal("c-sub", "http://zwgk.c.gov.cn/")]
+    ps = [
+        portal("a", "http://www.a.gov.cn/x/"),
+        portal("b", "http://www.b.gov.cn/"),
+        portal("a2", "http://www.a.gov.cn/y/"),  # the same host
+        portal("a3", "http://xxgk.a.gov.cn/", domains=["xxgk.a.gov.cn", "a.gov.cn"]),
+        portal("c", "http://c.gov.cn/"),
+        portal("c-sub", "http://zwgk.c.gov.cn/"),
+    ]
     groups = {frozenset(p.name for p in g) for g in host_groups(ps)}
-    assert groups == {frozenset({"a", "a2", "a3"}), frozenset({"b"}),
-                      frozenset({"c", "c-sub"})}
+    assert groups == {frozenset({"a", "a2", "a3"}), frozenset({"b"}), frozenset({"c", "c-sub"})}
 
 
 def test_a_plan_never_splits_a_host_and_balances_the_nodes():
@@ -36,8 +40,11 @@ def test_a_plan_never_splits_a_host_and_balances_the_nodes():
 
 def test_shards_stay_small_enough_for_a_command_line():
     import hashlib
-    noise = [hashlib.sha512(str(i).encode()).hexdigest() + hashlib.sha256(str(i).encode())
-             .hexdigest() for i in range(400)]   # what zlib cannot shrink much
+
+    noise = [
+        hashlib.sha512(str(i).encode()).hexdigest() + hashlib.sha256(str(i).encode()).hexdigest()
+        for i in range(400)
+    ]  # what zlib cannot shrink much
     ps = [portal(f"门户{noise[i][:40]}", f"http://h{i}.gov.cn/{noise[i]}") for i in range(400)]
     shards = plan(ps, nodes=2, max_portals=1000, max_argument=20_000)
     assert len(shards) > 2
@@ -46,8 +53,11 @@ def test_shards_stay_small_enough_for_a_command_line():
 
 
 def test_shards_go_to_the_least_loaded_node():
-    shards = [[portal("a", "http://a/")] * 5, [portal("b", "http://b/")] * 3,
-              [portal("c", "http://c/")] * 3]
+    shards = [
+        [portal("a", "http://a/")] * 5,
+        [portal("b", "http://b/")] * 3,
+        [portal("c", "http://c/")] * 3,
+    ]
     assert assign(shards, ["n1", "n2"]) == ["n1", "n2", "n2"]
     assert assign(shards, ["n1", "n2"], load={"n1": 10}) == ["n2", "n2", "n2"]
 
@@ -57,7 +67,7 @@ def test_spider_arguments_pack_and_unpack():
     packed = pack(data)
     assert packed.isascii() and len(packed) < len(str(data)) / 5
     assert unpack(packed) == data
-    assert unpack('[{"name": "x"}]') == [{"name": "x"}]   # plain JSON, by hand
+    assert unpack('[{"name": "x"}]') == [{"name": "x"}]  # plain JSON, by hand
 
 
 def test_credentials_never_leave_a_node_url():

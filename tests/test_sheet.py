@@ -1,4 +1,5 @@
 """Spreadsheets (.xlsx, .xls) are read as tables, merged cells as spans."""
+
 import io
 
 import openpyxl
@@ -42,6 +43,7 @@ def test_xlsx_sniffed_despite_wrong_name():
 
 def test_xls_through_libreoffice_round_trip(tmp_path):
     from parsers.formats.office import convert
+
     xls = convert(_xlsx(), "xlsx", "xls")
     doc = parse_bytes(xls, name="a.xls")
     assert doc.format == "xls"

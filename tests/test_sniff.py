@@ -1,4 +1,5 @@
 """Format sniffing: bytes decide, name and content type only break ties."""
+
 import io
 import struct
 import zipfile
@@ -36,7 +37,7 @@ def ole(*names: str) -> bytes:
     entries = ["Root Entry", *names][:4]
     for i, name in enumerate(entries):
         raw = name.encode("utf-16-le") + b"\0\0"
-        directory[i * 128:i * 128 + len(raw)] = raw
+        directory[i * 128 : i * 128 + len(raw)] = raw
         kind = 5 if i == 0 else 2  # root storage, stream
         right = i + 1 if 0 < i < len(entries) - 1 else none
         child = 1 if i == 0 and len(entries) > 1 else none
@@ -65,7 +66,11 @@ def test_zip_family():
 
 
 def test_ole_family():
-    assert ole_stream_names(ole("WordDocument", "1Table")) == ["Root Entry", "WordDocument", "1Table"]
+    assert ole_stream_names(ole("WordDocument", "1Table")) == [
+        "Root Entry",
+        "WordDocument",
+        "1Table",
+    ]
     assert sniff_format(ole("WordDocument", "1Table"), name="report.pdf") == "doc"
     assert sniff_format(ole("WordDocument", "1Table"), name="report.wps") == "wps"
     assert sniff_format(ole("Workbook")) == "xls"

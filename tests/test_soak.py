@@ -2,6 +2,7 @@
 (5xx, 429, reset, truncated body, stall past the timeout, gzip bomb); five crawl rounds, two of
 them SIGKILLed and resumed; the archive then equals the fault-free truth — every report URL,
 every sha256 — with no event but 'new'."""
+
 import importlib.util
 from pathlib import Path
 
@@ -13,8 +14,9 @@ def test_fault_soak_ends_equal_to_the_truth(tmp_path):
     soak = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(soak)
     lines = []
-    result = soak.soak(rounds=5, kills=2, rate=0.1, seed=7, reports=4, tmp=tmp_path,
-                       out=lines.append)
+    result = soak.soak(
+        rounds=5, kills=2, rate=0.1, seed=7, reports=4, tmp=tmp_path, out=lines.append
+    )
     print("\n".join(lines))
     assert result["kills"] == 2
     assert 0.05 <= result["fault_share"] <= 0.2 and len(result["faults"]) >= 4

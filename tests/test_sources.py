@@ -1,4 +1,5 @@
 """The portal registry: loading and `ogi sources check` messages (file, entry, field)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -35,7 +36,8 @@ def test_loads_entries_with_defaults(tmp_path):
 
 def test_problems_name_file_entry_and_field(tmp_path):
     f = tmp_path / "bad.yaml"
-    f.write_text("""
+    f.write_text(
+        """
 portals:
   - name: 甲
     region_code: 37158
@@ -46,7 +48,9 @@ portals:
   - start_urls: [http://y.gov.cn/]
   - name: 甲
     start_urls: [http://z.gov.cn/]
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     problems = check_sources(f)
     text = "\n".join(problems)
     assert f"{f}: entry 1 (甲): field 'region_code'" in text and "quote it" in text

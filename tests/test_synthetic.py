@@ -1,4 +1,5 @@
 """The synthetic report generator: deterministic, consistent, defects show up as checks."""
+
 import io
 import json
 import re
@@ -18,9 +19,19 @@ from synthetic.render_html import render_html
 from synthetic.render_pdf import render_pdf
 from synthetic.render_text import render_text
 
-CLEAN = dict(arithmetic_errors=False, blanks=False, truncate=None, units=False, cell_noise=False,
-             omit_rows=False, blank_table=None, blank_marker=None, thousands=False,
-             zeros_blank=False, title_order="body_year")
+CLEAN = dict(
+    arithmetic_errors=False,
+    blanks=False,
+    truncate=None,
+    units=False,
+    cell_noise=False,
+    omit_rows=False,
+    blank_table=None,
+    blank_marker=None,
+    thousands=False,
+    zeros_blank=False,
+    title_order="body_year",
+)
 
 
 def test_deterministic_per_seed():
@@ -53,11 +64,15 @@ def test_clean_reports_are_consistent(seed):
     req, app = rec["tables"]["requests"], rec["tables"]["appeals"]
     keys = [k for k, _, _ in rep.req_rows_all]
     assert list(req) == keys
-    outcomes = [k for k in keys if k not in ("new_received", "carried_over", "total",
-                                             "carried_forward")]
+    outcomes = [
+        k for k in keys if k not in ("new_received", "carried_over", "total", "carried_forward")
+    ]
     for c, _ in R.REQ_COLS:
         assert req["total"][c] == sum(req[k][c] for k in outcomes)
-        assert req["new_received"][c] + req["carried_over"][c] == req["total"][c] + req["carried_forward"][c]
+        assert (
+            req["new_received"][c] + req["carried_over"][c]
+            == req["total"][c] + req["carried_forward"][c]
+        )
     for k in keys:
         assert req[k]["total"] == sum(_ints(req, k, R.APPLICANTS))
         assert all(isinstance(v, int) and v >= 0 for v in req[k].values())
@@ -89,14 +104,27 @@ def test_arithmetic_errors_become_checks():
         rep = R.generate_report(seed, **{**CLEAN, "arithmetic_errors": True})
         assert rep.errors
         assert rep.record["checks"], (seed, rep.errors)
-        assert all(c.split(":")[0] in ("requests.row_total", "requests.outcome_total",
-                                       "requests.balance", "appeals.row_total")
-                   for c in rep.record["checks"])
+        assert all(
+            c.split(":")[0]
+            in (
+                "requests.row_total",
+                "requests.outcome_total",
+                "requests.balance",
+                "appeals.row_total",
+            )
+            for c in rep.record["checks"]
+        )
         for e in rep.errors:  # every changed cell takes part in a failing check
             path = e.split()[0]
             t, r, c = path.split(".")
-            assert any(x in rep.record["checks"] for x in (
-                f"{t}.row_total:{r}", f"requests.outcome_total:{c}", f"requests.balance:{c}")), e
+            assert any(
+                x in rep.record["checks"]
+                for x in (
+                    f"{t}.row_total:{r}",
+                    f"requests.outcome_total:{c}",
+                    f"requests.balance:{c}",
+                )
+            ), e
 
 
 def test_truncation_and_missing_tables():
@@ -104,7 +132,7 @@ def test_truncation_and_missing_tables():
     req = rep.record["tables"]["requests"]
     assert "requests.incomplete" in rep.record["checks"]
     assert "carried_forward" not in req and len(req) < len(rep.req_rows_all)
-    assert list(req) == [k for k, _, _ in rep.req_rows_all][:len(req)]
+    assert list(req) == [k for k, _, _ in rep.req_rows_all][: len(req)]
     rep = R.generate_report(3, **{**CLEAN, "truncate": "appeals"})
     assert rep.record["tables"]["appeals"] is None
     assert rep.record["checks"] == ["appeals.missing"]
@@ -121,9 +149,13 @@ def test_checks_oracle_by_hand():
     app = {k: {c: 0 for c, _ in R.APPEAL_COLS} for k, _ in R.APPEAL_ROWS}
     app["review"]["upheld"] = 2
     got = R.compute_checks({"requests": req, "appeals": app}, rows)
-    assert set(got) == {"requests.row_total:new_received", "requests.outcome_total:natural_person",
-                        "requests.outcome_total:total", "requests.balance:natural_person",
-                        "appeals.row_total:review"}
+    assert set(got) == {
+        "requests.row_total:new_received",
+        "requests.outcome_total:natural_person",
+        "requests.outcome_total:total",
+        "requests.balance:natural_person",
+        "appeals.row_total:review",
+    }
     # a null cell makes the check unevaluable
     req["new_received"]["total"] = None
     app["review"]["total"] = None
@@ -135,10 +167,12 @@ def test_checks_oracle_by_hand():
 def test_blanks_units_signs():
     seen = {"null": 0, "unit": 0, "neg": 0}
     for seed in range(80):
-        rep = R.generate_report(seed, blanks=True, units=True, signs=True, arithmetic_errors=False,
-                                truncate=None)
-        cells = [v for t in rep.record["tables"].values() if t for r in t.values()
-                 for v in r.values()]
+        rep = R.generate_report(
+            seed, blanks=True, units=True, signs=True, arithmetic_errors=False, truncate=None
+        )
+        cells = [
+            v for t in rep.record["tables"].values() if t for r in t.values() for v in r.values()
+        ]
         seen["null"] += cells.count(None)
         seen["unit"] += bool(rep.record["units"])
         seen["neg"] += any(isinstance(v, int) and v < 0 for v in cells)
@@ -147,9 +181,14 @@ def test_blanks_units_signs():
             assert rep.printed[t][r][c].strip().endswith(unit)
             assert isinstance(rep.record["tables"][t][r][c], (int, float))
         if rep.template == "2019":
-            printed = [rep.printed["active"][r]["change"] for r in rep.printed["active"]
-                       if "change" in rep.printed["active"][r]]
-            assert not any(p.startswith("+") and p[1:].isdigit() and int(p[1:]) < 0 for p in printed)
+            printed = [
+                rep.printed["active"][r]["change"]
+                for r in rep.printed["active"]
+                if "change" in rep.printed["active"][r]
+            ]
+            assert not any(
+                p.startswith("+") and p[1:].isdigit() and int(p[1:]) < 0 for p in printed
+            )
     assert all(seen.values()), seen
 
 
@@ -197,8 +236,9 @@ def _blank_printed(v: str) -> bool:
 
 def test_omitted_rows_are_not_truncation():
     for seed in range(20):
-        rep = R.generate_report(seed, omit_rows=True, **{k: v for k, v in CLEAN.items()
-                                                          if k != "omit_rows"})
+        rep = R.generate_report(
+            seed, omit_rows=True, **{k: v for k, v in CLEAN.items() if k != "omit_rows"}
+        )
         act = rep.record["tables"]["active"]
         assert rep.options["omit_rows"] and not set(rep.options["omit_rows"]) & set(act)
         last = R.active_bands(rep.template)[-1][1][-1][0]
@@ -212,8 +252,9 @@ def test_omitted_rows_are_not_truncation():
 
 def test_blank_tables_and_markers():
     for t in ("active", "requests", "appeals"):
-        rep = R.generate_report(9, **{**CLEAN, "blank_table": t, "blank_marker": "—",
-                                       "arithmetic_errors": True})
+        rep = R.generate_report(
+            9, **{**CLEAN, "blank_table": t, "blank_marker": "—", "arithmetic_errors": True}
+        )
         vals = [v for r in rep.record["tables"][t].values() for v in r.values()]
         assert vals and all(v is None for v in vals)
         assert all(v == "—" for r in rep.printed[t].values() for v in r.values())
@@ -222,15 +263,20 @@ def test_blank_tables_and_markers():
     cells = [(t, r, c) for t in rep.printed for r in rep.printed[t] for c in rep.printed[t][r]]
     marked = [rep.printed[t][r][c] for t, r, c in cells if _blank_printed(rep.printed[t][r][c])]
     assert marked and all(m in R.BLANK_MARKERS for m in marked)
-    assert all(rep.record["tables"][t][r][c] is None for t, r, c in cells
-               if _blank_printed(rep.printed[t][r][c]))
+    assert all(
+        rep.record["tables"][t][r][c] is None
+        for t, r, c in cells
+        if _blank_printed(rep.printed[t][r][c])
+    )
 
 
 def test_thousands_separators_and_minus_signs():
     seen = {"comma": 0, "minus": 0, "decimal": 0}
     for seed in range(60):
-        rep = R.generate_report(seed, **{**CLEAN, "thousands": True, "signs": True,
-                                         "minus": "－", "units": seed % 2 == 0})
+        rep = R.generate_report(
+            seed,
+            **{**CLEAN, "thousands": True, "signs": True, "minus": "－", "units": seed % 2 == 0},
+        )
         for t, rows in rep.printed.items():
             for r, cols in rows.items():
                 for c, v in cols.items():
@@ -248,8 +294,14 @@ def test_thousands_separators_and_minus_signs():
 
 
 def test_short_heads_and_lost_groups_are_printed():
-    rep = R.generate_report(11, year=2020, short_heads=True, lost_groups=["（三）不予公开"],
-                            label_variants=False, **CLEAN)
+    rep = R.generate_report(
+        11,
+        year=2020,
+        short_heads=True,
+        lost_groups=["（三）不予公开"],
+        label_variants=False,
+        **CLEAN,
+    )
     heads = [rep.label(h) for _, h in R.ACTIVE_2019[0][2]]
     assert any(rep.label(h) != h for b in R.ACTIVE_2019 for _, h in b[2])
     assert all(h.startswith(rep.label(h)) for b in R.ACTIVE_2019 for _, h in b[2]), heads
@@ -274,9 +326,14 @@ def test_text_flattenings(mode):
         assert "规章 |" in lines and "||" in lines
     else:
         row = next(x for x in lines if x.startswith("规章\t")).split("\t")
-        assert row[1:4] == [rep.printed["active"]["regulations"][c]
-                            for c in ("new_made", "new_published", "total_published")]
+        assert row[1:4] == [
+            rep.printed["active"]["regulations"][c]
+            for c in ("new_made", "new_published", "total_published")
+        ]
         vals = [rep.printed["appeals"][r][c] for r, _ in R.APPEAL_ROWS for c, _ in R.APPEAL_COLS]
-        wrapped = [x.split("\t") for x in lines if x.count("\t") in (4, 6, 7, 9)
-                   and all(f.strip().isdigit() for f in x.split("\t"))]
+        wrapped = [
+            x.split("\t")
+            for x in lines
+            if x.count("\t") in (4, 6, 7, 9) and all(f.strip().isdigit() for f in x.split("\t"))
+        ]
         assert sum(wrapped[-2:], []) == vals

@@ -1,6 +1,7 @@
 """How the archive files the long tail (ogi build on captures made by the crawler's store):
 a ZIP's members are documents of the capture, current while the ZIP is; a report whose text
 and tables are two attachments of one page is one report; a compilation is a report per body."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -20,10 +21,21 @@ PAGE = "http://gov.test/xxgk/t1.html"
 
 def _capture(store, url, body, crawl="c1", referer=PAGE, kind="attachment"):
     sha, _ = store.store_body(body)
-    store.add_capture(crawl_id=crawl, portal="青石县人民政府", url=url, final_url=url,
-                      method="GET", status=200, sha256=sha, size=len(body),
-                      content_type="application/octet-stream", kind=kind, is_report=1,
-                      referer=referer, link_text="附件")
+    store.add_capture(
+        crawl_id=crawl,
+        portal="青石县人民政府",
+        url=url,
+        final_url=url,
+        method="GET",
+        status=200,
+        sha256=sha,
+        size=len(body),
+        content_type="application/octet-stream",
+        kind=kind,
+        is_report=1,
+        referer=referer,
+        link_text="附件",
+    )
     return sha
 
 
@@ -67,24 +79,42 @@ def test_a_report_split_over_two_attachments_is_one_report(tmp_path):
     add_portal(store, "青石县人民政府", "371581")
     rep = generate_report(813, pages=3, agency="临清市审计局", year=2022)
     (n1, text), (n2, tables) = render_split(rep, "docx", "pdf")
-    _capture(store, PAGE, b"<html><body><a href='t.docx'>t</a><a href='s.pdf'>s</a></body></html>",
-             kind="detail", referer="http://gov.test/xxgk/")
+    _capture(
+        store,
+        PAGE,
+        b"<html><body><a href='t.docx'>t</a><a href='s.pdf'>s</a></body></html>",
+        kind="detail",
+        referer="http://gov.test/xxgk/",
+    )
     _capture(store, "http://gov.test/xxgk/t.docx", text)
     _capture(store, "http://gov.test/xxgk/s.pdf", tables)
     store.close()
     build(tmp_path, workers=2, progress=False)
     db = _db(tmp_path)
     reports = db.execute("select * from reports").fetchall()
-    assert len(reports) == 1 and reports[0]["body"] == "临清市审计局" and reports[0]["editions"] == 2
+    assert (
+        len(reports) == 1 and reports[0]["body"] == "临清市审计局" and reports[0]["editions"] == 2
+    )
     eds = {e["url"].rsplit("/", 1)[1]: e for e in db.execute("select * from report_editions")}
-    assert eds["t.docx"]["representative"] == 1 and eds["t.docx"]["tables_from"] == eds["s.pdf"]["sha256"]
-    values = {(r["table_key"], r["row_key"], r["col_key"]): r["value"]
-              for r in db.execute("select * from report_values")}
-    want = {(t, r, c): v for t, rows in rep.record["tables"].items() if rows
-            for r, cols in rows.items() for c, v in cols.items()}
+    assert (
+        eds["t.docx"]["representative"] == 1
+        and eds["t.docx"]["tables_from"] == eds["s.pdf"]["sha256"]
+    )
+    values = {
+        (r["table_key"], r["row_key"], r["col_key"]): r["value"]
+        for r in db.execute("select * from report_values")
+    }
+    want = {
+        (t, r, c): v
+        for t, rows in rep.record["tables"].items()
+        if rows
+        for r, cols in rows.items()
+        for c, v in cols.items()
+    }
     assert values == want
-    assert sorted(c["check_id"] for c in db.execute("select check_id from report_checks")) == \
-        sorted(rep.record["checks"])
+    assert sorted(
+        c["check_id"] for c in db.execute("select check_id from report_checks")
+    ) == sorted(rep.record["checks"])
 
 
 def test_a_compilation_is_a_report_per_body(tmp_path):
@@ -95,13 +125,18 @@ def test_a_compilation_is_a_report_per_body(tmp_path):
     store.close()
     build(tmp_path, workers=1, progress=False)
     db = _db(tmp_path)
-    got = db.execute("select r.body, r.year, r.level, e.part, e.sha256 from reports r join "
-                     "report_editions e on e.id = r.edition_id order by e.part").fetchall()
-    assert [tuple(r)[:4] for r in got] == [("临清市东城街道办事处", 2023, "乡镇街道", 1),
-                                           ("临清市南湖镇人民政府", 2023, "乡镇街道", 2)]
+    got = db.execute(
+        "select r.body, r.year, r.level, e.part, e.sha256 from reports r join "
+        "report_editions e on e.id = r.edition_id order by e.part"
+    ).fetchall()
+    assert [tuple(r)[:4] for r in got] == [
+        ("临清市东城街道办事处", 2023, "乡镇街道", 1),
+        ("临清市南湖镇人民政府", 2023, "乡镇街道", 2),
+    ]
     assert {r["sha256"] for r in got} == {sha}
-    parts = db.execute("select part, record from document_texts where sha256 = ? order by part",
-                       (sha,)).fetchall()
+    parts = db.execute(
+        "select part, record from document_texts where sha256 = ? order by part", (sha,)
+    ).fetchall()
     assert [p["part"] for p in parts] == [0, 1, 2]
     # filed again by a new parser version: the same reports, the same ids
     ids = [r[0] for r in db.execute("select id from reports order by id")]

@@ -1,6 +1,7 @@
 """Table cells (a datasette plugin module): `raw` as a download link, `url` as a plain external
 link, report, body and capture ids as links to those rows; in reports and report_figures, the
 title opens the report's page and the body's name the body's page."""
+
 from __future__ import annotations
 
 from datasette import hookimpl
@@ -23,11 +24,15 @@ def _field(row, name):
 def render_cell(row, value, column, table, database, datasette):
     if table in ("reports", "report_figures") and column in ("title", "body") and value:
         # the title opens the report's page, the body's name the body's page
-        key = _field(row, "id" if table == "reports" else "report_id") if column == "title" \
+        key = (
+            _field(row, "id" if table == "reports" else "report_id")
+            if column == "title"
             else _field(row, "body_id")
+        )
         if isinstance(key, int):
-            href = datasette.urls.row(database, "reports" if column == "title" else "bodies",
-                                      str(key))
+            href = datasette.urls.row(
+                database, "reports" if column == "title" else "bodies", str(key)
+            )
             return Markup(f'<a href="{escape(href)}">{escape(value)}</a>')
     if column in _REPORT_LINKS and table is None and isinstance(value, int):
         href = datasette.urls.row(database, "reports", str(value))
@@ -44,6 +49,7 @@ def render_cell(row, value, column, table, database, datasette):
         href = datasette.urls.path(f"/-/ogi/raw/{value}")
         return Markup(f'<a href="{escape(href)}" download rel="nofollow">下载原件 · raw</a>')
     if column == "url" and value.startswith(("http://", "https://")):
-        return Markup(f'<a href="{escape(value)}" rel="nofollow noopener noreferrer">'
-                      f'{escape(value)}</a>')
+        return Markup(
+            f'<a href="{escape(value)}" rel="nofollow noopener noreferrer">{escape(value)}</a>'
+        )
     return None

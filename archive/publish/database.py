@@ -1,6 +1,7 @@
 """The served database: datasette's Database, with each query's time limit kept by the
 plugin's SQL functions too (limits.Deadline) and without the console line datasette writes for
 a failed query (its reason is noted instead: errors.py logs one line per bad request)."""
+
 from __future__ import annotations
 
 import contextvars
@@ -14,8 +15,9 @@ from datasette.database import Database, QueryInterrupted, Results
 from archive.publish.errors import note
 from archive.publish.limits import Deadline, with_deadline
 
-_deadline: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar("ogi_deadline",
-                                                                            default=None)
+_deadline: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar(
+    "ogi_deadline", default=None
+)
 
 
 # ---- counts -------------------------------------------------------------------------------
@@ -32,7 +34,8 @@ _counts_lock = threading.Lock()
 _SEARCH_COUNT = re.compile(
     r"select count\(\*\) from (?P<table>\S+) where \S+ (?P<no>not )?in \(select value from "
     r"json_each\((?P<ids>ogi_(?P<form>hits|misses)\('[^']*', (?:ogi_match\(:search(?:_\d+)?"
-    r"(?:, '[^']*')?\)|:search)\))\)\)\s*")
+    r"(?:, '[^']*')?\)|:search)\))\)\)\s*"
+)
 
 
 def _search_count(sql: str) -> str | None:
@@ -48,20 +51,28 @@ def _search_count(sql: str) -> str | None:
 def clear_counts(everything: bool = False) -> None:
     """Forget the kept counts of searches (with `everything`, all of them)."""
     with _counts_lock:
-        for k in [k for k in _counts if everything or "ogi_hits(" in k[1]
-                  or "ogi_misses(" in k[1]]:
+        for k in [k for k in _counts if everything or "ogi_hits(" in k[1] or "ogi_misses(" in k[1]]:
             del _counts[k]
 
 
 class ServedDatabase(Database):
-    async def execute(self, sql, params=None, truncate=False, custom_time_limit=None,
-                      page_size=None, log_sql_errors=False):
+    async def execute(
+        self,
+        sql,
+        params=None,
+        truncate=False,
+        custom_time_limit=None,
+        page_size=None,
+        log_sql_errors=False,
+    ):
         if self.is_mutable or not sql.startswith("select count(*) from "):
             return await self._execute(sql, params, truncate, custom_time_limit, page_size)
         from archive.publish.search import DEFERRED
+
         if DEFERRED in sql:  # a broad search's first page: its matches are still being found
             return Results([(None,)], False, [("count(*)",)])
         from archive.publish.search import _db_key
+
         used = tuple(sorted((k, str(v)) for k, v in (params or {}).items() if f":{k}" in sql))
         key = (_db_key(self.ds, self.name), sql, used)
         with _counts_lock:
@@ -69,8 +80,9 @@ class ServedDatabase(Database):
             if got is not None:
                 _counts.move_to_end(key)
                 return got
-        got = await self._execute(_search_count(sql) or sql, params, truncate,
-                                  custom_time_limit, page_size)
+        got = await self._execute(
+            _search_count(sql) or sql, params, truncate, custom_time_limit, page_size
+        )
         with _counts_lock:
             _counts[key] = got
             while len(_counts) > COUNT_CACHE_SIZE:
@@ -84,9 +96,14 @@ class ServedDatabase(Database):
         deadline = Deadline(limit)
         token = _deadline.set(deadline)
         try:
-            return await super().execute(sql, params, truncate=truncate,
-                                         custom_time_limit=custom_time_limit,
-                                         page_size=page_size, log_sql_errors=False)
+            return await super().execute(
+                sql,
+                params,
+                truncate=truncate,
+                custom_time_limit=custom_time_limit,
+                page_size=page_size,
+                log_sql_errors=False,
+            )
         except sqlite3.OperationalError as e:
             if deadline.passed:  # a SQL function of the plugin stopped at the time limit
                 raise QueryInterrupted(e, sql, params) from None

@@ -2,6 +2,7 @@
 rendered, streamed from disk in chunks (never read whole: a capture may be 200 MB); CSV that
 Excel opens with its Chinese intact (`?_bom=1` puts a UTF-8 byte order mark before the first
 byte of a CSV answer; table pages link to it as “CSV（Excel）”)."""
+
 from __future__ import annotations
 
 import re
@@ -41,8 +42,13 @@ class _FileDownload:
         self.path, self.headers = path, headers
 
     async def asgi_send(self, send):
-        await asgi_send_file(send, self.path, content_type="application/octet-stream",
-                             chunk_size=CHUNK, headers=dict(self.headers))
+        await asgi_send_file(
+            send,
+            self.path,
+            content_type="application/octet-stream",
+            chunk_size=CHUNK,
+            headers=dict(self.headers),
+        )
 
 
 async def raw_capture(request, datasette):
@@ -60,9 +66,14 @@ async def raw_capture(request, datasette):
     if not path.is_file():
         raise NotFound("The raw file is not in this archive")
     name = sha + (m.group(2) or "")
-    return _FileDownload(path, {"content-disposition": f'attachment; filename="{name}"',
-                                "x-content-type-options": "nosniff",
-                                "content-security-policy": "sandbox; default-src 'none'"})
+    return _FileDownload(
+        path,
+        {
+            "content-disposition": f'attachment; filename="{name}"',
+            "x-content-type-options": "nosniff",
+            "content-security-policy": "sandbox; default-src 'none'",
+        },
+    )
 
 
 @hookimpl
@@ -77,22 +88,35 @@ BOM = b"\xef\xbb\xbf"
 def asgi_wrapper(datasette):
     """`?_bom=1` on a .csv address: the CSV starts with a UTF-8 byte order mark, without which
     Excel reads UTF-8 Chinese as mojibake (every other answer passes untouched)."""
+
     def wrap(app):
         async def bom_app(scope, receive, send):
-            if scope.get("type") != "http" or not scope.get("path", "").endswith(".csv") \
-                    or b"_bom=1" not in scope.get("query_string", b"").split(b"&"):
+            if (
+                scope.get("type") != "http"
+                or not scope.get("path", "").endswith(".csv")
+                or b"_bom=1" not in scope.get("query_string", b"").split(b"&")
+            ):
                 return await app(scope, receive, send)
             first = True
 
             async def send_with_bom(event):
                 nonlocal first
                 if event["type"] == "http.response.start":
-                    event = {**event, "headers": [(k, v) for k, v in event.get("headers", [])
-                                                  if k.lower() != b"content-length"]}
+                    event = {
+                        **event,
+                        "headers": [
+                            (k, v)
+                            for k, v in event.get("headers", [])
+                            if k.lower() != b"content-length"
+                        ],
+                    }
                 elif event["type"] == "http.response.body" and first:
                     first = False
                     event = {**event, "body": BOM + event.get("body", b"")}
                 await send(event)
+
             return await app(scope, receive, send_with_bom)
+
         return bom_app
+
     return wrap

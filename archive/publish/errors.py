@@ -20,6 +20,7 @@ path with `..` answered 500). This handler replaces it for every answer it makes
   reason is noted (note()) where the failure is known: here, and by serve.py's database for a
   query that fails; asgi_wrapper writes the line when the answer has gone.
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -50,20 +51,36 @@ def answer(exception) -> tuple[int, str, str | None, dict, bool]:
     if isinstance(exception, DatasetteError):
         # datasette raises it, with status 500 by default, about what was asked for
         status = exception.status if exception.status < 500 else 400
-        return (status, exception.message, exception.title, dict(exception.error_dict or {}),
-                exception.message_is_html)
+        return (
+            status,
+            exception.message,
+            exception.title,
+            dict(exception.error_dict or {}),
+            exception.message_is_html,
+        )
     if isinstance(exception, ResultTooLarge):
         return 400, str(exception), "Result too large", {}, False
     if isinstance(exception, sqlite3.DataError):  # SQLITE_TOOBIG, an SQL function's long input
-        return (400, f"string or blob too big: a value may hold at most "
-                     f"{VALUE_MAX_BYTES // 2**20} MB, and the ogi_ functions' arguments are "
-                     "bounded (see the archive's documentation)", "Value too large", {}, False)
+        return (
+            400,
+            f"string or blob too big: a value may hold at most "
+            f"{VALUE_MAX_BYTES // 2**20} MB, and the ogi_ functions' arguments are "
+            "bounded (see the archive's documentation)",
+            "Value too large",
+            {},
+            False,
+        )
     if isinstance(exception, json.JSONDecodeError):  # datasette parses ?_through= unguarded
         return 400, f"malformed JSON in the request: {exception}", "Bad request", {}, False
     if isinstance(exception, MemoryError):  # SQLite past its hard heap limit
-        return (400, f"out of memory: the query needs more than this server allows (SQLite's "
-                     f"heap is limited to {HEAP_MAX_BYTES // 2**20} MB)", "Out of memory", {},
-                False)
+        return (
+            400,
+            f"out of memory: the query needs more than this server allows (SQLite's "
+            f"heap is limited to {HEAP_MAX_BYTES // 2**20} MB)",
+            "Out of memory",
+            {},
+            False,
+        )
     return 500, "Internal server error", None, {}, False
 
 
@@ -78,8 +95,7 @@ def log_line(method: str, path: str, status: int, reason: str) -> str:
     return f"{stamp} {status} {method} {_plain(path)[:120]} — {_plain(reason)}"[:LINE_MAX]
 
 
-_request: contextvars.ContextVar[dict | None] = contextvars.ContextVar("ogi_request",
-                                                                       default=None)
+_request: contextvars.ContextVar[dict | None] = contextvars.ContextVar("ogi_request", default=None)
 
 
 def note(reason: str) -> None:
@@ -115,13 +131,21 @@ def handle_exception(datasette, request, exception):
             return Response.json(info, status=status, headers=headers)
         if is_html:
             from markupsafe import Markup
+
             info["error"] = Markup(message)
         template = datasette.jinja_env.select_template([f"{status}.html", "error.html"])
         return Response.html(
-            await template.render_async(dict(info, urls=datasette.urls,
-                                             app_css_hash=datasette.app_css_hash(),
-                                             menu_links=lambda: [])),
-            status=status, headers=headers)
+            await template.render_async(
+                dict(
+                    info,
+                    urls=datasette.urls,
+                    app_css_hash=datasette.app_css_hash(),
+                    menu_links=lambda: [],
+                )
+            ),
+            status=status,
+            headers=headers,
+        )
 
     outcome.force_result([inner])
 
@@ -155,14 +179,16 @@ def malformed(scope) -> str | None:
 @hookimpl
 def asgi_wrapper(datasette):
     """Refuse malformed addresses; write one log line for each answer of 400 or more."""
+
     def wrap(app):
         async def logged(scope, receive, send):
             if scope.get("type") != "http":
                 return await app(scope, receive, send)
             query = (scope.get("query_string") or b"").decode("latin-1")
             raw = scope.get("raw_path")  # as sent: percent-encoded
-            path = (raw.decode("latin-1") if raw else scope.get("path", "")) \
-                + (f"?{query}" if query else "")
+            path = (raw.decode("latin-1") if raw else scope.get("path", "")) + (
+                f"?{query}" if query else ""
+            )
             state = {"status": 0, "reason": None, "started": False}
 
             def log():
@@ -171,8 +197,11 @@ def asgi_wrapper(datasette):
                     reason = state["reason"] or HTTPStatus(status).phrase
                 except ValueError:
                     reason = "?"
-                print(log_line(scope.get("method", ""), path, status, reason),
-                      file=sys.stderr, flush=True)
+                print(
+                    log_line(scope.get("method", ""), path, status, reason),
+                    file=sys.stderr,
+                    flush=True,
+                )
 
             bad = malformed(scope)
             if bad:
@@ -184,8 +213,9 @@ def asgi_wrapper(datasette):
                 if event["type"] == "http.response.start":
                     state["status"], state["started"] = event["status"], True
                     if event["status"] >= 400:  # the reason is noted by now: logged before
-                        log()                   # the answer goes
+                        log()  # the answer goes
                 await send(event)
+
             token = _request.set(state)
             try:
                 await app(scope, receive, watch)
@@ -196,5 +226,7 @@ def asgi_wrapper(datasette):
                     await Response.text("500 Internal Server Error", status=500).asgi_send(send)
             finally:
                 _request.reset(token)
+
         return logged
+
     return wrap

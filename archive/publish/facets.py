@@ -8,6 +8,7 @@ memory (id → value code) only for the columns the plugin config names as `face
 CODES_MAX_VALUES distinct values. A page shows at most `_facet_size` values per facet
 (datasette caps it at max_returned_rows) and each facet query has facet_time_limit_ms.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,7 +35,8 @@ FACET_MAX_VALUES = 5000  # a column with more distinct values is faceted by data
 _facet_cache: OrderedDict = OrderedDict()
 _facet_values = 0  # counts in _facet_cache
 _MISSES_CLAUSE = re.compile(
-    r"(?P<pk>\[[^\]]+\]|\w+) not in \(select value from json_each\(ogi_misses\('")
+    r"(?P<pk>\[[^\]]+\]|\w+) not in \(select value from json_each\(ogi_misses\('"
+)
 _FACET_COLUMN = re.compile(r"^\s*select (.+?) as value, count\(\*\) as count from \(", re.S)
 
 
@@ -64,8 +66,9 @@ def _facet_put(k, value) -> None:
         _facet_values -= _size(old) if old is not None else 0
         _facet_cache[k] = value
         _facet_values += _size(value)
-        while len(_facet_cache) > 1 and (len(_facet_cache) > FACET_CACHE_SIZE
-                                         or _facet_values > FACET_CACHE_VALUES):
+        while len(_facet_cache) > 1 and (
+            len(_facet_cache) > FACET_CACHE_SIZE or _facet_values > FACET_CACHE_VALUES
+        ):
             _facet_values -= _size(_facet_cache.popitem(last=False)[1])
 
 
@@ -77,6 +80,7 @@ async def _column_codes(ds, database, key, table: str, pk: str, column: str):
     NULL or no such row), kept per database file, for counting values among a list of ids;
     None when the ids are too sparse or the column has too many values."""
     import asyncio
+
     k = ("codes", key, table, column)
     with _lock:
         if k in _all_ids:
@@ -103,6 +107,7 @@ async def _column_codes(ds, database, key, table: str, pk: str, column: str):
                 values.append(v)
             codes[i] = code
         return codes, values
+
     task = _loading[k] = asyncio.ensure_future(ds.get_database(database).execute_fn(load))
     try:
         got = await asyncio.shield(task)
@@ -124,6 +129,7 @@ def startup(datasette):
     """In the background as datasette starts, for the large tables of immutable databases:
     the facet counts of each table page unfiltered, and the facet columns of searchable
     tables (half a second at 100,000 reports), so the first request does not wait for them."""
+
     async def warm():
         try:
             for name, db in list(datasette.databases.items()):
@@ -132,26 +138,33 @@ def startup(datasette):
                 key = _db_key(datasette, name)
                 for table in await db.table_names():
                     cfg = _search_config(datasette, name, table)
-                    facets = [f for f in datasette.table_metadata(name, table).get("facets")
-                              or [] if isinstance(f, str)]
+                    facets = [
+                        f
+                        for f in datasette.table_metadata(name, table).get("facets") or []
+                        if isinstance(f, str)
+                    ]
                     if cfg is None and not facets:
                         continue
-                    rows = (await db.execute(f"SELECT max(rowid) FROM {escape_sqlite(table)}"
-                                             )).single_value() or 0
+                    rows = (
+                        await db.execute(f"SELECT max(rowid) FROM {escape_sqlite(table)}")
+                    ).single_value() or 0
                     if rows < WARM_MIN_ROWS:
                         continue
-                    for facet in facets:   # the table page's own facets, unfiltered
+                    for facet in facets:  # the table page's own facets, unfiltered
                         await _warm_counts(db, key, table, facet)
                     for facet in (cfg or {}).get("facets") or []:
                         if isinstance(facet, str):
-                            await _column_codes(datasette, name, key, table,
-                                                cfg.get("fts_pk", "rowid"), facet)
+                            await _column_codes(
+                                datasette, name, key, table, cfg.get("fts_pk", "rowid"), facet
+                            )
         except Exception:  # only a head start: the search box loads what it needs itself
             pass
 
     async def inner():
         import asyncio
+
         datasette._ogi_warm = asyncio.get_running_loop().create_task(warm())
+
     return inner
 
 
@@ -161,11 +174,12 @@ async def _warm_counts(db, key, table: str, column: str) -> None:
     if _facet_get(k) is not None:
         return
     col = escape_sqlite(column)
-    res = await db.execute(f"select {col}, count(*) from {escape_sqlite(table)} where {col} is "
-                           f"not null group by {col} limit {FACET_MAX_VALUES + 1}",
-                           custom_time_limit=60_000)
-    _facet_put(k, {r[0]: r[1] for r in res.rows} if len(res.rows) <= FACET_MAX_VALUES
-               else False)
+    res = await db.execute(
+        f"select {col}, count(*) from {escape_sqlite(table)} where {col} is "
+        f"not null group by {col} limit {FACET_MAX_VALUES + 1}",
+        custom_time_limit=60_000,
+    )
+    _facet_put(k, {r[0]: r[1] for r in res.rows} if len(res.rows) <= FACET_MAX_VALUES else False)
 
 
 class _FacetAnswers:
@@ -189,8 +203,10 @@ def _results(rows, size: int):
     """A facet query's Results from (value, count) pairs: datasette's order (count descending,
     then value), counts above zero, size + 1 of them (datasette's sign of more)."""
     from datasette.database import Results
-    rows = sorted(((v, n) for v, n in rows if n > 0),
-                  key=lambda r: (-r[1], _sqlite_order(r[0])))[:size + 1]
+
+    rows = sorted(((v, n) for v, n in rows if n > 0), key=lambda r: (-r[1], _sqlite_order(r[0])))[
+        : size + 1
+    ]
     return Results([{"value": v, "count": n} for v, n in rows], False, [("value",), ("count",)])
 
 
@@ -198,7 +214,7 @@ def _page_where(sql: str, table: str) -> str:
     """What of a page's SQL (`select … from TABLE where …`) says which rows it has: the same
     for every column list, '' for the whole table (also `where 1`)."""
     i = sql.find(f" from {escape_sqlite(table)}")
-    where = sql[i + 6 + len(escape_sqlite(table)):].strip() if i >= 0 else sql
+    where = sql[i + 6 + len(escape_sqlite(table)) :].strip() if i >= 0 else sql
     return "" if where in ("", "where 1") else where
 
 
@@ -216,9 +232,11 @@ def _column_facet_class(base):
 
         async def facet_results(self):
             from archive.publish.search import DEFERRED
+
             if DEFERRED in (self.sql or ""):  # a broad search's first page: not counted yet
-                return [], [c["config"].get("column") or c["config"]["simple"]
-                            for c in self.get_configs()]
+                return [], [
+                    c["config"].get("column") or c["config"]["simple"] for c in self.get_configs()
+                ]
             try:
                 answers = await self._subtracted() or await self._kept()
             except Exception:  # anything unexpected: datasette's own way
@@ -236,8 +254,11 @@ def _column_facet_class(base):
             clauses = list(_MISSES_CLAUSE.finditer(self.sql or ""))
             cfg = _search_config(self.ds, self.database, self.table) if self.table else None
             # the search box's own clause: its column is the (never null) key of the table
-            if len(clauses) != 1 or cfg is None or \
-                    clauses[0].group("pk") != escape_sqlite(cfg.get("fts_pk", "rowid")):
+            if (
+                len(clauses) != 1
+                or cfg is None
+                or clauses[0].group("pk") != escape_sqlite(cfg.get("fts_pk", "rowid"))
+            ):
                 return None
             key = _db_key(self.ds, self.database)
             if key is None:
@@ -261,41 +282,52 @@ def _column_facet_class(base):
                 return None
             clause = self.sql[start:end]
             base_sql = self.sql[:start] + "1" + self.sql[end:]
-            misses_sql = (self.sql[:start] + clause.replace(" not in (", " in (", 1)
-                          + self.sql[end:])
+            misses_sql = self.sql[:start] + clause.replace(" not in (", " in (", 1) + self.sql[end:]
             size = self.get_facet_size()
             limit = self.ds.setting("facet_time_limit_ms")
-            columns = [c["config"].get("column") or c["config"]["simple"]
-                       for c in self.get_configs()]
+            columns = [
+                c["config"].get("column") or c["config"]["simple"] for c in self.get_configs()
+            ]
 
             def k(kind, sql, column):
                 return (kind, *_facet_key(key, sql, self.params, column))
+
             # the misses' counts of every facet column: one pass over the misses
             todo = [c for c in columns if _facet_get(k("query", misses_sql, c)) is None]
             table = escape_sqlite(self.table)
-            if todo and base_sql.rstrip().endswith(f" from {table} where 1") \
-                    and base_sql.count(" where ") == 1:  # no other filter: from the ids alone
+            if (
+                todo
+                and base_sql.rstrip().endswith(f" from {table} where 1")
+                and base_sql.count(" where ") == 1
+            ):  # no other filter: from the ids alone
                 misses = None
                 kept = set(cfg.get("facets") or [])  # columns kept in memory: the configured
                 for column in [c for c in todo if c in kept]:
-                    codes = await _column_codes(self.ds, self.database, key, self.table,
-                                                cfg.get("fts_pk", "rowid"), column)
+                    codes = await _column_codes(
+                        self.ds, self.database, key, self.table, cfg.get("fts_pk", "rowid"), column
+                    )
                     if codes is None:
                         continue
                     if misses is None:
-                        inner = clause[clause.index("json_each(") + len("json_each("):-2]
-                        misses = json.loads((await self.ds.execute(
-                            self.database, f"select {inner}", self.params)).single_value())
+                        inner = clause[clause.index("json_each(") + len("json_each(") : -2]
+                        misses = json.loads(
+                            (
+                                await self.ds.execute(self.database, f"select {inner}", self.params)
+                            ).single_value()
+                        )
                     array_, values = codes
                     tally = Counter(array_[i] for i in misses if i < len(array_))
-                    _facet_put(k("query", misses_sql, column),
-                               {values[c]: n for c, n in tally.items() if c})
+                    _facet_put(
+                        k("query", misses_sql, column),
+                        {values[c]: n for c, n in tally.items() if c},
+                    )
                     todo.remove(column)
             if todo:
                 q = f"select {', '.join(map(escape_sqlite, todo))} from ({misses_sql})"
                 try:
-                    res = await self.ds.execute(self.database, q, self.params,
-                                                truncate=False, custom_time_limit=limit)
+                    res = await self.ds.execute(
+                        self.database, q, self.params, truncate=False, custom_time_limit=limit
+                    )
                 except Exception:  # timed out: datasette's queries, reported its way
                     return None
                 tallies = [Counter() for _ in todo]
@@ -313,7 +345,8 @@ def _column_facet_class(base):
                 if total is None or missed is None:
                     continue  # too many values, or too slow: datasette's query
                 answers[escape_sqlite(column)] = _results(
-                    [(v, n - missed.get(v, 0)) for v, n in total.items()], size)
+                    [(v, n - missed.get(v, 0)) for v, n in total.items()], size
+                )
             return answers
 
         async def _kept(self) -> dict | None:
@@ -342,16 +375,23 @@ def _column_facet_class(base):
                     _facet_put(k, total)
             if total is None:
                 col = escape_sqlite(column)
-                q = (f"select {col} as value, count(*) as count from ({sql}) "
-                     f"where {col} is not null group by {col} limit {FACET_MAX_VALUES + 1}")
+                q = (
+                    f"select {col} as value, count(*) as count from ({sql}) "
+                    f"where {col} is not null group by {col} limit {FACET_MAX_VALUES + 1}"
+                )
                 try:
-                    res = await self.ds.execute(self.database, q, self.params, truncate=False,
-                                                custom_time_limit=self.ds.setting(
-                                                    "facet_time_limit_ms"))
+                    res = await self.ds.execute(
+                        self.database,
+                        q,
+                        self.params,
+                        truncate=False,
+                        custom_time_limit=self.ds.setting("facet_time_limit_ms"),
+                    )
                 except Exception:  # timed out: datasette's query, reported its way
                     return None
-                total = ({r[0]: r[1] for r in res.rows}
-                         if len(res.rows) <= FACET_MAX_VALUES else False)
+                total = (
+                    {r[0]: r[1] for r in res.rows} if len(res.rows) <= FACET_MAX_VALUES else False
+                )
                 _facet_put(k, total)
             return None if total is False else total
 
@@ -361,8 +401,11 @@ def _column_facet_class(base):
             id — instead of one pass over the rows themselves per facet (at a million reports,
             200–400 ms for a province's page). None when the column is not kept."""
             cfg = _search_config(self.ds, self.database, self.table)
-            if cfg is None or column not in (cfg.get("facets") or []) or \
-                    _page_where(sql, self.table) == "":
+            if (
+                cfg is None
+                or column not in (cfg.get("facets") or [])
+                or _page_where(sql, self.table) == ""
+            ):
                 return None
             pk = cfg.get("fts_pk", "rowid")
             codes = await _column_codes(self.ds, self.database, key, self.table, pk, column)
@@ -374,12 +417,16 @@ def _column_facet_class(base):
 
                 def fetch(conn):
                     with sqlite_timelimit(conn, limit):
-                        ids = conn.execute(f"select group_concat({escape_sqlite(pk)}) from "
-                                           f"({sql})", params or {}).fetchone()[0]
+                        ids = conn.execute(
+                            f"select group_concat({escape_sqlite(pk)}) from ({sql})", params or {}
+                        ).fetchone()[0]
                     return array("q", map(int, ids.split(","))) if ids else array("q")
+
                 try:
-                    got = self._ogi_ids = (sql, await self.ds.get_database(
-                        self.database).execute_fn(fetch))
+                    got = self._ogi_ids = (
+                        sql,
+                        await self.ds.get_database(self.database).execute_fn(fetch),
+                    )
                 except Exception:  # too slow: counted by SQL
                     return None
             array_, values = codes
@@ -398,8 +445,11 @@ def register_facet_classes():
     """datasette's column facet, replaced by OgiColumnFacet (the same for every other page)."""
     outcome = yield
     from datasette.facets import ColumnFacet
-    lists = [[_ogi_column_facet if c is ColumnFacet else c for c in classes]
-             for classes in outcome.get_result()]
+
+    lists = [
+        [_ogi_column_facet if c is ColumnFacet else c for c in classes]
+        for classes in outcome.get_result()
+    ]
     outcome.force_result(lists)
 
 
@@ -408,12 +458,13 @@ from datasette.facets import ColumnFacet as _ColumnFacet  # noqa: E402
 _ogi_column_facet = _column_facet_class(_ColumnFacet)
 
 
-
-
 def clear_cache(everything: bool = False) -> None:
     """Forget the facet counts of queries (with `everything`, the unfiltered counts too)."""
     global _facet_values
     with _lock:
-        for k in [k for k in _facet_cache if everything or k[0] == "query"
-                  or "ogi_hits(" in k[2] or "ogi_misses(" in k[2]]:   # a search's
+        for k in [
+            k
+            for k in _facet_cache
+            if everything or k[0] == "query" or "ogi_hits(" in k[2] or "ogi_misses(" in k[2]
+        ]:  # a search's
             _facet_values -= _size(_facet_cache.pop(k))

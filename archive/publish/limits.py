@@ -22,6 +22,7 @@ query's values take. On every connection of the server:
 
 errors.py answers what these refuse with a 400 and one line in the server's log.
 """
+
 from __future__ import annotations
 
 import functools
@@ -36,8 +37,8 @@ VALUE_MAX_BYTES = 32 * 2**20
 SQL_MAX_BYTES = 2**20
 HEAP_MAX_BYTES = 256 * 2**20
 RESULT_MAX_CHARS = 16_000_000
-QUERY_MAX_CHARS = 1_000      # a search query (ogi_match, escape_fts, ogi_snippet, ?_search=)
-EXPR_MAX_CHARS = 10_000      # an FTS5 expression (ogi_hits, ogi_misses)
+QUERY_MAX_CHARS = 1_000  # a search query (ogi_match, escape_fts, ogi_snippet, ?_search=)
+EXPR_MAX_CHARS = 10_000  # an FTS5 expression (ogi_hits, ogi_misses)
 SNIPPET_TEXT_MAX_CHARS = 2_000_000  # ogi_snippet looks for the query in this much of a text
 
 
@@ -57,6 +58,7 @@ _running = threading.local()  # the Deadline of the query this thread runs
 
 def with_deadline(fn, deadline: Deadline):
     """fn(conn), the deadline counted from its start (as datasette counts its time limit)."""
+
     def run(conn):
         deadline.at = time.perf_counter() + deadline.ms / 1000
         _running.deadline = deadline
@@ -64,6 +66,7 @@ def with_deadline(fn, deadline: Deadline):
             return fn(conn)
         finally:
             _running.deadline = None
+
     return run
 
 
@@ -80,6 +83,7 @@ def bounded(fn, *max_chars: int | None):
     such a query as interrupted at the time limit), and whose i-th argument is at most
     max_chars[i] characters (None: any length): longer input raises OverflowError, which
     SQLite reports as "string or blob too big", before fn does any work."""
+
     @functools.wraps(fn)
     def call(*args):
         if past_deadline():
@@ -88,6 +92,7 @@ def bounded(fn, *max_chars: int | None):
             if most is not None and isinstance(value, (str, bytes)) and len(value) > most:
                 raise OverflowError(f"{fn.__name__}: argument longer than {most} characters")
         return fn(*args)
+
     return call
 
 
@@ -105,9 +110,11 @@ def _row_factory():
             read.pop(cursor, None)
             raise ResultTooLarge(
                 f"result too large: its rows hold more than {RESULT_MAX_CHARS:,} characters; "
-                "ask for fewer rows (_size=, LIMIT) or fewer columns")
+                "ask for fewer rows (_size=, LIMIT) or fewer columns"
+            )
         read[cursor] = n
         return sqlite3.Row(cursor, row)
+
     return make
 
 

@@ -15,20 +15,29 @@
 pyproject.toml names the same modules as datasette entry points, so `datasette` run by hand
 loads them too; make_datasette() registers them explicitly.
 """
+
 from __future__ import annotations
 
 import importlib
 
 PLUGIN = "ogi-archive"  # the name of the plugin's configuration in datasette's metadata
-MODULES = ["archive.publish.search", "archive.publish.facets", "archive.publish.downloads",
-           "archive.publish.cells", "archive.publish.pages", "archive.publish.source",
-           "archive.publish.limits",
-           "archive.publish.errors", "archive.publish.private"]
+MODULES = [
+    "archive.publish.search",
+    "archive.publish.facets",
+    "archive.publish.downloads",
+    "archive.publish.cells",
+    "archive.publish.pages",
+    "archive.publish.source",
+    "archive.publish.limits",
+    "archive.publish.errors",
+    "archive.publish.private",
+]
 
 
 def register(pm=None) -> None:
     """Register every module of the plugin with datasette's plugin manager (once)."""
     from datasette.plugins import pm as default_pm
+
     pm = pm or default_pm
     for name in MODULES:
         module = importlib.import_module(name)

@@ -7,6 +7,7 @@
 - the snapshot keeps no absolute path of the server (snapshot.py: the registry file a crawl
   read is named by its file name).
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -27,9 +28,18 @@ def prepare_connection(conn):
 
 
 def _databases(datasette) -> list[dict]:
-    return [{"name": d.name, "route": d.route, "size": d.size, "is_mutable": d.is_mutable,
-             "is_memory": d.is_memory, "hash": d.hash}
-            for name, d in datasette.databases.items() if name != "_internal"]
+    return [
+        {
+            "name": d.name,
+            "route": d.route,
+            "size": d.size,
+            "is_mutable": d.is_mutable,
+            "is_memory": d.is_memory,
+            "hash": d.hash,
+        }
+        for name, d in datasette.databases.items()
+        if name != "_internal"
+    ]
 
 
 async def _not_served():
@@ -40,6 +50,9 @@ async def _not_served():
 def register_routes(datasette):
     """A plugin's routes come before datasette's own."""
     from datasette.views.special import JsonDataView
+
     databases = JsonDataView.as_view(datasette, "databases.json", lambda: _databases(datasette))
-    return [(r"^/-/databases(\.(?P<format>json))?$", databases),
-            (r"^/-/threads(\.(?P<format>json))?$", _not_served)]
+    return [
+        (r"^/-/databases(\.(?P<format>json))?$", databases),
+        (r"^/-/threads(\.(?P<format>json))?$", _not_served),
+    ]

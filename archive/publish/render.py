@@ -9,6 +9,7 @@ under a time and memory limit: scraped files are read here, never in the server'
 
 archive.publish.source runs it and caches what it writes.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,10 @@ MAX_PAGES = 2000
 
 def render_page(data: bytes, page: int, fmt: str, out: Path) -> dict:
     from PIL import Image
+
     if fmt == "image":
         import io
+
         Image.MAX_IMAGE_PIXELS = 120_000_000
         img = Image.open(io.BytesIO(data))
         for _ in range(page - 1):
@@ -32,6 +35,7 @@ def render_page(data: bytes, page: int, fmt: str, out: Path) -> dict:
         img = img.convert("RGB")
     else:
         import pypdfium2 as pdfium
+
         pdf = pdfium.PdfDocument(data)
         if not 1 <= page <= min(len(pdf), MAX_PAGES):
             raise ValueError(f"no page {page}")
@@ -43,8 +47,9 @@ def render_page(data: bytes, page: int, fmt: str, out: Path) -> dict:
         pdf.close()
     if max(img.size) > MAX_SIDE:
         f = MAX_SIDE / max(img.size)
-        img = img.resize((max(int(img.width * f), 1), max(int(img.height * f), 1)),
-                         Image.Resampling.LANCZOS)
+        img = img.resize(
+            (max(int(img.width * f), 1), max(int(img.height * f), 1)), Image.Resampling.LANCZOS
+        )
     tmp = out.with_suffix(".tmp")
     img.save(tmp, "PNG", optimize=True)
     os.replace(tmp, out)
@@ -53,25 +58,39 @@ def render_page(data: bytes, page: int, fmt: str, out: Path) -> dict:
 
 def find_table(data: bytes, name: str, pos: dict) -> dict:
     from parsers.formats import parse_bytes
+
     doc = parse_bytes(data, name=name)
     for t in doc.tables():
         if any(c.pos == pos for row in t.rows for c in row):
-            return {"rows": [[{"text": c.text, "rowspan": c.rowspan, "colspan": c.colspan,
-                               "mark": c.pos == pos} for c in row] for row in t.rows]}
+            return {
+                "rows": [
+                    [
+                        {
+                            "text": c.text,
+                            "rowspan": c.rowspan,
+                            "colspan": c.colspan,
+                            "mark": c.pos == pos,
+                        }
+                        for c in row
+                    ]
+                    for row in t.rows
+                ]
+            }
     raise ValueError("no table holds that cell")
 
 
 def text_lines(data: bytes, line: int, around: int = 12) -> dict:
     from parsers.formats.charset import decode
     from parsers.normalize import normalize_text
+
     lines = normalize_text(decode(data)).replace("\r\n", "\n").replace("\r", "\n").split("\n")
     lo = max(line - 1 - around, 0)
-    return {"first": lo + 1, "mark": line,
-            "lines": [ln[:400] for ln in lines[lo:line + around]]}
+    return {"first": lo + 1, "mark": line, "lines": [ln[:400] for ln in lines[lo : line + around]]}
 
 
 def main(argv: list[str]) -> int:
     import resource
+
     resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30))
     job, src, out = argv[0], Path(argv[1]), Path(argv[2])
     arg = json.loads(argv[3])

@@ -10,6 +10,7 @@ match an FTS5 expression, or that do not); `escape_fts()` is replaced by match_q
 The match sets of the template's wording are read from the snapshot when it stores them
 (archive.search.precompute_matches).
 """
+
 from __future__ import annotations
 
 import os
@@ -23,9 +24,15 @@ from datasette.utils import escape_sqlite, sqlite_timelimit
 from datasette.utils.asgi import BadRequest
 
 from archive import search
-from archive.publish.limits import (EXPR_MAX_CHARS, QUERY_MAX_CHARS, SNIPPET_TEXT_MAX_CHARS,
-                                    bounded, past_deadline)
+from archive.publish.limits import (
+    EXPR_MAX_CHARS,
+    QUERY_MAX_CHARS,
+    SNIPPET_TEXT_MAX_CHARS,
+    bounded,
+    past_deadline,
+)
 from archive.publish.plugin import PLUGIN
+
 
 @hookimpl(trylast=True)  # after datasette's own, so our escape_fts wins
 def prepare_connection(conn, database, datasette):
@@ -34,8 +41,9 @@ def prepare_connection(conn, database, datasette):
     conn.create_function("escape_fts", 1, match, deterministic=True)
     conn.create_function("ogi_match", 1, match, deterministic=True)
     conn.create_function("ogi_match", 2, match, deterministic=True)
-    conn.create_function("ogi_snippet", 2, bounded(_snippet, None, QUERY_MAX_CHARS),
-                         deterministic=True)
+    conn.create_function(
+        "ogi_snippet", 2, bounded(_snippet, None, QUERY_MAX_CHARS), deterministic=True
+    )
 
     def ids(want):
         def fn(table, expr):
@@ -50,8 +58,10 @@ def prepare_connection(conn, database, datasette):
                 if "interrupted" in str(e):
                     past_deadline()  # so the query is reported as interrupted
                 raise
+
         fn.__name__ = f"ogi_{want}"
         return bounded(fn, 100, EXPR_MAX_CHARS)
+
     conn.create_function("ogi_hits", 2, ids("hits"), deterministic=True)
     conn.create_function("ogi_misses", 2, ids("misses"), deterministic=True)
 
@@ -106,8 +116,9 @@ def _db_key(datasette, database: str):
     return (os.path.realpath(db.path), st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-def _compute(conn, key, cfg: dict, expr: str, form: str | None = None,
-             broad: bool = False) -> _Matches:
+def _compute(
+    conn, key, cfg: dict, expr: str, form: str | None = None, broad: bool = False
+) -> _Matches:
     """The rows of cfg's table that match expr (an FTS5 expression), as the shorter of the two
     lists unless `form` says which (`broad`: most rows are expected to match, so the misses are
     tried first). The lists are made by SQLite (group_concat; the misses by `not in`), which
@@ -134,13 +145,20 @@ def _compute(conn, key, cfg: dict, expr: str, form: str | None = None,
                     _all_ids[(key, table, "count")] = total
         form = "hits" if 2 * n <= total else "misses"  # at most half of the rows match
     if form == "hits":
-        hits = conn.execute(f"SELECT group_concat(rowid) FROM (SELECT rowid FROM {fts} "
-                            f"WHERE {fts} MATCH ?)", (expr,)).fetchone()[0] or ""
+        hits = (
+            conn.execute(
+                f"SELECT group_concat(rowid) FROM (SELECT rowid FROM {fts} WHERE {fts} MATCH ?)",
+                (expr,),
+            ).fetchone()[0]
+            or ""
+        )
         return _Matches("hits", f"[{hits}]", hits.count(",") + 1 if hits else 0)
     misses, count, total = conn.execute(
         f"SELECT group_concat({pk}), count(*), (SELECT count(*) FROM {table}) FROM "
         f"(SELECT {pk} FROM {table} WHERE {pk} NOT IN (SELECT rowid FROM {fts} "
-        f"WHERE {fts} MATCH ?) ORDER BY {pk})", (expr,)).fetchone()
+        f"WHERE {fts} MATCH ?) ORDER BY {pk})",
+        (expr,),
+    ).fetchone()
     m = _Matches("misses", f"[{misses or ''}]", total - count)
     m.misses_total = total
     return m
@@ -154,14 +172,21 @@ def _precomputed(conn, key, cfg: dict, expr: str) -> _Matches | None:
     with _lock:
         present = _all_ids.get((key, search.MATCHES_TABLE))
     if present is None:
-        present = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-                               (search.MATCHES_TABLE,)).fetchone() is not None
+        present = (
+            conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                (search.MATCHES_TABLE,),
+            ).fetchone()
+            is not None
+        )
         with _lock:
             _all_ids[(key, search.MATCHES_TABLE)] = present
     if not present:
         return None
-    row = conn.execute(f"SELECT form, ids, n FROM {search.MATCHES_TABLE} "
-                       f"WHERE fts_table = ? AND expr = ?", (cfg["fts_table"], expr)).fetchone()
+    row = conn.execute(
+        f"SELECT form, ids, n FROM {search.MATCHES_TABLE} WHERE fts_table = ? AND expr = ?",
+        (cfg["fts_table"], expr),
+    ).fetchone()
     return _Matches(*row) if row else None
 
 
@@ -221,8 +246,9 @@ def _broad(conn, key, cfg: dict, expr: str) -> bool:
     """Whether expr matches more than BROAD_MATCHES rows, estimated from how far back its
     newest PROBE matches reach among the table's ids."""
     fts, table = escape_sqlite(cfg["fts_table"]), escape_sqlite(cfg["table"])
-    newest = conn.execute(f"SELECT rowid FROM {fts} WHERE {fts} MATCH ? ORDER BY rowid DESC "
-                          f"LIMIT {PROBE}", (expr,)).fetchall()
+    newest = conn.execute(
+        f"SELECT rowid FROM {fts} WHERE {fts} MATCH ? ORDER BY rowid DESC LIMIT {PROBE}", (expr,)
+    ).fetchall()
     if len(newest) < PROBE:
         return False
     with _lock:
@@ -237,6 +263,7 @@ def _broad(conn, key, cfg: dict, expr: str) -> bool:
 
 def _find_in_background(path: str, key, cfg: dict, expr: str, limit_ms: int) -> None:
     import concurrent.futures
+
     global _background
     k = (key, cfg["table"], expr)
     with _lock:
@@ -251,8 +278,9 @@ def _find_in_background(path: str, key, cfg: dict, expr: str, limit_ms: int) -> 
         try:
             conn = getattr(_local, "conns", {}).get(path)
             if conn is None:
-                conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True,
-                                       check_same_thread=False)
+                conn = sqlite3.connect(
+                    f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False
+                )
                 _local.conns = {**getattr(_local, "conns", {}), path: conn}
             with sqlite_timelimit(conn, limit_ms):
                 m = _compute(conn, key, cfg, expr, broad=True)
@@ -262,6 +290,7 @@ def _find_in_background(path: str, key, cfg: dict, expr: str, limit_ms: int) -> 
         finally:
             with _lock:
                 _pending.discard(k)
+
     _background.submit(find)
 
 
@@ -275,10 +304,9 @@ def clear_cache(everything: bool = False) -> None:
         if everything:
             _all_ids.clear()
     from archive.publish import database, facets
+
     facets.clear_cache(everything)
     database.clear_counts(everything)
-
-
 
 
 @hookimpl(specname="filters_from_request", trylast=True)  # after datasette's: our context wins
@@ -291,8 +319,11 @@ def _search_filter(request, database, table, datasette):
 
     async def inner():
         ctx = {"supports_search": True}
-        args = [(k, request.args[k]) for k in request.args
-                if k.startswith("_search") and k != "_searchmode"]
+        args = [
+            (k, request.args[k])
+            for k in request.args
+            if k.startswith("_search") and k != "_searchmode"
+        ]
         if not args:
             return FilterArguments([], extra_context=ctx)
         db = datasette.get_database(database)
@@ -300,7 +331,7 @@ def _search_filter(request, database, table, datasette):
         fts = cfg["fts_table"]
         clauses, params, human = [], {}, []
         for i, (arg, text) in enumerate(args):
-            column = None if arg == "_search" else arg[len("_search_"):]
+            column = None if arg == "_search" else arg[len("_search_") :]
             if column is not None and column not in await db.table_columns(fts):
                 raise BadRequest("Cannot search by that column")
             if not text.strip():
@@ -314,13 +345,24 @@ def _search_filter(request, database, table, datasette):
                 expr, expr_sql = text, f":{name}"
             else:
                 expr = search.match_query(text, column)
-                expr_sql = (f"ogi_match(:{name})" if column is None else
-                            f"ogi_match(:{name}, '{column.replace(chr(39), chr(39) * 2)}')")
+                expr_sql = (
+                    f"ogi_match(:{name})"
+                    if column is None
+                    else f"ogi_match(:{name}, '{column.replace(chr(39), chr(39) * 2)}')"
+                )
             clauses.append(await _clause(datasette, database, db, cfg, expr, expr_sql))
-            human.append((f'search matches "{text}"' if column is None else
-                          f'search column "{column}" matches "{text}"')
-                         + (" (still counting: reload for the count and facets)"
-                            if DEFERRED in clauses[-1] else ""))
+            human.append(
+                (
+                    f'search matches "{text}"'
+                    if column is None
+                    else f'search column "{column}" matches "{text}"'
+                )
+                + (
+                    " (still counting: reload for the count and facets)"
+                    if DEFERRED in clauses[-1]
+                    else ""
+                )
+            )
         return FilterArguments(clauses, params, human, ctx)
 
     return inner
@@ -339,14 +381,17 @@ async def _clause(datasette, database, db, cfg, expr: str, expr_sql: str) -> str
             if not _known(conn, key, cfg, expr) and _broad(conn, key, cfg, expr):
                 return None
             return _matches(conn, key, cfg, expr)
+
     try:
         m = await db.execute_fn(find)
     except sqlite3.OperationalError:  # too slow, or not a valid FTS5 expression (raw mode):
-        return plain                  # datasette runs it and reports as it does
+        return plain  # datasette runs it and reports as it does
     if m is None:  # broad, and not known yet: this page has its rows only (see above)
         _find_in_background(db.path, key, cfg, expr, limit)
-        return (f"{pk} in (select rowid from {fts} where {fts} match {expr_sql} and "
-                f"rowid = {escape_sqlite(cfg['table'])}.{pk} {DEFERRED})")
+        return (
+            f"{pk} in (select rowid from {fts} where {fts} match {expr_sql} and "
+            f"rowid = {escape_sqlite(cfg['table'])}.{pk} {DEFERRED})"
+        )
     table = cfg["table"].replace("'", "''")
     if m.form == "misses":
         return f"{pk} not in (select value from json_each(ogi_misses('{table}', {expr_sql})))"

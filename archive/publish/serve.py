@@ -1,5 +1,6 @@
 """Serve the snapshot with datasette: immutable, downloadable, with the archive's metadata,
 canned queries and plugin."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -15,10 +16,15 @@ def make_datasette(db_path, archive=None, settings: dict | None = None, **kwargs
 
     from archive.publish import downloads, plugin
     from archive.publish.database import ServedDatabase
+
     plugin.register()
     root = archive_dir(archive) if archive else Path(db_path).resolve().parent.parent
-    ds = Datasette(immutables=[str(db_path)], metadata=metadata(),
-                   settings={**SETTINGS, **(settings or {})}, **kwargs)
+    ds = Datasette(
+        immutables=[str(db_path)],
+        metadata=metadata(),
+        settings={**SETTINGS, **(settings or {})},
+        **kwargs,
+    )
     for name, db in list(ds.databases.items()):  # the same database, served (database.py)
         if db.path == str(db_path):
             ds.remove_database(name)
@@ -30,11 +36,13 @@ def make_datasette(db_path, archive=None, settings: dict | None = None, **kwargs
 def addresses(host: str, port: int) -> list[str]:
     """The lines that say where to look once the server is up, and how to stop it."""
     base = f"http://{host}:{port}"
-    return [f"  reports      {base}/{DB}/reports",
-            f"  search       {base}/{DB}/search",
-            f"  dashboard    {base}/-/dashboards/overview",
-            f"  everything   {base}/{DB}  (tables, canned queries, the database download)",
-            "Press Ctrl-C to stop."]
+    return [
+        f"  reports      {base}/{DB}/reports",
+        f"  search       {base}/{DB}/search",
+        f"  dashboard    {base}/-/dashboards/overview",
+        f"  everything   {base}/{DB}  (tables, canned queries, the database download)",
+        "Press Ctrl-C to stop.",
+    ]
 
 
 class PortTaken(Exception):
@@ -44,6 +52,7 @@ class PortTaken(Exception):
 def listen(host: str, port: int):
     """A socket listening on host:port, made before anything says the server is there."""
     import socket
+
     try:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
@@ -51,8 +60,10 @@ def listen(host: str, port: int):
         sock.bind((host, port))
         sock.listen(2048)
     except OSError as e:
-        raise PortTaken(f"cannot listen on {host}:{port} ({e.strerror or e}): is another "
-                        "ogi serve or ogi demo running? Stop it, or pass --port") from None
+        raise PortTaken(
+            f"cannot listen on {host}:{port} ({e.strerror or e}): is another "
+            "ogi serve or ogi demo running? Stop it, or pass --port"
+        ) from None
     return sock
 
 
@@ -66,6 +77,7 @@ def serve(archive=None, host: str = "127.0.0.1", port: int = 8001, fresh: bool =
     import uvicorn
 
     from archive.publish.limits import limit_heap
+
     root = require_archive(archive)
     sock = listen(host, port)
     path = root / "site" / f"{DB}.db"

@@ -1,4 +1,5 @@
 """The published snapshot: archive.db copied into one read-only file, ARCHIVE/site/ogi.db."""
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,13 @@ import sqlite_utils
 
 from archive import search
 from archive.publish.metadata import DB
-from archive.schema import (DB_NAME, archive_dir, ensure_crawler_tables, ensure_schema,
-                            require_archive)
+from archive.schema import (
+    DB_NAME,
+    archive_dir,
+    ensure_crawler_tables,
+    ensure_schema,
+    require_archive,
+)
 
 # bump when snapshot() makes a different file from the same archive: old snapshots are redone
 SNAPSHOT_VERSION = 6
@@ -46,10 +52,12 @@ def snapshot_is_current(archive=None) -> bool:
     out = root / "site" / f"{DB}.db"
     try:
         stamp = json.loads(_stamp(out).read_text())
-        return (stamp.get("version") == SNAPSHOT_VERSION
-                and stamp.get("fts_version") == search.FTS_VERSION
-                and stamp.get("source") == _source_state(root)
-                and stamp.get("snapshot") == _file_state(out))
+        return (
+            stamp.get("version") == SNAPSHOT_VERSION
+            and stamp.get("fts_version") == search.FTS_VERSION
+            and stamp.get("source") == _source_state(root)
+            and stamp.get("snapshot") == _file_state(out)
+        )
     except (OSError, ValueError):
         return False
 
@@ -92,9 +100,16 @@ def snapshot(archive=None, force: bool = False) -> Path:
     dst.close()
     os.replace(tmp, out)
     if _source_state(root) == before:  # nobody wrote while we copied: the copy is current
-        _stamp(out).write_text(json.dumps({
-            "version": SNAPSHOT_VERSION, "fts_version": search.FTS_VERSION,
-            "source": before, "snapshot": _file_state(out)}))
+        _stamp(out).write_text(
+            json.dumps(
+                {
+                    "version": SNAPSHOT_VERSION,
+                    "fts_version": search.FTS_VERSION,
+                    "source": before,
+                    "snapshot": _file_state(out),
+                }
+            )
+        )
     return out
 
 
@@ -122,8 +137,9 @@ def _public_nodes(conn) -> None:
     wherever the crawl's records mention them."""
     if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'crawl_jobs'").fetchone():
         return
-    urls = sorted({u for (u,) in conn.execute("SELECT DISTINCT node FROM crawl_jobs "
-                                              "WHERE node IS NOT NULL")})
+    urls = sorted(
+        {u for (u,) in conn.execute("SELECT DISTINCT node FROM crawl_jobs WHERE node IS NOT NULL")}
+    )
     if not urls:
         return
     names = {u: f"node {i}" for i, u in enumerate(urls, 1)}
@@ -135,10 +151,13 @@ def _public_nodes(conn) -> None:
         for u, n in {**names, **hosts}.items():  # full URLs first, then host:port
             text = text.replace(u, n)
         return text
+
     conn.create_function("ogi_public_node", 1, public, deterministic=True)
-    for table, columns in (("crawl_jobs", ("node", "detail", "manifest")),
-                           ("captures", ("node",)),
-                           ("crawl_runs", ("options", "stats", "report"))):
+    for table, columns in (
+        ("crawl_jobs", ("node", "detail", "manifest")),
+        ("captures", ("node",)),
+        ("crawl_runs", ("options", "stats", "report")),
+    ):
         have = {r[1] for r in conn.execute(f"PRAGMA table_info([{table}])")}
         for column in columns:
             if column in have:
@@ -147,10 +166,14 @@ def _public_nodes(conn) -> None:
 
 def _public_paths(conn) -> None:
     conn.create_function("ogi_public", 1, _public, deterministic=True)
-    for table, column in (("portals", "source_file"), ("captures", "error"),
-                          ("other_documents", "error")):
-        conn.execute(f"UPDATE [{table}] SET [{column}] = ogi_public([{column}]) "
-                     f"WHERE [{column}] LIKE '%/%'")
+    for table, column in (
+        ("portals", "source_file"),
+        ("captures", "error"),
+        ("other_documents", "error"),
+    ):
+        conn.execute(
+            f"UPDATE [{table}] SET [{column}] = ogi_public([{column}]) WHERE [{column}] LIKE '%/%'"
+        )
     for rid, options in conn.execute("SELECT id, options FROM crawl_runs").fetchall():
         try:
             public = json.dumps(_public(json.loads(options or "null")), ensure_ascii=False)

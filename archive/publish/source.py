@@ -12,6 +12,7 @@ links to /-/ogi/source/<report>/<table.row.col>, which shows where the original 
 Scraped files are only ever read by archive.publish.render in a child process under a time
 and memory limit; one child at a time (the server's cores are for queries).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -34,9 +35,10 @@ PAGED = ("pdf", "image")
 TABLED = ("html", "mht", "docx", "doc", "wps", "xlsx", "xls")
 _locks: dict = {}  # event loop → its lock: one child at a time
 MARK = ' class="ogi-mark"'
-HEADERS = {"x-content-type-options": "nosniff",
-           "content-security-policy": "default-src 'none'; img-src 'self'; "
-                                      "style-src 'unsafe-inline'"}
+HEADERS = {
+    "x-content-type-options": "nosniff",
+    "content-security-policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'",
+}
 
 
 def _cache(root: Path) -> Path:
@@ -54,9 +56,16 @@ async def _run(job: str, src: Path, out: Path, arg: dict) -> dict:
     async with _locks.setdefault(loop, asyncio.Lock()):
         if not meta.is_file():
             proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "archive.publish.render", job, str(src), str(out),
-                json.dumps(arg), stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.DEVNULL)
+                sys.executable,
+                "-m",
+                "archive.publish.render",
+                job,
+                str(src),
+                str(out),
+                json.dumps(arg),
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL,
+            )
             try:
                 await asyncio.wait_for(proc.wait(), RENDER_TIMEOUT)
             except asyncio.TimeoutError:
@@ -70,11 +79,15 @@ async def _run(job: str, src: Path, out: Path, arg: dict) -> dict:
 async def _document(datasette, report_id: int) -> dict | None:
     """The report's representative edition: its document, format and record."""
     db = datasette.get_database("ogi")
-    row = (await db.execute(
-        "SELECT e.sha256, e.part, e.format, e.tables_from, t.record, r.title, r.body, r.year "
-        "FROM reports r JOIN report_editions e ON e.id = r.edition_id "
-        "LEFT JOIN document_texts t ON t.sha256 = e.sha256 AND t.part = e.part "
-        "WHERE r.id = ?", [report_id])).first()
+    row = (
+        await db.execute(
+            "SELECT e.sha256, e.part, e.format, e.tables_from, t.record, r.title, r.body, r.year "
+            "FROM reports r JOIN report_editions e ON e.id = r.edition_id "
+            "LEFT JOIN document_texts t ON t.sha256 = e.sha256 AND t.part = e.part "
+            "WHERE r.id = ?",
+            [report_id],
+        )
+    ).first()
     if row is None:
         return None
     out = dict(row)
@@ -88,10 +101,14 @@ async def _document(datasette, report_id: int) -> dict | None:
 
 async def _format(db, sha: str) -> str | None:
     """The format of a document a report edition reads (its own, or its tables')."""
-    row = (await db.execute(
-        "SELECT format FROM report_editions WHERE sha256 = ? UNION ALL "
-        "SELECT format FROM other_documents WHERE sha256 = ? AND EXISTS ("
-        "SELECT 1 FROM report_editions WHERE tables_from = ?) LIMIT 1", [sha, sha, sha])).first()
+    row = (
+        await db.execute(
+            "SELECT format FROM report_editions WHERE sha256 = ? UNION ALL "
+            "SELECT format FROM other_documents WHERE sha256 = ? AND EXISTS ("
+            "SELECT 1 FROM report_editions WHERE tables_from = ?) LIMIT 1",
+            [sha, sha, sha],
+        )
+    ).first()
     return row[0] if row else None
 
 
@@ -109,16 +126,18 @@ async def _path(datasette, sha: str) -> Path | None:
 
 
 def _page_html(title: str, back: str, body: str) -> Response:
-    html = (f'<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8"><title>{title}</title>'
-            '<style>body{font-family:sans-serif;margin:1em}.ogi-page{position:relative;'
-            'display:inline-block;border:1px solid #ccc}.ogi-page img{display:block;'
-            'max-width:100%}.ogi-box{position:absolute;border:3px solid #e00;'
-            'background:rgba(255,230,0,.35);box-sizing:border-box}table.ogi-src{'
-            'border-collapse:collapse}table.ogi-src td{border:1px solid #999;padding:2px 6px}'
-            'td.ogi-mark,li.ogi-mark{background:#ffe600;outline:3px solid #e00}'
-            'ol.ogi-lines{font-family:monospace;white-space:pre-wrap}</style></head><body>'
-            f'<p><a href="{escape(back)}">← 返回报告 · Back to the report</a></p>{body}'
-            '</body></html>')
+    html = (
+        f'<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8"><title>{title}</title>'
+        "<style>body{font-family:sans-serif;margin:1em}.ogi-page{position:relative;"
+        "display:inline-block;border:1px solid #ccc}.ogi-page img{display:block;"
+        "max-width:100%}.ogi-box{position:absolute;border:3px solid #e00;"
+        "background:rgba(255,230,0,.35);box-sizing:border-box}table.ogi-src{"
+        "border-collapse:collapse}table.ogi-src td{border:1px solid #999;padding:2px 6px}"
+        "td.ogi-mark,li.ogi-mark{background:#ffe600;outline:3px solid #e00}"
+        "ol.ogi-lines{font-family:monospace;white-space:pre-wrap}</style></head><body>"
+        f'<p><a href="{escape(back)}">← 返回报告 · Back to the report</a></p>{body}'
+        "</body></html>"
+    )
     return Response.html(html, headers=HEADERS)
 
 
@@ -140,45 +159,72 @@ async def source_view(request, datasette):
     if pos is None:
         raise NotFound("The archive does not know where this value was printed")
     back = datasette.urls.row("ogi", "reports", str(report_id))
-    what = (f"{escape(doc['body'] or '')} {doc['year'] or ''} · {escape(TABLE_SHORT.get(table, table))}"
-            f" · {escape(row_label(table, row))} · {escape(col_label(table, col))}")
-    head = (f'<h1 class="ogi-where">{what}：<span class="ogi-value">{escape(_num(value))}</span></h1>'
-            f'<p class="ogi-pos">原件中的位置 · Where the original printed it: '
-            f'<code>{escape(json.dumps(pos, ensure_ascii=False))}</code></p>')
+    what = (
+        f"{escape(doc['body'] or '')} {doc['year'] or ''} · {escape(TABLE_SHORT.get(table, table))}"
+        f" · {escape(row_label(table, row))} · {escape(col_label(table, col))}"
+    )
+    head = (
+        f'<h1 class="ogi-where">{what}：<span class="ogi-value">{escape(_num(value))}</span></h1>'
+        f'<p class="ogi-pos">原件中的位置 · Where the original printed it: '
+        f"<code>{escape(json.dumps(pos, ensure_ascii=False))}</code></p>"
+    )
     path = await _path(datasette, doc["source"])
     fmt = doc["format"] or ""
     if path is None:
-        return _page_html("原件", back, head + "<p>原件不在本档案中 · The raw file is not here.</p>")
+        return _page_html(
+            "原件", back, head + "<p>原件不在本档案中 · The raw file is not here.</p>"
+        )
     if "box" in pos and "page" in pos and "picture" not in pos and fmt in PAGED:
         src = datasette.urls.path(f"/-/ogi/page/{doc['source']}/{int(pos['page'])}.png")
-        size = await _run("page", path, _cache(_archive(datasette))
-                          / f"{doc['source']}-p{int(pos['page'])}.png",
-                          {"page": int(pos["page"]), "format": fmt})
+        size = await _run(
+            "page",
+            path,
+            _cache(_archive(datasette)) / f"{doc['source']}-p{int(pos['page'])}.png",
+            {"page": int(pos["page"]), "format": fmt},
+        )
         x0, top, x1, bottom = pos["box"]
         w, h = size["width"], size["height"]
-        style = (f"left:{100 * x0 / w:.3f}%;top:{100 * top / h:.3f}%;"
-                 f"width:{100 * (x1 - x0) / w:.3f}%;height:{100 * (bottom - top) / h:.3f}%")
-        body = (f'<p>第 {int(pos["page"])} 页 · page {int(pos["page"])}</p>'
-                f'<div class="ogi-page"><img src="{escape(src)}" alt="原件第 {int(pos["page"])} 页">'
-                f'<div class="ogi-box" style="{style}"></div></div>')
+        style = (
+            f"left:{100 * x0 / w:.3f}%;top:{100 * top / h:.3f}%;"
+            f"width:{100 * (x1 - x0) / w:.3f}%;height:{100 * (bottom - top) / h:.3f}%"
+        )
+        body = (
+            f"<p>第 {int(pos['page'])} 页 · page {int(pos['page'])}</p>"
+            f'<div class="ogi-page"><img src="{escape(src)}" alt="原件第 {int(pos["page"])} 页">'
+            f'<div class="ogi-box" style="{style}"></div></div>'
+        )
         return _page_html("原件", back, head + body)
     if {"table", "row", "col"} <= set(pos) or "sheet" in pos:
         if fmt not in TABLED:
             return _page_html("原件", back, head)
         key = hashlib.sha256(json.dumps(pos, sort_keys=True).encode()).hexdigest()[:16]
-        got = await _run("table", path, _cache(_archive(datasette)) / f"{doc['source']}-t{key}",
-                         {"pos": pos, "name": f"x.{fmt}"})
+        got = await _run(
+            "table",
+            path,
+            _cache(_archive(datasette)) / f"{doc['source']}-t{key}",
+            {"pos": pos, "name": f"x.{fmt}"},
+        )
         rows = "".join(
-            "<tr>" + "".join(
-                f'<td{_span(c)}{MARK if c["mark"] else ""}>{escape(c["text"])}</td>'
-                for c in r) + "</tr>" for r in got["rows"])
+            "<tr>"
+            + "".join(
+                f"<td{_span(c)}{MARK if c['mark'] else ''}>{escape(c['text'])}</td>" for c in r
+            )
+            + "</tr>"
+            for r in got["rows"]
+        )
         return _page_html("原件", back, head + f'<table class="ogi-src">{rows}</table>')
     if "line" in pos and fmt == "text":
-        got = await _run("lines", path, _cache(_archive(datasette))
-                         / f"{doc['source']}-l{int(pos['line'])}", {"line": int(pos["line"])})
+        got = await _run(
+            "lines",
+            path,
+            _cache(_archive(datasette)) / f"{doc['source']}-l{int(pos['line'])}",
+            {"line": int(pos["line"])},
+        )
         items = "".join(
             f'<li value="{got["first"] + i}"{MARK if got["first"] + i == got["mark"] else ""}>'
-            f'{escape(ln)}</li>' for i, ln in enumerate(got["lines"]))
+            f"{escape(ln)}</li>"
+            for i, ln in enumerate(got["lines"])
+        )
         return _page_html("原件", back, head + f'<ol class="ogi-lines">{items}</ol>')
     return _page_html("原件", back, head)
 
@@ -194,6 +240,7 @@ def _span(c: dict) -> str:
 
 def _num(value) -> str:
     from archive.publish.pages.report import number
+
     return number(value)
 
 
@@ -217,11 +264,18 @@ class _File:
         self.path = path
 
     async def asgi_send(self, send):
-        await asgi_send_file(send, self.path, content_type="image/png", chunk_size=256 * 1024,
-                             headers={"cache-control": "max-age=86400", **HEADERS})
+        await asgi_send_file(
+            send,
+            self.path,
+            content_type="image/png",
+            chunk_size=256 * 1024,
+            headers={"cache-control": "max-age=86400", **HEADERS},
+        )
 
 
 @hookimpl
 def register_routes():
-    return [(r"^/-/ogi/source/(?P<report>\d{1,12})/(?P<cell>[a-z_.]{5,80})$", source_view),
-            (r"^/-/ogi/page/(?P<sha>[0-9a-f]{64})/(?P<page>\d{1,4})\.png$", page_image)]
+    return [
+        (r"^/-/ogi/source/(?P<report>\d{1,12})/(?P<cell>[a-z_.]{5,80})$", source_view),
+        (r"^/-/ogi/page/(?P<sha>[0-9a-f]{64})/(?P<page>\d{1,4})\.png$", page_image),
+    ]

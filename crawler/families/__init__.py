@@ -1,4 +1,5 @@
 """One adapter per CMS family; `detect` picks one for a portal whose family is not configured."""
+
 from __future__ import annotations
 
 from crawler.families.base import Adapter
@@ -8,9 +9,9 @@ from crawler.families.hanweb import HanwebAdapter
 from crawler.families.trs import TrsAdapter
 from crawler.families.ucap import UcapAdapter
 
-ADAPTERS: dict[str, Adapter] = {a.family: a() for a in
-                                (GkmlptAdapter, HanwebAdapter, UcapAdapter, TrsAdapter,
-                                 GenericAdapter)}
+ADAPTERS: dict[str, Adapter] = {
+    a.family: a() for a in (GkmlptAdapter, HanwebAdapter, UcapAdapter, TrsAdapter, GenericAdapter)
+}
 
 
 def detect(response) -> str:

@@ -1,6 +1,7 @@
 """What every family shares: report titles, attachment links (href, iframe, pdf.js, onclick),
 and the column bookkeeping of list pages (crawler/families/columns.py): the records a list
 page lists, its further list pages, the size its column declares."""
+
 from __future__ import annotations
 
 import hashlib
@@ -10,7 +11,8 @@ from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 from crawler.families.columns import RECORDS, book
 
 REPORT_TITLE = re.compile(
-    r"信息公开.{0,12}(年度报告|年报)|(\d{4}|[〇零一二三四五六七八九]{4})\s*年度?.{0,40}(年度报告|年报)")
+    r"信息公开.{0,12}(年度报告|年报)|(\d{4}|[〇零一二三四五六七八九]{4})\s*年度?.{0,40}(年度报告|年报)"
+)
 DOC_EXT = re.compile(r"\.(pdf|docx?|wps|xlsx?|et|ofd|jpe?g|png|tiff?|zip|rar|mht|mhtml)$", re.I)
 DOWNLOAD = re.compile(r"downfile\.jsp|download\.jsp|/download/|attachment", re.I)
 QUOTED = re.compile(r"""['"]([^'"\s]+)['"]""")
@@ -22,8 +24,9 @@ def is_report_title(text: str | None) -> bool:
 
 def is_document_url(url: str) -> bool:
     path = urlsplit(url).path
-    return bool(DOC_EXT.search(path)) or bool(DOWNLOAD.search(url) and not path.endswith(
-        (".html", ".htm", ".shtml")))
+    return bool(DOC_EXT.search(path)) or bool(
+        DOWNLOAD.search(url) and not path.endswith((".html", ".htm", ".shtml"))
+    )
 
 
 def viewer_target(url: str) -> str | None:
@@ -115,8 +118,14 @@ class Adapter:
     @staticmethod
     def list_request(spider, response, url: str, text: str = "", formdata=None, meta=None):
         """A further list page (or API page) of the response's column."""
-        return spider.follow(response, url, "list", text, formdata=formdata,
-                             meta={"column": column_of(response), **(meta or {})})
+        return spider.follow(
+            response,
+            url,
+            "list",
+            text,
+            formdata=formdata,
+            meta={"column": column_of(response), **(meta or {})},
+        )
 
     @staticmethod
     def declare(spider, response, kind: str, count, unit: str = RECORDS) -> None:

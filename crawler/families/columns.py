@@ -10,6 +10,7 @@ as not read to its end (crawler/changes.py then concludes no report removed).
 A column is named by the URL of its first list page; every further list request of the
 column carries that name in `meta["column"]`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -19,10 +20,10 @@ RECORDS, PAGES = "records", "pages"
 
 @dataclass
 class Column:
-    kind: str = ""                                        # the list script: createPageHTML …
+    kind: str = ""  # the list script: createPageHTML …
     declared: dict[str, int] = field(default_factory=dict)  # unit → the largest declaration
-    records: set[str] = field(default_factory=set)       # URLs its list pages listed
-    pages: set[str] = field(default_factory=set)         # its list pages read
+    records: set[str] = field(default_factory=set)  # URLs its list pages listed
+    pages: set[str] = field(default_factory=set)  # its list pages read
 
 
 class Columns:
@@ -59,8 +60,15 @@ class Columns:
         for name, col in sorted(self.by_portal.get(portal, {}).items()):
             for unit, declared in sorted(col.declared.items()):
                 found = len(col.records if unit == RECORDS else col.pages)
-                out.append({"column": name, "kind": col.kind, "unit": unit,
-                            "declared": declared, "found": found})
+                out.append(
+                    {
+                        "column": name,
+                        "kind": col.kind,
+                        "unit": unit,
+                        "declared": declared,
+                        "found": found,
+                    }
+                )
         return out
 
     def short(self, portal: str) -> list[dict]:

@@ -1,4 +1,5 @@
 """Sites of no known family: report links found by their titles; pagination by 下一页 / index_N."""
+
 from __future__ import annotations
 
 import re

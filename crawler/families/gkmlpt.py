@@ -8,6 +8,7 @@ notes on 肇庆, tests/pages/SOURCES.md). Real columns answer fewer articles tha
 肇庆's 受理公告 counts 203, its page 1 holds 88 and page 2 answers 404 — and such a column is
 reported short, not taken as read.
 """
+
 from __future__ import annotations
 
 import math
@@ -39,10 +40,12 @@ class GkmlptAdapter(Adapter):
             spider.count(m.get("portal"), "unreadable", "gkmlpt_no_sid_or_catid")
             return
         base = "{0.scheme}://{0.netloc}".format(urlsplit(response.url))
-        api = {"gkmlpt_api": True, "api": f"{base}/gkmlpt/api/all/{catid}",
-               "sid": sid.group(1) or sid.group(2)}
-        yield self.list_request(spider, response, f"{api['api']}?page=1&sid={api['sid']}",
-                                meta=api)
+        api = {
+            "gkmlpt_api": True,
+            "api": f"{base}/gkmlpt/api/all/{catid}",
+            "sid": sid.group(1) or sid.group(2),
+        }
+        yield self.list_request(spider, response, f"{api['api']}?page=1&sid={api['sid']}", meta=api)
 
     def _api(self, spider, response):
         data = jsonlist.parse(response.text)
@@ -57,11 +60,17 @@ class GkmlptAdapter(Adapter):
                 self.declare(spider, response, KIND, count)
         for url, title in got.records:
             yield self.record(spider, response, url, title)
-        declared = max((c for c in (got.total, jsonlist.to_int(classify.get("post_count")))
-                        if c is not None), default=0)
+        declared = max(
+            (c for c in (got.total, jsonlist.to_int(classify.get("post_count"))) if c is not None),
+            default=0,
+        )
         m = meta(response)
         if "page=1&" in response.url and declared:
             size = got.size or API_PAGE
             for n in range(2, math.ceil(declared / size) + 1):
-                yield self.list_request(spider, response, f"{m['api']}?page={n}&sid={m['sid']}",
-                                        meta={k: m[k] for k in ("gkmlpt_api", "api", "sid")})
+                yield self.list_request(
+                    spider,
+                    response,
+                    f"{m['api']}?page={n}&sid={m['sid']}",
+                    meta={k: m[k] for k in ("gkmlpt_api", "api", "sid")},
+                )

@@ -13,6 +13,7 @@ at a time: POST proxyUrl?startrecord=S&endrecord=S+perPage×groupSize−1&perpag
 ajaxParam as the form (or the parameters of the datastore's `<nextgroup>` link); the answer is
 XML records with `<totalrecord>`.
 """
+
 from __future__ import annotations
 
 import re
@@ -28,7 +29,7 @@ INIT_DATA = re.compile(r"InitData\w*\s*=\s*\[(.*?)\]\s*;", re.S)
 COL = re.compile(r"/col/col(\d+)/")
 NEXTGROUP = re.compile(r"""href=['"]?([^'" >]*dataproxy\.jsp\?[^'" >]*)""")
 PROXY = "/module/web/jpage/dataproxy.jsp"
-BATCH = "hanweb_batch"   # the meta key of a data-proxy request: its settings
+BATCH = "hanweb_batch"  # the meta key of a data-proxy request: its settings
 KIND = "jpage"
 
 
@@ -47,8 +48,11 @@ def settings(response) -> dict | None:
     """The jpage settings of a column page, or None when it has none."""
     text = response.text
     link = NEXTGROUP.search(text)
-    query = {k: v[0] for k, v in parse_qs(link.group(1).split("?", 1)[1].replace(
-        "&amp;", "&")).items()} if link else {}
+    query = (
+        {k: v[0] for k, v in parse_qs(link.group(1).split("?", 1)[1].replace("&amp;", "&")).items()}
+        if link
+        else {}
+    )
     form = {k: v for k, v in query.items() if k != "page"}
     for k, expr in script.object_literal(text, "ajaxParam").items():
         v = script.evaluate(text, expr)
@@ -59,13 +63,27 @@ def settings(response) -> dict | None:
         form["columnid"] = col.group(1)
     if not form.get("columnid"):
         return None
-    form = {"col": "1", "appid": "1", "webid": "1", "path": "/", "sourceContentType": "1",
-            "unitid": "", "webname": "", "permissiontype": "0", **form}
-    proxy = script.value(text, "proxyUrl") or (
-        urlsplit(link.group(1)).path if link else None) or PROXY
-    return {"proxy": proxy, "form": form, "total": script.number(text, "totalRecord"),
-            "per": script.number(text, "perPage") or 15,
-            "group": script.number(text, "groupSize") or 3}
+    form = {
+        "col": "1",
+        "appid": "1",
+        "webid": "1",
+        "path": "/",
+        "sourceContentType": "1",
+        "unitid": "",
+        "webname": "",
+        "permissiontype": "0",
+        **form,
+    }
+    proxy = (
+        script.value(text, "proxyUrl") or (urlsplit(link.group(1)).path if link else None) or PROXY
+    )
+    return {
+        "proxy": proxy,
+        "form": form,
+        "total": script.number(text, "totalRecord"),
+        "per": script.number(text, "perPage") or 15,
+        "group": script.number(text, "groupSize") or 3,
+    }
 
 
 class HanwebAdapter(Adapter):
@@ -87,7 +105,7 @@ class HanwebAdapter(Adapter):
         if s is None:
             return
         step = s["per"] * s["group"]
-        if s["total"] is None:            # no count stated: the proxy's answer tells
+        if s["total"] is None:  # no count stated: the proxy's answer tells
             yield self._proxy(spider, response, s, 1, 1)
             return
         self.declare(spider, response, KIND, s["total"])
@@ -105,7 +123,7 @@ class HanwebAdapter(Adapter):
         if not total:
             return
         self.declare(spider, response, KIND, total.group(1))
-        if s["start"] == s["last"]:       # the last batch asked: are there more?
+        if s["start"] == s["last"]:  # the last batch asked: are there more?
             step = s["per"] * s["group"]
             starts = list(range(s["last"] + step, int(total.group(1)) + 1, step))
             for start in starts:
@@ -115,5 +133,9 @@ class HanwebAdapter(Adapter):
         end = start + s["per"] * s["group"] - 1
         url = urljoin(response.url, s["proxy"].split("?")[0])
         return self.list_request(
-            spider, response, f"{url}?startrecord={start}&endrecord={end}&perpage={s['per']}",
-            formdata=s["form"], meta={BATCH: {**s, "start": start, "last": last}})
+            spider,
+            response,
+            f"{url}?startrecord={start}&endrecord={end}&perpage={s['per']}",
+            formdata=s["form"],
+            meta={BATCH: {**s, "start": start, "last": last}},
+        )

@@ -11,27 +11,59 @@
 in the column, which the static pages link, before `docpuburl`), the total the answer
 declares and its page size, whichever of these names it uses.
 """
+
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 
-LISTS = ("list", "records", "rows", "results", "articles", "items", "data", "datas", "content",
-         "docs")
-TOTALS = ("total", "totalCount", "recordCount", "totalRecord", "totalRecords", "totalElements",
-          "totalNum", "totalSize", "count")
+LISTS = (
+    "list",
+    "records",
+    "rows",
+    "results",
+    "articles",
+    "items",
+    "data",
+    "datas",
+    "content",
+    "docs",
+)
+TOTALS = (
+    "total",
+    "totalCount",
+    "recordCount",
+    "totalRecord",
+    "totalRecords",
+    "totalElements",
+    "totalNum",
+    "totalSize",
+    "count",
+)
 SIZES = ("size", "pageSize", "prepage", "perPage", "perpage", "limit", "rows")
-URLS = ("chnldocurl", "url", "link", "href", "docpuburl", "post_url", "pcUrl", "detailUrl",
-        "linkUrl", "linkurl", "contentUrl", "docurl")
+URLS = (
+    "chnldocurl",
+    "url",
+    "link",
+    "href",
+    "docpuburl",
+    "post_url",
+    "pcUrl",
+    "detailUrl",
+    "linkUrl",
+    "linkurl",
+    "contentUrl",
+    "docurl",
+)
 TITLES = ("title", "doctitle", "name", "subject", "docTitle")
 
 
 @dataclass
 class Page:
-    records: list[tuple[str, str]] = field(default_factory=list)   # (url, title)
+    records: list[tuple[str, str]] = field(default_factory=list)  # (url, title)
     total: int | None = None
     size: int | None = None
-    items: int = 0            # list entries, with or without a URL
+    items: int = 0  # list entries, with or without a URL
 
 
 def to_int(v) -> int | None:
@@ -91,7 +123,7 @@ def read(answer) -> Page:
         if isinstance(answer.get(k), dict):
             holders.append(answer[k])
     items = None
-    for h in reversed(holders):       # the innermost list wins ("data": {"list": […]})
+    for h in reversed(holders):  # the innermost list wins ("data": {"list": […]})
         items = _items(h)
         if items is not None:
             break
@@ -105,7 +137,7 @@ def read(answer) -> Page:
             if n and page.size is None:
                 page.size = n
     classify = answer.get("classify")
-    if page.total is None and isinstance(classify, dict):   # gkmlpt: the column's post count
+    if page.total is None and isinstance(classify, dict):  # gkmlpt: the column's post count
         page.total = to_int(classify.get("post_count"))
     for item in items or []:
         page.items += 1

@@ -9,6 +9,7 @@ string (the first non-empty one of `a || b`), a number, or a reference (`SiteInf
 looked up by its last name. A JavaScript engine would do more; these pages need no more, and
 running a portal's scripts is not something an archiver should do.
 """
+
 from __future__ import annotations
 
 import re
@@ -90,7 +91,7 @@ def object_literal(text: str, key: str) -> dict[str, str]:
         expr = _expression(text, mm.end())
         out[mm.group(1)] = expr.strip()
         pos = mm.end() + len(expr)
-        rest = re.match(r"\s*,?\s*(?://[^\n]*)?", text[pos:])   # a comma, a comment
+        rest = re.match(r"\s*,?\s*(?://[^\n]*)?", text[pos:])  # a comma, a comment
         pos += rest.end()
         if pos >= len(text) or text[pos] == "}":
             break

@@ -10,6 +10,7 @@
 The `list2.trsapi` module (crawler/families/trs_list2.py) serves the first pages from the
 static file and the rest from a TRS search API.
 """
+
 from __future__ import annotations
 
 import re
@@ -28,11 +29,11 @@ INDEX = re.compile(r"(index)(_\d+)?\.(s?html?)$")
 @dataclass
 class Paging:
     pages: int
-    current: int | None      # None: not stated
+    current: int | None  # None: not stated
     prefix: str
     suffix: str
-    first: int               # the number of the first page: 0, or 1 for the 'paging' form
-    records: int | None      # the record count, when the call states it
+    first: int  # the number of the first page: 0, or 1 for the 'paging' form
+    records: int | None  # the record count, when the call states it
 
     def urls(self) -> list[str]:
         """The file names of the pages after the first."""
@@ -56,17 +57,18 @@ def paging(text: str, url: str) -> Paging | None:
     for m in CALL.finditer(text):
         vals = [script.evaluate(text, a) for a in _args(m.group(1))]
         if not vals or vals[0] is None:
-            continue                      # the function's own definition, or unreadable
+            continue  # the function's own definition, or unreadable
         first = 0
-        if _int(vals[0]) is None:         # ('paging', pages, current, prefix, suffix, count)
+        if _int(vals[0]) is None:  # ('paging', pages, current, prefix, suffix, count)
             vals, first = vals[1:], 1
         pages = _int(vals[0])
         if pages is None:
             continue
         rest = vals + [None] * 4
         count = next((_int(v) for v in vals[4:] if _int(v) is not None), None)
-        return Paging(pages, _int(rest[1]), rest[2] or "index", rest[3] or _suffix(url), first,
-                      count)
+        return Paging(
+            pages, _int(rest[1]), rest[2] or "index", rest[3] or _suffix(url), first, count
+        )
     pages = script.number(text, "countPage")
     if pages:
         return Paging(pages, script.number(text, "currentPage"), "index", _suffix(url), 0, None)
@@ -84,7 +86,8 @@ class TrsAdapter(Adapter):
     def detect(self, response):
         text = response.text
         return bool(CALL.search(text) or "countPage" in text or trs_list2.MODULE in text) or any(
-            DETAIL.search(u) for u, _ in links(response))
+            DETAIL.search(u) for u, _ in links(response)
+        )
 
     def parse_list(self, spider, response):
         if meta(response).get(trs_list2.API):
@@ -100,14 +103,15 @@ class TrsAdapter(Adapter):
             yield from trs_list2.start(self, spider, response, static)
             return
         p = paging(response.text, response.url)
-        if p is None or meta(response).get("column"):   # later pages do not list the pages
+        if p is None or meta(response).get("column"):  # later pages do not list the pages
             return
         self.declare(spider, response, "createPageHTML", p.pages, PAGES)
         if p.records is not None:
             self.declare(spider, response, "createPageHTML", p.records, RECORDS)
         idx = INDEX.search(response.url.split("?")[0])
-        on_first = p.current == p.first if p.current is not None else (
-            idx is None or idx.group(2) is None)
+        on_first = (
+            p.current == p.first if p.current is not None else (idx is None or idx.group(2) is None)
+        )
         if on_first:
             for name in p.urls():
                 yield self.list_request(spider, response, urljoin(response.url, name))

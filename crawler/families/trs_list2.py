@@ -16,6 +16,7 @@ them; the answer is JSON: {"page", "prepage", "pageCount", "recordCount", "data"
 `recordCount` is the column's declared size. When the static file holds fewer records than
 its pages should, the static pages are asked of the API too: it serves every page.
 """
+
 from __future__ import annotations
 
 import math
@@ -26,7 +27,7 @@ from crawler.families.base import meta
 
 MODULE = "list2.trsapi"
 KIND = "list2.trsapi"
-API = "trs_list2"        # the meta key of an API request: its settings
+API = "trs_list2"  # the meta key of an API request: its settings
 
 
 def settings(text: str) -> dict | None:
@@ -37,16 +38,25 @@ def settings(text: str) -> dict | None:
         v = script.evaluate(text, expr)
         if v is not None:
             form[k] = v
-    return {"api": api, "form": form, "count": script.number(text, "recordCount"),
-            "prepage": script.number(text, "prepage") or 15,
-            "static": script.number(text, "maxStaticIndex") or 1,
-            "mode": script.value(text, "quickMode")}
+    return {
+        "api": api,
+        "form": form,
+        "count": script.number(text, "recordCount"),
+        "prepage": script.number(text, "prepage") or 15,
+        "static": script.number(text, "maxStaticIndex") or 1,
+        "mode": script.value(text, "quickMode"),
+    }
 
 
 def _request(adapter, spider, response, s: dict, page: int, last: int):
     form = {**s["form"], "page": str(page), "prepage": str(s["prepage"])}
-    return adapter.list_request(spider, response, urljoin(response.url, s["api"]), formdata=form,
-                                meta={API: {**s, "page": page, "last": last}})
+    return adapter.list_request(
+        spider,
+        response,
+        urljoin(response.url, s["api"]),
+        formdata=form,
+        meta={API: {**s, "page": page, "last": last}},
+    )
 
 
 def start(adapter, spider, response, static: int):
@@ -57,7 +67,7 @@ def start(adapter, spider, response, static: int):
     if not s["api"]:
         spider.count(meta(response).get("portal"), "unreadable", "trs_list2_no_api")
         return
-    if s["count"] is None:               # no count stated: ask the API for its first page
+    if s["count"] is None:  # no count stated: ask the API for its first page
         yield _request(adapter, spider, response, s, 1, 1)
         return
     pages = math.ceil(s["count"] / s["prepage"])

@@ -13,6 +13,7 @@ of the list page's path; the answer:
 is the column's declared size. A page that names its codes, page size or API in its script
 (`webSiteCode: …`, `pageSize: …`, `…/queryList`) is read for them first.
 """
+
 from __future__ import annotations
 
 import math
@@ -35,8 +36,11 @@ class UcapAdapter(Adapter):
 
     def detect(self, response):
         path = urlsplit(response.url).path
-        return bool(LIST.match(path)) or "/doc/ucap/" in response.text or any(
-            CONTENT.search(u.split("?")[0]) for u, _ in links(response))
+        return (
+            bool(LIST.match(path))
+            or "/doc/ucap/" in response.text
+            or any(CONTENT.search(u.split("?")[0]) for u, _ in links(response))
+        )
 
     def parse_list(self, spider, response):
         if meta(response).get(API):
@@ -54,9 +58,11 @@ class UcapAdapter(Adapter):
             spider.count(meta(response).get("portal"), "unreadable", "ucap_no_site_or_channel")
             return
         api = QUERY.search(text)
-        s = {"api": urljoin(response.url, api.group(1) if api else "/queryList"),
-             "form": {"webSiteCode": site, "channelCode": channel},
-             "size": script.number(text, "pageSize") or PAGE_SIZE}
+        s = {
+            "api": urljoin(response.url, api.group(1) if api else "/queryList"),
+            "form": {"webSiteCode": site, "channelCode": channel},
+            "size": script.number(text, "pageSize") or PAGE_SIZE,
+        }
         yield self._page(spider, response, s, 1)
 
     def _answer(self, spider, response):
@@ -76,5 +82,6 @@ class UcapAdapter(Adapter):
 
     def _page(self, spider, response, s: dict, n: int):
         form = {**s["form"], "current": str(n), "pageSize": str(s["size"])}
-        return self.list_request(spider, response, s["api"], formdata=form,
-                                 meta={API: {**s, "page": n}})
+        return self.list_request(
+            spider, response, s["api"], formdata=form, meta={API: {**s, "page": n}}
+        )

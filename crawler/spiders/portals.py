@@ -1,4 +1,5 @@
 """The one spider: walks every configured portal with its family's adapter."""
+
 from __future__ import annotations
 
 import os
@@ -35,13 +36,22 @@ class PortalSpider(scrapy.Spider):
 
     name = "portals"
 
-    def __init__(self, portals: list[dict] | str | None = None, crawl_id: str | None = None,
-                 archive: str | None = None, resuming: bool | str = False,
-                 sources: str | None = None, portal: str | None = None,
-                 shard: str | None = None, registry: str | None = None, **kw):
+    def __init__(
+        self,
+        portals: list[dict] | str | None = None,
+        crawl_id: str | None = None,
+        archive: str | None = None,
+        resuming: bool | str = False,
+        sources: str | None = None,
+        portal: str | None = None,
+        shard: str | None = None,
+        registry: str | None = None,
+        **kw,
+    ):
         super().__init__(**kw)
         from crawler.node_store import unpack
         from crawler.run import new_crawl_id, select_portals
+
         if isinstance(portals, str):
             portals = unpack(portals)
         if portals is None:
@@ -51,20 +61,24 @@ class PortalSpider(scrapy.Spider):
         self.crawl_id = crawl_id or new_crawl_id()
         self.resuming = resuming not in (False, "", "0", "false", "False", None)
         self.archive = archive
-        self.shard = shard          # a Scrapyd node's part of a crawl (crawler/nodes.py)
+        self.shard = shard  # a Scrapyd node's part of a crawl (crawler/nodes.py)
         if not hasattr(self, "options"):
-            self.options = {"sources": sources, "portals": portal and portal.split(","),
-                            "shard": shard}
+            self.options = {
+                "sources": sources,
+                "portals": portal and portal.split(","),
+                "shard": shard,
+            }
         self.hosts = {d: p.name for p in self.portals.values() for d in p.allowed_domains}
         self.allowed_domains = sorted(self.hosts)
         # the whole registry's hosts: a redirect to another portal's host is followed on a
         # node as it is on one machine
-        self.registry_domains = sorted(set(unpack(registry)) | set(self.hosts)) if registry \
-            else self.allowed_domains
+        self.registry_domains = (
+            sorted(set(unpack(registry)) | set(self.hosts)) if registry else self.allowed_domains
+        )
         self.figures: dict[str, Counter] = defaultdict(Counter)
-        self.recorded: set[tuple[str, str]] = set()      # (url, error kind) failure rows made
-        self.robots_unreachable: dict[str, str] = {}   # portal → why (crawler/robots.py)
-        self.list_requests: Counter = Counter()          # portal → list pages asked for
+        self.recorded: set[tuple[str, str]] = set()  # (url, error kind) failure rows made
+        self.robots_unreachable: dict[str, str] = {}  # portal → why (crawler/robots.py)
+        self.list_requests: Counter = Counter()  # portal → list pages asked for
 
     @classmethod
     def update_settings(cls, settings):
@@ -73,6 +87,7 @@ class PortalSpider(scrapy.Spider):
         from scrapy.settings import SETTINGS_PRIORITIES
 
         from crawler.run import user_agent
+
         super().update_settings(settings)
         contact = settings.get("OGI_CONTACT") or os.environ.get("OGI_CONTACT")
         if contact and settings.getpriority("USER_AGENT") <= SETTINGS_PRIORITIES["project"]:
@@ -81,6 +96,7 @@ class PortalSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         from crawler.node_store import job_store
+
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
         root = spider.archive
@@ -89,17 +105,26 @@ class PortalSpider(scrapy.Spider):
         spider.store = CaptureStore(root or default_archive())
         spider.max_list_pages = settings.getint("OGI_MAX_LIST_PAGES")
         # every write of the crawl, in order, off the reactor (crawler/writer.py)
-        spider.writer = StoreWriter(spider.store.root,
-                                    thread=settings.getbool("OGI_WRITER_THREAD", True))
+        spider.writer = StoreWriter(
+            spider.store.root, thread=settings.getbool("OGI_WRITER_THREAD", True)
+        )
         return spider
 
     async def start(self):
         for p in self.portals.values():
             for url in p.start_urls:
                 frag = re.search(r"#(\d+)$", url)
-                yield scrapy.Request(url, callback=self.parse_start, errback=self.failed, meta={
-                    "portal": p.name, "kind": "list", "family": p.family,
-                    "catid": p.catid or (frag.group(1) if frag else None)})
+                yield scrapy.Request(
+                    url,
+                    callback=self.parse_start,
+                    errback=self.failed,
+                    meta={
+                        "portal": p.name,
+                        "kind": "list",
+                        "family": p.family,
+                        "catid": p.catid or (frag.group(1) if frag else None),
+                    },
+                )
 
     # -- helpers used by adapters and middlewares -----------------------------------------
     def host_in_registry(self, host: str) -> bool:
@@ -108,7 +133,8 @@ class PortalSpider(scrapy.Spider):
     def portal_of(self, url: str) -> str | None:
         host = urlsplit(url).hostname or ""
         return self.hosts.get(host) or next(
-            (name for d, name in self.hosts.items() if host.endswith("." + d)), None)
+            (name for d, name in self.hosts.items() if host.endswith("." + d)), None
+        )
 
     def count(self, portal: str | None, key: str, sub: str | None = None) -> None:
         self.figures[portal or "?"][f"{key}:{sub}" if sub else key] += 1
@@ -123,27 +149,47 @@ class PortalSpider(scrapy.Spider):
         if not host_allowed(urlsplit(url).hostname or "", portal.allowed_domains):
             self.count(portal.name, "offsite")
             return None
-        m = {"portal": portal.name, "kind": kind, "family": response.meta.get("family"),
-             "referer": response.url, "link_text": (text or "")[:300] or None,
-             "catid": response.meta.get("catid"), **(meta or {})}
+        m = {
+            "portal": portal.name,
+            "kind": kind,
+            "family": response.meta.get("family"),
+            "referer": response.url,
+            "link_text": (text or "")[:300] or None,
+            "catid": response.meta.get("catid"),
+            **(meta or {}),
+        }
         callback = {"list": self.parse_list, "detail": self.parse_detail}.get(
-            kind, self.parse_attachment)
+            kind, self.parse_attachment
+        )
         cls = scrapy.FormRequest if formdata is not None else scrapy.Request
         kw = {"formdata": formdata} if formdata is not None else {}
-        request = cls(url, callback=callback, errback=self.failed, meta=m,
-                      headers={"Referer": response.url}, **kw)
+        request = cls(
+            url,
+            callback=callback,
+            errback=self.failed,
+            meta=m,
+            headers={"Referer": response.url},
+            **kw,
+        )
         if kind == "list" and self.max_list_pages:
             self.list_requests[portal.name] += 1
             if self.list_requests[portal.name] > self.max_list_pages:
-                record_failure(self, request, "page_limit",
-                               f"more than OGI_MAX_LIST_PAGES {self.max_list_pages} list pages")
+                record_failure(
+                    self,
+                    request,
+                    "page_limit",
+                    f"more than OGI_MAX_LIST_PAGES {self.max_list_pages} list pages",
+                )
                 return None
         return request
 
     # -- callbacks ------------------------------------------------------------------------
     def _usable(self, response) -> bool:
-        ok = (response.status == 200 and not response.meta.get("ogi_error")
-              and isinstance(response, TextResponse))
+        ok = (
+            response.status == 200
+            and not response.meta.get("ogi_error")
+            and isinstance(response, TextResponse)
+        )
         if not ok and response.meta.get("kind") == "list":
             self.count(response.meta["portal"], "list_failed")
         return ok

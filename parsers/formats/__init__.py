@@ -7,6 +7,7 @@ bytes to the format's parser. Pictures that stand where a table belongs are then
 members are (`parsers.formats.containers`). Each parser module imports its libraries when
 first used.
 """
+
 from __future__ import annotations
 
 from parsers.model import Document, ParseError
@@ -14,21 +15,29 @@ from parsers.model import Document, ParseError
 WITH_PICTURES = ("html", "mht", "docx", "doc", "wps", "ofd")
 
 
-def parse_bytes(data: bytes, name: str = "", content_type: str = "", url: str = "",
-                resources: dict | None = None) -> Document:
+def parse_bytes(
+    data: bytes,
+    name: str = "",
+    content_type: str = "",
+    url: str = "",
+    resources: dict | None = None,
+) -> Document:
     """Sniff the format from the bytes (name and content type are only hints) and parse.
     `url` is where the file was found and `resources` {absolute url: bytes} the pictures
     captured with a web page."""
     from parsers.formats.sniff import CONTAINERS, sniff_format
     from parsers.runner.limits import precheck
+
     fmt = sniff_format(data, name=name, content_type=content_type)
     precheck(data, fmt)  # refuse bombs, encrypted and truncated files before parsing
     if fmt in CONTAINERS:
-        raise ParseError(f"a {fmt.upper()} archive, not a document: its members are "
-                         "(parsers.formats.containers)")
+        raise ParseError(
+            f"a {fmt.upper()} archive, not a document: its members are (parsers.formats.containers)"
+        )
     doc = _parse(data, fmt, content_type, url, resources)
     if fmt in WITH_PICTURES:
         from parsers.formats.pictures import read_pictures
+
         doc = read_pictures(doc)
     return doc
 
@@ -36,13 +45,16 @@ def parse_bytes(data: bytes, name: str = "", content_type: str = "", url: str = 
 def _parse(data: bytes, fmt: str, content_type: str, url: str, resources: dict | None) -> Document:
     if fmt == "html":
         from parsers.formats.html import parse_html
+
         return parse_html(data, content_type, url=url, resources=resources)
     if fmt == "mht":
         from parsers.formats.mht import parse_mht
+
         return parse_mht(data)
     if fmt == "pdf":
         from parsers.formats.ocr import ocr_pdf, ocr_reason
         from parsers.formats.pdf import parse_pdf
+
         doc = parse_pdf(data)
         reason = ocr_reason(doc)  # no text layer, one that is garbage, or an OCR layer
         if reason:
@@ -53,20 +65,26 @@ def _parse(data: bytes, fmt: str, content_type: str, url: str, resources: dict |
         return doc
     if fmt == "ofd":
         from parsers.formats.ofd import parse_ofd
+
         return parse_ofd(data)
     if fmt == "docx":
         from parsers.formats.docx import parse_docx
+
         return parse_docx(data)
     if fmt in ("doc", "wps"):
         from parsers.formats.office import parse_office
+
         return parse_office(data, fmt)
     if fmt in ("xls", "xlsx"):
         from parsers.formats.sheet import parse_sheet
+
         return parse_sheet(data, fmt)
     if fmt == "image":
         from parsers.formats.ocr import ocr_image
+
         return ocr_image(data)
     if fmt == "text":
         from parsers.formats.text import parse_text
+
         return parse_text(data)
     raise ParseError(f"unsupported format: {fmt}")

@@ -11,10 +11,15 @@ by an editor), and only then is the encoding guessed (charset-normalizer). bs4's
 tries its candidates strictly too, but takes a Latin declaration at its word and has no
 tolerant pass.
 """
+
 from __future__ import annotations
 
-from w3lib.encoding import (html_body_declared_encoding, http_content_type_encoding, read_bom,
-                            resolve_encoding)
+from w3lib.encoding import (
+    html_body_declared_encoding,
+    http_content_type_encoding,
+    read_bom,
+    resolve_encoding,
+)
 
 LATIN = {"cp1252"}  # what w3lib makes of latin-1, iso-8859-1 and ascii: servers' default
 
@@ -29,9 +34,13 @@ def decode(data: bytes, declared: list[str] = ()) -> str:
     """Decode with the first candidate that fits the bytes (see the module's docstring)."""
     bom, mark = read_bom(data)
     if bom:
-        return data[len(mark):].decode(bom, "replace")
-    order = ["utf-8", *(e for e in declared if e not in LATIN), "gb18030",
-             *(e for e in declared if e in LATIN)]
+        return data[len(mark) :].decode(bom, "replace")
+    order = [
+        "utf-8",
+        *(e for e in declared if e not in LATIN),
+        "gb18030",
+        *(e for e in declared if e in LATIN),
+    ]
     order = list(dict.fromkeys(resolve_encoding(e) or e for e in order))
     for enc in order:  # strictly first
         try:
@@ -46,6 +55,7 @@ def decode(data: bytes, declared: list[str] = ()) -> str:
         if s.count("\ufffd") <= max(2, len(s) // 2000):
             return s
     from charset_normalizer import from_bytes
+
     best = from_bytes(data).best()
     if best is not None:
         return str(best)

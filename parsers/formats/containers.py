@@ -10,6 +10,7 @@ UTF-8 flag, are decoded as such); RAR through rarfile, which reads the headers (
 flags) in Python, and unar (Debian's `unar`), which extracts the checked members into a
 scratch folder under a time limit (parsers.runner.commands).
 """
+
 from __future__ import annotations
 
 import io
@@ -24,16 +25,16 @@ from pathlib import Path
 
 from parsers.model import ParseError
 
-MAX_MEMBERS = 200    # attachments of one archive (a report and its 图解 are a handful)
-MAX_DEPTH = 2        # an archive inside an archive is opened; one more level is refused
+MAX_MEMBERS = 200  # attachments of one archive (a report and its 图解 are a handful)
+MAX_DEPTH = 2  # an archive inside an archive is opened; one more level is refused
 UNAR_TIMEOUT_S = 120
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
 
 @dataclass
 class Member:
-    path: str               # its name in the archive (nested: outer.zip/inner.zip/name)
-    data: bytes | None      # None when refused
+    path: str  # its name in the archive (nested: outer.zip/inner.zip/name)
+    data: bytes | None  # None when refused
     error: str | None = None
 
     @property
@@ -44,16 +45,19 @@ class Member:
 def unpack(data: bytes, fmt: str, name: str = "", depth: int = 0) -> list[Member]:
     """The members of a ZIP or RAR archive (nested archives opened in place, MAX_DEPTH deep)."""
     from parsers.runner.limits import MAX_UNZIPPED_MB
+
     budget = [MAX_UNZIPPED_MB * 2**20]  # bytes the whole archive may unpack to, all levels
     return _unpack(data, fmt, "", depth, budget)
 
 
 def _unpack(data: bytes, fmt: str, prefix: str, depth: int, budget: list[int]) -> list[Member]:
     from parsers.formats.sniff import CONTAINERS, sniff_format
+
     raw = _zip_members(data, budget) if fmt == "zip" else _rar_members(data, budget)
     if len(raw) > MAX_MEMBERS:
-        raise ParseError(f"{fmt.upper()} archive has too many members: {len(raw)} "
-                         f"(limit {MAX_MEMBERS})")
+        raise ParseError(
+            f"{fmt.upper()} archive has too many members: {len(raw)} (limit {MAX_MEMBERS})"
+        )
     out: list[Member] = []
     for m in raw:
         m.path = prefix + m.path
@@ -66,8 +70,9 @@ def _unpack(data: bytes, fmt: str, prefix: str, depth: int, budget: list[int]) -
             inner = ""
         if inner in CONTAINERS:
             if depth + 1 >= MAX_DEPTH:
-                out.append(Member(m.path, None, "archive nested too deeply "
-                                                f"(over {MAX_DEPTH} levels)"))
+                out.append(
+                    Member(m.path, None, f"archive nested too deeply (over {MAX_DEPTH} levels)")
+                )
                 continue
             try:
                 out += _unpack(m.data, inner, m.path + "/", depth + 1, budget)
@@ -91,6 +96,7 @@ def safe_name(name: str) -> str | None:
 
 def _take(budget: list[int], size: int, name: str) -> str | None:
     from parsers.runner.limits import max_bytes
+
     if size > max_bytes():
         return f"member too large: {size / 2**20:.1f} MB (limit {max_bytes() / 2**20:.0f} MB)"
     if size > budget[0]:
@@ -113,6 +119,7 @@ def _zip_name(info: zipfile.ZipInfo) -> str:
 
 def _zip_members(data: bytes, budget: list[int]) -> list[Member]:
     from parsers.runner.limits import MAX_RATIO, check_zip
+
     check_zip(data)  # declared sizes, ratios, part count
     zf = zipfile.ZipFile(io.BytesIO(data))
     out = []
@@ -140,9 +147,12 @@ def _zip_members(data: bytes, budget: list[int]) -> list[Member]:
         except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as e:
             out.append(Member(path, None, f"unreadable member: {e}"))
             continue
-        if len(body) > info.file_size or (len(body) > 2**20
-                                          and len(body) > MAX_RATIO * max(info.compress_size, 1)):
-            out.append(Member(path, None, "bomb refused: the member inflates past what it declares"))
+        if len(body) > info.file_size or (
+            len(body) > 2**20 and len(body) > MAX_RATIO * max(info.compress_size, 1)
+        ):
+            out.append(
+                Member(path, None, "bomb refused: the member inflates past what it declares")
+            )
             continue
         out.append(Member(path, body))
     return out
@@ -151,6 +161,7 @@ def _zip_members(data: bytes, budget: list[int]) -> list[Member]:
 def _rar_members(data: bytes, budget: list[int]) -> list[Member]:
     import rarfile
     from parsers.runner.commands import run_command
+
     with tempfile.TemporaryDirectory(prefix="ogi-rar-") as tmp:
         arc = Path(tmp) / "archive.rar"
         arc.write_bytes(data)
@@ -168,7 +179,9 @@ def _rar_members(data: bytes, budget: list[int]) -> list[Member]:
             name = info.filename
             path = safe_name(name)
             if path is None:
-                out.append(Member(name, None, "refused: the name leaves the archive (path traversal)"))
+                out.append(
+                    Member(name, None, "refused: the name leaves the archive (path traversal)")
+                )
             elif info.is_symlink() or info.file_redir:
                 out.append(Member(path, None, "refused: a link"))
             elif info.needs_password():
@@ -182,9 +195,24 @@ def _rar_members(data: bytes, budget: list[int]) -> list[Member]:
         dest = Path(tmp) / "out"
         dest.mkdir()
         # by index (the headers' order, as rarfile lists them): names would be wildcards
-        res = run_command(["unar", "-q", "-D", "-nr", "-f", "-k", "skip", "-o", str(dest), "-i",
-                           str(arc), *(str(i) for _, _, i in wanted)],
-                          timeout_s=UNAR_TIMEOUT_S, what="unar")
+        res = run_command(
+            [
+                "unar",
+                "-q",
+                "-D",
+                "-nr",
+                "-f",
+                "-k",
+                "skip",
+                "-o",
+                str(dest),
+                "-i",
+                str(arc),
+                *(str(i) for _, _, i in wanted),
+            ],
+            timeout_s=UNAR_TIMEOUT_S,
+            what="unar",
+        )
         for info, path, _ in wanted:
             f = dest / path
             try:
@@ -194,9 +222,13 @@ def _rar_members(data: bytes, budget: list[int]) -> list[Member]:
                 size = -1
             if size < 0:
                 why = (res.stderr or res.stdout).decode("utf-8", "replace").strip()[-200:]
-                out.append(Member(path, None, f"unar could not extract it{': ' + why if why else ''}"))
+                out.append(
+                    Member(path, None, f"unar could not extract it{': ' + why if why else ''}")
+                )
             elif size > info.file_size:
-                out.append(Member(path, None, "bomb refused: the member inflates past what it declares"))
+                out.append(
+                    Member(path, None, "bomb refused: the member inflates past what it declares")
+                )
             else:
                 out.append(Member(path, f.read_bytes()))
         return out
@@ -206,21 +238,37 @@ def container_record(members: list[Member], fmt: str, extract: bool = False) -> 
     """The record of an archive: its members (path, size, error), and with `extract` each
     member's own extraction record (what `ogi extract` prints for an archive)."""
     import hashlib
+
     rows = []
     for m in members:
-        row = {"path": m.path, "size": m.size,
-               "sha256": hashlib.sha256(m.data).hexdigest() if m.data is not None else None,
-               "error": m.error}
+        row = {
+            "path": m.path,
+            "size": m.size,
+            "sha256": hashlib.sha256(m.data).hexdigest() if m.data is not None else None,
+            "error": m.error,
+        }
         if extract and m.data is not None:
             import parsers
+
             try:
                 row["record"] = parsers.extract_bytes(m.data, name=os.path.basename(m.path))
             except ParseError as e:
                 row["error"] = str(e)
         rows.append(row)
     import parsers
-    return {"title": None, "agency": None, "year": None, "template": None,
-            "tables": {"active": None, "requests": None, "appeals": None}, "units": {},
-            "checks": [], "sections": [], "format": fmt, "pages": None,
-            "notes": [f"{fmt} archive of {len(members)} member(s): each is a document"],
-            "members": rows, "extractor_version": parsers.PARSER_VERSION}
+
+    return {
+        "title": None,
+        "agency": None,
+        "year": None,
+        "template": None,
+        "tables": {"active": None, "requests": None, "appeals": None},
+        "units": {},
+        "checks": [],
+        "sections": [],
+        "format": fmt,
+        "pages": None,
+        "notes": [f"{fmt} archive of {len(members)} member(s): each is a document"],
+        "members": rows,
+        "extractor_version": parsers.PARSER_VERSION,
+    }

@@ -1,6 +1,7 @@
 """DOCX → Document: the body XML walked in order, tables with their merges kept as spans, and
 the pictures of the body's paragraphs (DrawingML and VML) as image blocks for
 `parsers.formats.pictures`."""
+
 from __future__ import annotations
 
 import io
@@ -67,6 +68,7 @@ def _open(data: bytes):
         raise ParseError("password-protected DOCX (an encrypted OLE package) or an old .doc file")
     import docx
     from docx.opc.exceptions import PackageNotFoundError
+
     try:
         return docx.Document(io.BytesIO(data))
     except zipfile.BadZipFile:
@@ -78,8 +80,9 @@ def _open(data: bytes):
     except ValueError as e:
         raise ParseError(f"not a Word document: {str(e).splitlines()[0][:120]}") from None
     except Exception as e:  # lxml syntax errors and the like inside the package
-        raise ParseError(f"corrupt DOCX: {type(e).__name__}: {str(e).splitlines()[0][:120]}") \
-            from None
+        raise ParseError(
+            f"corrupt DOCX: {type(e).__name__}: {str(e).splitlines()[0][:120]}"
+        ) from None
 
 
 def clean(s: str) -> str:
@@ -112,8 +115,9 @@ def paragraph_lines(p) -> list[str]:
             parts.append("\n")
         elif tag == W + "noBreakHyphen":
             parts.append("-")
-        elif tag in (W + "del", W + "instrText", W + "delText", MC_FALLBACK) \
-                or not isinstance(tag, str):
+        elif tag in (W + "del", W + "instrText", W + "delText", MC_FALLBACK) or not isinstance(
+            tag, str
+        ):
             continue  # deleted text, field codes, duplicate fallback content
         else:
             stack.extend(reversed(list(el)))
@@ -132,8 +136,11 @@ def _heading_styles(docx_doc) -> set[str]:
         name_el = st.find(W + "name")
         name = name_el.get(W + "val", "") if name_el is not None else ""
         lvl = st.find(f"{W}pPr/{W}outlineLvl")
-        if _HEADING_STYLE.match(name.strip()) or _HEADING_STYLE.match(sid) or (
-                lvl is not None and lvl.get(W + "val", "9") not in ("9",)):
+        if (
+            _HEADING_STYLE.match(name.strip())
+            or _HEADING_STYLE.match(sid)
+            or (lvl is not None and lvl.get(W + "val", "9") not in ("9",))
+        ):
             ids.add(sid)
     return ids
 
@@ -162,8 +169,11 @@ def build_table(tbl, index: int = 0) -> Table:
             span = max(_int_val(pr.find(W + "gridSpan") if pr is not None else None, 1), 1)
             vmerge = pr.find(W + "vMerge") if pr is not None else None
             hmerge = pr.find(W + "hMerge") if pr is not None else None
-            if vmerge is not None and vmerge.get(W + "val", "continue") == "continue" \
-                    and col in origin:
+            if (
+                vmerge is not None
+                and vmerge.get(W + "val", "continue") == "continue"
+                and col in origin
+            ):
                 origin[col].rowspan += 1  # continuation: no cell of its own
             elif hmerge is not None and hmerge.get(W + "val", "continue") == "continue" and row:
                 row[-1].colspan += span  # old-style horizontal merge

@@ -4,6 +4,7 @@ lxml as its tree builder, and walked in document order into one block per visual
 data tables (not the tables a CMS lays its page out with) kept as tables, and pictures (<img>)
 as image blocks when their bytes are at hand (a data: URI, or a capture of the image given in
 `resources`) for `parsers.formats.pictures` to read or drop."""
+
 from __future__ import annotations
 
 import base64
@@ -17,12 +18,59 @@ from parsers.formats.charset import declared_encodings, decode
 from parsers.model import Block, Cell, Document, ParseError, Table
 from parsers.normalize import normalize_text
 
-SKIP = {"script", "style", "noscript", "template", "head", "title", "svg", "select", "iframe",
-        "object", "textarea", "button"}
-BLOCK = {"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "center", "form",
-         "section", "article", "header", "footer", "nav", "main", "aside", "figure",
-         "figcaption", "address", "hr", "table", "tr", "td", "th", "caption", "thead", "tbody",
-         "tfoot", "fieldset", "legend", "details", "summary", "body", "html"}
+SKIP = {
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "head",
+    "title",
+    "svg",
+    "select",
+    "iframe",
+    "object",
+    "textarea",
+    "button",
+}
+BLOCK = {
+    "p",
+    "div",
+    "li",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "blockquote",
+    "pre",
+    "center",
+    "form",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "nav",
+    "main",
+    "aside",
+    "figure",
+    "figcaption",
+    "address",
+    "hr",
+    "table",
+    "tr",
+    "td",
+    "th",
+    "caption",
+    "thead",
+    "tbody",
+    "tfoot",
+    "fieldset",
+    "legend",
+    "details",
+    "summary",
+    "body",
+    "html",
+}
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 BREAKS = BLOCK | HEADINGS
 
@@ -33,16 +81,20 @@ _SEG_BREAK = re.compile(f"(?<=[{_WIDE}])[ \\t\\r\\xa0]*\\n[ \\t\\r\\n\\xa0]*(?=[
 _WS = re.compile(r"\s+")
 MAX_DEPTH = 2048  # elements deeper than this: formatting tags are dropped, then the page refused
 _BLOCK_TAG = re.compile(r"</?(div|p|section|article|center|blockquote|li|ul|ol)\b[^>]*>", re.I)
-_INLINE_TAG = re.compile(r"</?(span|font|b|i|u|s|em|strong|a|small|big|sup|sub|label|strike|"
-                         r"ins|del|o:p|st1:[a-z]+)\b[^>]*>", re.I)
+_INLINE_TAG = re.compile(
+    r"</?(span|font|b|i|u|s|em|strong|a|small|big|sup|sub|label|strike|"
+    r"ins|del|o:p|st1:[a-z]+)\b[^>]*>",
+    re.I,
+)
 
 
 class _TooDeep(Exception):
     pass
 
 
-def parse_html(data: bytes, content_type: str = "", url: str = "",
-               resources: dict | None = None) -> Document:
+def parse_html(
+    data: bytes, content_type: str = "", url: str = "", resources: dict | None = None
+) -> Document:
     """A page's bytes → Document; `content_type` is the HTTP header the page came with, `url`
     where it was found and `resources` {absolute url: bytes} the images captured with it."""
     text = decode_html(data, content_type)
@@ -179,8 +231,9 @@ class _Walker:
                     data = self.images.get(str(node.get("src") or node.get("data-src") or ""))
                     if data:
                         self.flush()
-                        self.blocks.append(Block("image", text=clean(str(node.get("alt") or "")),
-                                                 image=data))
+                        self.blocks.append(
+                            Block("image", text=clean(str(node.get("alt") or "")), image=data)
+                        )
                 if node.name in HEADINGS:
                     self.in_heading += 1
             else:
@@ -222,9 +275,17 @@ def build_table(table: Tag) -> Table:
     index = len(table.find_all_previous("table"))
     rows = []
     for r, tr in enumerate(table_rows(table)):
-        rows.append([Cell(cell_text(td), _span(td.get("rowspan")), _span(td.get("colspan")),
-                          pos={"table": index, "row": r, "col": c})
-                     for c, td in enumerate(row_cells(tr))])
+        rows.append(
+            [
+                Cell(
+                    cell_text(td),
+                    _span(td.get("rowspan")),
+                    _span(td.get("colspan")),
+                    pos={"table": index, "row": r, "col": c},
+                )
+                for c, td in enumerate(row_cells(tr))
+            ]
+        )
     return Table(rows=rows)
 
 

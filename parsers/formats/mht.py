@@ -2,6 +2,7 @@
 → Document: the MIME message read by the standard library's email parser, its root HTML part
 decoded from quoted-printable or base64 in its declared charset and read as the web page it
 is (`parsers.formats.html`), with the pictures the message carries as the page's resources."""
+
 from __future__ import annotations
 
 import email
@@ -15,6 +16,7 @@ MAX_PARTS = 2000
 
 def parse_mht(data: bytes) -> Document:
     from parsers.formats.html import parse_html
+
     try:
         msg = email.message_from_bytes(data, policy=email.policy.default)
     except Exception as e:  # noqa: BLE001 — the email package raises several kinds
@@ -39,8 +41,9 @@ def parse_mht(data: bytes) -> Document:
         for key in _names(part):
             resources[key] = body
     base = str(root.get("Content-Location") or "").strip()
-    doc = parse_html(html, f"text/html; charset={charset}" if charset else "", url=base,
-                     resources=resources)
+    doc = parse_html(
+        html, f"text/html; charset={charset}" if charset else "", url=base, resources=resources
+    )
     doc.format = "mht"
     return doc
 

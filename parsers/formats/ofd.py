@@ -16,6 +16,7 @@ images; it imports PyMuPDF (AGPL, a second PDF engine) at import time, inserts t
 directory into sys.path, logs through loguru and hands the XML back as xmltodict dicts — what
 it reads we read here with lxml in a few hundred lines, without those costs.
 """
+
 from __future__ import annotations
 
 import io
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 
 from parsers.model import Block, Document, ParseError
 
-MM = 72 / 25.4       # pt per mm: the PDF reader's tolerances are in points
+MM = 72 / 25.4  # pt per mm: the PDF reader's tolerances are in points
 MAX_PAGES = 300
 MAX_XML_BYTES = 64 * 2**20
 _NUM = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[A-Za-z]")
@@ -34,12 +35,12 @@ _NUM = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[A-Za-z]")
 
 @dataclass
 class _Page:
-    width: float          # pt
+    width: float  # pt
     height: float
-    glyphs: list = field(default_factory=list)    # (ch, x0, top, x1, bottom, baseline, size)
+    glyphs: list = field(default_factory=list)  # (ch, x0, top, x1, bottom, baseline, size)
     segments: list = field(default_factory=list)  # (x0, y0, x1, y1) in pt, y down
     thin_fills: list = field(default_factory=list)
-    images: list = field(default_factory=list)    # (bytes, area in pt²)
+    images: list = field(default_factory=list)  # (bytes, area in pt²)
 
 
 def parse_ofd(data: bytes) -> Document:
@@ -61,10 +62,14 @@ def parse_ofd(data: bytes) -> Document:
     doc.pages = len(pages)
     from parsers.formats.ofd_page import page_items
     from parsers.formats.pdf.pages import page_blocks
+
     items, scans = [], {}
     for n, page in enumerate(pages, 1):
-        if not page.glyphs and page.images and max(a for _, a in page.images) > \
-                0.5 * page.width * page.height:
+        if (
+            not page.glyphs
+            and page.images
+            and max(a for _, a in page.images) > 0.5 * page.width * page.height
+        ):
             scans[n] = max(page.images, key=lambda im: im[1])[0]  # a scanned page
             items.append([])
             continue
@@ -73,7 +78,7 @@ def parse_ofd(data: bytes) -> Document:
     if scans:  # OCR'd pages go where they stand
         blocks = _with_scans(blocks, scans, doc)
     for n, page in enumerate(pages, 1):  # a picture goes at the end of its page (where a
-        for img, _ in page.images:        # table belongs is judged by the page's last heading)
+        for img, _ in page.images:  # table belongs is judged by the page's last heading)
             if n not in scans:
                 blocks.append(Block("image", image=img, page=n))
     doc.blocks = sorted(blocks, key=lambda b: b.page or 0)  # stable: each page's order kept
@@ -87,6 +92,7 @@ def _ends_in_table(items) -> bool:
 
 def _with_scans(blocks: list[Block], scans: dict, doc: Document) -> list[Block]:
     from parsers.formats.ofd_page import scan_blocks
+
     out = list(blocks)
     for n, img in scans.items():
         out += scan_blocks(img, n, doc.notes)
@@ -179,8 +185,10 @@ class _Package:
 
     def xml(self, path: str):
         from lxml import etree
-        parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
-                                 recover=True)
+
+        parser = etree.XMLParser(
+            resolve_entities=False, no_network=True, huge_tree=False, recover=True
+        )
         try:
             root = etree.fromstring(self.read(path), parser)
         except etree.XMLSyntaxError as e:
@@ -218,17 +226,27 @@ class _Package:
 
     def pages(self) -> list[_Page]:
         common = _first(self.doc, "CommonData")
-        box = _box((_first(common, "PageArea", "PhysicalBox").text
-                    if _first(common, "PageArea", "PhysicalBox") is not None else "0 0 210 297"))
-        templates = {t.get("ID"): self.resolve(self.doc_path, t.get("BaseLoc", ""))
-                     for t in (_children(common, "TemplatePage") if common is not None else [])}
+        box = _box(
+            (
+                _first(common, "PageArea", "PhysicalBox").text
+                if _first(common, "PageArea", "PhysicalBox") is not None
+                else "0 0 210 297"
+            )
+        )
+        templates = {
+            t.get("ID"): self.resolve(self.doc_path, t.get("BaseLoc", ""))
+            for t in (_children(common, "TemplatePage") if common is not None else [])
+        }
         out = []
-        for page_el in _children(_first(self.doc, "Pages"), "Page") \
-                if _first(self.doc, "Pages") is not None else []:
+        for page_el in (
+            _children(_first(self.doc, "Pages"), "Page")
+            if _first(self.doc, "Pages") is not None
+            else []
+        ):
             path = self.resolve(self.doc_path, page_el.get("BaseLoc", ""))
             content = self.xml(path)
             pbox = _first(content, "Area", "PhysicalBox")
-            w, h = (_box(pbox.text)[2:] if pbox is not None else box[2:])
+            w, h = _box(pbox.text)[2:] if pbox is not None else box[2:]
             page = _Page(w * MM, h * MM)
             for tpl in _children(content, "Template"):
                 tpath = templates.get(tpl.get("TemplateID"))
@@ -242,6 +260,7 @@ class _Package:
         if el is None:
             return
         from parsers.formats.ofd_page import read_image, read_path, read_text
+
         for obj in el.iter():
             kind = _local(obj.tag)
             if kind == "TextObject":

@@ -1,6 +1,7 @@
 """One OFD page: its objects read into glyph boxes, ruling segments and pictures
 (`read_text`, `read_path`, `read_image`), then into the PDF reader's page items: ruled tables,
 tables without rulings and text lines in reading order (`page_items`)."""
+
 from __future__ import annotations
 
 from parsers.formats.ofd import MM, _NUM, _box, _deltas, _first, _floats, _local
@@ -21,11 +22,12 @@ def _matrix(obj):
 
     def at(x: float, y: float) -> tuple[float, float]:
         return ((a * x + c * y + e + bx) * MM, (b * x + d * y + f + by) * MM)
+
     return at, (abs(d) or 1.0)
 
 
 def _wide(ch: str) -> bool:
-    return ord(ch) >= 0x2e80
+    return ord(ch) >= 0x2E80
 
 
 def read_text(obj, page) -> None:
@@ -50,8 +52,17 @@ def read_text(obj, page) -> None:
                 x0, top = at(x, y - ASCENT * size)
                 x1, bottom = at(x + w, y + DESCENT * size)
                 _, base = at(x, y)
-                page.glyphs.append((ch, min(x0, x1), min(top, bottom), max(x0, x1),
-                                    max(top, bottom), base, size * scale * MM))
+                page.glyphs.append(
+                    (
+                        ch,
+                        min(x0, x1),
+                        min(top, bottom),
+                        max(x0, x1),
+                        max(top, bottom),
+                        base,
+                        size * scale * MM,
+                    )
+                )
             x += adv
             y += dy[k] if k < len(dy) else 0.0
 
@@ -78,9 +89,10 @@ def read_path(obj, page) -> None:
 
     def nums(n):
         try:
-            return [float(t) for t in toks[i:i + n]]
+            return [float(t) for t in toks[i : i + n]]
         except ValueError:
             return None
+
     while i < len(toks):
         cmd = toks[i]
         i += 1
@@ -129,8 +141,11 @@ class _Bounds:
 def page_items(page, pageno: int, continuing: bool = False) -> list[PageItem]:
     """Ruled tables, tables without rulings and text lines of a page, top to bottom."""
     h, v = edges_of(page.segments)
-    grids = find_grids(_Bounds(page.width, page.height), h + v, dict(TABLE_SETTINGS)) \
-        if len(h) >= 2 and len(v) >= 2 else []
+    grids = (
+        find_grids(_Bounds(page.width, page.height), h + v, dict(TABLE_SETTINGS))
+        if len(h) >= 2 and len(v) >= 2
+        else []
+    )
     cells: list[dict] = [{} for _ in grids]
     free = []
     for i, (ch, x0, top, x1, bottom, base, size) in enumerate(page.glyphs):
@@ -147,14 +162,19 @@ def page_items(page, pageno: int, continuing: bool = False) -> list[PageItem]:
     text = "\n".join(t for _, _, t, _ in lines)
     if layout.maybe_table(text) or (continuing and layout.maybe_table(text[:600], 1)):
         first = min((g.ys[0] for g in grids), default=page.height)
-        recovered = layout.find_tables(free, continuing and first > page.height * 0.2,
-                                       margin=page.height * 0.08)
+        recovered = layout.find_tables(
+            free, continuing and first > page.height * 0.2, margin=page.height * 0.08
+        )
         taken = {k for t in recovered for k in t.keys}
         lines = _lines([g for g in free if g.key not in taken])
-    items = [PageItem(top, t, margin=is_margin(t, top, bottom, page.height))
-             for top, bottom, t, _ in lines if t]
-    items += [PageItem(grid.ys[0], table=grid.finish(chars, pageno))
-              for grid, chars in zip(grids, cells)]
+    items = [
+        PageItem(top, t, margin=is_margin(t, top, bottom, page.height))
+        for top, bottom, t, _ in lines
+        if t
+    ]
+    items += [
+        PageItem(grid.ys[0], table=grid.finish(chars, pageno)) for grid, chars in zip(grids, cells)
+    ]
     items += recovered_items(recovered, pageno)
     items.sort(key=lambda it: it.top)
     return items
@@ -186,6 +206,7 @@ def scan_blocks(image: bytes, pageno: int, notes: list[str]) -> list[Block]:
     """A page that is only a picture: read by OCR as a scan."""
     from parsers.formats.ocr import ocr_image
     from parsers.model import ParseError
+
     try:
         scanned = ocr_image(image)
     except ParseError as e:

@@ -10,6 +10,7 @@ section prints no table as text; in a document without those headings, anywhere,
 prints no table at all. A picture is scaled before OCR so its rows are as tall as a scan's at
 300 dpi (screenshots are 96–150 dpi); one in which OCR finds no table grid is dropped.
 """
+
 from __future__ import annotations
 
 import io
@@ -18,15 +19,17 @@ import re
 from parsers.model import Block, Document
 from parsers.normalize import normalize_text
 
-MAX_PICTURES = 12      # read at most this many pictures of one document
+MAX_PICTURES = 12  # read at most this many pictures of one document
 MIN_WIDTH, MIN_HEIGHT = 240, 60  # smaller pictures are icons, seals, rules
-ROW_PX = 72            # a table row of a 300 dpi scan is about this tall
+ROW_PX = 72  # a table row of a 300 dpi scan is about this tall
 MAX_PIXELS = 40_000_000
 
-_SECTION = [("active", re.compile(r"^[二2][、.．]?\s*主动公开")),
-            ("requests", re.compile(r"^[三3][、.．]?\s*(收到和处理|收到处理|依申请)")),
-            ("appeals", re.compile(r"^[四4][、.．]?.{0,12}(复议|诉讼)")),
-            (None, re.compile(r"^[一五六156][、.．]?\s*(总体情况|存在|其他需要|主要问题|其他事项)"))]
+_SECTION = [
+    ("active", re.compile(r"^[二2][、.．]?\s*主动公开")),
+    ("requests", re.compile(r"^[三3][、.．]?\s*(收到和处理|收到处理|依申请)")),
+    ("appeals", re.compile(r"^[四4][、.．]?.{0,12}(复议|诉讼)")),
+    (None, re.compile(r"^[一五六156][、.．]?\s*(总体情况|存在|其他需要|主要问题|其他事项)")),
+]
 
 
 def read_pictures(doc: Document) -> Document:
@@ -58,9 +61,11 @@ def read_pictures(doc: Document) -> Document:
         for b in blocks:  # cells: the picture's index among the document's pictures
             for cell in (x for row in (b.table.rows if b.table else []) for x in row):
                 if cell.pos:
-                    cell.pos = {"picture": sum(1 for x in doc.blocks[:i] if x.kind == "image"),
-                                **({"page": block.page} if block.page else {}),
-                                "box": cell.pos["box"]}
+                    cell.pos = {
+                        "picture": sum(1 for x in doc.blocks[:i] if x.kind == "image"),
+                        **({"page": block.page} if block.page else {}),
+                        "box": cell.pos["box"],
+                    }
         found += 1
         out.extend(blocks)
         confs.extend(c)
@@ -68,11 +73,15 @@ def read_pictures(doc: Document) -> Document:
     doc.blocks = out
     if read:
         mean = sum(confs) / len(confs) if confs else 0.0
-        doc.notes.append(f"pictures: {read} read by OCR where a table belongs, {found} held a "
-                         f"table (mean confidence {mean:.1f})")
+        doc.notes.append(
+            f"pictures: {read} read by OCR where a table belongs, {found} held a "
+            f"table (mean confidence {mean:.1f})"
+        )
     if set_aside:
-        doc.notes.append(f"pictures: {set_aside} number cell(s) set aside as unreadable "
-                         "(readings disagree or low confidence)")
+        doc.notes.append(
+            f"pictures: {set_aside} number cell(s) set aside as unreadable "
+            "(readings disagree or low confidence)"
+        )
     if unreadable:
         doc.notes.append(f"pictures: {unreadable} in a format that cannot be read (EMF, WMF …)")
     return doc
@@ -102,6 +111,7 @@ def _where_tables_belong(blocks: list[Block]) -> set[int]:
 
 def _open(data: bytes | None):
     from PIL import Image
+
     Image.MAX_IMAGE_PIXELS = 120_000_000  # refuse decompression bombs
     try:
         img = Image.open(io.BytesIO(data or b""))
@@ -119,15 +129,18 @@ def _ocr(gray, page: int | None) -> tuple[list[Block], list[float], int]:
     from PIL import Image
 
     from parsers.formats.ocr.pages import ocr_page
+
     f = scale_for(gray)
     f = min(f, (MAX_PIXELS / max(gray.width * gray.height, 1)) ** 0.5)
     if abs(f - 1) > 0.05:
-        gray = gray.resize((max(int(gray.width * f), 1), max(int(gray.height * f), 1)),
-                           Image.Resampling.BICUBIC)
+        gray = gray.resize(
+            (max(int(gray.width * f), 1), max(int(gray.height * f), 1)), Image.Resampling.BICUBIC
+        )
     else:
         f = 1.0
     blocks, confs, set_aside = ocr_page(_margin(gray), page or 1)
     from parsers.formats.ocr.pages import scale_boxes
+
     scale_boxes(blocks, 1 / f, shift=MARGIN)  # boxes in the picture's own pixels
     for b in blocks:
         b.page = page
@@ -143,7 +156,7 @@ def scale_for(gray) -> float:
     small = gray if w <= 1600 else gray.resize((1600, max(int(h * 1600 / w), 1)))
     data = small.point(lambda v: 0 if v < 160 else 255).tobytes()
     sw = small.width
-    rows = [y for y in range(small.height) if data[y * sw:(y + 1) * sw].count(0) > 0.4 * sw]
+    rows = [y for y in range(small.height) if data[y * sw : (y + 1) * sw].count(0) > 0.4 * sw]
     lines: list[float] = []
     run: list[int] = []
     for y in rows:
@@ -167,4 +180,5 @@ def _margin(gray, pad: int = MARGIN):
     """A white margin round the picture: OCR finds a table's outer rulings more surely when
     they do not touch the picture's edge."""
     from PIL import ImageOps
+
     return ImageOps.expand(gray, pad, 255)

@@ -1,4 +1,5 @@
 """.xls / .xlsx → Document: each sheet a heading (its name) and a table with merged cells as spans."""
+
 from __future__ import annotations
 
 import io
@@ -19,8 +20,9 @@ def parse_sheet(data: bytes, fmt: str = "xlsx") -> Document:
     return doc
 
 
-def to_table(values: list[list[str]], merges: list[tuple[int, int, int, int]],
-             sheet: str | None = None) -> Table:
+def to_table(
+    values: list[list[str]], merges: list[tuple[int, int, int, int]], sheet: str | None = None
+) -> Table:
     """Rows of cell texts plus merged ranges (row0, col0, row1, col1; inclusive) → Table.
 
     Blank rows and columns around the data are dropped.
@@ -38,7 +40,9 @@ def to_table(values: list[list[str]], merges: list[tuple[int, int, int, int]],
         if r0 < r_lo or c0 < c_lo or r0 > r1 or c0 > c1:
             continue
         span[(r0, c0)] = (r1 - r0 + 1, c1 - c0 + 1)
-        covered.update((r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1) if (r, c) != (r0, c0))
+        covered.update(
+            (r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1) if (r, c) != (r0, c0)
+        )
     rows = []
     for r in range(r_lo, r_hi + 1):
         row = values[r] if r < len(values) else []
@@ -47,8 +51,14 @@ def to_table(values: list[list[str]], merges: list[tuple[int, int, int, int]],
             if (r, c) in covered:
                 continue
             rs, cs = span.get((r, c), (1, 1))
-            cells.append(Cell(row[c] if c < len(row) else "", rowspan=rs, colspan=cs,
-                              pos={"sheet": sheet, "row": r, "col": c}))
+            cells.append(
+                Cell(
+                    row[c] if c < len(row) else "",
+                    rowspan=rs,
+                    colspan=cs,
+                    pos={"sheet": sheet, "row": r, "col": c},
+                )
+            )
         rows.append(cells)
     return Table(rows=rows)
 
@@ -66,23 +76,30 @@ def _text(v) -> str:
 def _read_xlsx(data: bytes):
     import openpyxl
     from parsers.runner.limits import check_zip
+
     check_zip(data)
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
     except Exception as e:  # openpyxl raises many kinds on a broken file
-        raise ParseError(f"unreadable spreadsheet: {type(e).__name__}: {e}".splitlines()[0]) from None
+        raise ParseError(
+            f"unreadable spreadsheet: {type(e).__name__}: {e}".splitlines()[0]
+        ) from None
     out = []
     for ws in wb.worksheets:
         if (ws.max_row or 0) * (ws.max_column or 0) > MAX_CELLS:
             raise ParseError(f"sheet {ws.title!r} too large: {ws.max_row}×{ws.max_column} cells")
         values = [[_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
-        merges = [(m.min_row - 1, m.min_col - 1, m.max_row - 1, m.max_col - 1) for m in ws.merged_cells.ranges]
+        merges = [
+            (m.min_row - 1, m.min_col - 1, m.max_row - 1, m.max_col - 1)
+            for m in ws.merged_cells.ranges
+        ]
         out.append((ws.title, values, merges))
     return out
 
 
 def _read_xls(data: bytes):
     import xlrd
+
     try:
         wb = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True)
     except Exception as e:  # xlrd raises XLRDError, CompDocError, struct errors…
@@ -100,7 +117,9 @@ def _read_xls(data: bytes):
             row = []
             for c in range(ws.ncols):
                 cell = ws.cell(r, c)
-                row.append(_text(cell.value) if cell.ctype != xlrd.XL_CELL_DATE else str(cell.value))
+                row.append(
+                    _text(cell.value) if cell.ctype != xlrd.XL_CELL_DATE else str(cell.value)
+                )
             values.append(row)
         merges = [(r0, c0, r1 - 1, c1 - 1) for r0, r1, c0, c1 in ws.merged_cells]
         out.append((ws.name, values, merges))

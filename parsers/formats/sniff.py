@@ -1,4 +1,5 @@
 """Tell a file's format from its bytes; the name and the content type are only hints."""
+
 from __future__ import annotations
 
 import io
@@ -8,26 +9,76 @@ import zipfile
 
 from parsers.model import ParseError
 
-FORMATS = ("html", "mht", "pdf", "ofd", "docx", "doc", "wps", "xls", "xlsx", "image", "text",
-           "zip", "rar", "unknown")
+FORMATS = (
+    "html",
+    "mht",
+    "pdf",
+    "ofd",
+    "docx",
+    "doc",
+    "wps",
+    "xls",
+    "xlsx",
+    "image",
+    "text",
+    "zip",
+    "rar",
+    "unknown",
+)
 CONTAINERS = ("zip", "rar")  # archives of attachments: their members are documents
 
 _EXT = {
-    "html": "html", "htm": "html", "shtml": "html", "xhtml": "html", "jsp": "html", "asp": "html",
-    "aspx": "html", "php": "html", "pdf": "pdf", "docx": "docx", "doc": "doc", "wps": "wps",
-    "xls": "xls", "xlsx": "xlsx", "et": "xls", "txt": "text", "zip": "zip", "png": "image",
-    "mht": "mht", "mhtml": "mht", "ofd": "ofd", "rar": "rar",
-    "jpg": "image", "jpeg": "image", "gif": "image", "tif": "image", "tiff": "image",
-    "bmp": "image", "webp": "image",
+    "html": "html",
+    "htm": "html",
+    "shtml": "html",
+    "xhtml": "html",
+    "jsp": "html",
+    "asp": "html",
+    "aspx": "html",
+    "php": "html",
+    "pdf": "pdf",
+    "docx": "docx",
+    "doc": "doc",
+    "wps": "wps",
+    "xls": "xls",
+    "xlsx": "xlsx",
+    "et": "xls",
+    "txt": "text",
+    "zip": "zip",
+    "png": "image",
+    "mht": "mht",
+    "mhtml": "mht",
+    "ofd": "ofd",
+    "rar": "rar",
+    "jpg": "image",
+    "jpeg": "image",
+    "gif": "image",
+    "tif": "image",
+    "tiff": "image",
+    "bmp": "image",
+    "webp": "image",
 }
 _CTYPE = [
-    ("html", "html"), ("pdf", "pdf"), ("wordprocessingml", "docx"), ("msword", "doc"),
-    ("kswps", "wps"), ("wps", "wps"), ("spreadsheetml", "xlsx"), ("ms-excel", "xls"),
-    ("image/", "image"), ("text/plain", "text"), ("zip", "zip"), ("multipart/related", "mht"),
-    ("ofd", "ofd"), ("rar", "rar"),
+    ("html", "html"),
+    ("pdf", "pdf"),
+    ("wordprocessingml", "docx"),
+    ("msword", "doc"),
+    ("kswps", "wps"),
+    ("wps", "wps"),
+    ("spreadsheetml", "xlsx"),
+    ("ms-excel", "xls"),
+    ("image/", "image"),
+    ("text/plain", "text"),
+    ("zip", "zip"),
+    ("multipart/related", "mht"),
+    ("ofd", "ofd"),
+    ("rar", "rar"),
 ]
-_MARKUP = re.compile(rb"<(!doctype\s+html|html|head|body|meta|title|table|div|p[\s>]|span|"
-                     rb"br|h[1-6]|script|style|link|center|font)", re.I)
+_MARKUP = re.compile(
+    rb"<(!doctype\s+html|html|head|body|meta|title|table|div|p[\s>]|span|"
+    rb"br|h[1-6]|script|style|link|center|font)",
+    re.I,
+)
 _CLOSING = re.compile(rb"</(html|body|div|p|table|td|span|font|center|h[1-6])\s*>", re.I)
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # olefile.MAGIC, without importing olefile
 
@@ -104,6 +155,7 @@ def _ole_kind(data: bytes, hint: str) -> str:
 def ole_stream_names(data: bytes) -> list[str]:
     """Names in an OLE2 compound file's directory (olefile); [] when it is not a readable one."""
     import olefile
+
     try:
         with olefile.OleFileIO(io.BytesIO(data)) as ole:
             return [e.name for e in ole.direntries if e is not None]
@@ -111,23 +163,29 @@ def ole_stream_names(data: bytes) -> list[str]:
         return []
 
 
-_MIME_HEADER = re.compile(rb"^(mime-version|content-type|from|subject|date|x-[\w-]+|"
-                          rb"content-location|content-transfer-encoding|message-id)\s*:", re.I | re.M)
+_MIME_HEADER = re.compile(
+    rb"^(mime-version|content-type|from|subject|date|x-[\w-]+|"
+    rb"content-location|content-transfer-encoding|message-id)\s*:",
+    re.I | re.M,
+)
 
 
 def is_mht(head: bytes) -> bool:
     """MIME headers at the top (before the first blank line), one of them multipart/related:
     a web page saved as one file (RFC 2557)."""
     top = re.split(rb"\r?\n\r?\n", head.lstrip(b"\r\n\t "), maxsplit=1)[0]
-    return bool(_MIME_HEADER.match(top)) and re.search(rb"content-type:\s*multipart/related",
-                                                      top, re.I) is not None
+    return (
+        bool(_MIME_HEADER.match(top))
+        and re.search(rb"content-type:\s*multipart/related", top, re.I) is not None
+    )
 
 
 def _is_image(data: bytes) -> bool:
     """The magic numbers of the image formats tesseract is given (Pillow would tell them too,
     but loads its plugins to do so, for every file sniffed)."""
-    if data.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a",
-                        b"II*\x00", b"MM\x00*")):
+    if data.startswith(
+        (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*")
+    ):
         return True
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return True
@@ -166,7 +224,7 @@ def _is_text(data: bytes) -> bool:
             s = sample.decode(enc)
         except UnicodeDecodeError as e:
             if e.start >= len(sample) - 4:  # cut inside a character at the sample's end
-                s = sample[:e.start].decode(enc, "replace")
+                s = sample[: e.start].decode(enc, "replace")
             else:
                 continue
         if s.startswith(("\ufeff", "\ufffe")):

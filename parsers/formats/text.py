@@ -9,6 +9,7 @@ Three flattenings are read back into tables:
 Other lines are paragraphs (the table reader also reads a paragraph that is a label followed
 by numbers as a row: rows flattened into running text).
 """
+
 from __future__ import annotations
 
 import re
@@ -64,8 +65,9 @@ class _Builder:
         self.end_table()
         self.blocks.append(Block("paragraph", line, pos={"line": self.line}))
 
-    def row(self, cells: list[str], line: int | None = None,
-            lines: list[int] | None = None) -> None:
+    def row(
+        self, cells: list[str], line: int | None = None, lines: list[int] | None = None
+    ) -> None:
         """A row of cells starting on `line` (each on its own line: `lines`)."""
         if cells:
             at = lines or [line or self.line] * len(cells)
@@ -172,8 +174,12 @@ def tab_table(rows: list[list[str]]) -> Table:
     for r in rows:
         cells = [Cell(f.strip()) for f in r]
         end = _label_end(r)
-        if first is not None and end is not None and end < first - 1 < len(r) \
-                and all(not f.strip() for f in r[end + 1:first]):
+        if (
+            first is not None
+            and end is not None
+            and end < first - 1 < len(r)
+            and all(not f.strip() for f in r[end + 1 : first])
+        ):
             cells = cells[:end] + [Cell(cells[end].text, colspan=first - end)] + cells[first:]
         out.append(cells)
     return Table(rows=out)

@@ -6,6 +6,7 @@ sections (`sections`), its tables and flattened rows onto the canonical keys (`t
 template's identities (`checks`). A document that is not an OGI report (`kind`: a notice, a
 blank form, a page around a report, anything else) says so in the record's notes.
 """
+
 from __future__ import annotations
 
 from parsers.model import Document
@@ -19,6 +20,7 @@ from parsers.report.tables import TableReader
 
 def extract(doc: Document) -> dict:
     from parsers.report.compilation import split_reports
+
     parts = split_reports(doc)
     if parts:
         return _compilation(doc, [extract_report(p) for p in parts])
@@ -28,19 +30,30 @@ def extract(doc: Document) -> dict:
 def _compilation(doc: Document, reports: list[dict]) -> dict:
     """The record of a compilation: its own title and the record of each report in it."""
     import parsers
+
     lines = text_lines(doc)
     title, _ = find_title(doc, lines)
     years = {r["year"] for r in reports if r["year"]}
-    return {"title": title or doc.title, "agency": None,
-            "year": years.pop() if len(years) == 1 else None, "template": None,
-            "tables": {"active": None, "requests": None, "appeals": None}, "units": {},
-            "checks": [], "sections": [], "format": doc.format, "pages": doc.pages,
-            "notes": list(doc.notes) + [f"a compilation of {len(reports)} reports"],
-            "reports": reports, "extractor_version": parsers.PARSER_VERSION}
+    return {
+        "title": title or doc.title,
+        "agency": None,
+        "year": years.pop() if len(years) == 1 else None,
+        "template": None,
+        "tables": {"active": None, "requests": None, "appeals": None},
+        "units": {},
+        "checks": [],
+        "sections": [],
+        "format": doc.format,
+        "pages": doc.pages,
+        "notes": list(doc.notes) + [f"a compilation of {len(reports)} reports"],
+        "reports": reports,
+        "extractor_version": parsers.PARSER_VERSION,
+    }
 
 
 def extract_report(doc: Document) -> dict:
     import parsers
+
     lines = text_lines(doc)
     title, title_index = find_title(doc, lines)
     year = find_year(title, lines)

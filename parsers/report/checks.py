@@ -3,6 +3,7 @@
 A null cell makes a check unevaluable: it is skipped, never failed. A violated identity is a
 fact about the source; nothing here changes a value.
 """
+
 from __future__ import annotations
 
 from parsers.report import labels as L
@@ -49,8 +50,12 @@ def compute_checks(tables: dict, template: str | None) -> list[str]:
 
 def _row_totals(name: str, rows: dict, order: list[str], parts: list[str]) -> list[str]:
     """`<table>.row_total:<row>` for each row whose printed total is not the sum of its parts."""
-    return [f"{name}.row_total:{row}" for row in order if (cells := rows.get(row))
-            and _differs(cells.get("total"), _sum([cells.get(c) for c in parts]))]
+    return [
+        f"{name}.row_total:{row}"
+        for row in order
+        if (cells := rows.get(row))
+        and _differs(cells.get("total"), _sum([cells.get(c) for c in parts]))
+    ]
 
 
 def _outcome_rows(requests: dict) -> list[str] | None:

@@ -6,6 +6,7 @@ followed by most of a report's six sections. `split_reports` cuts the document t
 report is extracted on its own: its title, body, year and tables. The cover and the 目录 (whose
 lines name the reports but are not followed by them) belong to none.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,23 +16,28 @@ from parsers.report.metadata import agency_like, title_lines
 from parsers.report.values import clean_cell
 
 _FIRST_SECTION = re.compile(r"^[一1][、.．]\s*总体情况")
-_ANY_SECTION = re.compile(r"^[一二三四五六][、.．]\s*(总体情况|主动公开|收到和处理|收到处理|依申请|"
-                          r"政府信息公开行政复议|.{0,6}复议|存在的主要问题|存在问题|其他需要报告|其他事项)")
+_ANY_SECTION = re.compile(
+    r"^[一二三四五六][、.．]\s*(总体情况|主动公开|收到和处理|收到处理|依申请|"
+    r"政府信息公开行政复议|.{0,6}复议|存在的主要问题|存在问题|其他需要报告|其他事项)"
+)
 LOOKAHEAD = 40  # lines between a report's title and its 一、总体情况 (its foreword)
 MIN_SECTIONS = 4
 
 
 def split_reports(doc: Document) -> list[Document] | None:
     """The reports of a compilation, each a Document of its own; None for one report."""
-    lines = [(i, clean_cell(b.text)) for i, b in enumerate(doc.blocks)
-             if b.kind in ("heading", "paragraph") and b.text.strip()]
+    lines = [
+        (i, clean_cell(b.text))
+        for i, b in enumerate(doc.blocks)
+        if b.kind in ("heading", "paragraph") and b.text.strip()
+    ]
     texts = [t for _, t in lines]
     titles = title_lines(texts)
     starts = []  # (position in `lines`, title)
     for n, (k, text) in enumerate(titles):
         if text.startswith(("目录", "附件")):
             continue
-        ahead = texts[k + 1:k + 1 + LOOKAHEAD]
+        ahead = texts[k + 1 : k + 1 + LOOKAHEAD]
         first = next((j for j, t in enumerate(ahead) if _FIRST_SECTION.match(t)), None)
         nxt = titles[n + 1][0] if n + 1 < len(titles) else len(texts)
         if first is None or k + 1 + first > nxt:
@@ -50,15 +56,23 @@ def split_reports(doc: Document) -> list[Document] | None:
         if _sections(blocks) < MIN_SECTIONS:
             return None  # not a report after each title: no compilation
         pages = [b.page for b in blocks if b.page]
-        part = Document(blocks=blocks, format=doc.format,
-                        pages=(max(pages) - min(pages) + 1) if pages else None)
-        part.notes.append(f"report {n + 1} of {len(bounds)} in a compilation"
-                          + (f" (pages {min(pages)}–{max(pages)})" if pages else ""))
+        part = Document(
+            blocks=blocks, format=doc.format, pages=(max(pages) - min(pages) + 1) if pages else None
+        )
+        part.notes.append(
+            f"report {n + 1} of {len(bounds)} in a compilation"
+            + (f" (pages {min(pages)}–{max(pages)})" if pages else "")
+        )
         parts.append(part)
     return parts
 
 
 def _sections(blocks: list[Block]) -> int:
-    heads = {m.group(0)[0] for b in blocks if b.kind != "table"
-             for m in [_ANY_SECTION.match(clean_cell(b.text))] if m}
+    heads = {
+        m.group(0)[0]
+        for b in blocks
+        if b.kind != "table"
+        for m in [_ANY_SECTION.match(clean_cell(b.text))]
+        if m
+    }
     return len(heads)

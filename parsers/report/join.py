@@ -2,6 +2,7 @@
 附表, a spreadsheet): one record from the two, the text's title, body, year and sections with
 the other's tables, the template's checks evaluated on them, and where the tables came from
 (`tables_from`). The archive decides which files belong together (archive/joins.py)."""
+
 from __future__ import annotations
 
 from parsers.report.checks import compute_checks
@@ -21,7 +22,8 @@ def join_text_and_tables(text: dict, tables: dict, source: dict | None = None) -
     out["template"] = template
     out["checks"] = compute_checks(out["tables"], template)
     out["notes"] = list(text.get("notes") or []) + [
-        "tables from another file of the same page" + (f": {source['url']}" if source and
-                                                        source.get("url") else "")]
+        "tables from another file of the same page"
+        + (f": {source['url']}" if source and source.get("url") else "")
+    ]
     out["tables_from"] = dict(source or {})
     return out

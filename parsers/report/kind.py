@@ -20,14 +20,26 @@ Everything else captured is kept as evidence under a kind:
     other               anything else
     unreadable          the parser could not read it (the reason is kept)
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
 REPORT = "report"
-KINDS = ["landing_page", "blank_form", "interpretation", "notice", "guide", "application_form",
-         "website_report", "rule_of_law_report", "archive", "other", "unreadable"]
+KINDS = [
+    "landing_page",
+    "blank_form",
+    "interpretation",
+    "notice",
+    "guide",
+    "application_form",
+    "website_report",
+    "rule_of_law_report",
+    "archive",
+    "other",
+    "unreadable",
+]
 
 REPORT_TITLE = re.compile(r"信息公开.{0,12}(年度报告|年报)|政务公开.{0,8}年度报告")
 # (kind, title words) in the order they are tried; the first that matches decides
@@ -41,14 +53,23 @@ TITLE_KINDS = [
 # title words of documents that are not reports unless they print the report's tables
 NOTICE = re.compile(r"通知|公告|通告|公示|的函|意见|方案|办法|规定|决定|批复|纪要")
 GUIDE = re.compile(r"指南|目录|流程|须知")
-SECTION_WORDS = ["总体情况", "主动公开", "收到和处理", "依申请公开", "行政复议", "行政诉讼",
-                 "存在的主要问题", "改进情况", "其他需要报告"]
+SECTION_WORDS = [
+    "总体情况",
+    "主动公开",
+    "收到和处理",
+    "依申请公开",
+    "行政复议",
+    "行政诉讼",
+    "存在的主要问题",
+    "改进情况",
+    "其他需要报告",
+]
 MIN_REPORT_CHARS = 600  # a report's prose, without tables, is at least this long
 
 
 @dataclass
 class Verdict:
-    kind: str    # "report" or one of KINDS
+    kind: str  # "report" or one of KINDS
     reason: str  # in words, for the archive's readers
 
     @property
@@ -59,8 +80,9 @@ class Verdict:
 def _values(record: dict) -> tuple[bool, bool]:
     """(any table printed, any number printed in a table)."""
     tables = [t for t in (record.get("tables") or {}).values() if t]
-    numbers = any(v is not None for t in tables for cols in t.values()
-                  for v in (cols or {}).values())
+    numbers = any(
+        v is not None for t in tables for cols in t.values() for v in (cols or {}).values()
+    )
     return bool(tables), numbers
 
 
@@ -79,8 +101,9 @@ def heading(record: dict | None, text: str = "") -> str | None:
     return None
 
 
-def classify(record: dict | None, text: str = "", link_text: str | None = None,
-             error: str | None = None) -> Verdict:
+def classify(
+    record: dict | None, text: str = "", link_text: str | None = None, error: str | None = None
+) -> Verdict:
     """The kind of a parsed document (record None: the parser failed with `error`), from its
     record, its text and (when known) the link text it was found under."""
     if record is None:
@@ -107,8 +130,7 @@ def classify(record: dict | None, text: str = "", link_text: str | None = None,
             return Verdict(kind, f"标题含“{hit.group()}”，无统计表")
     if reportish:
         sections = [w for w in SECTION_WORDS if w in (text or "")]
-        if _hanzi(text) - _hanzi(title) >= MIN_REPORT_CHARS \
-                and len(sections) >= 3:
+        if _hanzi(text) - _hanzi(title) >= MIN_REPORT_CHARS and len(sections) >= 3:
             return Verdict(REPORT, "年度报告正文（无标准统计表）")
         return Verdict("landing_page", "以年度报告为题，但只有链接或附件，无报告正文")
     return Verdict("other", "不是年度报告：无统计表，标题不是年度报告")

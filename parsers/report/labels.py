@@ -4,6 +4,7 @@ Labels are matched by meaning: each key has keyword patterns that survive typos,
 labels, lost group labels and labels broken over lines (see ../shared/spec/ogi-report.md).
 Patterns run on `squash_label` output: no whitespace, no numbering, halfwidth brackets.
 """
+
 from __future__ import annotations
 
 import re
@@ -12,8 +13,15 @@ from parsers.normalize import normalize_text
 
 TABLES = ("active", "requests", "appeals")
 
-REQUEST_COLS = ["natural_person", "commercial", "research", "social_org", "legal_service",
-                "other_org", "total"]
+REQUEST_COLS = [
+    "natural_person",
+    "commercial",
+    "research",
+    "social_org",
+    "legal_service",
+    "other_org",
+    "total",
+]
 APPEAL_COLS = ["upheld", "corrected", "other", "pending", "total"]
 
 # Template rows of `active`, with the default column order of each row.
@@ -39,16 +47,37 @@ ACTIVE_ROWS = {
 }
 
 REQUEST_ROWS = [
-    "new_received", "carried_over", "granted", "partly_granted",
-    "withheld_state_secret", "withheld_prohibited", "withheld_security", "withheld_third_party",
-    "withheld_internal", "withheld_process", "withheld_enforcement", "withheld_query",
-    "unavailable_not_held", "unavailable_needs_creation", "unavailable_unclear",
-    "declined_petition", "declined_duplicate", "declined_publication", "declined_excessive",
-    "declined_confirmation", "other", "other_no_correction", "other_unpaid_fee", "other_misc",
-    "total", "carried_forward",
+    "new_received",
+    "carried_over",
+    "granted",
+    "partly_granted",
+    "withheld_state_secret",
+    "withheld_prohibited",
+    "withheld_security",
+    "withheld_third_party",
+    "withheld_internal",
+    "withheld_process",
+    "withheld_enforcement",
+    "withheld_query",
+    "unavailable_not_held",
+    "unavailable_needs_creation",
+    "unavailable_unclear",
+    "declined_petition",
+    "declined_duplicate",
+    "declined_publication",
+    "declined_excessive",
+    "declined_confirmation",
+    "other",
+    "other_no_correction",
+    "other_unpaid_fee",
+    "other_misc",
+    "total",
+    "carried_forward",
 ]
 OTHER_SPLIT = ["other_no_correction", "other_unpaid_fee", "other_misc"]
-OUTCOME_ROWS = REQUEST_ROWS[REQUEST_ROWS.index("granted"):REQUEST_ROWS.index("declined_confirmation") + 1]
+OUTCOME_ROWS = REQUEST_ROWS[
+    REQUEST_ROWS.index("granted") : REQUEST_ROWS.index("declined_confirmation") + 1
+]
 
 APPEAL_ROWS = ["review", "litigation_direct", "litigation_after_review"]
 
@@ -113,14 +142,17 @@ ACTIVE_COL_PATTERNS = [
     ("repealed", r"废止"),
     ("in_force", r"现行有效"),
 ]
-REQUEST_HEADER = r"^(自然人|法人或其他组织|商业企业|科研机构|社会公益组织|法律服务机构|申请人情况|总计)$"
+REQUEST_HEADER = (
+    r"^(自然人|法人或其他组织|商业企业|科研机构|社会公益组织|法律服务机构|申请人情况|总计)$"
+)
 APPEAL_HEADER = r"^(行政复议|行政诉讼|未经复议直接起诉|复议后起诉|结果维持|结果纠正|其他结果|尚未审结|总计|其他)$"
 APPEAL_COLUMN = r"^(结果维持|结果纠正|其他结果|尚未审结|总计|其他)$"
 ACTIVE_HEADER = r"^信息内容$"
 
 _NUMBERING = re.compile(
     r"^(?:[(（]?[一二三四五六七八九十]+[)）、.．]|[(（][0-9]+[)）]|[0-9]+[、.．,，](?![0-9])"
-    r"|[0-9]{1,2}(?=[\u4e00-\u9fff]))")  # 3其他: OCR lost the dot
+    r"|[0-9]{1,2}(?=[\u4e00-\u9fff]))"
+)  # 3其他: OCR lost the dot
 _DROP = re.compile(r"[\s“”\"'‘’「」：:，,。;；]")
 
 
@@ -138,8 +170,11 @@ def squash_label(text: str) -> str:
 
 
 def match_row(table: str, label: str) -> str | None:
-    patterns = {"active": ACTIVE_ROW_PATTERNS, "requests": REQUEST_ROW_PATTERNS,
-                "appeals": APPEAL_ROW_PATTERNS}[table]
+    patterns = {
+        "active": ACTIVE_ROW_PATTERNS,
+        "requests": REQUEST_ROW_PATTERNS,
+        "appeals": APPEAL_ROW_PATTERNS,
+    }[table]
     for key, pat in patterns:
         if re.search(pat, label):
             return key

@@ -1,4 +1,5 @@
 """A report's metadata: its title, the body that publishes it, the year and the template."""
+
 from __future__ import annotations
 
 import re
@@ -9,23 +10,69 @@ from parsers.report.values import clean_cell
 
 # the year, then what stands between it and the report's name: nothing, 度, or the body
 # itself when the title puts the year first (2019年国务院办公厅政府信息公开工作年度报告)
-_TITLE = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年度?\s*(?:度)?(?P<rest>[^，。；：,;:]{0,40}?)"
-                    r"(?:政府)?信息公开(?:工作)?(?:年度)?报告")
-_PERIOD = re.compile(r"自\s*((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日\s*[起至到]+.{0,4}?\1\s*年\s*12\s*月\s*31\s*日")
+_TITLE = re.compile(
+    r"(?P<year>(?:19|20)\d{2})\s*年度?\s*(?:度)?(?P<rest>[^，。；：,;:]{0,40}?)"
+    r"(?:政府)?信息公开(?:工作)?(?:年度)?报告"
+)
+_PERIOD = re.compile(
+    r"自\s*((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日\s*[起至到]+.{0,4}?\1\s*年\s*12\s*月\s*31\s*日"
+)
 _CODE = re.compile(r'[{}<>=\\`]|"\s*[:,]')  # a line of JSON, markup or code, not a title
-_AGENCY_END = ("办事处", "人民政府", "政府", "委员会", "管委会", "管理委员会", "局", "厅", "办公室",
-               "办公厅", "中心", "委", "院", "署", "街道", "镇", "乡", "区", "县", "市", "实验区",
-               "新区", "开发区", "公司", "会", "所", "站", "队", "处", "部", "社", "馆")
+_AGENCY_END = (
+    "办事处",
+    "人民政府",
+    "政府",
+    "委员会",
+    "管委会",
+    "管理委员会",
+    "局",
+    "厅",
+    "办公室",
+    "办公厅",
+    "中心",
+    "委",
+    "院",
+    "署",
+    "街道",
+    "镇",
+    "乡",
+    "区",
+    "县",
+    "市",
+    "实验区",
+    "新区",
+    "开发区",
+    "公司",
+    "会",
+    "所",
+    "站",
+    "队",
+    "处",
+    "部",
+    "社",
+    "馆",
+)
 
-_2021_SIGNS = ("本年制发", "现行有效件数", "本年废止", "本年收费金额", "逾期不补正", "缴纳费用",
-               "本年处理决定数量")
+_2021_SIGNS = (
+    "本年制发",
+    "现行有效件数",
+    "本年废止",
+    "本年收费金额",
+    "逾期不补正",
+    "缴纳费用",
+    "本年处理决定数量",
+)
 _2019_SIGNS = ("本年新制作", "对外公开总数量", "上一年项目数量", "集中采购", "其他对外管理服务")
 
 
 def title_candidate(line: str) -> bool:
     s = clean_cell(line)
-    return bool(_TITLE.search(s)) and len(s) <= 60 and not s.startswith(("根据", "本报告", "本年度报告")) \
+    return (
+        bool(_TITLE.search(s))
+        and len(s) <= 60
+        and not s.startswith(("根据", "本报告", "本年度报告"))
         and not _CODE.search(s)
+    )
 
 
 def find_title(doc: Document, lines: list[str]) -> tuple[str | None, int | None]:
@@ -58,8 +105,12 @@ def title_lines(lines: list[str]) -> list[tuple[int, str]]:
             out.append((i, s))
         elif i + 1 < len(lines) and len(s) >= 8 and not re.search(r"[，。；]", s):
             nxt = clean_cell(lines[i + 1])
-            if len(nxt) <= 12 and not title_candidate(nxt) and title_candidate(s + nxt) \
-                    and not _TITLE.search(s + nxt[:-1] if len(nxt) > 1 else s):
+            if (
+                len(nxt) <= 12
+                and not title_candidate(nxt)
+                and title_candidate(s + nxt)
+                and not _TITLE.search(s + nxt[:-1] if len(nxt) > 1 else s)
+            ):
                 out.append((i, s + nxt))
     return out
 
@@ -88,14 +139,15 @@ def agency_like(s: str) -> bool:
     return 2 <= len(s) <= 40 and s.endswith(_AGENCY_END) and not re.search(r"\d|[，。：；、]", s)
 
 
-def find_agency(title: str | None, lines: list[str], title_index: int | None,
-                meta: dict | None = None) -> str | None:
+def find_agency(
+    title: str | None, lines: list[str], title_index: int | None, meta: dict | None = None
+) -> str | None:
     """The publishing body, whatever the title's word order: before the year, between the
     year and the report's name, on the line above the title, in the 落款 (signature) at the
     end, or in the file's metadata (the page's 来源/发布机构, the PDF's or DOCX's author)."""
     if title:
         m = _TITLE.search(title)
-        prefix = title[:m.start()] if m else ""
+        prefix = title[: m.start()] if m else ""
         prefix = re.sub(r"(关于|印发|公布)$", "", prefix)
         if agency_like(prefix):
             return prefix
@@ -121,7 +173,7 @@ def _signature(lines: list[str]) -> str | None:
     tail = [s for s in (clean_cell(x) for x in lines[-16:]) if s and not _PAGE_NUMBER.match(s)]
     for i in range(len(tail) - 1, -1, -1):
         s = tail[i]
-        if agency_like(s) and any(_DATE.search(x) for x in tail[i + 1:i + 3]):
+        if agency_like(s) and any(_DATE.search(x) for x in tail[i + 1 : i + 3]):
             return s
         m = re.match(r"^(.{2,40}?)\s*((?:19|20)\d{2}年\d{1,2}月\d{1,2}日)$", s)
         if m and agency_like(m.group(1)):
@@ -144,8 +196,12 @@ def _publisher(lines: list[str], meta: dict) -> str | None:
             value = _LABEL_END.split(m.group(2))[0]
             if agency_like(value):
                 labelled.setdefault("source" if "来源" in m.group(1) else "publisher", value)
-    for value in (labelled.get("publisher"), meta.get("publisher"), labelled.get("source"),
-                  meta.get("author")):
+    for value in (
+        labelled.get("publisher"),
+        meta.get("publisher"),
+        labelled.get("source"),
+        meta.get("author"),
+    ):
         value = clean_cell(value or "")
         if agency_like(value):
             return value

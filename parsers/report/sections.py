@@ -2,6 +2,7 @@
 
 The record's `sections` and the sections the archive stores both come from `find_sections`.
 """
+
 from __future__ import annotations
 
 import re
@@ -30,7 +31,8 @@ def text_lines(doc: Document) -> list[str]:
 _PAGE_FURNITURE = re.compile(
     r"^(版权所有|主办单位|承办单位|主办：|网站标识码|.{0,4}ICP备|公安备案|附件下载|附件：?$|扫一扫|"
     r"友情链接|相关链接|相关文章|相关阅读|分享到|打印本页|【打印】|关闭窗口|【关闭】|上一篇|下一篇|"
-    r"省市政府网站|新闻媒体$|政府网站$)")
+    r"省市政府网站|新闻媒体$|政府网站$)"
+)
 
 
 def _page_end(lines: list[str], start: int) -> int:
@@ -56,6 +58,7 @@ def find_sections(lines: list[str]) -> list[dict]:
     sections = []
     for k, (i, number, heading) in enumerate(found):
         end = found[k + 1][0] if k + 1 < len(found) else _page_end(lines, i + 1)
-        sections.append({"number": number, "heading": heading,
-                         "text": "\n".join(lines[i + 1:end])})
+        sections.append(
+            {"number": number, "heading": heading, "text": "\n".join(lines[i + 1 : end])}
+        )
     return sections

@@ -11,6 +11,7 @@ nothing in it turns the figure into something else — a comparison with another
 business (人大建议, 政协提案, 热线, 留言), or two figures where one is expected. Figures the table
 splits over cells (不予公开 is eight rows, 行政诉讼 two) are left alone.
 """
+
 from __future__ import annotations
 
 import re
@@ -24,44 +25,89 @@ _HEAD_WORDS = ["总体", "主动公开", "申请", "复议|诉讼", "问题|改�
 _N = r"(\d+)\s*(?:件|个|宗|起)"
 
 # what turns a stated figure into something other than this year's cell
-_NOT_THIS = re.compile(r"同比|较上年|比上年|较去年|比去年|去年|上年度同期|增长|下降|减少|增加|增幅|降幅|"
-                       r"累计|以来|近[两三四五]年|历年|%|％|人大|政协|提案|建议|热线|留言|信访|"
-                       r"咨询|举报|办结率|平均|每|月|季度|以上|以下|余件|多件")
+_NOT_THIS = re.compile(
+    r"同比|较上年|比上年|较去年|比去年|去年|上年度同期|增长|下降|减少|增加|增幅|降幅|"
+    r"累计|以来|近[两三四五]年|历年|%|％|人大|政协|提案|建议|热线|留言|信访|"
+    r"咨询|举报|办结率|平均|每|月|季度|以上|以下|余件|多件"
+)
 _YEAR = re.compile(r"(\d{4})\s*年")
 _APPLICATION = r"(?:政府信息公开|依申请公开|信息公开)(?:的)?申请(?:件)?"
 
 # (cell, pattern, templates): a pattern names its cell with the figure as its one group
 STATEMENTS: list[tuple[str, re.Pattern, tuple[str, ...]]] = [
-    ("requests.new_received.total",
-     re.compile(rf"(?:新收|收到|受理|接收|接到|办理)(?:了)?(?:各类)?{_APPLICATION}"
-                rf"(?:数量|总数|总量)?(?:共计|共|合计|为|计)?{_N}"), ("2019", "2021")),
-    ("requests.new_received.total",
-     re.compile(rf"(?:新收|收到|受理|接收|接到){_N}{_APPLICATION}"), ("2019", "2021")),
-    ("requests.carried_over.total",
-     re.compile(rf"上年(?:度)?结转(?:的)?(?:政府信息公开)?(?:申请)?(?:共|为)?{_N}"),
-     ("2019", "2021")),
-    ("requests.carried_forward.total",
-     re.compile(rf"结转(?:至|到)?下(?:一)?年(?:度)?(?:继续)?(?:办理)?(?:的)?(?:申请)?(?:共|为)?{_N}"),
-     ("2019", "2021")),
-    ("requests.carried_forward.total",
-     re.compile(rf"{_N}(?:申请)?(?:需)?结转(?:至|到)下(?:一)?年(?:度)?"), ("2019", "2021")),
-    ("requests.granted.total",
-     re.compile(rf"(?<![不分])予以公开(?:的)?(?:申请)?(?:共|为)?{_N}"), ("2019", "2021")),
-    ("requests.partly_granted.total",
-     re.compile(rf"部分公开(?:的)?(?:申请)?(?:共|为)?{_N}"), ("2019", "2021")),
-    ("appeals.review.total",
-     re.compile(rf"(?<!复议后)(?:被申请|收到|发生|涉及)?(?:政府信息公开)?(?:类)?行政复议"
-                rf"(?:案件|申请)?(?:共|为)?{_N}"), ("2019", "2021")),
-    ("active.normative_documents.issued",
-     re.compile(rf"(?:制发|印发|出台|制定|发布)(?:行政)?规范性文件(?:共)?{_N}"), ("2021",)),
-    ("active.normative_documents.repealed",
-     re.compile(rf"废止(?:行政)?规范性文件(?:共)?{_N}"), ("2021",)),
-    ("active.normative_documents.in_force",
-     re.compile(rf"现行有效(?:的)?(?:行政)?规范性文件(?:共)?{_N}"), ("2021",)),
-    ("active.normative_documents.new_made",
-     re.compile(rf"(?:新)?制作(?:行政)?规范性文件(?:共)?{_N}"), ("2019",)),
-    ("active.normative_documents.new_published",
-     re.compile(rf"(?:新)?公开(?:行政)?规范性文件(?:共)?{_N}"), ("2019",)),
+    (
+        "requests.new_received.total",
+        re.compile(
+            rf"(?:新收|收到|受理|接收|接到|办理)(?:了)?(?:各类)?{_APPLICATION}"
+            rf"(?:数量|总数|总量)?(?:共计|共|合计|为|计)?{_N}"
+        ),
+        ("2019", "2021"),
+    ),
+    (
+        "requests.new_received.total",
+        re.compile(rf"(?:新收|收到|受理|接收|接到){_N}{_APPLICATION}"),
+        ("2019", "2021"),
+    ),
+    (
+        "requests.carried_over.total",
+        re.compile(rf"上年(?:度)?结转(?:的)?(?:政府信息公开)?(?:申请)?(?:共|为)?{_N}"),
+        ("2019", "2021"),
+    ),
+    (
+        "requests.carried_forward.total",
+        re.compile(
+            rf"结转(?:至|到)?下(?:一)?年(?:度)?(?:继续)?(?:办理)?(?:的)?(?:申请)?(?:共|为)?{_N}"
+        ),
+        ("2019", "2021"),
+    ),
+    (
+        "requests.carried_forward.total",
+        re.compile(rf"{_N}(?:申请)?(?:需)?结转(?:至|到)下(?:一)?年(?:度)?"),
+        ("2019", "2021"),
+    ),
+    (
+        "requests.granted.total",
+        re.compile(rf"(?<![不分])予以公开(?:的)?(?:申请)?(?:共|为)?{_N}"),
+        ("2019", "2021"),
+    ),
+    (
+        "requests.partly_granted.total",
+        re.compile(rf"部分公开(?:的)?(?:申请)?(?:共|为)?{_N}"),
+        ("2019", "2021"),
+    ),
+    (
+        "appeals.review.total",
+        re.compile(
+            rf"(?<!复议后)(?:被申请|收到|发生|涉及)?(?:政府信息公开)?(?:类)?行政复议"
+            rf"(?:案件|申请)?(?:共|为)?{_N}"
+        ),
+        ("2019", "2021"),
+    ),
+    (
+        "active.normative_documents.issued",
+        re.compile(rf"(?:制发|印发|出台|制定|发布)(?:行政)?规范性文件(?:共)?{_N}"),
+        ("2021",),
+    ),
+    (
+        "active.normative_documents.repealed",
+        re.compile(rf"废止(?:行政)?规范性文件(?:共)?{_N}"),
+        ("2021",),
+    ),
+    (
+        "active.normative_documents.in_force",
+        re.compile(rf"现行有效(?:的)?(?:行政)?规范性文件(?:共)?{_N}"),
+        ("2021",),
+    ),
+    (
+        "active.normative_documents.new_made",
+        re.compile(rf"(?:新)?制作(?:行政)?规范性文件(?:共)?{_N}"),
+        ("2019",),
+    ),
+    (
+        "active.normative_documents.new_published",
+        re.compile(rf"(?:新)?公开(?:行政)?规范性文件(?:共)?{_N}"),
+        ("2019",),
+    ),
 ]
 
 
@@ -126,8 +172,13 @@ def read_clause(clause: str, template: str | None, year: int | None) -> tuple[st
         return None
     if len(re.findall(r"\d+\s*(?:件|个|宗|起)", clause)) != 1:
         return None
-    hits = {(cell, int(m.group(1))) for cell, pat, templates in STATEMENTS
-            if template in templates for m in [pat.search(clause)] if m}
+    hits = {
+        (cell, int(m.group(1)))
+        for cell, pat, templates in STATEMENTS
+        if template in templates
+        for m in [pat.search(clause)]
+        if m
+    }
     if len(hits) != 1:
         return None
     return hits.pop()
@@ -149,6 +200,14 @@ def text_checks(doc: Document, tables: dict, template: str | None, year: int | N
             if over is not None and s["stated"] == printed + over:
                 continue
         cid = f"text_vs_table:{s['cell']}"
-        out.setdefault(cid, {"id": cid, "text": s["text"], "stated": s["stated"],
-                             "printed": printed, "pos": s["pos"]})
+        out.setdefault(
+            cid,
+            {
+                "id": cid,
+                "text": s["text"],
+                "stated": s["stated"],
+                "printed": printed,
+                "pos": s["pos"],
+            },
+        )
     return list(out.values())

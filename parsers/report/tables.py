@@ -5,6 +5,7 @@ row-spanning cells carried down). A row is a header, a band, or a data row whose
 a canonical row by meaning; its value cells are the cells after its last label. Rows are
 taken in document order, so tables split over pages or flattened into text read the same.
 """
+
 from __future__ import annotations
 
 import re
@@ -23,7 +24,9 @@ SECTION_PATTERNS = [
 
 
 _NUM = r"[+\-]?\d+(?:\.\d+)?(?:万元|元)?"
-_FLAT_ROW = re.compile(rf"^(?P<label>.{{0,80}}?[\u4e00-\u9fff）)”])\s+(?P<nums>{_NUM}(?:\s+{_NUM})+)$")
+_FLAT_ROW = re.compile(
+    rf"^(?P<label>.{{0,80}}?[\u4e00-\u9fff）)”])\s+(?P<nums>{_NUM}(?:\s+{_NUM})+)$"
+)
 _NUM_ROW = re.compile(rf"^{_NUM}(?:\s+{_NUM}){{2,}}$")
 
 
@@ -79,8 +82,9 @@ class TableReader:
         self.appeal_values = []
         if self.read_header(row, joined):
             return
-        if not row.values and all(re.search(L.REQUEST_HEADER, x) or re.search(L.APPEAL_HEADER, x)
-                                  for x in row.labels):
+        if not row.values and all(
+            re.search(L.REQUEST_HEADER, x) or re.search(L.APPEAL_HEADER, x) for x in row.labels
+        ):
             return  # a stray header cell (a lone 总计) is not a row waiting for its values
         hit = self.match(row, joined)
         if hit is None:
@@ -103,9 +107,13 @@ class TableReader:
             return True
         if any(re.search(L.ACTIVE_HEADER, x) for x in row.labels):
             self.context = "active"
-            after = row.labels[[bool(re.search(L.ACTIVE_HEADER, x)) for x in row.labels].index(True) + 1:]
+            after = row.labels[
+                [bool(re.search(L.ACTIVE_HEADER, x)) for x in row.labels].index(True) + 1 :
+            ]
             cols = [L.match_active_col(x) for x in after]
-            self.active_cols = cols if cols and None not in cols and len(set(cols)) == len(cols) else None
+            self.active_cols = (
+                cols if cols and None not in cols and len(set(cols)) == len(cols) else None
+            )
             return True
         req = sum(bool(re.search(L.REQUEST_HEADER, x)) for x in row.labels)
         app = sum(bool(re.search(L.APPEAL_HEADER, x)) for x in row.labels)
@@ -114,8 +122,11 @@ class TableReader:
             if not self.tables["requests"]:  # the table starts here (else its header repeats
                 self.prev_row, self.orphan = ("requests", None), None  # over a page break)
             return True
-        if app >= 2 and (any(re.search(L.APPEAL_COLUMN, x) for x in row.labels)
-                         or {"行政复议", "行政诉讼"} <= set(row.labels) or len(_trim(row.values, 5)) < 5):
+        if app >= 2 and (
+            any(re.search(L.APPEAL_COLUMN, x) for x in row.labels)
+            or {"行政复议", "行政诉讼"} <= set(row.labels)
+            or len(_trim(row.values, 5)) < 5
+        ):
             # column names, or both top groups; a group and a leaf with five values
             # (行政诉讼 | 未经复议直接起诉 | 0 2 1 0 3) is a data row
             self.context = "appeals"
@@ -127,11 +138,18 @@ class TableReader:
         for label in [*reversed(row.labels), joined]:
             for table in order:
                 key = L.match_row(table, label)
-                if key == "other_misc" and "其他处理" not in joined \
-                        and self.last_key.get("requests") != "other_unpaid_fee":
+                if (
+                    key == "other_misc"
+                    and "其他处理" not in joined
+                    and self.last_key.get("requests") != "other_unpaid_fee"
+                ):
                     key = None
-                if key == "other" and len(row.labels) > 1 and "其他处理" not in row.labels[-1] \
-                        and self.ocr:
+                if (
+                    key == "other"
+                    and len(row.labels) > 1
+                    and "其他处理" not in row.labels[-1]
+                    and self.ocr
+                ):
                     key = None  # （六）其他处理 carried down over a sub-row OCR could not read
                 if key:
                     return table, key
@@ -153,7 +171,7 @@ class TableReader:
         self.appeal_values = []
         if len(values) == 15:
             for i, key in enumerate(L.APPEAL_ROWS):
-                self.put("appeals", key, values[5 * i:5 * i + 5])
+                self.put("appeals", key, values[5 * i : 5 * i + 5])
 
     def place_orphan(self, table: str, key: str) -> None:
         """An OCR'd row whose label OCR garbled, between two rows read by meaning: when the
@@ -176,7 +194,9 @@ class TableReader:
             return list(L.ACTIVE_ROWS[self.template or "2019"])
         if table == "appeals":
             return list(L.APPEAL_ROWS)
-        split = bool(near & set(L.OTHER_SPLIT)) or any(r in self.tables[table] for r in L.OTHER_SPLIT)
+        split = bool(near & set(L.OTHER_SPLIT)) or any(
+            r in self.tables[table] for r in L.OTHER_SPLIT
+        )
         drop = {"other"} if split else set(L.OTHER_SPLIT)
         return [r for r in L.REQUEST_ROWS if r not in drop]
 
@@ -197,8 +217,9 @@ class TableReader:
         if table == "appeals":
             return L.APPEAL_COLS
         template = self.template or "2019"
-        default = L.ACTIVE_ROWS[template].get(key) \
-            or L.ACTIVE_ROWS["2021" if template == "2019" else "2019"].get(key, [])
+        default = L.ACTIVE_ROWS[template].get(key) or L.ACTIVE_ROWS[
+            "2021" if template == "2019" else "2019"
+        ].get(key, [])
         allowed = set(L.ACTIVE_ROWS["2019"].get(key, [])) | set(L.ACTIVE_ROWS["2021"].get(key, []))
         if self.active_cols and set(self.active_cols) <= allowed:
             return self.active_cols
@@ -211,12 +232,14 @@ class TableReader:
         fitted = _fit(values, len(cols))
         cells = {c: v.number for c, v in zip(cols, fitted)}
         old = self.tables[table].get(key)
-        if old is not None and (any(v is not None for v in old.values())
-                                or all(v is None for v in cells.values())):
+        if old is not None and (
+            any(v is not None for v in old.values()) or all(v is None for v in cells.values())
+        ):
             return  # the first printing of a row wins, unless it was empty
         self.tables[table][key] = cells
         self.provenance.setdefault(table, {})[key] = {
-            c: v.pos for c, v in zip(cols, fitted) if v.number is not None and v.pos}
+            c: v.pos for c, v in zip(cols, fitted) if v.number is not None and v.pos
+        }
         self.prev_row = (table, key)
         for c, v in zip(cols, fitted):
             unit_key = f"{table}.{key}.{c}"
@@ -288,7 +311,7 @@ def split_row(cells: list[str], where: list[dict | None] | None = None) -> Row:
     if where:
         kinds = [replace(k, pos=p) if k is not None and p else k for k, p in zip(kinds, where)]
     last_label = max((i for i, k in enumerate(kinds) if k is None), default=-1)
-    labels = [L.squash_label(c) for c, k in zip(cells[:last_label + 1], kinds) if k is None]
+    labels = [L.squash_label(c) for c, k in zip(cells[: last_label + 1], kinds) if k is None]
     labels = [x for x in labels if x]
-    values = [k for k in kinds[last_label + 1:]]
+    values = [k for k in kinds[last_label + 1 :]]
     return Row(labels, values)

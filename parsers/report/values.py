@@ -1,4 +1,5 @@
 """Reading one table cell: a number (with an optional unit), a blank, or a label."""
+
 from __future__ import annotations
 
 import re

@@ -45,6 +45,15 @@ How fast it kills and refuses is measured by bench/guard.py; the tests check beh
 Forking needs a caller without other busy threads that hold locks the parsers use; the
 child replaces stdin/stdout/stderr and never returns into the caller's code (os._exit).
 """
-from parsers.runner.pool import MEMORY_MB, TIMEOUT_S, GuardResult, Task, preload, run_guarded, run_many
+
+from parsers.runner.pool import (
+    MEMORY_MB,
+    TIMEOUT_S,
+    GuardResult,
+    Task,
+    preload,
+    run_guarded,
+    run_many,
+)
 
 __all__ = ["MEMORY_MB", "TIMEOUT_S", "GuardResult", "Task", "preload", "run_guarded", "run_many"]

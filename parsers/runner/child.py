@@ -1,5 +1,6 @@
 """The forked child's side of the guarded runner: set the limits, extract one file, write the
 result where the parent reads it, and never return into the caller's code (os._exit)."""
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,11 @@ from parsers.runner.procs import PAGE
 
 _MB = 2**20
 
-_OOM = re.compile(r"MemoryError|Cannot allocate memory|failed to map|out of memory|bad_alloc|"
-                  r"allocation failed|failed to allocate", re.I)
+_OOM = re.compile(
+    r"MemoryError|Cannot allocate memory|failed to map|out of memory|bad_alloc|"
+    r"allocation failed|failed to allocate",
+    re.I,
+)
 
 
 def run_child(task, out: Path, err: Path, memory_mb: int, document: bool):
@@ -38,6 +42,7 @@ def run_child(task, out: Path, err: Path, memory_mb: int, document: bool):
         os.close(null)
         sys.stdout = sys.stderr = open(2, "w", encoding="utf-8", errors="replace", closefd=False)
         import faulthandler
+
         if faulthandler.is_enabled():  # to this child's stderr, not a descriptor of the caller's
             faulthandler.enable(file=sys.stderr)
         os.environ["OMP_THREAD_LIMIT"] = "1"  # tesseract: one thread per document
@@ -100,30 +105,42 @@ def _extract(task, memory_mb: int, base_rss: int, document: bool) -> dict:
         from parsers.formats.containers import container_record, unpack
         from parsers.formats.sniff import CONTAINERS, sniff_format
         from parsers.report import extract
+
         fmt = sniff_format(data, name=name, content_type=task.content_type)
         if fmt in CONTAINERS:  # an archive: its members are the documents
             from parsers.runner.limits import precheck
+
             precheck(data, fmt)
             members = unpack(data, fmt, name)
             out["record"] = container_record(members, fmt, extract=not document)
             if document:  # the archive stores each member and parses it as a document
-                out["document"] = {"text": "", "sections": [], "ext": f".{fmt}",
-                                   "members": [(m.path, m.data, m.error) for m in members]}
+                out["document"] = {
+                    "text": "",
+                    "sections": [],
+                    "ext": f".{fmt}",
+                    "members": [(m.path, m.data, m.error) for m in members],
+                }
             return out
         resources = _resources(task.resources)
-        doc = parsers.parse_bytes(data, name=name, content_type=task.content_type,
-                                  url=task.url, resources=resources)
+        doc = parsers.parse_bytes(
+            data, name=name, content_type=task.content_type, url=task.url, resources=resources
+        )
         del data, resources
         out["record"] = extract(doc)
         if document:  # for the archive; the sections are the record's (one splitter)
             fmt = (doc.format or "").strip(".")
-            out["document"] = {"text": doc.text(), "sections": out["record"]["sections"],
-                               "ext": f".{fmt}" if fmt else ""}
+            out["document"] = {
+                "text": doc.text(),
+                "sections": out["record"]["sections"],
+                "ext": f".{fmt}" if fmt else "",
+            }
             if out["record"].get("reports"):  # a compilation: each report's own text
                 from parsers.report.compilation import split_reports
+
                 out["document"]["parts"] = [
                     {"text": part.text(), "sections": r["sections"]}
-                    for part, r in zip(split_reports(doc) or [], out["record"]["reports"])]
+                    for part, r in zip(split_reports(doc) or [], out["record"]["reports"])
+                ]
     except ParseError as e:
         # a parser that ran out of memory may say "corrupt" (lxml: "unknown error")
         if _grew(base_rss) > 0.75 * memory_mb * _MB:
@@ -142,8 +159,11 @@ def _extract(task, memory_mb: int, base_rss: int, document: bool) -> dict:
         else:
             tb = traceback.extract_tb(e.__traceback__)
             where = f" ({Path(tb[-1].filename).name}:{tb[-1].lineno})" if tb else ""
-            out.update(record=None, error=one_line(f"internal error: {what}", 300 - len(where)) + where,
-                       status="error")
+            out.update(
+                record=None,
+                error=one_line(f"internal error: {what}", 300 - len(where)) + where,
+                status="error",
+            )
     return out
 
 

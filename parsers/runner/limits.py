@@ -4,6 +4,7 @@
 is read at all. Every refusal is a ParseError with a one-line reason. Limits can be set from
 the environment (OGI_MAX_MB, OGI_MAX_PAGES, OGI_MAX_UNZIPPED_MB, OGI_MAX_PART_MB).
 """
+
 from __future__ import annotations
 
 import io
@@ -22,10 +23,10 @@ def _env_int(name: str, default: int) -> int:
         return default
 
 
-MAX_MB = _env_int("OGI_MAX_MB", 50)                   # largest file read at all
-MAX_PAGES = _env_int("OGI_MAX_PAGES", 300)            # an OGI report has 3–30 pages
+MAX_MB = _env_int("OGI_MAX_MB", 50)  # largest file read at all
+MAX_PAGES = _env_int("OGI_MAX_PAGES", 300)  # an OGI report has 3–30 pages
 MAX_UNZIPPED_MB = _env_int("OGI_MAX_UNZIPPED_MB", 200)  # declared size of a DOCX/XLSX's parts
-MAX_RATIO = 200                                         # compression ratio of one large part
+MAX_RATIO = 200  # compression ratio of one large part
 # one XML part of a DOCX/XLSX is parsed whole, into about 20 times its size in memory
 MAX_PART_MB = _env_int("OGI_MAX_PART_MB", 32)
 MAX_HTML_DEPTH = 2000
@@ -67,14 +68,20 @@ def check_zip(data: bytes) -> None:
         raise ParseError(f"zip container has too many parts: {len(infos)}")
     total = sum(i.file_size for i in infos)
     if total > MAX_UNZIPPED_MB * 2**20:
-        raise ParseError(f"zip bomb refused: parts declare {total / 2**20:.0f} MB uncompressed "
-                         f"(limit {MAX_UNZIPPED_MB} MB)")
+        raise ParseError(
+            f"zip bomb refused: parts declare {total / 2**20:.0f} MB uncompressed "
+            f"(limit {MAX_UNZIPPED_MB} MB)"
+        )
     for i in infos:
         if i.filename.lower().endswith(".xml") and i.file_size > MAX_PART_MB * 2**20:
-            raise ParseError(f"too large to parse within the memory bound: {i.filename} holds "
-                             f"{i.file_size / 2**20:.0f} MB of XML (limit {MAX_PART_MB} MB)")
+            raise ParseError(
+                f"too large to parse within the memory bound: {i.filename} holds "
+                f"{i.file_size / 2**20:.0f} MB of XML (limit {MAX_PART_MB} MB)"
+            )
         if i.file_size > 2**20 and i.file_size > MAX_RATIO * max(i.compress_size, 1):
-            raise ParseError(f"zip bomb refused: {i.filename} expands {i.file_size // max(i.compress_size, 1)}×")
+            raise ParseError(
+                f"zip bomb refused: {i.filename} expands {i.file_size // max(i.compress_size, 1)}×"
+            )
 
 
 def check_pdf(data: bytes) -> None:
@@ -82,6 +89,7 @@ def check_pdf(data: bytes) -> None:
     if b"%%EOF" not in data[-4096:]:
         raise ParseError("truncated PDF (no end-of-file marker)")
     import pypdfium2 as pdfium
+
     try:
         doc = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as e:
@@ -99,7 +107,6 @@ def check_pdf(data: bytes) -> None:
         raise ParseError(f"PDF has too many pages: {n} (limit {MAX_PAGES})")
 
 
-
 def check_ole(data: bytes) -> None:
     """An OLE2 file holding an encrypted OOXML package is a password-protected DOCX/XLSX."""
     if not data.startswith(OLE_MAGIC):
@@ -110,8 +117,28 @@ def check_ole(data: bytes) -> None:
 
 
 _TAG = re.compile(rb"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*?(/?)>")
-_VOID = {b"area", b"base", b"br", b"col", b"embed", b"hr", b"img", b"input", b"link", b"meta",
-         b"param", b"source", b"track", b"wbr", b"p", b"li", b"td", b"tr", b"th", b"option"}
+_VOID = {
+    b"area",
+    b"base",
+    b"br",
+    b"col",
+    b"embed",
+    b"hr",
+    b"img",
+    b"input",
+    b"link",
+    b"meta",
+    b"param",
+    b"source",
+    b"track",
+    b"wbr",
+    b"p",
+    b"li",
+    b"td",
+    b"tr",
+    b"th",
+    b"option",
+}
 
 
 def check_html_depth(data: bytes, limit: int = MAX_HTML_DEPTH) -> None:

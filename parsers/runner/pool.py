@@ -1,6 +1,7 @@
 """The parent's side of the guarded runner: a pool of forked children, each extracting one
 file, watched for time and memory and killed with everything it started (see
 parsers/runner/__init__.py for the guarantees)."""
+
 from __future__ import annotations
 
 import os
@@ -50,19 +51,34 @@ class Task:
     resources: dict | None = None  # {absolute url: path or bytes}: pictures captured with a page
 
 
-def run_guarded(source, *, name: str = "", content_type: str = "", timeout_s: float = TIMEOUT_S,
-                memory_mb: int = MEMORY_MB, max_bytes: int | None = None) -> GuardResult:
+def run_guarded(
+    source,
+    *,
+    name: str = "",
+    content_type: str = "",
+    timeout_s: float = TIMEOUT_S,
+    memory_mb: int = MEMORY_MB,
+    max_bytes: int | None = None,
+) -> GuardResult:
     """Extract one file (a path, or bytes with an optional name) under the limits."""
     task = Task(source, name=name, content_type=content_type)
-    for _, result in run_many([task], workers=1, timeout_s=timeout_s, memory_mb=memory_mb,
-                              max_bytes=max_bytes):
+    for _, result in run_many(
+        [task], workers=1, timeout_s=timeout_s, memory_mb=memory_mb, max_bytes=max_bytes
+    ):
         return result
     raise AssertionError("run_many gave no result")  # pragma: no cover
 
 
-def run_many(items: Iterable, *, workers: int | None = None, timeout_s: float = TIMEOUT_S,
-             memory_mb: int = MEMORY_MB, max_bytes: int | None = None, document: bool = False,
-             ordered: bool = True) -> Iterator[tuple[Any, GuardResult]]:
+def run_many(
+    items: Iterable,
+    *,
+    workers: int | None = None,
+    timeout_s: float = TIMEOUT_S,
+    memory_mb: int = MEMORY_MB,
+    max_bytes: int | None = None,
+    document: bool = False,
+    ordered: bool = True,
+) -> Iterator[tuple[Any, GuardResult]]:
     """Extract every item, each in its own forked child, at most `workers` at once.
 
     Yields (item, GuardResult) for every item, in input order (ordered=True) or as each
@@ -116,8 +132,13 @@ def _refuse(task: Task, max_bytes: int | None) -> GuardResult | None:
             try:
                 size = os.stat(src).st_size
             except OSError as e:
-                return GuardResult(None, f"cannot read file: {e.strerror or e}",
-                                   time.monotonic() - start, 0.0, "error")
+                return GuardResult(
+                    None,
+                    f"cannot read file: {e.strerror or e}",
+                    time.monotonic() - start,
+                    0.0,
+                    "error",
+                )
         check_size(size, max_bytes)
     except ParseError as e:
         return GuardResult(None, str(e), time.monotonic() - start, 0.0, "parse_error")
@@ -127,9 +148,24 @@ def _refuse(task: Task, max_bytes: int | None) -> GuardResult | None:
 # ---------------------------------------------------------------- the parent's side
 
 # what the parsers import lazily: costly to import in every child
-_LIBRARIES = ("pdfplumber", "pdfplumber.table", "pypdfium2", "docx", "docx.opc.exceptions",
-              "olefile", "charset_normalizer", "openpyxl", "xlrd", "PIL.Image", "PIL.ImageDraw",
-              "PIL.ImageFilter", "PIL.ImageOps", "PIL.ImageSequence", "rarfile", "email.policy")
+_LIBRARIES = (
+    "pdfplumber",
+    "pdfplumber.table",
+    "pypdfium2",
+    "docx",
+    "docx.opc.exceptions",
+    "olefile",
+    "charset_normalizer",
+    "openpyxl",
+    "xlrd",
+    "PIL.Image",
+    "PIL.ImageDraw",
+    "PIL.ImageFilter",
+    "PIL.ImageOps",
+    "PIL.ImageSequence",
+    "rarfile",
+    "email.policy",
+)
 _preloaded = False
 
 
@@ -145,8 +181,12 @@ def preload() -> None:
 
     import parsers.formats
     import parsers.report
-    names = [m.name for pkg in (parsers.formats, parsers.report)
-             for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + ".")]
+
+    names = [
+        m.name
+        for pkg in (parsers.formats, parsers.report)
+        for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + ".")
+    ]
     for name in (*names, *_LIBRARIES):
         try:
             importlib.import_module(name)
@@ -172,7 +212,12 @@ class _Run:
 
 class _Pool:
     def __init__(self, tmp: Path, timeout_s: float, memory_mb: int, document: bool):
-        self.tmp, self.timeout_s, self.memory_mb, self.document = tmp, timeout_s, memory_mb, document
+        self.tmp, self.timeout_s, self.memory_mb, self.document = (
+            tmp,
+            timeout_s,
+            memory_mb,
+            document,
+        )
         self.running: dict[int, _Run] = {}  # pid → run
         self.sel = selectors.DefaultSelector()
         self.next_watch = 0.0
@@ -185,8 +230,13 @@ class _Pool:
         try:
             pid = os.fork()
         except OSError as e:  # no process or memory left for one more child
-            return GuardResult(None, one_line(f"internal error: cannot start a worker: {e}"),
-                               time.monotonic() - started, 0.0, "error")
+            return GuardResult(
+                None,
+                one_line(f"internal error: cannot start a worker: {e}"),
+                time.monotonic() - started,
+                0.0,
+                "error",
+            )
         if pid == 0:  # the child: never returns
             run_child(task, out, err, self.memory_mb, self.document)
         try:
@@ -202,8 +252,13 @@ class _Pool:
     def poll(self) -> list[tuple[int, Any, GuardResult]]:
         """Wait until a child ends or the watch is due (at most WATCH_S); return what ended."""
         now = time.monotonic()
-        wait = max(0.0, min(self.next_watch - now,
-                            min(r.started + self.timeout_s for r in self.running.values()) - now))
+        wait = max(
+            0.0,
+            min(
+                self.next_watch - now,
+                min(r.started + self.timeout_s for r in self.running.values()) - now,
+            ),
+        )
         if any(r.pidfd is None for r in self.running.values()):
             wait = min(wait, 0.01)
         self.sel.select(wait)
@@ -275,28 +330,51 @@ class _Pool:
         if res is not None:
             seconds = res["end"] - run.started
             if seconds > self.timeout_s:  # a late result counts as a timeout
-                return GuardResult(None, f"timed out after {self.timeout_s:g} s", seconds,
-                                   peak_mb, "timeout")
-            return GuardResult(res["record"], res["error"], seconds, max(res["peak_mb"], 0.0),
-                               res["status"], res["document"])
+                return GuardResult(
+                    None, f"timed out after {self.timeout_s:g} s", seconds, peak_mb, "timeout"
+                )
+            return GuardResult(
+                res["record"],
+                res["error"],
+                seconds,
+                max(res["peak_mb"], 0.0),
+                res["status"],
+                res["document"],
+            )
         seconds = end - run.started
         if seconds > self.timeout_s:
-            return GuardResult(None, f"timed out after {self.timeout_s:g} s", seconds, peak_mb,
-                               "timeout")
+            return GuardResult(
+                None, f"timed out after {self.timeout_s:g} s", seconds, peak_mb, "timeout"
+            )
         if os.WIFSIGNALED(status):
             sig = os.WTERMSIG(status)
             if sig == signal.SIGKILL:  # not by us: the system's OOM killer, most likely
-                return GuardResult(None, f"parser killed (out of memory?) (memory limit {mem} MB)",
-                                   seconds, peak_mb, "memory")
-            return GuardResult(None, f"parser crashed with {signal.Signals(sig).name} "
-                                     f"(memory limit {mem} MB)", seconds, peak_mb, "crashed")
+                return GuardResult(
+                    None,
+                    f"parser killed (out of memory?) (memory limit {mem} MB)",
+                    seconds,
+                    peak_mb,
+                    "memory",
+                )
+            return GuardResult(
+                None,
+                f"parser crashed with {signal.Signals(sig).name} (memory limit {mem} MB)",
+                seconds,
+                peak_mb,
+                "crashed",
+            )
         code = os.waitstatus_to_exitcode(status)
         try:
             last = run.err.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-1:]
         except OSError:
             last = []
-        return GuardResult(None, f"parser failed (exit {code})" + (f": {last[0][:200]}" if last else ""),
-                           seconds, peak_mb, "error")
+        return GuardResult(
+            None,
+            f"parser failed (exit {code})" + (f": {last[0][:200]}" if last else ""),
+            seconds,
+            peak_mb,
+            "error",
+        )
 
     def stop_all(self) -> None:
         """Kill and reap every child still running (the caller stopped early, or an error)."""

@@ -1,4 +1,5 @@
 """What /proc says about a process and the processes it started, and killing them (Linux)."""
+
 from __future__ import annotations
 
 import os

@@ -7,6 +7,7 @@
 - the first screen of a table: column help folded away, the title column wide enough to read,
   a CSV link for Excel (static/ogi.css, static/ogi.js).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -55,6 +56,7 @@ def extra_template_vars(database, table, view_name, request, datasette):
         if data is None:
             raise NotFound("No such row")
         return {name: data}
+
     return inner
 
 
@@ -73,8 +75,11 @@ async def static_file(request):
     if not path.is_file():
         raise NotFound("No such file")
     kind = "text/css" if path.suffix == ".css" else "application/javascript"
-    return Response(path.read_bytes(), content_type=f"{kind}; charset=utf-8",
-                    headers={"Cache-Control": "max-age=3600"})
+    return Response(
+        path.read_bytes(),
+        content_type=f"{kind}; charset=utf-8",
+        headers={"Cache-Control": "max-age=3600"},
+    )
 
 
 @hookimpl

@@ -6,6 +6,7 @@
 - `readings`: a number cell keeps a number only when independent readings agree;
 - `tesseract`: the tesseract command and its TSV output.
 """
+
 from parsers.formats.ocr.pages import ocr_confidence, ocr_image, ocr_images, ocr_pdf, ocr_reason
 
 __all__ = ["ocr_confidence", "ocr_image", "ocr_images", "ocr_pdf", "ocr_reason"]

@@ -1,18 +1,31 @@
 """Reading the cells of a scanned table: each cell's ink cropped clean, the cells stacked into
 one image so one tesseract run reads them all without text running across cells, and every
 cell that may hold a number read twice more, digits only, for the vote (`readings`)."""
+
 from __future__ import annotations
 
 from parsers.formats.ocr.grid import INK, Grid, cell_regions
-from parsers.formats.ocr.readings import (BLANK_MARKS, DIGITS, NUMBER, UNREADABLE,
-                                          UNREADABLE_BLANK, Reading, clean_cell, confirm,
-                                          decide, first_reading, fix_slips,
-                                          join_words, numberish, reading)
+from parsers.formats.ocr.readings import (
+    BLANK_MARKS,
+    DIGITS,
+    NUMBER,
+    UNREADABLE,
+    UNREADABLE_BLANK,
+    Reading,
+    clean_cell,
+    confirm,
+    decide,
+    first_reading,
+    fix_slips,
+    join_words,
+    numberish,
+    reading,
+)
 from parsers.formats.ocr.tesseract import LANG, tesseract
 from parsers.model import Cell, Table
 
-LINE_PX = 40         # cell text is scaled to about this height for tesseract
-SURE_CONF = 60.0     # three readings this sure of one number outvote a PDF's own OCR layer
+LINE_PX = 40  # cell text is scaled to about this height for tesseract
+SURE_CONF = 60.0  # three readings this sure of one number outvote a PDF's own OCR layer
 
 
 def read_table(gray, g: Grid, layer=None) -> tuple[Table, list[float], int]:
@@ -40,8 +53,13 @@ def read_table(gray, g: Grid, layer=None) -> tuple[Table, list[float], int]:
         t = texts[k].replace(" ", "")
         if NUMBER.fullmatch(t):
             row_has_number.add(r)
-        elif (r in row_has_number and crops[k] is not None and numberish(t) and t not in BLANK_MARKS
-              and not t.startswith(UNREADABLE)):
+        elif (
+            r in row_has_number
+            and crops[k] is not None
+            and numberish(t)
+            and t not in BLANK_MARKS
+            and not t.startswith(UNREADABLE)
+        ):
             texts[k] = UNREADABLE_BLANK
             set_aside += 1
     set_aside += _value_columns(regions, texts, crops, row_has_number)
@@ -83,16 +101,24 @@ def _value_columns(regions, texts: list[str], crops, numbered: set[int]) -> int:
     n = 0
     for k, (r, c, rs, cs) in enumerate(regions):
         t = texts[k].replace(" ", "")
-        if (c in values and cs == 1 and r in numbered and crops[k] is not None and t
-                and not NUMBER.fullmatch(t) and t not in BLANK_MARKS
-                and not t.startswith(UNREADABLE)):
+        if (
+            c in values
+            and cs == 1
+            and r in numbered
+            and crops[k] is not None
+            and t
+            and not NUMBER.fullmatch(t)
+            and t not in BLANK_MARKS
+            and not t.startswith(UNREADABLE)
+        ):
             texts[k] = UNREADABLE + t
             n += 1
     return n
 
 
-def read_numbers(crops, texts: list[str], cell_conf: list[float],
-                 sure: set | None = None) -> tuple[list[str], int]:
+def read_numbers(
+    crops, texts: list[str], cell_conf: list[float], sure: set | None = None
+) -> tuple[list[str], int]:
     """Re-read every cell whose general reading may be a number twice more, digits only
     (chi_sim, eng), and let decide() vote. Returns the cell texts and how many were set aside;
     `sure` collects the cells whose three readings all say the number with SURE_CONF."""
@@ -109,8 +135,12 @@ def read_numbers(crops, texts: list[str], cell_conf: list[float],
     out = list(texts)
     for i, rs in zip(nums, readings):
         out[i] = decide(texts[i], rs)
-        if sure is not None and len({r.text for r in rs}) == 1 and rs[0].text \
-                and min(r.conf for r in rs) >= SURE_CONF:
+        if (
+            sure is not None
+            and len({r.text for r in rs}) == 1
+            and rs[0].text
+            and min(r.conf for r in rs) >= SURE_CONF
+        ):
             sure.add(i)
     _recheck(crops, nums, readings, out)
     for i in nums:  # a minus sign every reading dropped: the number's sign is unknown
@@ -124,16 +154,20 @@ def _recheck(crops, nums: list[int], readings: list[list[Reading]], out: list[st
     low resolution are what they slip on). A cell takes a number only when the new readings
     decide it by the same rule and it is one an earlier reading saw (so at least three
     readings of both models agree); otherwise it stays set aside."""
-    again = [(i, rs) for i, rs in zip(nums, readings)
-             if out[i].startswith(UNREADABLE) and any(r.text for r in rs)]
+    again = [
+        (i, rs)
+        for i, rs in zip(nums, readings)
+        if out[i].startswith(UNREADABLE) and any(r.text for r in rs)
+    ]
     if not again:
         return
     sub = [crops[i] for i, _ in again]
     more: list[list[Reading]] = [[] for _ in again]
     for lang in ("chi_sim", "eng"):
         conf: list[float] = []
-        got, _ = ocr_stacked(sub, lang=lang, config=(DIGITS,), cell_conf=conf,
-                             line_px=LINE_PX * 1.6)
+        got, _ = ocr_stacked(
+            sub, lang=lang, config=(DIGITS,), cell_conf=conf, line_px=LINE_PX * 1.6
+        )
         for m, t, c in zip(more, got, conf):
             m.append(reading(t, c))
     for (i, rs), m in zip(again, more):
@@ -158,8 +192,8 @@ def leading_dash(crop) -> bool:
         x += 1
     if len(runs) < 2 or runs[1][0] - runs[0][1] < 1:
         return False
-    (a, b), rows_all = runs[0], [y for y in range(h) if 0 in data[y * w:(y + 1) * w]]
-    rows = [y for y in range(h) if 0 in data[y * w + a:y * w + b]]
+    (a, b), rows_all = runs[0], [y for y in range(h) if 0 in data[y * w : (y + 1) * w]]
+    rows = [y for y in range(h) if 0 in data[y * w + a : y * w + b]]
     if not rows or not rows_all:
         return False
     bar, tall = rows[-1] - rows[0] + 1, rows_all[-1] - rows_all[0] + 1
@@ -171,6 +205,7 @@ def _ink_crop(gray, box):
     """The inked part of a cell as a clean black-on-white image (specks and the edges of
     neighbouring rulings removed), or None for a blank cell."""
     from PIL import Image
+
     x0, y0, x1, y1 = box
     if x1 - x0 < 4 or y1 - y0 < 4:
         return None
@@ -181,13 +216,17 @@ def _ink_crop(gray, box):
     left, top, right, bottom = edges
     inner = crop.crop(edges)
     # ink seen at a third of the size: strokes survive, single specks of dust fade away
-    small = inner.resize((max(inner.width // 3, 1), max(inner.height // 3, 1)), Image.Resampling.BOX)
+    small = inner.resize(
+        (max(inner.width // 3, 1), max(inner.height // 3, 1)), Image.Resampling.BOX
+    )
     bbox = small.point(lambda v: 255 if v < INK else 0).getbbox()
     if bbox is None:
         return None
     bx0, by0, bx1, by1 = (v * 3 for v in bbox)
     # grey text keeps its anti-aliasing; light background (shading, grain) becomes white
-    return inner.crop((max(bx0 - 4, 0), max(by0 - 4, 0), bx1 + 4, by1 + 4)).point(lambda v: v if v < 200 else 255)
+    return inner.crop((max(bx0 - 4, 0), max(by0 - 4, 0), bx1 + 4, by1 + 4)).point(
+        lambda v: v if v < 200 else 255
+    )
 
 
 def _trim_rulings(img, depth: int = 10):
@@ -199,7 +238,8 @@ def _trim_rulings(img, depth: int = 10):
         return data[x::w].count(0) / h
 
     def row_ink(y):
-        return data[y * w:(y + 1) * w].count(0) / w
+        return data[y * w : (y + 1) * w].count(0) / w
+
     # the innermost mostly-ink line within `depth` of each edge
     left = max((x + 1 for x in range(min(depth, w)) if col_ink(x) > 0.5), default=0)
     right = min((x for x in range(max(w - depth, 0), w) if col_ink(x) > 0.5), default=w)
@@ -210,11 +250,16 @@ def _trim_rulings(img, depth: int = 10):
     return left, top, right, bottom
 
 
-def ocr_stacked(crops, lang: str = LANG, config: tuple[str, ...] = (),
-                cell_conf: list | None = None, line_px: float = LINE_PX
-                ) -> tuple[list[str], list[float]]:
+def ocr_stacked(
+    crops,
+    lang: str = LANG,
+    config: tuple[str, ...] = (),
+    cell_conf: list | None = None,
+    line_px: float = LINE_PX,
+) -> tuple[list[str], list[float]]:
     """Stack cell images in one tall image, OCR it once, hand each cell its text."""
     from PIL import Image, ImageOps
+
     gap = 24
     live = [c for c in crops if c is not None]
     if not live:
@@ -222,8 +267,13 @@ def ocr_stacked(crops, lang: str = LANG, config: tuple[str, ...] = (),
     heights = sorted(c.height for c in live)
     f = min(max(line_px / heights[len(heights) // 2], 0.5), 2.5 * line_px / LINE_PX)
     if abs(f - 1) > 0.1:
-        crops = [c and c.resize((max(int(c.width * f), 1), max(int(c.height * f), 1)), Image.Resampling.LANCZOS)
-                 for c in crops]
+        crops = [
+            c
+            and c.resize(
+                (max(int(c.width * f), 1), max(int(c.height * f), 1)), Image.Resampling.LANCZOS
+            )
+            for c in crops
+        ]
         live = [c for c in crops if c is not None]
     width = max(c.width for c in live) + 2 * gap
     height = sum(c.height + gap for c in live) + gap

@@ -1,31 +1,38 @@
 """Table grids of a scanned page, from its ruling lines: column and row boundaries, and the
 merged cells (row and column spans) found where a ruling is missing."""
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-INK = 160            # grey level below which a pixel is ink
+INK = 160  # grey level below which a pixel is ink
 
 
 @dataclass
 class Grid:
-    xs: list[int]   # column boundaries, left to right
-    ys: list[int]   # row boundaries, top to bottom
-    ink: object     # the thickened ink image the rulings were found in
+    xs: list[int]  # column boundaries, left to right
+    ys: list[int]  # row boundaries, top to bottom
+    ink: object  # the thickened ink image the rulings were found in
 
 
 def find_tables(ink) -> list[Grid]:
     """Table grids from the ruling lines of a binarised page (0 = ink)."""
     from PIL import Image
+
     thick = min3(ink)  # close small gaps in scanned rulings
-    unit = max(ink.width // 40, 20)                # a ruling is longer than any character stroke
-    hlines = _runs(thick, unit * 2)                       # (y, x0, x1)
+    unit = max(ink.width // 40, 20)  # a ruling is longer than any character stroke
+    hlines = _runs(thick, unit * 2)  # (y, x0, x1)
     vlines = _runs(thick.transpose(Image.Transpose.TRANSPOSE), unit)  # (x, y0, y1)
     tol = 8
     # keep vertical lines that touch a horizontal one: character strokes do not
-    vlines = [v for v in vlines if any(h[1] - tol <= v[0] <= h[2] + tol and v[1] - tol <= h[0] <= v[2] + tol
-                                       for h in hlines)]
+    vlines = [
+        v
+        for v in vlines
+        if any(
+            h[1] - tol <= v[0] <= h[2] + tol and v[1] - tol <= h[0] <= v[2] + tol for h in hlines
+        )
+    ]
     # group crossing lines into tables
     items = [("h", h) for h in hlines] + [("v", v) for v in vlines]
     parent = list(range(len(items)))
@@ -35,6 +42,7 @@ def find_tables(ink) -> list[Grid]:
             parent[i] = parent[parent[i]]
             i = parent[i]
         return i
+
     for i, (ki, a) in enumerate(items):
         for j in range(i + 1, len(items)):
             kj, b = items[j]
@@ -54,8 +62,12 @@ def find_tables(ink) -> list[Grid]:
             continue
         # boundaries come from the rulings; an open edge (a table cut by the page) from
         # where the crossing lines end
-        ys = [h[0] for h in hs] + _open_edges([v[1] for v in vs], [v[2] for v in vs], [h[0] for h in hs])
-        xs = [v[0] for v in vs] + _open_edges([h[1] for h in hs], [h[2] for h in hs], [v[0] for v in vs])
+        ys = [h[0] for h in hs] + _open_edges(
+            [v[1] for v in vs], [v[2] for v in vs], [h[0] for h in hs]
+        )
+        xs = [v[0] for v in vs] + _open_edges(
+            [h[1] for h in hs], [h[2] for h in hs], [v[0] for v in vs]
+        )
         ys, xs = _cluster(ys), _cluster(xs)
         if len(ys) < 2 or len(xs) < 2:
             continue
@@ -70,12 +82,17 @@ def min3(img):
     taken over shifted crops of the image grown by its edge pixels (a rank filter sorts
     nine pixels for each pixel, several times slower on a page)."""
     from PIL import ImageChops
+
     w, h = img.size
     big = img._new(img.im.expand(1))  # the edge pixels repeated, as the filter does
-    rows = ImageChops.darker(ImageChops.darker(big.crop((0, 0, w, h + 2)), big.crop((1, 0, w + 1, h + 2))),
-                             big.crop((2, 0, w + 2, h + 2)))
-    return ImageChops.darker(ImageChops.darker(rows.crop((0, 0, w, h)), rows.crop((0, 1, w, h + 1))),
-                             rows.crop((0, 2, w, h + 2)))
+    rows = ImageChops.darker(
+        ImageChops.darker(big.crop((0, 0, w, h + 2)), big.crop((1, 0, w + 1, h + 2))),
+        big.crop((2, 0, w + 2, h + 2)),
+    )
+    return ImageChops.darker(
+        ImageChops.darker(rows.crop((0, 0, w, h)), rows.crop((0, 1, w, h + 1))),
+        rows.crop((0, 2, w, h + 2)),
+    )
 
 
 _NOT_INK = re.compile(rb"[^\x00]")
@@ -111,7 +128,11 @@ def _runs(img, min_len: int) -> list[tuple[int, int, int]]:
         hit.sort(key=lambda ln: ln[4])  # the first made keeps the others, as before
         keep = hit[0]
         for ln in hit[1:]:  # a segment that bridges two pieces joins them
-            keep[0], keep[2], keep[3] = min(keep[0], ln[0]), min(keep[2], ln[2]), max(keep[3], ln[3])
+            keep[0], keep[2], keep[3] = (
+                min(keep[0], ln[0]),
+                min(keep[2], ln[2]),
+                max(keep[3], ln[3]),
+            )
             ln[4] = -1
             open_.remove(ln)
         keep[1], keep[2], keep[3] = y, min(keep[2], x0), max(keep[3], x1)
@@ -143,8 +164,8 @@ def _ruled(ink, x0: int, y0: int, x1: int, y1: int) -> bool:
     box = ink.crop((x0, y0, x1, y1))
     w, h = box.size
     data = box.tobytes()
-    if h >= w:   # vertical ruling: each pixel row should have ink
-        hits = sum(1 for r in range(h) if 0 in data[r * w:(r + 1) * w])
+    if h >= w:  # vertical ruling: each pixel row should have ink
+        hits = sum(1 for r in range(h) if 0 in data[r * w : (r + 1) * w])
         return hits >= 0.75 * h
     hits = sum(1 for c in range(w) if 0 in data[c::w])
     return hits >= 0.75 * w
@@ -161,16 +182,25 @@ def cell_regions(g: Grid) -> list[tuple[int, int, int, int]]:
             parent[k] = parent[parent[k]]
             k = parent[k]
         return k
+
     for r in range(nr):
         ya, yb = g.ys[r] + m, g.ys[r + 1] - m
         for c in range(nc):
             xa, xb = g.xs[c] + m, g.xs[c + 1] - m
-            if c + 1 < nc and yb > ya and not _ruled(g.ink, g.xs[c + 1] - 3, ya, g.xs[c + 1] + 4, yb):
+            if (
+                c + 1 < nc
+                and yb > ya
+                and not _ruled(g.ink, g.xs[c + 1] - 3, ya, g.xs[c + 1] + 4, yb)
+            ):
                 parent[find((r, c))] = find((r, c + 1))
-            if r + 1 < nr and xb > xa and not _ruled(g.ink, xa, g.ys[r + 1] - 3, xb, g.ys[r + 1] + 4):
+            if (
+                r + 1 < nr
+                and xb > xa
+                and not _ruled(g.ink, xa, g.ys[r + 1] - 3, xb, g.ys[r + 1] + 4)
+            ):
                 parent[find((r, c))] = find((r + 1, c))
     boxes: dict[tuple, list[int]] = {}
-    for (r, c) in parent:
+    for r, c in parent:
         b = boxes.setdefault(find((r, c)), [r, c, r, c])
         b[0], b[1], b[2], b[3] = min(b[0], r), min(b[1], c), max(b[2], r), max(b[3], c)
     taken: set[tuple[int, int]] = set()
@@ -180,7 +210,9 @@ def cell_regions(g: Grid) -> list[tuple[int, int, int, int]]:
             if (r, c) in taken:
                 continue
             r0, c0, r1, c1 = boxes[find((r, c))]
-            if (r0, c0) != (r, c) or any((i, j) in taken for i in range(r0, r1 + 1) for j in range(c0, c1 + 1)):
+            if (r0, c0) != (r, c) or any(
+                (i, j) in taken for i in range(r0, r1 + 1) for j in range(c0, c1 + 1)
+            ):
                 r1, c1 = r, c  # not a clean rectangle: keep the single cell
             taken.update((i, j) for i in range(r, r1 + 1) for j in range(c, c1 + 1))
             out.append((r, c, r1 - r + 1, c1 - c + 1))

@@ -6,6 +6,7 @@ and read its cells (`cells`, which lets several readings vote on each number:
 layer is read the same way; the layer only gets a say against our numbers (`layer_chars`). Pillow only; tesseract is called
 through its TSV output (`tesseract`).
 """
+
 from __future__ import annotations
 
 import io
@@ -20,7 +21,7 @@ from parsers.formats.ocr.readings import join_words
 from parsers.formats.ocr.tesseract import DPI, LANG, tesseract
 from parsers.model import Block, Document, ParseError
 
-TEXT_DPI = 200       # running text is read at this resolution (pages are rendered at DPI)
+TEXT_DPI = 200  # running text is read at this resolution (pages are rendered at DPI)
 MAX_PAGES = 200
 
 
@@ -28,6 +29,7 @@ def ocr_pdf(data: bytes, pages: list[int] | None = None, layer: bool = False) ->
     """OCR an image-only PDF (or only the given 1-based pages). `layer`: the PDF's text is an
     OCR layer of its own, kept as one more reading of each number (`layer_chars`)."""
     import pypdfium2 as pdfium
+
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as e:
@@ -55,6 +57,7 @@ def ocr_pdf(data: bytes, pages: list[int] | None = None, layer: bool = False) ->
 def ocr_image(data: bytes) -> Document:
     """OCR an image file (PNG, JPEG, TIFF, GIF, BMP, WebP; every frame of a multi-page TIFF)."""
     from PIL import Image, ImageSequence
+
     Image.MAX_IMAGE_PIXELS = 120_000_000  # refuse decompression bombs
     try:
         img = Image.open(io.BytesIO(data))
@@ -75,7 +78,7 @@ def scale_boxes(blocks: list[Block], f: float, shift: float = 0.0) -> None:
     """Cell boxes of the tables read, (v - shift) * f: from the pixels OCR read to the
     source's own units."""
     for b in blocks:
-        for row in (b.table.rows if b.table is not None else []):
+        for row in b.table.rows if b.table is not None else []:
             for cell in row:
                 if cell.pos and "box" in cell.pos:
                     cell.pos["box"] = [round((v - shift) * f, 1) for v in cell.pos["box"]]
@@ -87,6 +90,7 @@ def layer_chars(page) -> list[tuple[str, float, float]]:
     import ctypes
 
     import pypdfium2.raw as praw
+
     tp = page.get_textpage()
     raw = tp.raw
     top = page.get_size()[1]
@@ -97,8 +101,9 @@ def layer_chars(page) -> list[tuple[str, float, float]]:
             ch = chr(praw.FPDFText_GetUnicode(raw, i))
             if ch.isspace() or not praw.FPDFText_GetCharBox(raw, i, l, r, b, t):
                 continue
-            out.append((ch, (l.value + r.value) / 2 * DPI / 72,
-                        (top - (b.value + t.value) / 2) * DPI / 72))
+            out.append(
+                (ch, (l.value + r.value) / 2 * DPI / 72, (top - (b.value + t.value) / 2) * DPI / 72)
+            )
     finally:
         tp.close()
     return out
@@ -110,7 +115,9 @@ def ocr_images(images, page_numbers: list[int] | None = None, layers=None) -> Do
     set_aside = 0
     numbers = page_numbers or list(range(1, len(images) + 1))
     layers = layers or [None] * len(images)
-    with ThreadPoolExecutor(max_workers=max(1, min(os.cpu_count() or 1, 4))) as pool:  # tesseract runs in parallel
+    with ThreadPoolExecutor(
+        max_workers=max(1, min(os.cpu_count() or 1, 4))
+    ) as pool:  # tesseract runs in parallel
         for blocks, c, n in pool.map(ocr_page, images, numbers, layers):
             doc.blocks.extend(blocks)
             confs.extend(c)
@@ -118,8 +125,10 @@ def ocr_images(images, page_numbers: list[int] | None = None, layers=None) -> Do
     mean = sum(confs) / len(confs) if confs else 0.0
     doc.notes.append(f"ocr: tesseract {LANG}, {len(images)} page(s), mean confidence {mean:.1f}")
     if set_aside:
-        doc.notes.append(f"ocr: {set_aside} number cell(s) set aside as unreadable "
-                         "(readings disagree or low confidence)")
+        doc.notes.append(
+            f"ocr: {set_aside} number cell(s) set aside as unreadable "
+            "(readings disagree or low confidence)"
+        )
     return doc
 
 
@@ -158,6 +167,7 @@ def ocr_page(gray, page_no: int = 1, layer=None) -> tuple[list[Block], list[floa
     cells were set aside as unreadable. `layer`: the page's own OCR layer (layer_chars), a
     reading each number must not contradict."""
     from PIL import Image, ImageDraw
+
     angle = skew(gray)
     if angle:
         layer = _rotated(layer, angle, gray.size) if layer else layer
@@ -191,6 +201,7 @@ def ocr_page(gray, page_no: int = 1, layer=None) -> tuple[list[Block], list[floa
 def text_lines(img) -> list[tuple[int, str, list[float]]]:
     """(top y, text, word confidences) of each text line tesseract finds."""
     from PIL import Image
+
     f = TEXT_DPI / DPI  # body text and titles read better at a lower resolution
     small = img.resize((int(img.width * f), int(img.height * f)), Image.Resampling.LANCZOS)
     words = tesseract(small, psm=3)
@@ -208,6 +219,7 @@ def text_lines(img) -> list[tuple[int, str, list[float]]]:
 def deskew(gray, max_angle: float = 2.0):
     """Rotate so text lines and rulings are horizontal (projection-profile search)."""
     from PIL import Image
+
     angle = skew(gray, max_angle)
     if not angle:
         return gray
@@ -231,8 +243,10 @@ def _rotated(points, angle: float, size) -> list[tuple[str, float, float]]:
     a = math.radians(angle)
     cx, cy = size[0] / 2, size[1] / 2
     cos, sin = math.cos(a), math.sin(a)
-    return [(ch, cx + (x - cx) * cos + (y - cy) * sin, cy - (x - cx) * sin + (y - cy) * cos)
-            for ch, x, y in points]
+    return [
+        (ch, cx + (x - cx) * cos + (y - cy) * sin, cy - (x - cx) * sin + (y - cy) * cos)
+        for ch, x, y in points
+    ]
 
 
 def skew(gray, max_angle: float = 2.0) -> float:
@@ -240,10 +254,13 @@ def skew(gray, max_angle: float = 2.0) -> float:
     (projection-profile search: every 0.1° on the page at a sixth of its size, then 0.05° and
     0.01° steps about the best on the page at a third)."""
     from PIL import Image
+
     w, h = gray.size
 
     def ink(f: int):
-        return gray.resize((w // f, h // f), Image.Resampling.BOX).point(lambda v: 255 if v < INK + 40 else 0)
+        return gray.resize((w // f, h // f), Image.Resampling.BOX).point(
+            lambda v: 255 if v < INK + 40 else 0
+        )
 
     def score(img, angle: float) -> float:
         rot = img.rotate(angle, resample=Image.Resampling.BILINEAR, fillcolor=0)
@@ -251,8 +268,10 @@ def skew(gray, max_angle: float = 2.0) -> float:
         return sum((a - b) ** 2 for a, b in zip(prof, prof[1:]))
 
     tiny, small = ink(6), ink(3)
-    best = max((a / 10 for a in range(int(-max_angle * 10), int(max_angle * 10) + 1)),
-               key=lambda a: score(tiny, a))
+    best = max(
+        (a / 10 for a in range(int(-max_angle * 10), int(max_angle * 10) + 1)),
+        key=lambda a: score(tiny, a),
+    )
     best = max((best + d / 20 for d in range(-3, 4)), key=lambda a: score(small, a))
     best = max((best + d / 100 for d in range(-4, 5)), key=lambda a: score(small, a))
     return 0.0 if abs(best) < 0.02 else best
@@ -261,6 +280,7 @@ def skew(gray, max_angle: float = 2.0) -> float:
 def _to_dpi(img, dpi):
     """Scale an image so its text is about the size tesseract reads best."""
     from PIL import Image
+
     try:
         d = float(dpi[0]) if dpi else 0.0
     except (TypeError, ValueError, IndexError):

@@ -1,5 +1,6 @@
 """What an OCR'd cell says: a number only when independent readings agree, else a marker the
 extractor keeps as unreadable (null); and OCR's usual slips in labels and digits mended."""
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,8 @@ UNREADABLE_BLANK = "?0"  # no digit seen: the 0 only makes parsers.report.values
 
 @dataclass
 class Reading:
-    text: str      # "" when the reading is not a number
-    conf: float    # tesseract's lowest word confidence in the cell (0-100)
+    text: str  # "" when the reading is not a number
+    conf: float  # tesseract's lowest word confidence in the cell (0-100)
 
 
 BLANK_MARKS = {"/", "／", "\\", "…", "-", "－", "—", "——", "x", "X", "×"}
@@ -89,9 +90,31 @@ def confirm(rs: list[Reading], more: list[Reading], current: str) -> str:
 
 
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
-_DIGITISH = str.maketrans({"O": "0", "o": "0", "〇": "0", "D": "0", "Q": "0", "l": "1", "I": "1",
-                           "|": "1", "i": "1", "!": "1", "]": "1", "[": "1", "S": "5", "s": "5",
-                           "B": "8", "Z": "2", "z": "2", "g": "9", "，": ",", "。": ".", "．": "."})
+_DIGITISH = str.maketrans(
+    {
+        "O": "0",
+        "o": "0",
+        "〇": "0",
+        "D": "0",
+        "Q": "0",
+        "l": "1",
+        "I": "1",
+        "|": "1",
+        "i": "1",
+        "!": "1",
+        "]": "1",
+        "[": "1",
+        "S": "5",
+        "s": "5",
+        "B": "8",
+        "Z": "2",
+        "z": "2",
+        "g": "9",
+        "，": ",",
+        "。": ".",
+        "．": ".",
+    }
+)
 _JUNK = "_'\"`‘’“”~,.:;()（）《》〈〉。、-—=*^"
 NUMBER = re.compile(r"[+\-]?\d+(\.\d+)?")
 _ONES = re.compile(r"[|lI\]\[!i]+|[OoD〇]")  # a lone 1 or 0 often reads as one of these
@@ -121,7 +144,11 @@ def clean_cell(text: str) -> str:
         return "—"
     t = text.replace(" ", "").strip(_JUNK)
     d = r"[0-9OoDQlIi|!\]\[SsBZzg〇]"
-    if t and re.fullmatch(rf"[+\-]?{d}+([.,．。]{d}+)?", t) and (re.search(r"[0-9]", t) or _ONES.fullmatch(t)):
+    if (
+        t
+        and re.fullmatch(rf"[+\-]?{d}+([.,．。]{d}+)?", t)
+        and (re.search(r"[0-9]", t) or _ONES.fullmatch(t))
+    ):
         return t.translate(_DIGITISH)
     return text
 

@@ -1,5 +1,6 @@
 """Calling tesseract on a Pillow image: the words of its TSV output with their boxes and
 confidences. Each run is a helper process under a time limit (parsers.runner.commands)."""
+
 from __future__ import annotations
 
 import tempfile
@@ -9,7 +10,7 @@ from pathlib import Path
 from parsers.model import ParseError
 from parsers.runner.commands import run_command
 
-DPI = 300            # page images are made at this resolution, and tesseract is told so
+DPI = 300  # page images are made at this resolution, and tesseract is told so
 LANG = "chi_sim"
 TESS_TIMEOUT_S = 120
 
@@ -33,12 +34,31 @@ def tesseract(img, psm: int = 3, lang: str = LANG, config: tuple[str, ...] = ())
         src = Path(tmp) / "page.png"
         img.save(src, dpi=(DPI, DPI), compress_level=0)  # a temporary file: no time on deflate
         opts = [x for c in config for x in ("-c", c)]
-        res = run_command(["tesseract", str(src), "stdout", "-l", lang, "--psm", str(psm),
-                           "--dpi", str(DPI), *opts, "tsv"],
-                          timeout_s=TESS_TIMEOUT_S, env={"OMP_THREAD_LIMIT": "1"}, what="tesseract")
+        res = run_command(
+            [
+                "tesseract",
+                str(src),
+                "stdout",
+                "-l",
+                lang,
+                "--psm",
+                str(psm),
+                "--dpi",
+                str(DPI),
+                *opts,
+                "tsv",
+            ],
+            timeout_s=TESS_TIMEOUT_S,
+            env={"OMP_THREAD_LIMIT": "1"},
+            what="tesseract",
+        )
     if res.returncode != 0:
-        raise ParseError("tesseract failed: " + res.stderr.decode("utf-8", "replace").strip().splitlines()[-1:][0]
-                         if res.stderr.strip() else "tesseract failed")
+        raise ParseError(
+            "tesseract failed: "
+            + res.stderr.decode("utf-8", "replace").strip().splitlines()[-1:][0]
+            if res.stderr.strip()
+            else "tesseract failed"
+        )
     words = []
     for line in res.stdout.decode("utf-8", "replace").splitlines()[1:]:
         f = line.split("\t")

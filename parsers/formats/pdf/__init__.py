@@ -9,6 +9,7 @@
 
 Scans (no text layer, or a garbage one) go to `parsers.formats.ocr`.
 """
+
 from parsers.formats.pdf.pages import PdfParseOptions, parse_pdf
 
 __all__ = ["PdfParseOptions", "parse_pdf"]

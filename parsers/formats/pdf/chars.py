@@ -1,5 +1,6 @@
 """A PDF page's characters through pdfium: its text lines, character boxes (without the copies
 "fake bold" draws), and the loose boxes and baselines layout recovery measures."""
+
 from __future__ import annotations
 
 import ctypes
@@ -21,6 +22,7 @@ def clean(s: str) -> str:
 
 
 # --- text lines: pdfium's own line breaks, characters with their boxes ---------------------
+
 
 def text_lines(tp, text: str | None = None) -> list[str]:
     text = tp.get_text_range() if text is None else text
@@ -61,9 +63,15 @@ def page_chars(tp, top_y: float = 0.0) -> list[tuple[int, str, tuple | None]]:
         key = (ch, kx, ky)
         fx, fy = x0 - kx * B, y0 - ky * B  # where in its bucket: near an edge, look next door
         far = tol + 0.01  # (a margin for rounding: nearer than this, the exact test below)
-        keys = (key,) if far < fx < B - far and far < fy < B - far else \
-            [(ch, bx, by) for bx in {(x0 - tol) // B, (x0 + tol) // B}
-             for by in {(y0 - tol) // B, (y0 + tol) // B}]
+        keys = (
+            (key,)
+            if far < fx < B - far and far < fy < B - far
+            else [
+                (ch, bx, by)
+                for bx in {(x0 - tol) // B, (x0 + tol) // B}
+                for by in {(y0 - tol) // B, (y0 + tol) // B}
+            ]
+        )
         copy = False
         for k in keys:
             for px, py in seen.get(k, ()):

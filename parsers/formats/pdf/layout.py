@@ -8,6 +8,7 @@ label wrapped over lines. Only a run of lines with strong evidence (several rows
 numbers) becomes a table (`layout_grid` holds its cells); everything else stays text.
 `find_tables` returns the tables and the characters they took.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,8 +17,16 @@ from statistics import median
 
 from parsers.formats.pdf.chars import Glyph
 from parsers.formats.pdf.layout_grid import LayoutGrid, merge_header_lines
-from parsers.formats.pdf.lines import (MAX_ROW_GAP, Line, Segment, band_of, breaks_table, label_only,
-                                       lines_of, value_bands)
+from parsers.formats.pdf.lines import (
+    MAX_ROW_GAP,
+    Line,
+    Segment,
+    band_of,
+    breaks_table,
+    label_only,
+    lines_of,
+    value_bands,
+)
 
 
 # a number standing alone between spaces or line breaks: the cheap test for a text page
@@ -38,6 +47,7 @@ def maybe_table(text: str, least: int = MIN_LONE_NUMBERS) -> bool:
 @dataclass
 class Recovered:
     """A table found on a page: rows of (x0, x1, text) cells, and the characters it took."""
+
     rows: list[list[tuple[float, float, str]]]
     keys: set[int]
     top: float
@@ -48,8 +58,9 @@ class Recovered:
     ys: list = field(default_factory=list)  # each row's (top, bottom) on the page
 
 
-def find_tables(glyphs: list[Glyph], continuing: bool = False,
-                margin: float = 0.0) -> list[Recovered]:
+def find_tables(
+    glyphs: list[Glyph], continuing: bool = False, margin: float = 0.0
+) -> list[Recovered]:
     """Tables on a page. `continuing`: the page before ended in a table, so a short run at
     the top of this page (nothing above it but lines within `margin` of the top) is its
     rest, even when it is too short to be a table on its own evidence."""
@@ -91,8 +102,11 @@ def _strong(lines: list[Line], run: list[int], bands, headers: list[int]) -> boo
     counts = [lines[i].data() for i in run]
     multi = sum(c >= 2 for c in counts)
     wide_header = any(len(lines[k].segments) >= 3 for k in headers)
-    if not (multi >= 3 or (multi >= 2 and (len(run) >= 4 or wide_header))
-            or (max(counts) >= 6 and any(len(lines[k].segments) >= 3 for k in headers))):
+    if not (
+        multi >= 3
+        or (multi >= 2 and (len(run) >= 4 or wide_header))
+        or (max(counts) >= 6 and any(len(lines[k].segments) >= 3 for k in headers))
+    ):
         return False
     bad = 0
     for i in run:
@@ -108,8 +122,9 @@ def _strong(lines: list[Line], run: list[int], bands, headers: list[int]) -> boo
     return all(b1 - b0 <= max(width * 0.6, 80) for b0, b1 in bands) or len(bands) == 1
 
 
-def _build(lines: list[Line], run: list[int], rest: bool = False,
-           margin: float = 0.0) -> Recovered | None:
+def _build(
+    lines: list[Line], run: list[int], rest: bool = False, margin: float = 0.0
+) -> Recovered | None:
     bands = value_bands(lines, run)
     if not bands:
         return None
@@ -124,12 +139,14 @@ def _build(lines: list[Line], run: list[int], rest: bool = False,
         if below.top - ln.bottom > MAX_ROW_GAP * h or breaks_table(ln, h):
             break
         in_values = [s.x0 >= numeric_x for s in ln.segments]
-        centred = len(ln.segments) == 1 and len(ln.glyphs) <= 20 \
-            and (ln.x0 + ln.x1) / 2 > numeric_x
+        centred = len(ln.segments) == 1 and len(ln.glyphs) <= 20 and (ln.x0 + ln.x1) / 2 > numeric_x
         if len(ln.segments) >= 2 and ln.x1 <= bands[-1][1] + 3 * h:
             pass
-        elif not (len(ln.segments) == 1 and in_values[0]) and not centred \
-                and not label_only(ln, numeric_x):
+        elif (
+            not (len(ln.segments) == 1 and in_values[0])
+            and not centred
+            and not label_only(ln, numeric_x)
+        ):
             break
         headers.insert(0, k)
         k -= 1
@@ -137,11 +154,15 @@ def _build(lines: list[Line], run: list[int], rest: bool = False,
         headers.pop(0)  # a header starts with a line that reaches the value columns
     if not headers:  # the first lines of a label wrapped over lines, bottom-aligned
         k = first - 1
-        while k >= 0 and label_only(lines[k], numeric_x) and not breaks_table(lines[k], h) \
-                and lines[k + 1].top - lines[k].bottom <= 0.6 * h:
+        while (
+            k >= 0
+            and label_only(lines[k], numeric_x)
+            and not breaks_table(lines[k], h)
+            and lines[k + 1].top - lines[k].bottom <= 0.6 * h
+        ):
             headers.insert(0, k)
             k -= 1
-    rest = rest and all(ln.bottom <= margin for ln in lines[:(headers or [first])[0]])
+    rest = rest and all(ln.bottom <= margin for ln in lines[: (headers or [first])[0]])
     # the rest of a table from the page before needs no more evidence than labelled rows
     rest = rest and all(not lines[i].segments[0].number or lines[i].data() >= 2 for i in run)
     if not rest and not _strong(lines, run, bands, headers):
@@ -149,8 +170,12 @@ def _build(lines: list[Line], run: list[int], rest: bool = False,
     # label-only lines hanging below the last data line (a wrapped label)
     tail: list[int] = []
     k = last + 1
-    while k < len(lines) and label_only(lines[k], numeric_x) \
-            and lines[k].top - lines[k - 1].bottom <= 0.6 * h and not breaks_table(lines[k], h):
+    while (
+        k < len(lines)
+        and label_only(lines[k], numeric_x)
+        and lines[k].top - lines[k - 1].bottom <= 0.6 * h
+        and not breaks_table(lines[k], h)
+    ):
         tail.append(k)
         k += 1
     members = headers + list(range(first, last + 1)) + tail
@@ -179,8 +204,11 @@ def _build(lines: list[Line], run: list[int], rest: bool = False,
     for k in range(sec + 1):
         rows_k = [i for i in members if sec_of[i] == k and lines[i].data()]
         sec_bands.append(value_bands(lines, rows_k) if rows_k else bands)
-    if sec_bands and sec_of[members[-1]] == sec and not any(
-            lines[i].data() for i in members if sec_of[i] == sec):
+    if (
+        sec_bands
+        and sec_of[members[-1]] == sec
+        and not any(lines[i].data() for i in members if sec_of[i] == sec)
+    ):
         sec_bands[sec] = sec_bands[sec - 1] if sec else bands
 
     # rows: data lines and lines reaching into the value columns; label-only lines later
@@ -202,8 +230,11 @@ def _build(lines: list[Line], run: list[int], rest: bool = False,
         else:  # a header or band row
             r = table.new_row(ln, False, bands_i)
             for s in ln.segments:
-                if nlab and (s.x1 <= numeric_x + 1 or (s.x0 + s.x1) / 2 < numeric_x
-                             and s.x1 < (bands_i[0][0] + bands_i[0][1]) / 2):
+                if nlab and (
+                    s.x1 <= numeric_x + 1
+                    or (s.x0 + s.x1) / 2 < numeric_x
+                    and s.x1 < (bands_i[0][0] + bands_i[0][1]) / 2
+                ):
                     table.put_label(r, label_col(s.x0), s, ln.base)
                     continue
                 c0, c1 = _span(bands_i, s)
@@ -233,17 +264,23 @@ def _build(lines: list[Line], run: list[int], rest: bool = False,
     rows = table.emit(skip=header_rows)
     ys = [(row.top, row.bottom) for r, row in enumerate(table.rows) if r not in header_rows]
     top = min(lines[i].top for i in members)
-    return Recovered(rows, keys, top, table.xs[0], table.xs[-1], len(table.xs) - 1,
-                     continued=rest, ys=ys)
+    return Recovered(
+        rows, keys, top, table.xs[0], table.xs[-1], len(table.xs) - 1, continued=rest, ys=ys
+    )
 
 
 def _span(bands, s: Segment) -> tuple[int, int]:
     """Value columns a header segment covers: those whose centre it spans, else the best."""
     cols = [j for j, (b0, b1) in enumerate(bands) if s.x0 - 1 <= (b0 + b1) / 2 <= s.x1 + 1]
     if not cols:
-        cols = [band_of(bands, s) if band_of(bands, s) is not None
-                else min(range(len(bands)), key=lambda j: abs((bands[j][0] + bands[j][1]) / 2
-                                                             - (s.x0 + s.x1) / 2))]
+        cols = [
+            band_of(bands, s)
+            if band_of(bands, s) is not None
+            else min(
+                range(len(bands)),
+                key=lambda j: abs((bands[j][0] + bands[j][1]) / 2 - (s.x0 + s.x1) / 2),
+            )
+        ]
     return cols[0], cols[-1]
 
 

@@ -1,6 +1,7 @@
 """The grid of one table recovered from a PDF page's layout: label columns on the left, value
 columns (bands) on the right, rows that collect their cells' text (header text wrapped under
 its cell, labels wrapped over lines) and are emitted as (x0, x1, text) cells with spans."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -109,8 +110,11 @@ class LayoutGrid:
                 if c in own:
                     text, span = own[c]
                     if span == 0:  # a label: up to the next cell or the value columns
-                        end = min([k for k in cols if k > c] + [self.nlab]) \
-                            if c < self.nlab else c + 1
+                        end = (
+                            min([k for k in cols if k > c] + [self.nlab])
+                            if c < self.nlab
+                            else c + 1
+                        )
                         span = max(end - c, 1)
                     span = max(1, min(span, ncols - c))
                     cells.append((xs[c], xs[c + span], text))

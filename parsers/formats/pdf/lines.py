@@ -1,6 +1,7 @@
 """Characters of a PDF page into lines and segments: glyphs on one baseline make a line, wide
 gaps cut a line into segments, and a segment that reads as a value (a number, maybe with a
 unit, or a blank mark) is a value cell. What layout recovery builds tables from."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -86,8 +87,14 @@ def _segment(glyphs: list[Glyph], h: float) -> Segment:
             text += " "
         text += b.ch
     v = read_value(text) if len(text) <= 24 else None
-    return Segment(glyphs, glyphs[0].x0, max(g.x1 for g in glyphs), text, v is not None,
-                   v is not None and any(c.isdigit() for c in text))
+    return Segment(
+        glyphs,
+        glyphs[0].x0,
+        max(g.x1 for g in glyphs),
+        text,
+        v is not None,
+        v is not None and any(c.isdigit() for c in text),
+    )
 
 
 def breaks_table(ln: Line, h: float) -> bool:
@@ -98,7 +105,7 @@ def breaks_table(ln: Line, h: float) -> bool:
 
 
 def value_bands(lines: list[Line], run: list[int]) -> list[list[float]]:
-    ivs = sorted((s.x0, s.x1) for i in run for s in lines[i].segments[-lines[i].data():])
+    ivs = sorted((s.x0, s.x1) for i in run for s in lines[i].segments[-lines[i].data() :])
     bands: list[list[float]] = []
     for x0, x1 in ivs:
         if bands and x0 <= bands[-1][1] + 0.5:

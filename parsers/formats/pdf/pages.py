@@ -7,6 +7,7 @@ ruling edges read from its path objects and handed to pdfplumber's table finder 
 geometry, so pdfminer never parses the page); its characters are then placed into table
 cells or into text lines by their boxes (`chars`).
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -17,13 +18,22 @@ import pypdfium2 as pdfium
 
 from parsers.formats.pdf import layout
 from parsers.formats.pdf.chars import LINE_BREAK, clean, page_chars, read_glyphs, text_lines
-from parsers.formats.pdf.rulings import (TABLE_SETTINGS, PageCell, PageTable, RuledGrid, find_grids,
-                                         page_edges, page_objects)
+from parsers.formats.pdf.rulings import (
+    TABLE_SETTINGS,
+    PageCell,
+    PageTable,
+    RuledGrid,
+    find_grids,
+    page_edges,
+    page_objects,
+)
 from parsers.model import Block, Document, ParseError
 
 MIN_RULINGS = 2  # a page needs this many horizontal and vertical rulings to be searched
-_PAGE_NO = re.compile(r"^[\s\-—–_·•]*(第\s*)?\d{1,4}\s*(页)?(\s*/\s*(共\s*)?\d{1,4}\s*页?)?"
-                      r"[\s\-—–_·•]*$")
+_PAGE_NO = re.compile(
+    r"^[\s\-—–_·•]*(第\s*)?\d{1,4}\s*(页)?(\s*/\s*(共\s*)?\d{1,4}\s*页?)?"
+    r"[\s\-—–_·•]*$"
+)
 
 
 @dataclass
@@ -57,15 +67,26 @@ def parse_pdf(data: bytes, options: PdfParseOptions | None = None) -> Document:
     first_note = len(doc.notes)
     for i in range(len(pdf)):
         try:
-            pages.append(_read_page(pdf, i, opts, doc.notes, layers,
-                                    continuing=bool(pages) and _ends_in_table(pages[-1])))
+            pages.append(
+                _read_page(
+                    pdf,
+                    i,
+                    opts,
+                    doc.notes,
+                    layers,
+                    continuing=bool(pages) and _ends_in_table(pages[-1]),
+                )
+            )
         except pdfium.PdfiumError as e:  # one damaged page: keep the others
             doc.notes.append(f"page {i + 1}: unreadable ({str(e).splitlines()[0][:80]})")
             pages.append([])
             unreadable += 1
     if layers[0] and layers[0] >= len(pdf) / 2:
-        doc.notes.insert(first_note, f"ocr layer: {layers[0]} of {len(pdf)} page(s) are pictures "
-                         "under an invisible text layer")
+        doc.notes.insert(
+            first_note,
+            f"ocr layer: {layers[0]} of {len(pdf)} page(s) are pictures "
+            "under an invisible text layer",
+        )
     pdf.close()
     if unreadable == len(pages):
         raise ParseError("corrupt PDF: no page could be read")
@@ -94,17 +115,24 @@ def ocr_layer(page, objects: list | None = None) -> bool:
     read without any agreement rule: the page is to be read by our OCR instead.
     `objects`: the page's (object, kind) pairs when the caller has them (`page_objects`)."""
     import pypdfium2.raw as praw
+
     w, h = page.get_size()
     l, b, r, t = (ctypes.c_float() for _ in range(4))
     objects = objects if objects is not None else page_objects(page)
-    picture = any(kind == praw.FPDF_PAGEOBJ_IMAGE and praw.FPDFPageObj_GetBounds(obj, l, b, r, t)
-                  and (r.value - l.value) * (t.value - b.value) >= 0.5 * w * h
-                  for obj, kind in objects)
+    picture = any(
+        kind == praw.FPDF_PAGEOBJ_IMAGE
+        and praw.FPDFPageObj_GetBounds(obj, l, b, r, t)
+        and (r.value - l.value) * (t.value - b.value) >= 0.5 * w * h
+        for obj, kind in objects
+    )
     if not picture:
         return False
     invisible = sum(
-        1 for obj, kind in objects if kind == praw.FPDF_PAGEOBJ_TEXT
-        and praw.FPDFTextObj_GetTextRenderMode(obj) == praw.FPDF_TEXTRENDERMODE_INVISIBLE)
+        1
+        for obj, kind in objects
+        if kind == praw.FPDF_PAGEOBJ_TEXT
+        and praw.FPDFTextObj_GetTextRenderMode(obj) == praw.FPDF_TEXTRENDERMODE_INVISIBLE
+    )
     texts = sum(1 for _, kind in objects if kind == praw.FPDF_PAGEOBJ_TEXT)
     return bool(picture) and invisible > 0 and invisible >= 0.8 * texts
 
@@ -125,11 +153,17 @@ def _ends_in_table(items: list[PageItem]) -> bool:
     table's next band)."""
     tail = [it for it in items if not it.margin]
     k = next((n for n in range(len(tail) - 1, -1, -1) if tail[n].table is not None), None)
-    return k is not None and len(tail) - k <= 4 and all(len(it.text) <= 40 for it in tail[k + 1:])
+    return k is not None and len(tail) - k <= 4 and all(len(it.text) <= 40 for it in tail[k + 1 :])
 
 
-def _read_page(pdf, i: int, opts: PdfParseOptions, notes: list[str], layers: list[int],
-               continuing: bool = False) -> list[PageItem]:
+def _read_page(
+    pdf,
+    i: int,
+    opts: PdfParseOptions,
+    notes: list[str],
+    layers: list[int],
+    continuing: bool = False,
+) -> list[PageItem]:
     """A page's items; `layers[0]` counts the pages that are a picture under an OCR layer."""
     page = pdf[i]
     try:
@@ -176,8 +210,9 @@ def _open(data: bytes) -> pdfium.PdfDocument:
     return pdf
 
 
-def _table_page(page, tp, grids: list[RuledGrid], pageno: int,
-                continuing: bool = False) -> list[PageItem] | None:
+def _table_page(
+    page, tp, grids: list[RuledGrid], pageno: int, continuing: bool = False
+) -> list[PageItem] | None:
     """Characters into ruled cells, tables recovered from the layout of the rest, and text
     lines. None when the page has no table after all."""
     left, bottom, right, top_y = page.get_bbox()
@@ -185,8 +220,9 @@ def _table_page(page, tp, grids: list[RuledGrid], pageno: int,
     cell_chars: list[dict] = [{} for _ in grids]
     free: list[tuple[int, str, tuple | None]] = []  # outside the ruled tables, with breaks
     last_owner = None  # (grid index, cell index) of the last char placed in a cell
-    frames = [(g, grid, grid.xs[0], grid.ys[0], grid.xs[-1], grid.ys[-1])
-              for g, grid in enumerate(grids)]
+    frames = [
+        (g, grid, grid.xs[0], grid.ys[0], grid.xs[-1], grid.ys[-1]) for g, grid in enumerate(grids)
+    ]
     for i, ch, box in page_chars(tp, top_y):
         if box is None:
             if ch in "\r\n":
@@ -211,8 +247,9 @@ def _table_page(page, tp, grids: list[RuledGrid], pageno: int,
     if _layout_worth("".join(ch for _, ch, _ in free), continuing):
         glyphs = read_glyphs(tp, [(i, ch) for i, ch, box in free if box], top_y)
         first_grid = min((g.ys[0] for g in grids), default=height)
-        recovered = layout.find_tables(glyphs, continuing and first_grid > height * 0.2,
-                                           margin=height * 0.08)
+        recovered = layout.find_tables(
+            glyphs, continuing and first_grid > height * 0.2, margin=height * 0.08
+        )
     if not grids and not recovered:
         return None
     taken = {k for t in recovered for k in t.keys}
@@ -239,8 +276,9 @@ def _table_page(page, tp, grids: list[RuledGrid], pageno: int,
     for line_top, line_bottom, chars in lines:
         text = clean("".join(chars))
         if text:
-            items.append(PageItem(line_top, text, margin=is_margin(text, line_top, line_bottom,
-                                                                 height)))
+            items.append(
+                PageItem(line_top, text, margin=is_margin(text, line_top, line_bottom, height))
+            )
     for grid, chars in zip(grids, cell_chars):
         items.append(PageItem(grid.ys[0], table=grid.finish(chars, pageno)))
     items += recovered_items(recovered, pageno)
@@ -253,10 +291,15 @@ def recovered_items(recovered: list[layout.Recovered], pageno: int) -> list[Page
     out = []
     for t in recovered:
         ys = t.ys or [(0.0, 0.0)] * len(t.rows)
-        rows = [[PageCell(x0, x1, 1, clean(text), top, bottom, pageno) for x0, x1, text in row]
-                for row, (top, bottom) in zip(t.rows, ys)]
-        out.append(PageItem(t.top, table=PageTable(rows, t.x0, t.x1, pageno, t.ncols,
-                                                   continued=t.continued)))
+        rows = [
+            [PageCell(x0, x1, 1, clean(text), top, bottom, pageno) for x0, x1, text in row]
+            for row, (top, bottom) in zip(t.rows, ys)
+        ]
+        out.append(
+            PageItem(
+                t.top, table=PageTable(rows, t.x0, t.x1, pageno, t.ncols, continued=t.continued)
+            )
+        )
     return out
 
 

@@ -1,6 +1,7 @@
 """Ruled tables of a PDF page: visible axis-aligned path segments read through pdfium, handed
 to pdfplumber's table finder (geometry only), and the cells it finds made into a grid with
 row and column spans that characters are placed into."""
+
 from __future__ import annotations
 
 import ctypes
@@ -14,9 +15,14 @@ from parsers.model import Cell, Table
 
 
 SNAP = 2.5  # pt: coordinates closer than this are one grid line
-TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines",
-                  "snap_tolerance": 3, "join_tolerance": 3, "intersection_tolerance": 3,
-                  "edge_min_length": 3}
+TABLE_SETTINGS = {
+    "vertical_strategy": "lines",
+    "horizontal_strategy": "lines",
+    "snap_tolerance": 3,
+    "join_tolerance": 3,
+    "intersection_tolerance": 3,
+    "edge_min_length": 3,
+}
 
 
 @dataclass
@@ -32,13 +38,16 @@ class PageCell:
     def pos(self) -> dict | None:
         if not self.page:
             return None
-        return {"page": self.page, "box": [round(v, 1) for v in (self.x0, self.top, self.x1,
-                                                                  self.bottom)]}
+        return {
+            "page": self.page,
+            "box": [round(v, 1) for v in (self.x0, self.top, self.x1, self.bottom)],
+        }
 
 
 @dataclass
 class PageTable:
     """A table while pages are read: cells keep page x positions so pages can be joined."""
+
     rows: list[list[PageCell]]
     x0: float
     x1: float
@@ -48,9 +57,15 @@ class PageTable:
 
     def to_table(self) -> Table:
         xs = _cluster([v for r in self.rows for c in r for v in (c.x0, c.x1)])
-        rows = [[Cell(c.text, c.rowspan, max(_nearest(xs, c.x1) - _nearest(xs, c.x0), 1),
-                      pos=c.pos())
-                 for c in sorted(row, key=lambda c: c.x0)] for row in self.rows]
+        rows = [
+            [
+                Cell(
+                    c.text, c.rowspan, max(_nearest(xs, c.x1) - _nearest(xs, c.x0), 1), pos=c.pos()
+                )
+                for c in sorted(row, key=lambda c: c.x0)
+            ]
+            for row in self.rows
+        ]
         return Table(rows=rows, page=self.page)
 
 
@@ -58,7 +73,9 @@ def page_objects(page) -> list[tuple]:
     """(object, kind) of each top-level object of a page, listed once for all who look."""
     raw = page.raw
     get, kind = praw.FPDFPage_GetObject, praw.FPDFPageObj_GetType
-    return [(obj, kind(obj)) for obj in (get(raw, k) for k in range(praw.FPDFPage_CountObjects(raw)))]
+    return [
+        (obj, kind(obj)) for obj in (get(raw, k) for k in range(praw.FPDFPage_CountObjects(raw)))
+    ]
 
 
 def page_edges(page, objects: list | None = None) -> tuple[list[dict], list[dict]]:
@@ -69,8 +86,11 @@ def page_edges(page, objects: list | None = None) -> tuple[list[dict], list[dict
     v: list[dict] = []
     ident = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
     path = praw.FPDF_PAGEOBJ_PATH
-    stack = [(obj, ident) for obj, kind in (objects if objects is not None else page_objects(page))
-             if kind == path or kind == praw.FPDF_PAGEOBJ_FORM]
+    stack = [
+        (obj, ident)
+        for obj, kind in (objects if objects is not None else page_objects(page))
+        if kind == path or kind == praw.FPDF_PAGEOBJ_FORM
+    ]
     m = praw.FS_MATRIX()
     fill_mode, stroke = ctypes.c_int(), ctypes.c_int()
     while stack:
@@ -79,8 +99,10 @@ def page_edges(page, objects: list | None = None) -> tuple[list[dict], list[dict
         if kind == praw.FPDF_PAGEOBJ_FORM:
             praw.FPDFPageObj_GetMatrix(obj, m)
             inner = _mul((m.a, m.b, m.c, m.d, m.e, m.f), outer)
-            stack.extend((praw.FPDFFormObj_GetObject(obj, k), inner)
-                         for k in range(praw.FPDFFormObj_CountObjects(obj)))
+            stack.extend(
+                (praw.FPDFFormObj_GetObject(obj, k), inner)
+                for k in range(praw.FPDFFormObj_CountObjects(obj))
+            )
             continue
         if kind != praw.FPDF_PAGEOBJ_PATH or not praw.FPDFPath_GetDrawMode(obj, fill_mode, stroke):
             continue
@@ -109,12 +131,32 @@ def edges_of(segments) -> tuple[list[dict], list[dict]]:
     for x0, y0, x1, y1 in segments:
         if abs(y1 - y0) < 0.5 and abs(x1 - x0) >= 3:
             a, b = sorted((x0, x1))
-            h.append({"object_type": "line_edge", "orientation": "h", "x0": a, "x1": b,
-                      "top": y0, "bottom": y0, "width": b - a, "height": 0.0})
+            h.append(
+                {
+                    "object_type": "line_edge",
+                    "orientation": "h",
+                    "x0": a,
+                    "x1": b,
+                    "top": y0,
+                    "bottom": y0,
+                    "width": b - a,
+                    "height": 0.0,
+                }
+            )
         elif abs(x1 - x0) < 0.5 and abs(y1 - y0) >= 3:
             a, b = sorted((y0, y1))
-            v.append({"object_type": "line_edge", "orientation": "v", "x0": x0, "x1": x0,
-                      "top": a, "bottom": b, "width": 0.0, "height": b - a})
+            v.append(
+                {
+                    "object_type": "line_edge",
+                    "orientation": "v",
+                    "x0": x0,
+                    "x1": x0,
+                    "top": a,
+                    "bottom": b,
+                    "width": 0.0,
+                    "height": b - a,
+                }
+            )
     return h, v
 
 
@@ -129,8 +171,14 @@ def _mul(m, n):
     """Matrix product m·n for PDF matrices (a, b, c, d, e, f)."""
     a, b, c, d, e, f = m
     A, B, C, D, E, F = n
-    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D,
-            e * A + f * C + E, e * B + f * D + F)
+    return (
+        a * A + b * C,
+        a * B + b * D,
+        c * A + d * C,
+        c * B + d * D,
+        e * A + f * C + E,
+        e * B + f * D + F,
+    )
 
 
 def _segments(obj, mat, top_y):
@@ -166,8 +214,16 @@ def find_grids(page, edges, table_settings: dict) -> list[RuledGrid]:
     is not taken: its rows are left to the layout reader."""
     left, bottom, right, top_y = page.get_bbox()
     edges = edges + _closing_edges(edges)
-    grids = [g for g in (_grid(cells) for cells in table_cells(
-        _EdgePage(edges, (left, 0, right, top_y - bottom)), table_settings)) if g is not None]
+    grids = [
+        g
+        for g in (
+            _grid(cells)
+            for cells in table_cells(
+                _EdgePage(edges, (left, 0, right, top_y - bottom)), table_settings
+            )
+        )
+        if g is not None
+    ]
     return [g for g in grids if len(g.xs) > 2]
 
 
@@ -180,8 +236,9 @@ def table_cells(page, table_settings: dict) -> list[list[tuple]]:
     settings = TableSettings.resolve(dict(table_settings))
     finder = TableFinder.__new__(TableFinder)  # its __init__ would run the slow step
     finder.page, finder.settings = page, settings
-    points = edges_to_intersections(finder.get_edges(), settings.intersection_x_tolerance,
-                                    settings.intersection_y_tolerance)
+    points = edges_to_intersections(
+        finder.get_edges(), settings.intersection_x_tolerance, settings.intersection_y_tolerance
+    )
     return _tables(_cells(points))
 
 
@@ -219,6 +276,7 @@ def _cells(intersections: dict) -> list[tuple]:
     order), the smallest cell whose four corners are intersections joined by common
     edges. The points below and right of a point come from per-column and per-row lists,
     and each point's edges are sets, instead of a scan of all points for each."""
+
     def boxes(edges):
         return frozenset((e["x0"], e["top"], e["x1"], e["bottom"]) for e in edges)
 
@@ -239,15 +297,18 @@ def _cells(intersections: dict) -> list[tuple]:
         v, h = vs[pt], hs[pt]
         right = None  # the points right of pt joined to it, listed when first needed
         found = None
-        for b in column[pt[0]][in_col + 1:]:
+        for b in column[pt[0]][in_col + 1 :]:
             if v.isdisjoint(vs[b]):
                 continue
             if right is None:
-                right = [r for r in row[pt[1]][in_row + 1:] if not h.isdisjoint(hs[r])]
+                right = [r for r in row[pt[1]][in_row + 1 :] if not h.isdisjoint(hs[r])]
             for r in right:
                 corner = (r[0], b[1])
-                if (corner in vs and not vs[corner].isdisjoint(vs[r])
-                        and not hs[corner].isdisjoint(hs[b])):
+                if (
+                    corner in vs
+                    and not vs[corner].isdisjoint(vs[r])
+                    and not hs[corner].isdisjoint(hs[b])
+                ):
                     found = (pt[0], pt[1], corner[0], corner[1])
                     break
             if found:
@@ -272,14 +333,27 @@ def _closing_edges(edges: list[dict]) -> list[dict]:
         y, x0, x1 = key * SNAP, min(e["x0"] for e in group), max(e["x0"] for e in group)
         top, bottom = min(e["top"] for e in group), max(e["bottom"] for e in group)
         # only grids that have real horizontal rulings of their own get closed
-        if not any(h["x0"] < x1 and h["x1"] > x0 and top - SNAP <= h["top"] <= bottom + SNAP
-                   for h in hs):
+        if not any(
+            h["x0"] < x1 and h["x1"] > x0 and top - SNAP <= h["top"] <= bottom + SNAP for h in hs
+        ):
             continue
-        covered = any(abs(h["top"] - y) <= SNAP * 1.5 and h["x0"] <= x0 + SNAP
-                      and h["x1"] >= x1 - SNAP for h in hs)
+        covered = any(
+            abs(h["top"] - y) <= SNAP * 1.5 and h["x0"] <= x0 + SNAP and h["x1"] >= x1 - SNAP
+            for h in hs
+        )
         if not covered:
-            out.append({"object_type": "line_edge", "orientation": "h", "x0": x0, "x1": x1,
-                        "top": y, "bottom": y, "width": x1 - x0, "height": 0.0})
+            out.append(
+                {
+                    "object_type": "line_edge",
+                    "orientation": "h",
+                    "x0": x0,
+                    "x1": x1,
+                    "top": y,
+                    "bottom": y,
+                    "width": x1 - x0,
+                    "height": 0.0,
+                }
+            )
     return out
 
 
@@ -288,8 +362,12 @@ class RuledGrid:
 
     def __init__(self, xs, ys, cells):
         self.xs, self.ys, self.cells = xs, ys, cells  # cells: (r0, r1, c0, c1)
-        self.owner_at = {(r, c): k for k, (r0, r1, c0, c1) in enumerate(cells)
-                         for r in range(r0, r1) for c in range(c0, c1)}
+        self.owner_at = {
+            (r, c): k
+            for k, (r0, r1, c0, c1) in enumerate(cells)
+            for r in range(r0, r1)
+            for c in range(c0, c1)
+        }
 
     def owner(self, x: float, y: float) -> int | None:
         if not (self.xs[0] <= x <= self.xs[-1] and self.ys[0] <= y <= self.ys[-1]):
@@ -301,9 +379,17 @@ class RuledGrid:
     def finish(self, cell_chars: dict, pageno: int) -> PageTable:
         rows: list[list[PageCell]] = [[] for _ in range(len(self.ys) - 1)]
         for k, (r0, r1, c0, c1) in enumerate(self.cells):
-            rows[r0].append(PageCell(self.xs[c0], self.xs[c1], r1 - r0,
-                                  cell_text(cell_chars.get(k, [])), self.ys[r0], self.ys[r1],
-                                  pageno))
+            rows[r0].append(
+                PageCell(
+                    self.xs[c0],
+                    self.xs[c1],
+                    r1 - r0,
+                    cell_text(cell_chars.get(k, [])),
+                    self.ys[r0],
+                    self.ys[r1],
+                    pageno,
+                )
+            )
         for row in rows:
             row.sort(key=lambda c: c.x0)
         return PageTable(rows, self.xs[0], self.xs[-1], pageno, len(self.xs) - 1)
@@ -326,8 +412,12 @@ def _grid(bboxes) -> RuledGrid | None:
         if span and not span & taken:
             taken |= span
             cells.append((r0, r1, c0, c1))
-    cells += [(r, r + 1, c, c + 1) for r in range(len(ys) - 1) for c in range(len(xs) - 1)
-              if (r, c) not in taken]
+    cells += [
+        (r, r + 1, c, c + 1)
+        for r in range(len(ys) - 1)
+        for c in range(len(xs) - 1)
+        if (r, c) not in taken
+    ]
     if len(cells) <= 1:  # a box drawn around text, not a table
         return None
     return RuledGrid(xs, ys, cells)
