@@ -40,13 +40,13 @@ TABLES = ("active", "requests", "appeals")
 def row(conn, sql: str, args=()) -> dict | None:
     cur = conn.execute(sql, args)
     got = cur.fetchone()
-    return dict(zip([d[0] for d in cur.description], got)) if got else None
+    return dict(zip([d[0] for d in cur.description], got, strict=True)) if got else None
 
 
 def rows(conn, sql: str, args=()) -> list[dict]:
     cur = conn.execute(sql, args)
     cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r)) for r in cur.fetchall()]
+    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
 def text_of(conn, sha256: str, part: int = 0) -> str:

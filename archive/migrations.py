@@ -232,7 +232,7 @@ def m003_parts_and_members(db) -> None:
     text is in another attachment of the same page). The text and record of each part are
     kept apart (document_texts keyed by sha256 and part)."""
     conn = db.conn
-    conn.execute(f"""CREATE TABLE report_editions_3 (
+    conn.execute("""CREATE TABLE report_editions_3 (
       id INTEGER PRIMARY KEY, report_id INTEGER REFERENCES reports(id), title TEXT,
       format TEXT, representative INTEGER, differs INTEGER, current INTEGER,
       check_status TEXT, checks_failed INTEGER, template TEXT, body TEXT, year INTEGER,

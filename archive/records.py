@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import pairwise
 
 from archive.schema import APPEAL_COLS, DECLINED, FIGURE_COLUMNS, OTHER, UNAVAILABLE, WITHHELD
 
@@ -152,6 +153,6 @@ def section_offsets(record: dict, text: str) -> list[dict]:
         end = at + len(body) if at >= 0 else start + len(heading)
         out.append({"number": s.get("number"), "heading": heading, "start": start, "end": end})
         pos = start + len(heading)
-    for a, b in zip(out, out[1:]):  # a section runs to the next heading
+    for a, b in pairwise(out):  # a section runs to the next heading
         a["end"] = b["start"]
     return out

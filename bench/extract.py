@@ -117,14 +117,14 @@ def run_method(fn, corpus, ext: str):
         pass
     t0, c0 = time.perf_counter(), time.process_time()
     results = []
-    for rep, data in corpus:
+    for _, data in corpus:
         try:
             results.append(fn(data, f"report.{ext}"))
         except Exception:  # a crash scores every cell wrong
             errors += 1
             results.append({"tables": {}, "checks": []})
     elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
-    for (rep, _), got in zip(corpus, results):
+    for (rep, _), got in zip(corpus, results, strict=True):
         s = score(rep.record, got)
         total.add(s)
         exact += s.exact
@@ -178,13 +178,16 @@ def main(argv=None) -> None:
             )
         if counts:
             print(
-                f"{fmt:6} corpus: {len(corpus)} reports, {pages} pages ({pages / len(corpus):.1f}/report, "
-                f"tables on {sum(t for _, t in counts) / len(corpus):.1f} pages/report), generated in {gen:.1f}s"
+                f"{fmt:6} corpus: {len(corpus)} reports, {pages} pages "
+                f"({pages / len(corpus):.1f}/report, "
+                f"tables on {sum(t for _, t in counts) / len(corpus):.1f} pages/report), generated "
+                f"in {gen:.1f}s"
             )
     cases = [c for c in args.cases.split(",") if c != "none"]
     if cases:
         print(
-            f"{'case':15} {'reports':>7} {'files':>5} {'reports/s':>9} {'cell acc':>9} {'blank':>6} "
+            f"{'case':15} {'reports':>7} {'files':>5} {'reports/s':>9} {'cell acc':>9} "
+            f"{'blank':>6} "
             f"{'misread':>7} {'exact':>7} {'meta':>5} {'seconds':>8}"
         )
     for name in cases:
@@ -230,8 +233,8 @@ def bench_case(name: str, n: int, seed: int) -> None:
     files = sum(len(s.files) for s in samples)
     elapsed = time.perf_counter() - t0
     reports = 0
-    for s, got in zip(samples, results):
-        for truth, rec in zip(s.truths, got):
+    for s, got in zip(samples, results, strict=True):
+        for truth, rec in zip(s.truths, got, strict=True):
             sc = score(truth, rec)
             total.add(sc)
             exact += sc.exact

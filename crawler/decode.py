@@ -119,7 +119,7 @@ def decode_to_file(
     src = BytesIO(body)
     path = None
     try:
-        for i, enc in enumerate(encodings):
+        for _i, enc in enumerate(encodings):
             fd, name = tempfile.mkstemp(dir=spool_dir, suffix=".spool")
             out_path = Path(name)
             sha, size = hashlib.sha256(), 0

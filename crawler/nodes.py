@@ -104,7 +104,9 @@ class Head:
     def start(self, shards: list[list], registry: list[str]) -> None:
         self.options["registry"] = pack(registry)
         self.remember()
-        for shard, (portals, node) in enumerate(zip(shards, assign(shards, self.live())), 1):
+        for shard, (portals, node) in enumerate(
+            zip(shards, assign(shards, self.live()), strict=True), 1
+        ):
             self.schedule(shard, 1, [p.as_dict() for p in portals], node)
 
     def schedule(self, shard: int, attempt: int, portals: list[dict], node: str) -> None:

@@ -381,7 +381,7 @@ class Farm:
     # -- registry -------------------------------------------------------------------------
     def sources(self) -> dict:
         entries = []
-        for i, s in enumerate(self.sites):
+        for _i, s in enumerate(self.sites):
             e = {
                 "name": s.name,
                 "region_code": s.place[0],

@@ -167,7 +167,8 @@ def other_body(d: Doc, site: "Site", fmt: str) -> bytes:
     if d.kind == "notice":
         body = (
             f"<p>各乡镇人民政府、街道办事处，{county}政府各部门：</p><p>根据《中华人民共和国政府信息公开条例》"
-            f"规定，请于{y + 1}年1月31日前完成{y}年度政府信息公开工作年度报告的编制，经本单位主要负责同志"
+            f"规定，请于{y + 1}年1月31日前完成{y}年度政府信息公开工作年度报告的编制，"
+            f"经本单位主要负责同志"
             f"审定后报送县政务公开办公室，并于3月31日前在本单位网站公开。</p><p>特此通知。</p>"
         )
     elif d.kind == "interpretation" and d.title.startswith("图解"):
@@ -197,7 +198,8 @@ def other_body(d: Doc, site: "Site", fmt: str) -> bytes:
         body = (
             "<h2>一、主动公开</h2>"
             + _paragraphs(d.seed, county, 1)
-            + "<h2>二、依申请公开</h2><table border='1'><tr><td>受理机构</td><td>县政务公开办公室</td>"
+            + "<h2>二、依申请公开</h2><table border='1'><tr><td>受理机构</td>"
+            "<td>县政务公开办公室</td>"
             "</tr><tr><td>办公时间</td><td>工作日上午9:00-12:00</td></tr><tr><td>联系电话</td>"
             "<td>0635-1234567</td></tr></table>"
         )
@@ -219,7 +221,8 @@ def other_body(d: Doc, site: "Site", fmt: str) -> bytes:
             "",
         ]
         rows = "".join(
-            f"<tr><td>{a}</td><td>{b}</td></tr>" for a, b in zip(cells[::2], cells[1::2])
+            f"<tr><td>{a}</td><td>{b}</td></tr>"
+            for a, b in zip(cells[::2], cells[1::2], strict=False)
         )
         body = f"<p>受理机关：{county}人民政府办公室</p><table border='1'>{rows}</table>"
     return page(d.title, f"<h1>{t}</h1><div class='content'>{body}</div>", enc)
@@ -524,13 +527,15 @@ class TrsSite(Site):
             )
         if n == 0:  # a moved page, a dead link and a link robots.txt forbids
             items.append(
-                '<li><a href="./202101/t20210101_old.htm">2020年政府信息公开工作年度报告（旧址）</a></li>'
+                '<li><a href="./202101/t20210101_old.htm">'
+                "2020年政府信息公开工作年度报告（旧址）</a></li>"
             )
             items.append(
                 '<li><a href="./202103/t20210306_9999.html">2019年政府信息公开工作年度报告</a></li>'
             )
             items.append(
-                '<li><a href="/private/t20210101_1.html">2021年政府信息公开工作年度报告（内部）</a></li>'
+                '<li><a href="/private/t20210101_1.html">'
+                "2021年政府信息公开工作年度报告（内部）</a></li>"
             )
         script = (
             f'<script type="text/javascript">var countPage = {pages};'

@@ -174,7 +174,7 @@ def active_parts(rep: R.SyntheticReport, lay: Layout) -> list[Part]:
     if lay.subtables:  # 第二十条第（一）项 above a table of its own, and so on
         return [
             Part(b, widths, caption=rep.label(band))
-            for b, (band, _, _) in zip(rows, R.active_bands(rep.template))
+            for b, (band, _, _) in zip(rows, R.active_bands(rep.template), strict=True)
         ]
     k = lay.active_split
     if k:
@@ -299,15 +299,15 @@ def requests_parts(rep: R.SyntheticReport, lay: Layout) -> list[Part]:
     body = rep.req_rows
     k = lay.requests_split if lay.requests_split and lay.requests_split < len(body) else None
     chunks = [body[:k], body[k:]] if k else [body]
-    if lay.requests == "flat":
-        widths = [0.44] + [0.08] * 7
-        head, mk = _req_header_flat, (lambda ch, first: _req_body_flat(rep, ch, first))
-    else:
-        widths = [0.06, 0.11, 0.27] + [0.08] * 7
-        head = _req_header_merged
-        mk = lambda ch, first: _req_body_merged(
-            rep, ch, first, lay.repeat_group, lay.numeral_cell, lay.lost_style
-        )
+    flat = lay.requests == "flat"
+    widths = [0.44] + [0.08] * 7 if flat else [0.06, 0.11, 0.27] + [0.08] * 7
+    head = _req_header_flat if flat else _req_header_merged
+
+    def mk(ch, first):
+        if flat:
+            return _req_body_flat(rep, ch, first)
+        return _req_body_merged(rep, ch, first, lay.repeat_group, lay.numeral_cell, lay.lost_style)
+
     parts = []
     for i, ch in enumerate(chunks):
         rows = (head(rep) if i == 0 or lay.repeat_header else []) + mk(ch, i == 0)
@@ -344,7 +344,7 @@ def appeals_parts(rep: R.SyntheticReport, lay: Layout) -> list[Part]:
             "bare": ("行政复议", "未经复议直接起诉", "复议后起诉"),
         }[lay.appeals_names]
         rows = [[GCell("", kind="head")] + [GCell(h, kind="head") for h in heads]]
-        for (key, _), name in zip(R.APPEAL_ROWS, names):
+        for (key, _), name in zip(R.APPEAL_ROWS, names, strict=True):
             rows.append(
                 [GCell(rep.label(name), kind="label")]
                 + [GCell(vals[key][c]) for c, _ in R.APPEAL_COLS]

@@ -45,7 +45,7 @@ def _table(doc, part: Part) -> None:
                 par.alignment = WD_ALIGN_PARAGRAPH.CENTER
             _font(par.add_run(line), 9, bold=c.kind == "head")
     t.autofit = False
-    for gc, w in zip(t._tbl.tblGrid.gridCol_lst, part.widths):
+    for gc, w in zip(t._tbl.tblGrid.gridCol_lst, part.widths, strict=True):
         gc.w = Cm(16.0 * w)
 
 

@@ -155,23 +155,29 @@ def _cms(rep, article: str, rng: random.Random) -> str:
             f"<tr><td>发布机构：</td><td>{_esc(src)}</td><td>发文日期：</td><td>{d.isoformat()}"
             f'</td></tr><tr><td>名称：</td><td colspan="3">{_esc(rep.title)}</td></tr></table>'
         )
-    return f"""<div class="header"><div class="logo"><img src="/images/logo.png" alt="{_esc(rep.portal)}">
+    return f"""<div class="header"><div class="logo">\
+<img src="/images/logo.png" alt="{_esc(rep.portal)}">
 <span>{_esc(rep.portal)}</span></div><ul class="nav">{nav}</ul>
 <form action="/search"><input name="q" placeholder="请输入关键字"><button>搜索</button></form></div>
 <div class="crumb">当前位置：<a href="/">首页</a> &gt; <a href="/zfxxgk/">政府信息公开</a> &gt;
 <a href="/zfxxgk/nb/">政府信息公开年报</a></div>
 <div class="main"><div class="side"><h3>信息公开目录</h3><ul>{side}</ul></div>
-<div class="content"><div class="info">来源：{_esc(src)}　发布时间：{d.isoformat()} 09:{rng.randint(10, 59)}
-　浏览次数：<span id="hits">{rng.randint(20, 3000)}</span>　【字体：<a href="#">大</a> <a href="#">中</a>
+<div class="content"><div class="info">来源：{_esc(src)}\
+　发布时间：{d.isoformat()} 09:{rng.randint(10, 59)}
+　浏览次数：<span id="hits">{rng.randint(20, 3000)}</span>\
+　【字体：<a href="#">大</a> <a href="#">中</a>
 <a href="#">小</a>】</div>
 {meta}
 <div class="TRS_Editor" id="zoom">{article}</div>
 <div class="share">分享到：<a href="#">微信</a> <a href="#">微博</a></div>
-<div class="related"><h4>相关链接</h4><ul><li><a href="/nb/{rep.year - 1}.htm">{rep.year - 1}年政府信息公开工作年度报告</a></li></ul></div>
+<div class="related"><h4>相关链接</h4><ul>\
+<li><a href="/nb/{rep.year - 1}.htm">{rep.year - 1}年政府信息公开工作年度报告</a></li></ul></div>
 </div></div>
-<div class="footer"><p>主办：{_esc(rep.portal)}办公室　网站标识码：{rng.randint(1000000000, 9999999999)}</p>
+<div class="footer"><p>主办：{_esc(rep.portal)}办公室\
+　网站标识码：{rng.randint(1000000000, 9999999999)}</p>
 <p>ICP备案号：鲁ICP备{rng.randint(10000000, 99999999)}号</p></div>
-<script>var _hmt = _hmt || []; (function() {{ var hm = document.createElement("script"); }})();</script>"""
+<script>var _hmt = _hmt || []; \
+(function() {{ var hm = document.createElement("script"); }})();</script>"""
 
 
 def render_html(

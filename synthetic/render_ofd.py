@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import io
 import zipfile
+from itertools import pairwise
 from xml.sax.saxutils import escape, quoteattr
 
 NS = "http://www.ofdspec.org/2016"
@@ -129,7 +130,7 @@ def _text_objects(tp, page_h: float, ids: _Ids) -> list[str]:
         size = run[0][3] * PT
         x0, base = run[0][1], run[0][2]
         width = run[-1][1] - x0 + size
-        deltas = _abbreviate([b[1] - a[1] for a, b in zip(run, run[1:])])
+        deltas = _abbreviate([b[1] - a[1] for a, b in pairwise(run)])
         text = escape("".join(c[0] for c in run))
         out.append(
             f'<ofd:TextObject ID="{ids.next()}" Boundary="{x0:.3f} {base - size:.3f} '

@@ -107,7 +107,7 @@ def render_scan_ocr_layer(
     buf = io.BytesIO()
     c = canvas.Canvas(buf, invariant=True)
     try:
-        for page, img in zip(doc, images):
+        for page, img in zip(doc, images, strict=True):
             w, h = page.get_size()
             c.setPageSize((w, h))
             c.drawImage(ImageReader(img), 0, 0, w, h)

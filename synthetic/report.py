@@ -404,7 +404,7 @@ def _draw_requests(rng: random.Random, rows: list) -> dict:
         fwd = min(fwd, pool)
         split_ = _split(rng, pool - fwd, [w[r] for r in outcomes])
         col = {"new_received": new, "carried_over": carried, "carried_forward": fwd}
-        col.update(zip(outcomes, split_))
+        col.update(zip(outcomes, split_, strict=True))
         col["total"] = pool - fwd
         cols[c] = col
     out = {}

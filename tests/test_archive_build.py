@@ -1,4 +1,5 @@
-"""`ogi build`: real captures of synthetic reports parsed by the real parsers in worker processes."""
+"""`ogi build`: real captures of synthetic reports parsed by the real parsers in worker
+processes."""
 
 from __future__ import annotations
 
@@ -89,7 +90,7 @@ def test_build_parses_new_captures_and_records_failures(captured):
         )
     }
     assert set(rows) == set(shas)
-    for rep, sha in zip(reps, shas):
+    for rep, sha in zip(reps, shas, strict=True):
         row = rows[sha]
         assert row["representative"] == 1
         assert row["parser_version"] == parser_version()

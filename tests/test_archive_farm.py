@@ -281,7 +281,7 @@ def test_the_long_tail_is_filed_as_reports(farm_archive):
         "where e.part > 0 order by e.part"
     ).fetchall()
     assert [p["part"] for p in parts] == [1, 2, 3] and len({p["sha256"] for p in parts}) == 1
-    for p, rep in zip(parts, by_variant["compilation"]):
+    for p, rep in zip(parts, by_variant["compilation"], strict=True):
         assert rep["body"] in p["text"] and all(
             r["body"] not in p["text"] for r in by_variant["compilation"] if r is not rep
         )
@@ -319,7 +319,7 @@ def test_a_compilations_report_page_shows_its_own_report(farm_archive):
         for p in comp
     ]
     pages = _get(root, *[f"/ogi/reports/{i}" for i in ids])
-    for p, answer in zip(comp, pages):
+    for p, answer in zip(comp, pages, strict=True):
         assert answer.status_code == 200
         assert p["body"] in answer.text and "一、总体情况" in answer.text
         assert all(o["body"] not in answer.text for o in comp if o is not p)

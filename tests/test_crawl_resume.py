@@ -138,7 +138,7 @@ def test_warc_torn_by_a_kill_is_repaired_on_resume(tmp_path):
         responses = [r for r in records.values() if r[0] == "response"]
         assert len(responses) == len(rows)
         by_url = {}
-        for kind, url, digest in responses:
+        for _kind, url, digest in responses:
             by_url.setdefault(url, []).append(digest.hexdigest())
         for c in rows:
             assert c["final_url"] in by_url

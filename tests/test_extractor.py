@@ -117,7 +117,7 @@ def test_2021_report_three_other_rows_and_merged_headers():
     assert rec["year"] == 2022 and rec["template"] == "2021" and rec["agency"] == "某某县人民政府"
     req = rec["tables"]["requests"]
     assert req["other_misc"]["natural_person"] == 1 and "other" not in req
-    assert req["new_received"] == dict(zip(L.REQUEST_COLS, [3, 1, 0, 0, 0, 0, 4]))
+    assert req["new_received"] == dict(zip(L.REQUEST_COLS, [3, 1, 0, 0, 0, 0, 4], strict=True))
     assert rec["tables"]["appeals"]["review"] == {
         "upheld": 1,
         "corrected": 0,
@@ -217,20 +217,24 @@ def test_ocr_noise_in_a_value_cell_is_null_not_a_label():
         )
     )
     assert rec["tables"]["requests"]["withheld_internal"] == dict(
-        zip(L.REQUEST_COLS, [3, 0, 0, 0, 0, 1, None])
+        zip(L.REQUEST_COLS, [3, 0, 0, 0, 0, 1, None], strict=True)
     )
 
 
 def test_checks_skip_nulls_and_report_each_violation():
     cols = L.REQUEST_COLS
-    req = {k: dict(zip(cols, [0] * 7)) for k in L.REQUEST_ROWS if k not in L.OTHER_SPLIT}
-    req["new_received"] = dict(zip(cols, [2, 0, 0, 0, 0, 0, 1]))  # row total wrong
-    req["granted"] = dict(zip(cols, [1, 0, 0, 0, 0, 0, 1]))
-    req["total"] = dict(zip(cols, [2, 0, 0, 0, 0, 0, None]))  # outcome sum 1 ≠ 2; total blank
+    req = {
+        k: dict(zip(cols, [0] * 7, strict=True)) for k in L.REQUEST_ROWS if k not in L.OTHER_SPLIT
+    }
+    req["new_received"] = dict(zip(cols, [2, 0, 0, 0, 0, 0, 1], strict=True))  # row total wrong
+    req["granted"] = dict(zip(cols, [1, 0, 0, 0, 0, 0, 1], strict=True))
+    req["total"] = dict(
+        zip(cols, [2, 0, 0, 0, 0, 0, None], strict=True)
+    )  # outcome sum 1 ≠ 2; total blank
     tables = {
         "active": None,
         "requests": req,
-        "appeals": {"review": dict(zip(L.APPEAL_COLS, [1, 0, 0, 0, 0]))},
+        "appeals": {"review": dict(zip(L.APPEAL_COLS, [1, 0, 0, 0, 0], strict=True))},
     }
     assert compute_checks(tables, "2019") == [
         "active.missing",
@@ -241,9 +245,18 @@ def test_checks_skip_nulls_and_report_each_violation():
     ]
 
 
-SEED_LIKE_CELL_LINES = "二、主动公开政府信息情况\n\t第二十条第（一）项\n\n\t信息内容\n\t本年新制作数量\n\t本年新\n公开数量\n\t对外公开\n总数量\n\n\t规章\n\t1\n\t0\n\t5\n\n"
-SEED_LIKE_PIPES = "二、主动公开政府信息情况\n信息内容 |\n本年新制作数量 |\n本年新公开数量 |\n对外公开总数量 |\n||\n规章 |\n1 |\n|\n5 |\n||\n"
-SEED_LIKE_TABS = "二、主动公开政府信息情况\n第二十条第（一）项\t\t\t\n信息内容\t本年新制作数量\t本年新公开数量\t对外公开总数量\n规章\t1\t\t5\n"
+SEED_LIKE_CELL_LINES = (
+    "二、主动公开政府信息情况\n\t第二十条第（一）项\n\n\t信息内容\n\t本年新制作数量\n"
+    "\t本年新\n公开数量\n\t对外公开\n总数量\n\n\t规章\n\t1\n\t0\n\t5\n\n"
+)
+SEED_LIKE_PIPES = (
+    "二、主动公开政府信息情况\n信息内容 |\n本年新制作数量 |\n本年新公开数量 |\n"
+    "对外公开总数量 |\n||\n规章 |\n1 |\n|\n5 |\n||\n"
+)
+SEED_LIKE_TABS = (
+    "二、主动公开政府信息情况\n第二十条第（一）项\t\t\t\n"
+    "信息内容\t本年新制作数量\t本年新公开数量\t对外公开总数量\n规章\t1\t\t5\n"
+)
 SEED_LIKE_FLAT = (
     "二、主动公开政府信息情况\n信息内容 本年新制作数量 本年新公开数量 对外公开总数量\n规章 1 0 5\n"
 )
@@ -262,7 +275,7 @@ def test_text_flattenings(text, expected):
     rec = extract(parse_text(("2020年政府信息公开工作年度报告\n" + text).encode("gb18030")))
     assert rec["template"] == "2019"
     assert rec["tables"]["active"]["regulations"] == dict(
-        zip(["new_made", "new_published", "total_published"], expected)
+        zip(["new_made", "new_published", "total_published"], expected, strict=True)
     )
 
 
@@ -291,7 +304,7 @@ def test_lone_header_cell_does_not_capture_the_appeals_values():
     )
     assert "total" not in (rec["tables"]["requests"] or {})
     assert rec["tables"]["appeals"]["litigation_after_review"] == dict(
-        zip(L.APPEAL_COLS, [10, 11, 12, 13, 14])
+        zip(L.APPEAL_COLS, [10, 11, 12, 13, 14], strict=True)
     )
 
 
@@ -308,10 +321,10 @@ def test_appeals_with_group_and_leaf_labels_and_wrapped_values():
         )
     )
     assert rec["tables"]["appeals"]["litigation_direct"] == dict(
-        zip(L.APPEAL_COLS, [0, 2, 1, 0, 3])
+        zip(L.APPEAL_COLS, [0, 2, 1, 0, 3], strict=True)
     )
     assert rec["tables"]["appeals"]["litigation_after_review"] == dict(
-        zip(L.APPEAL_COLS, [1, 1, 0, 0, 2])
+        zip(L.APPEAL_COLS, [1, 1, 0, 0, 2], strict=True)
     )
     wrapped = [
         [Cell("行政复议"), Cell("行政诉讼")],
@@ -325,7 +338,7 @@ def test_appeals_with_group_and_leaf_labels_and_wrapped_values():
         )
     )
     assert rec["tables"]["appeals"]["litigation_after_review"] == dict(
-        zip(L.APPEAL_COLS, [10, 11, 12, 13, 14])
+        zip(L.APPEAL_COLS, [10, 11, 12, 13, 14], strict=True)
     )
 
 

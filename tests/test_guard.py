@@ -2,9 +2,17 @@
 
 Behaviour only: how fast it kills and refuses is measured by bench/guard.py."""
 
+import os
+import signal
+import subprocess
+import sys
 import time
 
-from parsers.runner import run_guarded
+import pytest
+
+import parsers
+from parsers.model import ParseError
+from parsers.runner import Task, run_guarded, run_many
 from synthetic.render_docx import render_docx
 from synthetic.report import generate_report
 from synthetic.score import score
@@ -69,16 +77,6 @@ def test_size_limit_refuses_before_reading(tmp_path):
 
 # ---- the pool: order, crashes, helpers (a parser replaced in this process is what a forked
 # child runs)
-import os
-import signal
-import subprocess
-import sys
-
-import pytest
-
-import parsers
-from parsers.runner import Task, run_many
-from parsers.model import ParseError
 
 
 def _fake_parse(monkeypatch, fn):
@@ -136,7 +134,8 @@ def test_parser_bug_is_an_internal_error(monkeypatch):
 
 
 def _helpers(monkeypatch, tmp_path, code, n):
-    """The parser starts n helpers in sessions of their own (as parsers.runner.commands does), then waits."""
+    """The parser starts n helpers in sessions of their own (as parsers.runner.commands
+    does), then waits."""
     pids = tmp_path / "pids"
 
     def parse(*a, **k):

@@ -6,7 +6,7 @@ import pytest
 
 from parsers import parse_bytes
 from parsers.formats.ocr import ocr_confidence, ocr_reason
-from parsers.formats.ocr.grid import Grid, cell_regions, find_tables
+from parsers.formats.ocr.grid import cell_regions, find_tables
 from parsers.model import Document, Block
 from synthetic.render_scan import rasterise, scan_pdf_bytes
 from synthetic.report import generate_report
@@ -185,8 +185,8 @@ def test_scanned_number_cells_are_right_or_unreadable():
     (table,) = doc.tables()
     got = [[read_value(c.text) for c in row] for row in table.rows]
     set_aside = 0
-    for want_row, got_row in zip(values, got):
-        for want, v in zip(want_row, got_row):
+    for want_row, got_row in zip(values, got, strict=True):
+        for want, v in zip(want_row, got_row, strict=True):
             assert v is not None and (v.number == int(want) or v.unreadable), (want, v)
             set_aside += v.unreadable
     assert sum(v.number is not None for row in got for v in row) >= 8

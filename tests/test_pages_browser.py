@@ -162,7 +162,7 @@ def test_body_page_lists_its_years(site, tmp_path):
     assert page.findtext(".//h1") == BODY
     rows = page.xpath("//tr[@data-year]")
     assert [r.get("data-year") for r in rows] == ["2020", "2021", "2022"]
-    for row, rep in zip(rows, reps[:3]):
+    for row, rep in zip(rows, reps[:3], strict=True):
         received = rep.record["tables"]["requests"]["new_received"]["total"]
         assert number(received) in [td.text_content().strip() for td in row.xpath("td")]
         assert row.xpath(".//a[starts-with(@href, '/ogi/reports/')]")

@@ -373,7 +373,7 @@ def _req_values():
         row = vals + [sum(vals)]
         if i == 6:
             row[3] = None  # a blank cell stays blank
-        out[key] = dict(zip(REQ_COLS, row))
+        out[key] = dict(zip(REQ_COLS, row, strict=True))
     return out
 
 

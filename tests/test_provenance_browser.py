@@ -114,7 +114,8 @@ def test_clicking_a_pdf_number_opens_its_page_with_the_cell_boxed(site, tmp_path
         geo = page.js("""(() => {
             const i = document.querySelector('.ogi-page img').getBoundingClientRect();
             const b = document.querySelector('.ogi-box').getBoundingClientRect();
-            return {img: [i.left, i.top, i.width, i.height], box: [b.left, b.top, b.width, b.height],
+            return {img: [i.left, i.top, i.width, i.height],
+                    box: [b.left, b.top, b.width, b.height],
                     value: document.querySelector('.ogi-value').textContent,
                     pos: document.querySelector('.ogi-pos code').textContent}; })()""")
         _shot(page, "provenance-pdf.png")

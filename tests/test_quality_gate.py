@@ -40,7 +40,7 @@ def test_shared_corpus_scores_above_floors(shared_dir, tmp_path, capsys):
         r"cells ([\d.]+)% .* meta ([\d.]+)% .* recall ([\d.]+)% precision ([\d.]+)%", summary
     )
     assert m, summary
-    got = dict(zip(FLOORS, map(float, m.groups())))
+    got = dict(zip(FLOORS, map(float, m.groups()), strict=True))
     with capsys.disabled():
         print(f"\nshared corpus: {summary}")
     low = {k: v for k, v in got.items() if v < FLOORS[k]}

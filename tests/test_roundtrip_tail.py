@@ -41,7 +41,7 @@ def test_roundtrip_tail(name, capsys):
     total, reports, seed, wrong, meta = Score(), 0, BASE, [], 0
     while reports < n:
         sample, got = run(CASES[name], seed)
-        for truth, rec in zip(sample.truths, got):
+        for truth, rec in zip(sample.truths, got, strict=True):
             s = score(truth, rec)
             total.add(s)
             reports += 1

@@ -108,7 +108,7 @@ def test_unindex_forgets_a_row():
     )
 
 
-# ---- the search box through datasette (archive/publish/search.py, facets.py) ------------------------
+# ---- the search box through datasette (archive/publish/search.py, facets.py) ----------------
 SENTENCES = [
     "本年度未发生泄密事件。",
     "依法答复申请人。",

@@ -21,7 +21,7 @@ AGENCIES = ["临清市大辛庄街道办事处", "东阳市教育局", "平川�
 def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("served")
     extra = ["我局收到行政复议申请一件，已依法答复。", "本年度未发生泄密事件。", "工作平稳有序。"]
-    for i, (agency, sentence) in enumerate(zip(AGENCIES, extra)):
+    for i, (agency, sentence) in enumerate(zip(AGENCIES, extra, strict=True)):
         rep = generate_report(100 + i, agency=agency, year=2021)
         add_report(
             root,

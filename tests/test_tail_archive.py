@@ -11,7 +11,6 @@ from archive.captures import CaptureStore
 from archive.testing import add_portal
 from synthetic.render_archive import zip_bytes
 from synthetic.render_compilation import compilation, render_compilation
-from synthetic.render_docx import render_docx
 from synthetic.render_pdf import render_pdf
 from synthetic.render_split import render_split
 from synthetic.report import generate_report

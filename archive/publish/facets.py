@@ -335,7 +335,7 @@ def _column_facet_class(base):
                     for i, tally in enumerate(tallies):
                         if row[i] is not None:
                             tally[row[i]] += 1
-                for column, tally in zip(todo, tallies):
+                for column, tally in zip(todo, tallies, strict=True):
                     _facet_put(k("query", misses_sql, column), dict(tally))
             answers = {}
             for column in columns:

@@ -39,7 +39,8 @@ __all__ = [
 REQUEST_COLS = REQ_COLS
 
 # (row key, group label printed to its left, row label): 一、二、四 have no group; the outcome
-# rows (一) (二) (六) (七) stand in 三、本年度办理结果, the numbered rows in their (三) (四) (五) (六)
+# rows (一) (二) (六) (七) stand in 三、本年度办理结果, the numbered rows in their
+# (三) (四) (五) (六)
 REQUEST_ROWS = [
     (
         k,
@@ -63,7 +64,7 @@ ACTIVE = {
     for template, bands in (("2019", ACTIVE_2019), ("2021", ACTIVE_2021))
 }
 
-TABLE_TITLES = dict(zip(("active", "requests", "appeals"), SECTIONS[1:4]))
+TABLE_TITLES = dict(zip(("active", "requests", "appeals"), SECTIONS[1:4], strict=True))
 
 TABLE_SHORT = {"active": "主动公开表", "requests": "依申请公开表", "appeals": "复议诉讼表"}
 

@@ -88,7 +88,7 @@ def bounded(fn, *max_chars: int | None):
     def call(*args):
         if past_deadline():
             raise TimeoutError("past the query's time limit")
-        for value, most in zip(args, max_chars):
+        for value, most in zip(args, max_chars, strict=False):
             if most is not None and isinstance(value, (str, bytes)) and len(value) > most:
                 raise OverflowError(f"{fn.__name__}: argument longer than {most} characters")
         return fn(*args)

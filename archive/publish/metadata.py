@@ -67,7 +67,8 @@ TABLES = {
         {
             "report_id": "所属报告 · Report",
             "title": "标题 · Title",
-            "representative": "1 = 报告的数字取自此副本 · 1 = the report's numbers come from this copy",
+            "representative": "1 = 报告的数字取自此副本 · 1 = the report's numbers come from this "
+            "copy",
             "differs": "与代表副本不同的单元格数 · Cells that differ from the representative copy",
             "check_status": "核验 · Check status",
             "checks_failed": "未通过的核验数 · Failed checks",
@@ -77,12 +78,14 @@ TABLES = {
             "published": "落款日期 · Date printed",
             "units": "单元格内注明的单位（JSON）· Units printed in cells",
             **_DOC,
-            "part": "汇编中的第几份报告（0 = 整个文件）· Which report of a compilation (0: the whole file)",
+            "part": "汇编中的第几份报告（0 = 整个文件）· Which report of a compilation (0: the "
+            "whole file)",
             "tables_from": "统计表取自同页另一附件（SHA-256）· The attachment its tables come from",
         },
     ),
     "other_documents": (
-        "抓取到的其他文件（不是年度报告）：作为证据保存 · Other captured documents, kept as evidence",
+        "抓取到的其他文件（不是年度报告）：作为证据保存 · Other captured documents, kept as "
+        "evidence",
         {
             "title": "标题 · Title",
             "kind": "类别 · Kind: landing_page 报告发布页 / blank_form 空白格式 / interpretation "
@@ -103,10 +106,13 @@ TABLES = {
         "每个文件的全文（只存一次）· The text of every parsed document, stored once",
         {
             "sha256": "文件 · Document (SHA-256)",
-            "part": "0 = 整个文件；1、2…… = 汇编中的各份报告 · 0: the whole file; 1, 2 …: a compilation's reports",
+            "part": "0 = 整个文件；1、2…… = 汇编中的各份报告 · 0: the whole file; 1, 2 …: a "
+            "compilation's reports",
             "text": "全文（纯文本；表格为制表符分隔的行）· Full text",
-            "sections": "章节在全文中的位置（JSON：number, heading, start, end）· Sections as places in the text",
-            "record": "提取记录（JSON，章节见 sections）· The extraction record (sections: see sections)",
+            "sections": "章节在全文中的位置（JSON：number, heading, start, end）· Sections as "
+            "places in the text",
+            "record": "提取记录（JSON，章节见 sections）· The extraction record (sections: see "
+            "sections)",
         },
     ),
     "report_values": (
@@ -119,7 +125,8 @@ TABLES = {
             "value": "印刷数值；空白为空 · Printed number; blank is NULL",
             "unit": "单元格内注明的单位 · Unit printed in the cell",
             "page": "所在页（PDF、扫描件、OFD）· Page it was read on (paged formats)",
-            "provenance": "在原件中的位置（JSON：page+box 页与单元格框；table+row+col 表格、行、格序号；"
+            "provenance": "在原件中的位置（JSON：page+box 页与单元格框；table+row+col 表格、行、"
+            "格序号；"
             "sheet+row+col 工作表；line 行号）· Where the original printed it "
             "(docs/provenance.md)",
         },
@@ -193,7 +200,8 @@ TABLES = {
     "captures": ("抓取记录：每次 HTTP 获取 · Captures: every HTTP fetch", {}),
     "documents": ("按 SHA-256 存储的原始文件 · Raw files stored by SHA-256", {}),
     "members": (
-        "压缩包（ZIP、RAR）里的文件：每个都是一份文件 · Members of ZIP/RAR attachments, each a document",
+        "压缩包（ZIP、RAR）里的文件：每个都是一份文件 · Members of ZIP/RAR attachments, each a "
+        "document",
         {
             "container": "压缩包（SHA-256）· The archive",
             "path": "在压缩包中的路径 · Path in the archive",
@@ -205,7 +213,8 @@ TABLES = {
     "change_events": (
         "变更事件：新增、修改、删除、迁址 · Change events: new, changed, removed, moved",
         {
-            "event": "new 新增 · changed 修改 · removed 删除 · moved 同一文件出现在新网址 · the same "
+            "event": "new 新增 · changed 修改 · removed 删除 · moved 同一文件出现在新网址 · the "
+            "same "
             "bytes at a new URL of the portal",
             "from_url": "迁址前的网址（moved）· The URL a moved document was at before",
         },
@@ -284,7 +293,8 @@ QUERIES = {
     "search": {
         "title": "全文检索 · Full-text search",
         "hide_sql": True,
-        "description": "输入中文词语（两个字也可以，如“复议”“泄密”）或短语；空格分隔多个词，全部须出现。"
+        "description": "输入中文词语（两个字也可以，如“复议”“泄密”）或短语；空格分隔多个词，"
+        "全部须出现。"
         "只检索年度报告；其他文件见 other_documents 表的搜索框。最新收录的 200 份在前。"
         " · Chinese words of any length; separate several with spaces"
         " (all must occur)."
@@ -356,7 +366,8 @@ LIMIT 100""",
     },
     "arithmetic_fails": {
         "title": "本表算术不符的报告 · Reports whose own arithmetic fails",
-        "description": "报告印刷的数字自相矛盾（行合计、列合计或收支平衡不符）；档案保留原数，只作标记。 · "
+        "description": "报告印刷的数字自相矛盾（行合计、列合计或收支平衡不符）；档案保留原数，"
+        "只作标记。 · "
         "The printed numbers contradict each other; the archive keeps them as "
         "printed.",
         "sql": """SELECT r.id AS report_id, r.body, r.year, r.title,
@@ -368,9 +379,10 @@ ORDER BY r.year DESC, r.body""",
     },
     "text_vs_table": {
         "title": "正文所述数字与表格不符的报告 · Reports whose prose contradicts their tables",
-        "description": "报告正文（一至四部分）所述数字与其指向的表格单元格不一致（如正文称“收到申请17件”"
-        "而表中为95件）；档案两者都不改，只作标记。 · A figure the prose of sections "
-        "一–四 states disagrees with the table cell it names; neither is corrected.",
+        "description": "报告正文（一至四部分）所述数字与其指向的表格单元格不一致"
+        "（如正文称“收到申请17件”而表中为95件）；档案两者都不改，只作标记。 · "
+        "A figure the prose of sections 一–四 states disagrees with the table cell it names; "
+        "neither is corrected.",
         "sql": """SELECT r.id AS report_id, r.body, r.year, c.check_id, c.statement, c.stated,
   c.printed, r.url, r.raw
 FROM report_checks c JOIN reports r ON r.id = c.report_id
@@ -406,7 +418,8 @@ LIMIT 200""",
     },
     "feed": {
         "title": "新收录、修改和删除的年度报告 · Reports newly archived, changed or removed",
-        "description": "订阅：在网址后加 .atom（如 /ogi/feed.atom?province=山东省）。province 留空为全部。"
+        "description": "订阅：在网址后加 .atom（如 /ogi/feed.atom?province=山东省）。province "
+        "留空为全部。"
         " · Subscribe: add .atom to this page's address; province filters.",
         "params": ["province"],
         "hide_sql": True,

@@ -4,8 +4,10 @@
                                 "data": [{"doctitle": …, "chnldocurl": …, "docpuburl": …}]}
     广东 gkmlpt                {"classify": {"post_count": 203}, "articles": [{"title", "url"}]}
     开普云 (Ucap) queryList    {"data": {"page": 1, "rows": 20, "total": 2, "results": [
-                                {"id": …, "source": {"title": …, "urls": "{\"pc\": \"/s/c/pc/…\"}"}}]}}
-    common                     {"data": {"list" | "records" | "rows": […], "total" | "totalCount": N}}
+                                  {"id": …, "source": {"title": …,
+                                                       "urls": "{\"pc\": \"/s/c/pc/…\"}"}}]}}
+    common                     {"data": {"list" | "records" | "rows": […],
+                                         "total" | "totalCount": N}}
 
 `read(answer)` gives the (url, title) of each record (TRS: `chnldocurl`, the document's URL
 in the column, which the static pages link, before `docpuburl`), the total the answer

@@ -4,7 +4,9 @@ tables without rulings and text lines in reading order (`page_items`)."""
 
 from __future__ import annotations
 
-from parsers.formats.ofd import MM, _NUM, _box, _deltas, _first, _floats, _local
+from itertools import pairwise
+
+from parsers.formats.ofd import _NUM, MM, _box, _deltas, _first, _floats, _local
 from parsers.formats.pdf import layout
 from parsers.formats.pdf.chars import Glyph, clean
 from parsers.formats.pdf.pages import PageItem, is_margin, recovered_items
@@ -148,7 +150,7 @@ def page_items(page, pageno: int, continuing: bool = False) -> list[PageItem]:
     )
     cells: list[dict] = [{} for _ in grids]
     free = []
-    for i, (ch, x0, top, x1, bottom, base, size) in enumerate(page.glyphs):
+    for i, (ch, x0, top, x1, bottom, base, _size) in enumerate(page.glyphs):
         cx, cy = (x0 + x1) / 2, (top + bottom) / 2
         for g, grid in enumerate(grids):
             k = grid.owner(cx, cy)
@@ -173,7 +175,8 @@ def page_items(page, pageno: int, continuing: bool = False) -> list[PageItem]:
         if t
     ]
     items += [
-        PageItem(grid.ys[0], table=grid.finish(chars, pageno)) for grid, chars in zip(grids, cells)
+        PageItem(grid.ys[0], table=grid.finish(chars, pageno))
+        for grid, chars in zip(grids, cells, strict=True)
     ]
     items += recovered_items(recovered, pageno)
     items.sort(key=lambda it: it.top)
@@ -195,7 +198,7 @@ def _lines(glyphs: list[Glyph]) -> list[tuple[float, float, str, float]]:
         ln.sort(key=lambda g: g.x0)
         h = max(g.bottom - g.top for g in ln)
         s = ln[0].ch
-        for a, b in zip(ln, ln[1:]):
+        for a, b in pairwise(ln):
             s += (" " if b.x0 - a.x1 > h / 3 else "") + b.ch
         lines.append((min(g.top for g in ln), max(g.bottom for g in ln), clean(s), ln[0].base))
     lines.sort(key=lambda x: x[0])

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import re
+from itertools import pairwise
 
 from parsers.model import Block, Document
 from parsers.normalize import normalize_text
@@ -166,7 +167,7 @@ def scale_for(gray) -> float:
         run.append(y)
     if run:
         lines.append(sum(run) / len(run))
-    gaps = sorted(b - a for a, b in zip(lines, lines[1:]) if b - a > 4)
+    gaps = sorted(b - a for a, b in pairwise(lines) if b - a > 4)
     if len(gaps) < 2:
         return 300 / 96
     pitch = gaps[len(gaps) // 2] * (w / sw)

@@ -1,4 +1,5 @@
-""".xls / .xlsx → Document: each sheet a heading (its name) and a table with merged cells as spans."""
+""".xls / .xlsx → Document: each sheet a heading (its name) and a table with merged cells as
+spans."""
 
 from __future__ import annotations
 

@@ -71,7 +71,9 @@ class _Builder:
         """A row of cells starting on `line` (each on its own line: `lines`)."""
         if cells:
             at = lines or [line or self.line] * len(cells)
-            self.rows.append([Cell(c.strip(), pos={"line": n}) for c, n in zip(cells, at)])
+            self.rows.append(
+                [Cell(c.strip(), pos={"line": n}) for c, n in zip(cells, at, strict=False)]
+            )
             self.row_lines.append(at[0] if not lines else None)
             if self.tabs:
                 self.tab_rows.append(cells)
@@ -79,7 +81,7 @@ class _Builder:
     def end_table(self) -> None:
         if self.rows:
             table = tab_table(self.tab_rows) if self.tab_rows else Table(rows=self.rows)
-            for cells, line in zip(table.rows, self.row_lines):
+            for cells, line in zip(table.rows, self.row_lines, strict=False):
                 for c in cells:
                     if line is not None:  # tab_table rebuilt the cells: one line a row
                         c.pos = {"line": line}

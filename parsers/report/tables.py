@@ -230,7 +230,7 @@ class TableReader:
             self.widths[key] = sum(1 for v in values if v.number is not None)
         cols = self.columns(table, key)
         fitted = _fit(values, len(cols))
-        cells = {c: v.number for c, v in zip(cols, fitted)}
+        cells = {c: v.number for c, v in zip(cols, fitted, strict=True)}
         old = self.tables[table].get(key)
         if old is not None and (
             any(v is not None for v in old.values()) or all(v is None for v in cells.values())
@@ -238,10 +238,10 @@ class TableReader:
             return  # the first printing of a row wins, unless it was empty
         self.tables[table][key] = cells
         self.provenance.setdefault(table, {})[key] = {
-            c: v.pos for c, v in zip(cols, fitted) if v.number is not None and v.pos
+            c: v.pos for c, v in zip(cols, fitted, strict=True) if v.number is not None and v.pos
         }
         self.prev_row = (table, key)
-        for c, v in zip(cols, fitted):
+        for c, v in zip(cols, fitted, strict=True):
             unit_key = f"{table}.{key}.{c}"
             if v.unit in ("万元", "元", "亿元"):
                 self.units[unit_key] = v.unit
@@ -309,9 +309,14 @@ def flat_row(line: str, pos: dict | None = None) -> Row | None:
 def split_row(cells: list[str], where: list[dict | None] | None = None) -> Row:
     kinds = [read_value(c) for c in cells]
     if where:
-        kinds = [replace(k, pos=p) if k is not None and p else k for k, p in zip(kinds, where)]
+        kinds = [
+            replace(k, pos=p) if k is not None and p else k
+            for k, p in zip(kinds, where, strict=False)
+        ]
     last_label = max((i for i, k in enumerate(kinds) if k is None), default=-1)
-    labels = [L.squash_label(c) for c, k in zip(cells[: last_label + 1], kinds) if k is None]
+    labels = [
+        L.squash_label(c) for c, k in zip(cells[: last_label + 1], kinds, strict=False) if k is None
+    ]
     labels = [x for x in labels if x]
     values = [k for k in kinds[last_label + 1 :]]
     return Row(labels, values)

@@ -139,7 +139,9 @@ def _extract(task, memory_mb: int, base_rss: int, document: bool) -> dict:
 
                 out["document"]["parts"] = [
                     {"text": part.text(), "sections": r["sections"]}
-                    for part, r in zip(split_reports(doc) or [], out["record"]["reports"])
+                    for part, r in zip(
+                        split_reports(doc) or [], out["record"]["reports"], strict=False
+                    )
                 ]
     except ParseError as e:
         # a parser that ran out of memory may say "corrupt" (lxml: "unknown error")

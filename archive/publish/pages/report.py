@@ -121,7 +121,7 @@ def _request_labels(present: list[tuple]) -> list[list[dict]]:
     """The label cells of each row of the requests table in the template's three columns
     (一、… · （一）… · 1. …), merged over the rows they cover: [{text, rowspan, colspan}]."""
     out = []
-    for i, (key, group, label) in enumerate(present):
+    for i, (_key, group, label) in enumerate(present):
         cells = []
         if not group:  # 一、二、四: across the three label columns
             out.append([{"text": label, "rowspan": 1, "colspan": 3}])
@@ -205,7 +205,7 @@ def layout(record: dict) -> dict:
                     if c == f"requests.row_total:{k}"
                 ],
             }
-            for (k, _, _), labels in zip(present, _request_labels(present))
+            for (k, _, _), labels in zip(present, _request_labels(present), strict=True)
         ]
     app = tables.get("appeals")
     if app:

@@ -49,7 +49,7 @@ def read_table(gray, g: Grid, layer=None) -> tuple[Table, list[float], int]:
     # right of a number, a cell is a value too: one no reading takes for a number (a 0 read as
     # 一) would pass for a label and shift the row's numbers one column, so it is set aside
     row_has_number: set[int] = set()
-    for k, (r, c, rs, cs) in enumerate(regions):
+    for k, (r, *_) in enumerate(regions):
         t = texts[k].replace(" ", "")
         if NUMBER.fullmatch(t):
             row_has_number.add(r)
@@ -64,7 +64,7 @@ def read_table(gray, g: Grid, layer=None) -> tuple[Table, list[float], int]:
             set_aside += 1
     set_aside += _value_columns(regions, texts, crops, row_has_number)
     rows: list[list[Cell]] = [[] for _ in range(len(g.ys) - 1)]
-    for (r, c, rs, cs), text, box in zip(regions, texts, boxes):
+    for (r, _, rs, cs), text, box in zip(regions, texts, boxes, strict=True):
         rows[r].append(Cell(text, rowspan=rs, colspan=cs, pos={"box": list(box)}))
     return Table(rows=rows, ocr=True), confs, set_aside
 
@@ -92,14 +92,14 @@ def _value_columns(regions, texts: list[str], crops, numbered: set[int]) -> int:
     would shift the row's numbers one column. It is set aside; returns how many."""
     numbers: dict[int, int] = {}
     filled: dict[int, int] = {}
-    for k, (r, c, rs, cs) in enumerate(regions):
+    for k, (r, c, _rs, cs) in enumerate(regions):
         t = texts[k].replace(" ", "")
         if cs == 1 and t and r in numbered:
             filled[c] = filled.get(c, 0) + 1
             numbers[c] = numbers.get(c, 0) + bool(NUMBER.fullmatch(t) or t.startswith(UNREADABLE))
     values = {c for c, n in numbers.items() if n >= 3 and n >= 0.8 * filled[c]}
     n = 0
-    for k, (r, c, rs, cs) in enumerate(regions):
+    for k, (r, c, _rs, cs) in enumerate(regions):
         t = texts[k].replace(" ", "")
         if (
             c in values
@@ -130,10 +130,10 @@ def read_numbers(
     for lang in ("chi_sim", "eng"):  # different models make different slips
         conf: list[float] = []
         got, _ = ocr_stacked(sub, lang=lang, config=(DIGITS,), cell_conf=conf)
-        for rs, t, c in zip(readings, got, conf):
+        for rs, t, c in zip(readings, got, conf, strict=True):
             rs.append(reading(t, c))
     out = list(texts)
-    for i, rs in zip(nums, readings):
+    for i, rs in zip(nums, readings, strict=True):
         out[i] = decide(texts[i], rs)
         if (
             sure is not None
@@ -156,7 +156,7 @@ def _recheck(crops, nums: list[int], readings: list[list[Reading]], out: list[st
     readings of both models agree); otherwise it stays set aside."""
     again = [
         (i, rs)
-        for i, rs in zip(nums, readings)
+        for i, rs in zip(nums, readings, strict=True)
         if out[i].startswith(UNREADABLE) and any(r.text for r in rs)
     ]
     if not again:
@@ -168,9 +168,9 @@ def _recheck(crops, nums: list[int], readings: list[list[Reading]], out: list[st
         got, _ = ocr_stacked(
             sub, lang=lang, config=(DIGITS,), cell_conf=conf, line_px=LINE_PX * 1.6
         )
-        for m, t, c in zip(more, got, conf):
+        for m, t, c in zip(more, got, conf, strict=True):
             m.append(reading(t, c))
-    for (i, rs), m in zip(again, more):
+    for (i, rs), m in zip(again, more, strict=True):
         out[i] = confirm(rs, m, out[i])
 
 
@@ -297,7 +297,7 @@ def ocr_stacked(
                 break
     out = []
     confs = [w.conf for w in words]
-    for crop, ws in zip(crops, texts):
+    for crop, ws in zip(crops, texts, strict=True):
         ws.sort(key=lambda w: (w.block, w.par, w.line, w.word))
         if crop is not None and not ws:  # tesseract dropped a lone glyph: read the cell alone
             ws = tesseract(ImageOps.expand(crop, 20, 255), psm=7, lang=lang, config=config)

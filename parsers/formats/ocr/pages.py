@@ -3,8 +3,8 @@
 Per page: deskew, find the table ruling lines (`grid`), rebuild each table's cell grid
 and read its cells (`cells`, which lets several readings vote on each number:
 `readings`), and OCR the rest of the page as text lines. A scan that carries its own OCR
-layer is read the same way; the layer only gets a say against our numbers (`layer_chars`). Pillow only; tesseract is called
-through its TSV output (`tesseract`).
+layer is read the same way; the layer only gets a say against our numbers (`layer_chars`).
+Pillow only; tesseract is called through its TSV output (`tesseract`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import math
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
 
 from parsers.formats.ocr.cells import read_table
 from parsers.formats.ocr.grid import INK, find_tables
@@ -94,15 +95,19 @@ def layer_chars(page) -> list[tuple[str, float, float]]:
     tp = page.get_textpage()
     raw = tp.raw
     top = page.get_size()[1]
-    l, r, b, t = (ctypes.c_double() for _ in range(4))
+    left, r, b, t = (ctypes.c_double() for _ in range(4))
     out = []
     try:
         for i in range(tp.count_chars()):
             ch = chr(praw.FPDFText_GetUnicode(raw, i))
-            if ch.isspace() or not praw.FPDFText_GetCharBox(raw, i, l, r, b, t):
+            if ch.isspace() or not praw.FPDFText_GetCharBox(raw, i, left, r, b, t):
                 continue
             out.append(
-                (ch, (l.value + r.value) / 2 * DPI / 72, (top - (b.value + t.value) / 2) * DPI / 72)
+                (
+                    ch,
+                    (left.value + r.value) / 2 * DPI / 72,
+                    (top - (b.value + t.value) / 2) * DPI / 72,
+                )
             )
     finally:
         tp.close()
@@ -265,7 +270,7 @@ def skew(gray, max_angle: float = 2.0) -> float:
     def score(img, angle: float) -> float:
         rot = img.rotate(angle, resample=Image.Resampling.BILINEAR, fillcolor=0)
         prof = rot.resize((1, rot.height), Image.Resampling.BOX).tobytes()
-        return sum((a - b) ** 2 for a, b in zip(prof, prof[1:]))
+        return sum((a - b) ** 2 for a, b in pairwise(prof))
 
     tiny, small = ink(6), ink(3)
     best = max(

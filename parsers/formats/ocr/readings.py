@@ -156,7 +156,8 @@ def clean_cell(text: str) -> str:
 _WITH_UNIT = re.compile(r"[+\-]?\d+(\.\d+)?(万元|亿元|元|件|个|项|次|人次|条)")
 
 
-# chi_sim slips in the tables' labels: 予 read as 子 (予以公开, 不予处理); 子以 and 不子 are not Chinese
+# chi_sim slips in the tables' labels: 予 read as 子 (予以公开, 不予处理); 子以 and 不子 are
+# not Chinese
 _SLIPS = [(re.compile(r"子以"), "予以"), (re.compile(r"不子"), "不予")]
 
 

@@ -37,7 +37,7 @@ def page_chars(tp, top_y: float = 0.0) -> list[tuple[int, str, tuple | None]]:
     (The inner loop of every page that holds a table, hence written flat: pdfium's
     functions bound locally, and a copy looked for only in the buckets it can lie in.)"""
     seen: dict = {}  # (char, x // B, y // B) → [(x, y)]: where each character was drawn
-    l, r, b, t = (ctypes.c_double() for _ in range(4))
+    left, r, b, t = (ctypes.c_double() for _ in range(4))
     raw = tp.raw
     unicode, charbox = praw.FPDFText_GetUnicode, praw.FPDFText_GetCharBox
     out = []
@@ -52,9 +52,9 @@ def page_chars(tp, top_y: float = 0.0) -> list[tuple[int, str, tuple | None]]:
         if ch.isspace():  # pdfium generates only spaces and line breaks: no need to ask it
             add((i, ch, None))
             continue
-        if not charbox(raw, i, l, r, b, t):
+        if not charbox(raw, i, left, r, b, t):
             continue
-        x0, x1, y0, y1 = l.value, r.value, b.value, t.value
+        x0, x1, y0, y1 = left.value, r.value, b.value, t.value
         # a copy: the same character drawn within tol of (x0, y0), tol a fifth of its size
         w, h = x1 - x0, y1 - y0
         tol = (h if h > w else w) * 0.2

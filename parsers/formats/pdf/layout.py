@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 from statistics import median
 
 from parsers.formats.pdf.chars import Glyph
@@ -27,7 +28,6 @@ from parsers.formats.pdf.lines import (
     lines_of,
     value_bands,
 )
-
 
 # a number standing alone between spaces or line breaks: the cheap test for a text page
 _LONE_NUMBER = re.compile(r"(?:^|(?<=\s))[+\-]?\d[\d,]*(?:\.\d+)?(?:万元|元)?(?=\s|$)")
@@ -80,7 +80,7 @@ def _runs(lines: list[Line]) -> list[list[int]]:
     if not data:
         return []
     runs, cur = [], [data[0]]
-    for a, b in zip(data, data[1:]):
+    for a, b in pairwise(data):
         h = median([lines[a].height, lines[b].height])
         ok = True
         for k in range(a, b):  # each step between consecutive lines must be short

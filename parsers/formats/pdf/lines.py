@@ -5,11 +5,11 @@ unit, or a blank mark) is a value cell. What layout recovery builds tables from.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 from statistics import median
 
 from parsers.formats.pdf.chars import Glyph
 from parsers.report.values import read_value
-
 
 SEG_GAP = 0.75  # a gap wider than this many line heights cuts a line into segments
 WORD_GAP = 0.25  # inside a segment, a gap this wide is a space
@@ -82,7 +82,7 @@ def lines_of(glyphs: list[Glyph]) -> list[Line]:
 
 def _segment(glyphs: list[Glyph], h: float) -> Segment:
     text = glyphs[0].ch
-    for a, b in zip(glyphs, glyphs[1:]):
+    for a, b in pairwise(glyphs):
         if b.x0 - a.x1 > WORD_GAP * h:
             text += " "
         text += b.ch

@@ -117,12 +117,12 @@ def ocr_layer(page, objects: list | None = None) -> bool:
     import pypdfium2.raw as praw
 
     w, h = page.get_size()
-    l, b, r, t = (ctypes.c_float() for _ in range(4))
+    left, b, r, t = (ctypes.c_float() for _ in range(4))
     objects = objects if objects is not None else page_objects(page)
     picture = any(
         kind == praw.FPDF_PAGEOBJ_IMAGE
-        and praw.FPDFPageObj_GetBounds(obj, l, b, r, t)
-        and (r.value - l.value) * (t.value - b.value) >= 0.5 * w * h
+        and praw.FPDFPageObj_GetBounds(obj, left, b, r, t)
+        and (r.value - left.value) * (t.value - b.value) >= 0.5 * w * h
         for obj, kind in objects
     )
     if not picture:
@@ -279,7 +279,7 @@ def _table_page(
             items.append(
                 PageItem(line_top, text, margin=is_margin(text, line_top, line_bottom, height))
             )
-    for grid, chars in zip(grids, cell_chars):
+    for grid, chars in zip(grids, cell_chars, strict=True):
         items.append(PageItem(grid.ys[0], table=grid.finish(chars, pageno)))
     items += recovered_items(recovered, pageno)
     items.sort(key=lambda it: it.top)
@@ -293,7 +293,7 @@ def recovered_items(recovered: list[layout.Recovered], pageno: int) -> list[Page
         ys = t.ys or [(0.0, 0.0)] * len(t.rows)
         rows = [
             [PageCell(x0, x1, 1, clean(text), top, bottom, pageno) for x0, x1, text in row]
-            for row, (top, bottom) in zip(t.rows, ys)
+            for row, (top, bottom) in zip(t.rows, ys, strict=False)
         ]
         out.append(
             PageItem(
