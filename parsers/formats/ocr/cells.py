@@ -130,7 +130,7 @@ def read_numbers(
     for lang in ("chi_sim", "eng"):  # different models make different slips
         conf: list[float] = []
         got, _ = ocr_stacked(sub, lang=lang, config=(DIGITS,), cell_conf=conf)
-        for rs, t, c in zip(readings, got, conf, strict=True):
+        for rs, t, c in zip(readings, got, conf, strict=False):
             rs.append(reading(t, c))
     out = list(texts)
     for i, rs in zip(nums, readings, strict=True):
@@ -168,7 +168,7 @@ def _recheck(crops, nums: list[int], readings: list[list[Reading]], out: list[st
         got, _ = ocr_stacked(
             sub, lang=lang, config=(DIGITS,), cell_conf=conf, line_px=LINE_PX * 1.6
         )
-        for m, t, c in zip(more, got, conf, strict=True):
+        for m, t, c in zip(more, got, conf, strict=False):
             m.append(reading(t, c))
     for (i, rs), m in zip(again, more, strict=True):
         out[i] = confirm(rs, m, out[i])
