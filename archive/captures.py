@@ -1,7 +1,7 @@
-"""The capture store: raw bodies by SHA-256, one WARC per crawl, capture records in SQLite.
+"""The capture store: raw bodies by SHA-256 and capture records in SQLite.
 
 ARCHIVE/blobs/<sha[:2]>/<sha>   every body stored once
-ARCHIVE/warc/<crawl_id>.warc.gz request and response records of one crawl
+ARCHIVE/warc/<crawl_id>.warc.gz request and response records of one crawl (archive/warc.py)
 ARCHIVE/archive.db              portals, crawl_runs, captures, documents, change_events,
                                 crawl_jobs (a crawl's jobs on Scrapyd nodes)
 ARCHIVE/tmp/                    bodies being decoded (spool files), moved into blobs/
@@ -10,17 +10,17 @@ ARCHIVE/tmp/                    bodies being decoded (spool files), moved into b
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import re
 import time
-import zlib
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
 import sqlite_utils
+
+from archive.warc import WarcFiles
 
 SCHEMA = {
     "portals": {
@@ -154,13 +154,12 @@ class CaptureStore:
     def __init__(self, archive_dir: str | os.PathLike | None = None):
         self.root = Path(archive_dir) if archive_dir else default_archive()
         (self.root / "blobs").mkdir(parents=True, exist_ok=True)
-        (self.root / "warc").mkdir(exist_ok=True)
         self.db = sqlite_utils.Database(self.root / "archive.db")
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")  # WAL: safe against a killed process
         self.db.execute("PRAGMA busy_timeout=10000")
         self._ensure_schema()
-        self._warc: dict[str, object] = {}
+        self.warc = WarcFiles(self.root)
         self._dirs: set[str] = set()  # blob directories known to exist
         self._autocommit = True  # off inside batch()
 
@@ -174,8 +173,7 @@ class CaptureStore:
             yield
         finally:
             self._autocommit = True
-            for fh in self._warc.values():
-                fh.flush()
+            self.warc.flush()
             self.db.conn.commit()
 
     def _commit(self) -> None:
@@ -326,7 +324,9 @@ class CaptureStore:
         elif body is not None:
             sha, new = self.store_body(body)
             size = len(body)
-        warc_file, offset = self.write_warc(**warc)
+        warc_file, offset = self.warc.write(**warc)
+        if self._autocommit:
+            self.warc.flush()
         self.add_capture(**row, sha256=sha, size=size, warc_file=warc_file, warc_offset=offset)
         return sha, new
 
@@ -442,107 +442,22 @@ class CaptureStore:
                           and m.event = 'moved' and m.from_url = e.url and m.id > e.id)"""
         return {r["url"]: r["new_sha256"] for r in self.db.query(sql, [portal])}
 
-    # -- WARC -----------------------------------------------------------------------------
-    def warc_path(self, crawl_id: str) -> Path:
-        if not re.match(r"^[\w.-]+$", crawl_id):
-            raise ValueError(f"unsafe crawl id {crawl_id!r}")
-        return self.root / "warc" / f"{crawl_id}.warc.gz"
-
-    def write_warc(
-        self,
-        crawl_id: str,
-        url: str,
-        method: str,
-        request_headers: list,
-        request_body: bytes,
-        status: int,
-        reason: str,
-        response_headers: list,
-        body: bytes,
-        fetched_at: str,
-        truncated: str | None = None,
-    ) -> tuple[str, int]:
-        """Append a response and a request record; returns (warc file, offset of the pair).
-        truncated: the WARC-Truncated reason ('disconnect', 'length') of a partial body.
-        Each record is one gzip member (what every WARC reader expects of a .warc.gz)."""
-        from warcio.statusandheaders import StatusAndHeaders
-
-        path = self.warc_path(crawl_id)
-        fh = self._warc.get(crawl_id)
-        if fh is None:
-            fh = self._warc[crawl_id] = _GzipMembers(open(path, "ab"))
-        offset = fh.tell()
-        writer = fh.writer
-        date = fetched_at.replace(".000000", "")[:19] + "Z"
-        # the body is stored de-chunked: a Transfer-Encoding header would misdescribe it
-        headers = [(k, v) for k, v in response_headers if k.lower() != "transfer-encoding"]
-        http = StatusAndHeaders(f"{status} {reason}".strip(), headers, protocol="HTTP/1.1")
-        warc_headers = {"WARC-Date": date, "WARC-Payload-Digest": _sha1_label(body)}
-        if truncated:
-            warc_headers["WARC-Truncated"] = truncated
-        fh.level = _gzip_level(body)
-        # the length given and the payload digest made here: warcio then neither copies the
-        # body into a temporary file nor hashes it twice
-        resp = writer.create_warc_record(
-            url,
-            "response",
-            payload=io.BytesIO(body),
-            length=len(body),
-            http_headers=http,
-            warc_headers_dict=warc_headers,
-        )
-        writer.write_record(resp)
-        path_q = url.split("/", 3)[3] if url.count("/") >= 3 else ""
-        req_http = StatusAndHeaders(
-            f"{method} /{path_q} HTTP/1.1", request_headers, is_http_request=True
-        )
-        request_body = request_body or b""
-        fh.level = 6
-        req = writer.create_warc_record(
-            url,
-            "request",
-            payload=io.BytesIO(request_body),
-            length=len(request_body),
-            http_headers=req_http,
-            warc_headers_dict={"WARC-Date": date, "WARC-Payload-Digest": _sha1_label(request_body)},
-        )
-        req.rec_headers.add_header(
-            "WARC-Concurrent-To", resp.rec_headers.get_header("WARC-Record-ID")
-        )
-        writer.write_record(req)
-        if self._autocommit:
-            fh.flush()
-        return f"warc/{path.name}", offset
-
+    # -- WARC (archive/warc.py writes the files) ------------------------------------------
     def repair_warc(self, crawl_id: str) -> dict:
         """After a kill: cut the crawl's WARC back to its last complete request/response pair
-        that a capture row points at (a torn gzip member stops every reader there), then
-        write again the records of rows whose pair was lost. Returns what was done."""
-        path = self.warc_path(crawl_id)
+        that a capture row points at, then write again the records of rows whose pair was
+        lost. Returns what was done."""
         rows = list(
             self.db.query(
                 "select * from captures where crawl_id = ? and warc_offset is not null order by id",
                 [crawl_id],
             )
         )
-        if crawl_id in self._warc:
-            self._warc.pop(crawl_id).close()
-        members = warc_members(path) if path.exists() else {}
-        keep, lost = 0, []
-        for row in rows:
-            end = members.get(row["warc_offset"])
-            end = end and members.get(end)  # the pair: the response member, then the request
-            if end:
-                keep = max(keep, end)
-            else:
-                lost.append(row)
-        size = path.stat().st_size if path.exists() else 0
-        if path.exists():
-            with open(path, "r+b") as fh:
-                fh.truncate(keep)
-        for row in lost:  # rewritten from the row and the stored body
+        cut, lost = self.warc.keep_pairs(crawl_id, [row["warc_offset"] for row in rows])
+        lost_rows = [row for row in rows if row["warc_offset"] in lost]
+        for row in lost_rows:  # rewritten from the row and the stored body
             body = self.read_blob(row["sha256"]) if row["sha256"] else b""
-            warc_file, offset = self.write_warc(
+            warc_file, offset = self.warc.write(
                 crawl_id,
                 row["final_url"] or row["url"],
                 row["method"] or "GET",
@@ -556,108 +471,10 @@ class CaptureStore:
                 truncated="disconnect" if (row["error"] or "").startswith("truncated") else None,
             )
             self.db["captures"].update(row["id"], {"warc_file": warc_file, "warc_offset": offset})
-        return {"cut_bytes": size - keep, "rewritten": len(lost)}
+        if self._autocommit:
+            self.warc.flush()
+        return {"cut_bytes": cut, "rewritten": len(lost_rows)}
 
     def close(self) -> None:
-        for fh in self._warc.values():
-            fh.close()
-        self._warc.clear()
+        self.warc.close()
         self.db.close()
-
-
-# ---- WARC records ----------------------------------------------------------------------
-class _GzipMembers:
-    """A .warc.gz being appended to: each record (from its first write to warcio's flush at
-    its end) becomes one gzip member, compressed at `level`. warcio's own gzip writer always
-    uses level 9, which costs about twice level 6 for 1 % less."""
-
-    def __init__(self, fh):
-        from warcio.warcwriter import WARCWriter
-
-        self.fh, self.level, self._z = fh, 6, None
-        self.writer = WARCWriter(self, gzip=False)
-
-    def write(self, data: bytes) -> None:
-        if self._z is None:
-            self._z = zlib.compressobj(self.level, zlib.DEFLATED, 31)
-        self.fh.write(self._z.compress(data))
-
-    def flush(self) -> None:
-        """The end of a record (warcio calls it after each) or of a batch of writes."""
-        if self._z is not None:
-            self.fh.write(self._z.flush())
-            self._z = None
-        self.fh.flush()
-
-    def tell(self) -> int:
-        return self.fh.tell()
-
-    def close(self) -> None:
-        self.flush()
-        self.fh.close()
-
-
-# Formats that are compressed inside already: deflate gains a few per cent on them for many
-# times the CPU (the farm's PDFs: 9 % smaller at level 1 for 8× the time of storing), so their
-# records are stored uncompressed within their gzip member.
-_COMPRESSED_MAGIC = (
-    b"%PDF",
-    b"PK\x03\x04",
-    b"\xff\xd8\xff",
-    b"\x89PNG",
-    b"GIF8",
-    b"\x1f\x8b",
-    b"Rar!",
-    b"7z\xbc\xaf",
-    b"BZh",
-    b"\x28\xb5\x2f\xfd",
-    b"RIFF",
-)
-
-
-def _gzip_level(body: bytes) -> int:
-    return 0 if body.startswith(_COMPRESSED_MAGIC) else 6
-
-
-_B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-_B32_PAIRS = [a + b for a in _B32 for b in _B32]  # 10 bits → two characters
-
-
-def _sha1_label(data: bytes) -> str:
-    """The WARC digest label of data, `sha1:` and base 32, as warcio writes it (without the
-    pure-Python base64.b32encode)."""
-    n = int.from_bytes(hashlib.sha1(data).digest(), "big")
-    return "sha1:" + "".join([_B32_PAIRS[(n >> s) & 1023] for s in range(150, -1, -10)])
-
-
-def warc_members(path: Path) -> dict[int, int]:
-    """{start: end} of every complete gzip member of a .warc.gz (each WARC record is one);
-    the scan stops at the first torn or corrupt member. Output is decoded 1 MiB at a time."""
-    import zlib
-
-    out: dict[int, int] = {}
-    step = 1 << 20
-    with open(path, "rb") as fh:
-        start = fed = 0  # file offsets: the current member's start, bytes fed so far
-        d = zlib.decompressobj(wbits=31)
-        pending = b""
-        while True:
-            data = pending or fh.read(step)
-            pending = b""
-            if not data:
-                return out
-            base = fed
-            try:
-                d.decompress(data, step)
-                while d.unconsumed_tail and not d.eof:
-                    d.decompress(d.unconsumed_tail, step)
-            except zlib.error:
-                return out
-            if d.eof:
-                pending = d.unused_data
-                end = base + len(data) - len(pending)
-                out[start] = end
-                start = fed = end
-                d = zlib.decompressobj(wbits=31)
-            else:
-                fed = base + len(data)

@@ -229,7 +229,7 @@ def _commit(store: CaptureStore, job: dict, manifest: dict, rows, warc: Path | N
     end = base
     warc_file = None
     if warc is not None:
-        path = store.warc_path(crawl_id)
+        path = store.warc.path(crawl_id)
         warc_file = str(path.relative_to(store.root))
         with open(path, "ab") as out:
             out.truncate(base)  # what a merge killed half-way appended, cut off

@@ -47,6 +47,37 @@ def add_portal(
     )
 
 
+def capture_body(
+    store: CaptureStore,
+    body: bytes,
+    url: str,
+    portal: str,
+    *,
+    crawl_id: str = "c1",
+    content_type: str = "text/html; charset=utf-8",
+    kind: str = "detail",
+    **row,
+) -> tuple[int, str]:
+    """A body stored and its capture row, as the crawler records a 200 answer to a report
+    link (`row`: any other column, e.g. link_text, referer); returns (capture id, sha256)."""
+    sha, _ = store.store_body(body)  # also records the documents row
+    cid = store.add_capture(
+        crawl_id=crawl_id,
+        portal=portal,
+        url=url,
+        final_url=url,
+        method="GET",
+        status=200,
+        sha256=sha,
+        size=len(body),
+        content_type=content_type,
+        kind=kind,
+        is_report=1,
+        **row,
+    )
+    return cid, sha
+
+
 def add_report(
     archive: Path,
     *,
@@ -67,20 +98,14 @@ def add_report(
     own = store is None
     store = store or CaptureStore(archive)
     body = body if body is not None else text.encode("utf-8")
-    sha, _ = store.store_body(body)  # also records the documents row
-    cid = store.add_capture(
+    cid, sha = capture_body(
+        store,
+        body,
+        url,
+        portal,
         crawl_id=crawl_id,
-        portal=portal,
-        url=url,
-        final_url=url,
-        method="GET",
-        status=200,
-        fetched_at=fetched_at,
-        sha256=sha,
-        size=len(body),
-        content_type="text/html; charset=utf-8",
         kind=kind,
-        is_report=1,
+        fetched_at=fetched_at,
         link_text=link_text,
     )
     capture = store.db["captures"].get(cid)

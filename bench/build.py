@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from archive.build import build  # noqa: E402
 from archive.captures import CaptureStore  # noqa: E402
-from archive.testing import add_portal  # noqa: E402
+from archive.testing import add_portal, capture_body  # noqa: E402
 
 PORTAL, REGION = "阳溪市人民政府", "371581"
 TYPES = {
@@ -95,20 +95,15 @@ def capture_all(root: Path, n: int, mix: str, seed: int) -> tuple[dict, int]:
         for i, fmt, body in pool.imap_unordered(
             make, enumerate(formats(n, mix, seed)), chunksize=8
         ):
-            sha, _ = store.store_body(body)
             url = f"http://yangxi.test/gk/{i}.{EXT.get(fmt, fmt)}"
-            store.add_capture(
+            capture_body(
+                store,
+                body,
+                url,
+                PORTAL,
                 crawl_id="bench",
-                portal=PORTAL,
-                url=url,
-                final_url=url,
-                method="GET",
-                status=200,
-                sha256=sha,
-                size=len(body),
                 content_type=TYPES[fmt],
                 kind="attachment",
-                is_report=1,
                 link_text="2024年政府信息公开工作年度报告",
             )
             counts[fmt] = counts.get(fmt, 0) + 1

@@ -29,7 +29,9 @@ from crawler.capture import is_challenge, record_failure  # noqa: F401  (is_chal
 
 
 def retry_after(value: bytes | None, now: float | None = None) -> float | None:
-    """Seconds a Retry-After header asks for (delay-seconds or an HTTP-date), or None."""
+    """Seconds a Retry-After header asks for (delay-seconds or an HTTP-date), or None.
+    Scrapy's RetryMiddleware does not read Retry-After; the date is the standard library's
+    (urllib3 has one, but it caps the wait at 6 h and comes only with the nodes extra)."""
     if not value:
         return None
     text = value.decode("latin-1").strip()

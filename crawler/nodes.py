@@ -316,7 +316,7 @@ class Head:
         wacz = str(self.options.get("settings", {}).get("OGI_WACZ", True)).lower()
         if (
             status == "finished"
-            and self.store.warc_path(self.crawl_id).exists()
+            and self.store.warc.path(self.crawl_id).exists()
             and wacz not in ("false", "0")
         ):
             from crawler.report import CrawlRun

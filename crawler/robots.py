@@ -29,7 +29,9 @@ MAX_REDIRECTS = 5
 
 
 class DisallowAll:
-    """The rules of an unreachable robots.txt."""
+    """The rules of an unreachable robots.txt. Protego parses the rules a robots.txt gives;
+    this is the answer when none came (Scrapy's middleware allows all then, RFC 9309 does
+    not), and it carries the reason for the capture row."""
 
     def __init__(self, why: str):
         self.why = why

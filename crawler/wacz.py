@@ -48,7 +48,7 @@ def write_wacz(store, crawl_id: str) -> Path:
     """ARCHIVE/wacz/<crawl_id>.wacz from the crawl's WARC; returns its path."""
     wacz_main = _wacz_main()
 
-    warc = store.warc_path(crawl_id)
+    warc = store.warc.path(crawl_id)
     if not warc.exists():
         raise FileNotFoundError(f"no WARC for crawl {crawl_id}: {warc}")
     out = store.root / "wacz" / f"{crawl_id}.wacz"

@@ -83,21 +83,8 @@ class _Handler(BaseHTTPRequestHandler):
                 if self._not_modified(etag, lastmod):
                     status, body = 304, b""
                     del headers["Content-Type"]  # as many servers do
-            farm.log.append(
-                {
-                    "host": site.host,
-                    "site": site.name,
-                    "method": self.command,
-                    "path": parts.path,
-                    "query": parts.query,
-                    "status": status,
-                    "size": len(body),
-                    "ua": self.headers.get("User-Agent", ""),
-                    "conditional": bool(
-                        self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since")
-                    ),
-                }
-            )
+            conditional = self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since")
+            self._log(farm, site, parts, status, len(body), conditional=bool(conditional))
         self.send_response(status)
         for k, v in headers.items():
             self.send_header(k, v)
@@ -106,23 +93,26 @@ class _Handler(BaseHTTPRequestHandler):
         if not head:
             self.wfile.write(body)
 
+    def _log(self, farm: "Farm", site: Site, parts, status, size: int, **more) -> None:
+        """One request in the farm's log (what the tests read back); under farm.lock."""
+        farm.log.append(
+            {
+                "host": site.host,
+                "site": site.name,
+                "method": self.command,
+                "path": parts.path,
+                "query": parts.query,
+                "status": status,
+                "size": size,
+                "ua": self.headers.get("User-Agent", ""),
+                **more,
+            }
+        )
+
     def _fault(self, fault: str, farm: "Farm", site: Site, parts) -> None:
         """Fault mode: misbehave as `fault` says (synthetic/faults.py), for real."""
         with farm.lock:
-            farm.log.append(
-                {
-                    "host": site.host,
-                    "site": site.name,
-                    "method": self.command,
-                    "path": parts.path,
-                    "query": parts.query,
-                    "status": None,
-                    "size": 0,
-                    "ua": self.headers.get("User-Agent", ""),
-                    "conditional": False,
-                    "fault": fault,
-                }
-            )
+            self._log(farm, site, parts, None, 0, conditional=False, fault=fault)
             res = site.respond(self.command, parts.path, parts.query, b"")
         if fault in ("503", "429"):
             faults.status(self, int(fault), retry_after=1 if fault == "429" else None)

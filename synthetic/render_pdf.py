@@ -81,20 +81,9 @@ def _footer(canvas, doc) -> None:
 
 
 def render_pdf(report, layout=None) -> bytes:
-    buf = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buf,
-        pagesize=A4,
-        invariant=True,
-        leftMargin=22 * mm,
-        rightMargin=22 * mm,
-        topMargin=25 * mm,
-        bottomMargin=22 * mm,
-        title=report.title,
-        author=report.publisher or report.agency,
+    return render_pdf_doc(
+        story(report, layout), title=report.title, author=report.publisher or report.agency
     )
-    doc.build(story(report, layout), onFirstPage=_footer, onLaterPages=_footer)
-    return buf.getvalue()
 
 
 def story(report, layout=None, blocks=None) -> list:

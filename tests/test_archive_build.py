@@ -12,7 +12,7 @@ import parsers
 from archive.build import build, parser_version
 from archive.captures import CaptureStore
 from archive.export import export
-from archive.testing import add_portal
+from archive.testing import add_portal, capture_body
 from synthetic.render_html import render_html
 from synthetic.report import generate_report
 
@@ -28,21 +28,7 @@ CLEAN = dict(
 
 
 def _capture(store, body, url, content_type="text/html; charset=utf-8"):
-    sha, _ = store.store_body(body)
-    store.add_capture(
-        crawl_id="c1",
-        portal="临清市人民政府",
-        url=url,
-        final_url=url,
-        method="GET",
-        status=200,
-        sha256=sha,
-        size=len(body),
-        content_type=content_type,
-        kind="detail",
-        is_report=1,
-    )
-    return sha
+    return capture_body(store, body, url, "临清市人民政府", content_type=content_type)[1]
 
 
 @pytest.fixture

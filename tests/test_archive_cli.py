@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from archive.captures import CaptureStore
+from archive.testing import capture_body
 from ogi.cli import main
 from synthetic.render_html import render_html
 from synthetic.report import generate_report
@@ -14,37 +15,13 @@ def test_build_search_export(tmp_path, capsys):
     store = CaptureStore(tmp_path)
     rep = generate_report(21, agency="临清市大辛庄街道办事处", year=2021)
     body = render_html(rep)
-    sha, _ = store.store_body(body)
-    store.add_capture(
-        crawl_id="c1",
-        portal="p",
-        url="http://x.test/r.html",
-        final_url="http://x.test/r.html",
-        status=200,
-        sha256=sha,
-        size=len(body),
-        content_type="text/html",
-        kind="detail",
-        is_report=1,
-    )
+    capture_body(store, body, "http://x.test/r.html", "p", content_type="text/html")
     notice = (
         "<html><head><meta charset='utf-8'><title>关于做好年度报告编制工作的通知</title></head>"
         "<body><h1>关于做好年度报告编制工作的通知</h1><p>请各单位于1月31日前报送大辛庄等地的"
         "年度报告。</p></body></html>"
     ).encode()
-    sha, _ = store.store_body(notice)
-    store.add_capture(
-        crawl_id="c1",
-        portal="p",
-        url="http://x.test/n.html",
-        final_url="http://x.test/n.html",
-        status=200,
-        sha256=sha,
-        size=len(notice),
-        content_type="text/html",
-        kind="detail",
-        is_report=1,
-    )
+    capture_body(store, notice, "http://x.test/n.html", "p", content_type="text/html")
     store.close()
     assert (
         main(["build", "--archive", str(tmp_path), "--workers", "1", "--no-progress", "--json"])

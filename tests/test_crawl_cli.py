@@ -138,7 +138,7 @@ def test_committed_demo_sources_describe_the_demo_farm(tmp_path):
 def test_crawl_report_keeps_each_line_whole_in_a_log(capsys):
     """Printed to a pipe or a log (no terminal: rich would assume 80 columns), each line of the
     crawl report stays one line."""
-    from crawler.cli import print_report
+    from crawler.console import print_report
 
     alert = (
         "the portal answered nothing: 3 start URLs refused the connection "

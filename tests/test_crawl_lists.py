@@ -16,7 +16,7 @@ import pytest
 from rich.console import Console
 
 from archive.captures import CaptureStore
-from crawler.cli import print_report
+from crawler.console import print_report
 from crawler.report import health
 from crawler.run import crawl_in_subprocess, spawn_crawl
 from synthetic.farm import Farm

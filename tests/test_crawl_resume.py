@@ -93,7 +93,7 @@ def test_warc_torn_by_a_kill_is_repaired_on_resume(tmp_path):
 
     from warcio.archiveiterator import ArchiveIterator
 
-    from archive.captures import warc_members
+    from archive.warc import warc_members
 
     with big_docs() as site:
         sources = tmp_path / "big.yaml"

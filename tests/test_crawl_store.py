@@ -40,7 +40,7 @@ def test_runs_captures_events_and_warc(tmp_path):
     store = CaptureStore(tmp_path)
     store.open_run("c1", {"sources": "x"})
     sha, _ = store.store_body(b"<html>v1</html>")
-    wf, off = store.write_warc(
+    wf, off = store.warc.write(
         "c1",
         "http://127.0.0.2/a.html",
         "GET",
@@ -82,7 +82,7 @@ def test_runs_captures_events_and_warc(tmp_path):
         ]
     assert recs == [("response", "http://127.0.0.2/a.html"), ("request", "http://127.0.0.2/a.html")]
     with pytest.raises(ValueError):
-        CaptureStore(tmp_path).warc_path("../evil")
+        CaptureStore(tmp_path).warc.path("../evil")
 
 
 def test_repair_warc_cuts_a_torn_tail_and_writes_lost_records_again(tmp_path):
@@ -91,7 +91,7 @@ def test_repair_warc_cuts_a_torn_tail_and_writes_lost_records_again(tmp_path):
     for i, url in enumerate(urls):
         body = bytes([i]) * 50_000
         sha, _ = store.store_body(body)
-        wf, off = store.write_warc(
+        wf, off = store.warc.write(
             "c1", url, "GET", [], b"", 200, "OK", [], body, "2026-01-01T00:00:00.000000Z"
         )
         store.add_capture(

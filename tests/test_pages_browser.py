@@ -16,7 +16,7 @@ import pytest
 from archive.build import build
 from archive.captures import CaptureStore
 from archive.publish.pages.report import number
-from archive.testing import add_portal
+from archive.testing import add_portal, capture_body
 from synthetic.render_html import render_html
 from synthetic.report import generate_report
 from browser import CHROMIUM, ROOT, dump_dom, screenshot, serve_archive
@@ -66,22 +66,8 @@ def site(tmp_path_factory):
     reps += [_failing_report(), generate_report(700, agency="临清市教育局", year=2022, **clean)]
     for i, rep in enumerate(reps):
         body = render_html(rep)
-        sha, _ = store.store_body(body)
         url = f"http://linqing.test/art/{i}.html"
-        store.add_capture(
-            crawl_id="c1",
-            portal="临清市人民政府",
-            url=url,
-            final_url=url,
-            method="GET",
-            status=200,
-            sha256=sha,
-            size=len(body),
-            content_type="text/html; charset=utf-8",
-            kind="detail",
-            is_report=1,
-            link_text=rep.title,
-        )
+        capture_body(store, body, url, "临清市人民政府", link_text=rep.title)
     store.close()
     stats = build(root, workers=1, progress=False)
     assert stats.filed == {"report": 4}, stats.as_dict()

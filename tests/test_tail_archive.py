@@ -8,7 +8,7 @@ import sqlite3
 
 from archive.build import build
 from archive.captures import CaptureStore
-from archive.testing import add_portal
+from archive.testing import add_portal, capture_body
 from synthetic.render_archive import zip_bytes
 from synthetic.render_compilation import compilation, render_compilation
 from synthetic.render_pdf import render_pdf
@@ -19,23 +19,17 @@ PAGE = "http://gov.test/xxgk/t1.html"
 
 
 def _capture(store, url, body, crawl="c1", referer=PAGE, kind="attachment"):
-    sha, _ = store.store_body(body)
-    store.add_capture(
+    return capture_body(
+        store,
+        body,
+        url,
+        "青石县人民政府",
         crawl_id=crawl,
-        portal="青石县人民政府",
-        url=url,
-        final_url=url,
-        method="GET",
-        status=200,
-        sha256=sha,
-        size=len(body),
         content_type="application/octet-stream",
         kind=kind,
-        is_report=1,
         referer=referer,
         link_text="附件",
-    )
-    return sha
+    )[1]
 
 
 def _db(root):

@@ -84,7 +84,9 @@ def _unpack(data: bytes, fmt: str, prefix: str, depth: int, budget: list[int]) -
 
 
 def safe_name(name: str) -> str | None:
-    """The member's path inside the archive, or None when it would leave the archive."""
+    """The member's path inside the archive, or None when it would leave the archive.
+    zipfile's extract() rewrites such names silently and rarfile leaves them to the tool;
+    the archive must refuse them with a reason, so the check is ours."""
     n = name.replace("\\", "/")
     if n.startswith("/") or _DRIVE.match(n) or "\x00" in n:
         return None
@@ -106,6 +108,8 @@ def _take(budget: list[int], size: int, name: str) -> str | None:
 
 
 def _zip_name(info: zipfile.ZipInfo) -> str:
+    # zipfile's metadata_encoding takes one encoding for every name of an archive; archives
+    # made on Chinese Windows mix UTF-8 names without the flag and GBK ones: each is tried
     if info.flag_bits & 0x800:
         return info.filename
     raw = info.filename.encode("cp437", "replace")
