@@ -159,6 +159,16 @@ def page_text(base: str, rep) -> str:
         return r.read().decode()
 
 
+def body_page(base: str, rep) -> str:
+    """The page of the body that published `rep`."""
+    with urllib.request.urlopen(
+        f"{base}/ogi/reports/{_report_id(base, rep)}.json?_shape=array"
+    ) as r:
+        body_id = json.loads(r.read())[0]["body_id"]
+    with urllib.request.urlopen(f"{base}/ogi/bodies/{body_id}") as r:
+        return r.read().decode()
+
+
 def test_prose_against_table_shown_and_counted(site):
     base, rep, _, _ = site
     html = page_text(base, rep)
@@ -168,12 +178,7 @@ def test_prose_against_table_shown_and_counted(site):
     with urllib.request.urlopen(f"{base}/ogi/text_vs_table.json?{q}") as r:
         rows = json.loads(r.read())
     assert sorted(r["check_id"] for r in rows) == sorted(rep.record["text_checks"])
-    body_id = json.loads(
-        urllib.request.urlopen(
-            f"{base}/ogi/reports/{_report_id(base, rep)}.json?_shape=array"
-        ).read()
-    )[0]["body_id"]
-    body = urllib.request.urlopen(f"{base}/ogi/bodies/{body_id}").read().decode()
+    body = body_page(base, rep)
     assert f"1 份报告共 {len(rep.record['text_checks'])} 处不符" in body
 
 
@@ -190,10 +195,5 @@ def test_carry_over_against_the_year_before_shown_and_counted(site):
     assert shown == differ
     with urllib.request.urlopen(f"{base}/ogi/carryover_mismatch.json?_shape=array") as r:
         assert sorted(m["col"] for m in json.loads(r.read())) == differ
-    body_id = json.loads(
-        urllib.request.urlopen(
-            f"{base}/ogi/reports/{_report_id(base, rep)}.json?_shape=array"
-        ).read()
-    )[0]["body_id"]
-    body = urllib.request.urlopen(f"{base}/ogi/bodies/{body_id}").read().decode()
+    body = body_page(base, rep)
     assert f"1 个年度不一致（{len(differ)} 列；可比较的年度 1 个）" in body
