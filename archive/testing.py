@@ -47,6 +47,41 @@ def add_portal(
     )
 
 
+def add_capture(
+    store: CaptureStore,
+    body: bytes,
+    url: str,
+    *,
+    portal: str,
+    content_type: str = "text/html; charset=utf-8",
+    kind: str = "detail",
+    is_report: bool = True,
+    referer: str | None = None,
+    link_text: str | None = None,
+    crawl_id: str = "c1",
+    fetched_at: str | None = None,
+) -> int:
+    """A successful fetch of `url`, as the crawler records it (the body stored, a documents
+    row); returns the capture's id. The builder parses it; add_report files it as parsed."""
+    sha, _ = store.store_body(body)
+    return store.add_capture(
+        crawl_id=crawl_id,
+        portal=portal,
+        url=url,
+        final_url=url,
+        method="GET",
+        status=200,
+        fetched_at=fetched_at,
+        sha256=sha,
+        size=len(body),
+        content_type=content_type,
+        kind=kind,
+        is_report=int(is_report),
+        referer=referer,
+        link_text=link_text,
+    )
+
+
 def add_report(
     archive: Path,
     *,
@@ -67,23 +102,18 @@ def add_report(
     own = store is None
     store = store or CaptureStore(archive)
     body = body if body is not None else text.encode("utf-8")
-    sha, _ = store.store_body(body)  # also records the documents row
-    cid = store.add_capture(
-        crawl_id=crawl_id,
+    cid = add_capture(
+        store,
+        body,
+        url,
         portal=portal,
-        url=url,
-        final_url=url,
-        method="GET",
-        status=200,
-        fetched_at=fetched_at,
-        sha256=sha,
-        size=len(body),
-        content_type="text/html; charset=utf-8",
         kind=kind,
-        is_report=1,
         link_text=link_text,
+        crawl_id=crawl_id,
+        fetched_at=fetched_at,
     )
     capture = store.db["captures"].get(cid)
+    sha = capture["sha256"]
     portal_row = (
         store.db["portals"].get(portal)
         if store.db["portals"].count_where("name = ?", [portal])

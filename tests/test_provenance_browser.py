@@ -18,7 +18,7 @@ import pytest
 
 from archive.build import build
 from archive.captures import CaptureStore
-from archive.testing import add_portal
+from archive.testing import add_capture, add_portal
 from browser import CHROMIUM, ROOT, serve_archive
 from parsers.report.values import read_value
 from synthetic.render_html import render_html
@@ -49,20 +49,13 @@ def site(tmp_path_factory):
         (render_html(html_rep), "text/html; charset=utf-8", "b.html"),
     ]
     for body, ctype, name in files:
-        sha, _ = store.store_body(body)
-        url = f"http://linqing.test/art/{name}"
-        store.add_capture(
-            crawl_id="c1",
+        add_capture(
+            store,
+            body,
+            f"http://linqing.test/art/{name}",
             portal="临清市人民政府",
-            url=url,
-            final_url=url,
-            method="GET",
-            status=200,
-            sha256=sha,
-            size=len(body),
             content_type=ctype,
             kind="attachment" if name.endswith("pdf") else "detail",
-            is_report=1,
             link_text="2022年政府信息公开工作年度报告",
         )
     store.close()

@@ -18,7 +18,7 @@ from PIL import Image
 
 from archive.build import build
 from archive.captures import CaptureStore
-from archive.testing import add_portal
+from archive.testing import add_capture, add_portal
 from browser import serve_archive
 from synthetic.render_pictures import render_html_pictures
 from synthetic.report import generate_report
@@ -34,24 +34,19 @@ def test_a_number_read_from_a_picture_opens_that_picture_with_the_cell_boxed(tmp
     page, pictures = render_html_pictures(rep, layout="template", base=PAGE, drawn=drawn)
     store = CaptureStore(tmp_path)
     add_portal(store, "临清市人民政府", "371581", level="县", parent="聊城市人民政府")
-    for url, body, kind, ctype in [(PAGE, page, "detail", "text/html; charset=utf-8")] + [
-        (u, b, "image", "image/png") for u, b in pictures.items()
-    ]:
-        sha, _ = store.store_body(body)
-        store.add_capture(
-            crawl_id="c1",
+    add_capture(
+        store, page, PAGE, portal="临清市人民政府", link_text="2023年政府信息公开工作年度报告"
+    )
+    for url, body in pictures.items():
+        add_capture(
+            store,
+            body,
+            url,
             portal="临清市人民政府",
-            url=url,
-            final_url=url,
-            method="GET",
-            status=200,
-            sha256=sha,
-            size=len(body),
-            content_type=ctype,
-            kind=kind,
-            is_report=int(kind == "detail"),
-            referer=PAGE if kind == "image" else None,
-            link_text="2023年政府信息公开工作年度报告",
+            content_type="image/png",
+            kind="image",
+            is_report=False,
+            referer=PAGE,
         )
     store.close()
     assert build(tmp_path, workers=1, progress=False).filed == {"report": 1}

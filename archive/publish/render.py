@@ -47,15 +47,7 @@ def render_page(data: bytes, page: int, fmt: str, out: Path) -> dict:
         img = p.render(scale=scale).to_pil().convert("RGB")
         p.close()
         pdf.close()
-    if max(img.size) > MAX_SIDE:
-        f = MAX_SIDE / max(img.size)
-        img = img.resize(
-            (max(int(img.width * f), 1), max(int(img.height * f), 1)), Image.Resampling.LANCZOS
-        )
-    tmp = out.with_suffix(".tmp")
-    img.save(tmp, "PNG", optimize=True)
-    os.replace(tmp, out)
-    return {"width": size[0], "height": size[1]}
+    return save_png(img, size, out)
 
 
 def render_picture(data: bytes, arg: dict, out: Path) -> dict:
@@ -81,6 +73,14 @@ def render_picture(data: bytes, arg: dict, out: Path) -> dict:
     img = Image.open(io.BytesIO(images[k]))
     size = img.size
     img = img.convert("RGB")
+    return save_png(img, size, out)
+
+
+def save_png(img, size, out: Path) -> dict:
+    """`img` as PNG at `out`, its longer side MAX_SIDE at most; `size` is the original's size in
+    the units of the provenance boxes."""
+    from PIL import Image
+
     if max(img.size) > MAX_SIDE:
         f = MAX_SIDE / max(img.size)
         img = img.resize(

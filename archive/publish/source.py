@@ -298,31 +298,35 @@ def _num(value) -> str:
 
 async def page_image(request, datasette):
     """A page of a report's PDF (or image file) as PNG, rendered once and cached."""
-    sha, page = request.url_vars["sha"], int(request.url_vars["page"])
-    root = _archive(datasette)
-    if root is None or "ogi" not in datasette.databases:
-        raise NotFound("No such page")
-    fmt = await _format(datasette.get_database("ogi"), sha)
-    path = await _path(datasette, sha)
-    if fmt not in PAGED or path is None:
-        raise NotFound("No such page")
-    out = _cache(root) / f"{sha}-p{page}.png"
-    await _run("page", path, out, {"page": page, "format": fmt})
-    return _File(out)
+    page = int(request.url_vars["page"])
+
+    async def arg(sha, fmt):
+        return {"page": page, "format": fmt}
+
+    return await _image(datasette, request.url_vars["sha"], "page", f"p{page}", arg)
 
 
 async def picture_image(request, datasette):
     """A picture of a table inside a report's document as PNG, made once and cached."""
-    sha, k = request.url_vars["sha"], int(request.url_vars["k"])
+    k = int(request.url_vars["k"])
+
+    async def arg(sha, fmt):
+        return await _picture_arg(datasette, sha, fmt, k)
+
+    return await _image(datasette, request.url_vars["sha"], "picture", f"i{k}", arg)
+
+
+async def _image(datasette, sha: str, job: str, suffix: str, arg) -> "_File":
+    """The PNG the child's `job` makes of a document, with what `await arg(sha, format)` says."""
     root = _archive(datasette)
     if root is None or "ogi" not in datasette.databases:
-        raise NotFound("No such picture")
+        raise NotFound("No such image")
     fmt = await _format(datasette.get_database("ogi"), sha)
     path = await _path(datasette, sha)
-    if fmt not in PICTURED or path is None:
-        raise NotFound("No such picture")
-    out = _cache(root) / f"{sha}-i{k}.png"
-    await _run("picture", path, out, await _picture_arg(datasette, sha, fmt, k))
+    if fmt not in (PAGED if job == "page" else PICTURED) or path is None:
+        raise NotFound("No such image")
+    out = _cache(root) / f"{sha}-{suffix}.png"
+    await _run(job, path, out, await arg(sha, fmt))
     return _File(out)
 
 
