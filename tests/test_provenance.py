@@ -1,8 +1,12 @@
 """Every number leads to the cell that printed it (issue 15): generated reports of every format
 are read back, and each non-null value's provenance is followed into the rendered file by other
 means than the parser's — pdfplumber's crop of the page for PDFs, OFD and scans (a scan's box
-against the PDF it was scanned from), lxml for HTML and MHT, the DOCX XML, the text's line — and
-must hold that very number. (The prose's figures against the tables: tests/test_roundtrip.py.)"""
+against the PDF it was scanned from), lxml for HTML and MHT, the DOCX XML, LibreOffice's ODT of a
+DOC/WPS, openpyxl and xlrd for workbooks, where the renderer drew each cell in a picture of a
+table, the text's line — and must hold that very number. Where the renderer's own record is at
+hand (DOC/WPS, workbooks, pictures) the position must also be that value's own cell, so a box
+on a neighbour holding the same number fails. (The prose's figures against the tables:
+tests/test_roundtrip.py; docs/provenance.md.)"""
 
 from __future__ import annotations
 
