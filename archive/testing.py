@@ -56,6 +56,7 @@ def capture_body(
     crawl_id: str = "c1",
     content_type: str = "text/html; charset=utf-8",
     kind: str = "detail",
+    is_report: bool = True,
     **row,
 ) -> tuple[int, str]:
     """A body stored and its capture row, as the crawler records a 200 answer to a report
@@ -72,7 +73,7 @@ def capture_body(
         size=len(body),
         content_type=content_type,
         kind=kind,
-        is_report=1,
+        is_report=int(is_report),
         **row,
     )
     return cid, sha

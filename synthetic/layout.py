@@ -18,6 +18,7 @@ class GCell:
     rowspan: int = 1
     colspan: int = 1
     kind: str = "value"  # "head" | "band" | "label" | "value"
+    key: str | None = None  # a value cell's place in the record: "table.row.col"
 
 
 @dataclass
@@ -166,7 +167,7 @@ def active_parts(rep: R.SyntheticReport, lay: Layout) -> list[Part]:
             if key not in vals:  # a row the body left out (no rule-making power, ...)
                 continue
             line = [GCell(rep.label(lab), kind="label")]
-            line += [GCell(vals[key][c]) for c, _ in bcols]
+            line += [GCell(vals[key][c], key=f"active.{key}.{c}") for c, _ in bcols]
             line[-1].colspan += span
             b.append(line)
         rows.append(b)
@@ -257,7 +258,7 @@ def _req_body_merged(
                     )
                     line.append(GCell(gtext, rowspan=n, kind="label"))
                 line.append(GCell(rep.label(lab), kind="label"))
-        line += [GCell(vals[key][c]) for c, _ in R.REQ_COLS]
+        line += [GCell(vals[key][c], key=f"requests.{key}.{c}") for c, _ in R.REQ_COLS]
         out.append(line)
     return out
 
@@ -291,7 +292,10 @@ def _req_body_flat(rep, body: list, first: bool) -> list[list[GCell]]:
         prev = body[i - 1][1] if i else None
         if group and group != prev and not _lost(rep, group):
             text_ = rep.label(group) + " " + text_
-        out.append([GCell(text_, kind="label")] + [GCell(vals[key][c]) for c, _ in R.REQ_COLS])
+        out.append(
+            [GCell(text_, kind="label")]
+            + [GCell(vals[key][c], key=f"requests.{key}.{c}") for c, _ in R.REQ_COLS]
+        )
     return out
 
 
@@ -330,11 +334,19 @@ def appeals_parts(rep: R.SyntheticReport, lay: Layout) -> list[Part]:
         rows = [
             [GCell("", colspan=2, kind="head")] + [GCell(h, kind="head") for h in heads],
             [GCell("行政复议", colspan=2, kind="label")]
-            + [GCell(vals["review"][c]) for c, _ in R.APPEAL_COLS],
+            + [GCell(vals["review"][c], key=f"appeals.review.{c}") for c, _ in R.APPEAL_COLS],
             [GCell("行政诉讼", rowspan=2, kind="label"), GCell("未经复议直接起诉", kind="label")]
-            + [GCell(vals["litigation_direct"][c]) for c, _ in R.APPEAL_COLS],
+            + [
+                GCell(vals["litigation_direct"][c], key=f"appeals.litigation_direct.{c}")
+                for c, _ in R.APPEAL_COLS
+            ],
             [GCell("复议后起诉", kind="label")]
-            + [GCell(vals["litigation_after_review"][c]) for c, _ in R.APPEAL_COLS],
+            + [
+                GCell(
+                    vals["litigation_after_review"][c], key=f"appeals.litigation_after_review.{c}"
+                )
+                for c, _ in R.APPEAL_COLS
+            ],
         ]
         return [Part(rows, [0.14, 0.2] + [0.132] * 5)]
     if lay.appeals == "labelled":
@@ -347,7 +359,7 @@ def appeals_parts(rep: R.SyntheticReport, lay: Layout) -> list[Part]:
         for (key, _), name in zip(R.APPEAL_ROWS, names, strict=True):
             rows.append(
                 [GCell(rep.label(name), kind="label")]
-                + [GCell(vals[key][c]) for c, _ in R.APPEAL_COLS]
+                + [GCell(vals[key][c], key=f"appeals.{key}.{c}") for c, _ in R.APPEAL_COLS]
             )
         return [Part(rows, [0.3] + [0.14] * 5)]
     rows = [
@@ -358,7 +370,11 @@ def appeals_parts(rep: R.SyntheticReport, lay: Layout) -> list[Part]:
             GCell("复议后起诉", colspan=5, kind="head"),
         ],
         [GCell(h, kind="head") for h in heads * 2],
-        [GCell(vals[key][c]) for key, _ in R.APPEAL_ROWS for c, _ in R.APPEAL_COLS],
+        [
+            GCell(vals[key][c], key=f"appeals.{key}.{c}")
+            for key, _ in R.APPEAL_ROWS
+            for c, _ in R.APPEAL_COLS
+        ],
     ]
     if lay.trailing_blank:
         rows.append([GCell("") for _ in range(15)])

@@ -18,7 +18,7 @@ import pytest
 
 from archive.build import build
 from archive.captures import CaptureStore
-from archive.testing import add_portal
+from archive.testing import add_portal, capture_body
 from browser import CHROMIUM, ROOT, serve_archive
 from parsers.report.values import read_value
 from synthetic.render_html import render_html
@@ -49,20 +49,13 @@ def site(tmp_path_factory):
         (render_html(html_rep), "text/html; charset=utf-8", "b.html"),
     ]
     for body, ctype, name in files:
-        sha, _ = store.store_body(body)
-        url = f"http://linqing.test/art/{name}"
-        store.add_capture(
-            crawl_id="c1",
-            portal="临清市人民政府",
-            url=url,
-            final_url=url,
-            method="GET",
-            status=200,
-            sha256=sha,
-            size=len(body),
+        capture_body(
+            store,
+            body,
+            f"http://linqing.test/art/{name}",
+            "临清市人民政府",
             content_type=ctype,
             kind="attachment" if name.endswith("pdf") else "detail",
-            is_report=1,
             link_text="2022年政府信息公开工作年度报告",
         )
     store.close()
@@ -159,6 +152,16 @@ def page_text(base: str, rep) -> str:
         return r.read().decode()
 
 
+def body_page(base: str, rep) -> str:
+    """The page of the body that published `rep`."""
+    with urllib.request.urlopen(
+        f"{base}/ogi/reports/{_report_id(base, rep)}.json?_shape=array"
+    ) as r:
+        body_id = json.loads(r.read())[0]["body_id"]
+    with urllib.request.urlopen(f"{base}/ogi/bodies/{body_id}") as r:
+        return r.read().decode()
+
+
 def test_prose_against_table_shown_and_counted(site):
     base, rep, _, _ = site
     html = page_text(base, rep)
@@ -168,12 +171,7 @@ def test_prose_against_table_shown_and_counted(site):
     with urllib.request.urlopen(f"{base}/ogi/text_vs_table.json?{q}") as r:
         rows = json.loads(r.read())
     assert sorted(r["check_id"] for r in rows) == sorted(rep.record["text_checks"])
-    body_id = json.loads(
-        urllib.request.urlopen(
-            f"{base}/ogi/reports/{_report_id(base, rep)}.json?_shape=array"
-        ).read()
-    )[0]["body_id"]
-    body = urllib.request.urlopen(f"{base}/ogi/bodies/{body_id}").read().decode()
+    body = body_page(base, rep)
     assert f"1 份报告共 {len(rep.record['text_checks'])} 处不符" in body
 
 
@@ -190,10 +188,5 @@ def test_carry_over_against_the_year_before_shown_and_counted(site):
     assert shown == differ
     with urllib.request.urlopen(f"{base}/ogi/carryover_mismatch.json?_shape=array") as r:
         assert sorted(m["col"] for m in json.loads(r.read())) == differ
-    body_id = json.loads(
-        urllib.request.urlopen(
-            f"{base}/ogi/reports/{_report_id(base, rep)}.json?_shape=array"
-        ).read()
-    )[0]["body_id"]
-    body = urllib.request.urlopen(f"{base}/ogi/bodies/{body_id}").read().decode()
+    body = body_page(base, rep)
     assert f"1 个年度不一致（{len(differ)} 列；可比较的年度 1 个）" in body

@@ -5,8 +5,9 @@ import io
 import openpyxl
 import pytest
 
-from parsers import parse_bytes
+from parsers import extract_bytes, parse_bytes
 from parsers.model import ParseError
+from synthetic.render_sheet import SHAPES, render_xlsx
 
 
 def _xlsx() -> bytes:
@@ -56,3 +57,16 @@ def test_broken_xlsx_is_a_parse_error():
     data = _xlsx()
     with pytest.raises(ParseError):
         parse_bytes(data[: len(data) // 2], name="a.xlsx")
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_generated_report_as_a_workbook_extracts_exactly(shape):
+    """A portal's 统计表 export: section titles as merged rows above each table (above table
+    四's three header rows too), a sheet per table or all on one sheet."""
+    from synthetic.report import generate_report
+    from synthetic.score import score
+
+    rep = generate_report(77_000, pages=4)
+    record = extract_bytes(render_xlsx(rep, layout="template", shape=shape), name="r.xlsx")
+    s = score(rep.record, record)
+    assert s.accuracy == 1.0, s.wrong[:5]

@@ -6,6 +6,8 @@ under a time and memory limit: scraped files are read here, never in the server'
     table  the table of an HTML page, MHT, DOCX/DOC/WPS or spreadsheet holding a cell
            position, as the parsers read it → JSON rows of {text, rowspan, colspan, pos}
     lines  a plain-text file's lines around a line → JSON
+    picture  the k-th picture of a page, MHT, DOCX/DOC/WPS or OFD (as the parsers number them,
+           a page's from the pictures captured with it) → PNG, and its size in its own pixels
 
 archive.publish.source runs it and caches what it writes.
 """
@@ -45,6 +47,40 @@ def render_page(data: bytes, page: int, fmt: str, out: Path) -> dict:
         img = p.render(scale=scale).to_pil().convert("RGB")
         p.close()
         pdf.close()
+    return save_png(img, size, out)
+
+
+def render_picture(data: bytes, arg: dict, out: Path) -> dict:
+    import io
+
+    from PIL import Image
+
+    from parsers.formats import parse_bytes
+
+    resources = {u: Path(p).read_bytes() for u, p in (arg.get("resources") or {}).items()}
+    doc = parse_bytes(
+        data,
+        name=arg.get("name", ""),
+        url=arg.get("url", ""),
+        resources=resources,
+        read_pictures=False,
+    )
+    images = [b.image for b in doc.blocks if b.kind == "image"]
+    k = int(arg["picture"])
+    if not 0 <= k < len(images):
+        raise ValueError(f"no picture {k}")
+    Image.MAX_IMAGE_PIXELS = 120_000_000
+    img = Image.open(io.BytesIO(images[k]))
+    size = img.size
+    img = img.convert("RGB")
+    return save_png(img, size, out)
+
+
+def save_png(img, size, out: Path) -> dict:
+    """`img` as PNG at `out`, its longer side MAX_SIDE at most; `size` is the original's size in
+    the units of the provenance boxes."""
+    from PIL import Image
+
     if max(img.size) > MAX_SIDE:
         f = MAX_SIDE / max(img.size)
         img = img.resize(
@@ -97,6 +133,8 @@ def main(argv: list[str]) -> int:
     data = src.read_bytes()
     if job == "page":
         meta = render_page(data, int(arg["page"]), arg.get("format", "pdf"), out)
+    elif job == "picture":
+        meta = render_picture(data, arg, out)
     elif job == "table":
         meta = find_table(data, arg.get("name", ""), arg["pos"])
     else:

@@ -7,7 +7,10 @@ links to /-/ogi/source/<report>/<table.row.col>, which shows where the original 
   rebuilt from its cells' text (never the scraped markup: no script, style or link of the
   source reaches the reader) with the cell marked;
 - plain text: the lines around the line, the line marked;
-- OFD and pictures inside a page: the page and box in words (no renderer for them here).
+- a picture of a table inside a page, MHT, DOCX/DOC/WPS or OFD: that picture, the cell's box
+  drawn over it (/-/ogi/picture/<sha256>/<k>.png; a page's pictures are those the crawler
+  captured with it);
+- OFD pages: the page and box in words (no renderer for them here).
 
 Scraped files are only ever read by archive.publish.render in a child process under a time
 and memory limit; one child at a time (the server's cores are for queries).
@@ -33,6 +36,7 @@ CELL = re.compile(r"^([a-z_]+)\.([a-z_]+)\.([a-z_]+)$")
 RENDER_TIMEOUT = 60.0  # s: one child's time
 PAGED = ("pdf", "image")
 TABLED = ("html", "mht", "docx", "doc", "wps", "xlsx", "xls")
+PICTURED = ("html", "mht", "docx", "doc", "wps", "ofd")
 _locks: dict = {}  # event loop → its lock: one child at a time
 MARK = ' class="ogi-mark"'
 HEADERS = {
@@ -175,24 +179,27 @@ async def source_view(request, datasette):
             "原件", back, head + "<p>原件不在本档案中 · The raw file is not here.</p>"
         )
     if "box" in pos and "page" in pos and "picture" not in pos and fmt in PAGED:
-        src = datasette.urls.path(f"/-/ogi/page/{doc['source']}/{int(pos['page'])}.png")
+        n = int(pos["page"])
         size = await _run(
             "page",
             path,
-            _cache(_archive(datasette)) / f"{doc['source']}-p{int(pos['page'])}.png",
-            {"page": int(pos["page"]), "format": fmt},
+            _cache(_archive(datasette)) / f"{doc['source']}-p{n}.png",
+            {"page": n, "format": fmt},
         )
-        x0, top, x1, bottom = pos["box"]
-        w, h = size["width"], size["height"]
-        style = (
-            f"left:{100 * x0 / w:.3f}%;top:{100 * top / h:.3f}%;"
-            f"width:{100 * (x1 - x0) / w:.3f}%;height:{100 * (bottom - top) / h:.3f}%"
+        src = datasette.urls.path(f"/-/ogi/page/{doc['source']}/{n}.png")
+        body = _boxed(src, f"原件第 {n} 页", f"第 {n} 页 · page {n}", pos["box"], size)
+        return _page_html("原件", back, head + body)
+    if "box" in pos and "picture" in pos and fmt in PICTURED:
+        k = int(pos["picture"])
+        size = await _run(
+            "picture",
+            path,
+            _cache(_archive(datasette)) / f"{doc['source']}-i{k}.png",
+            await _picture_arg(datasette, doc["source"], fmt, k),
         )
-        body = (
-            f"<p>第 {int(pos['page'])} 页 · page {int(pos['page'])}</p>"
-            f'<div class="ogi-page"><img src="{escape(src)}" alt="原件第 {int(pos["page"])} 页">'
-            f'<div class="ogi-box" style="{style}"></div></div>'
-        )
+        src = datasette.urls.path(f"/-/ogi/picture/{doc['source']}/{k}.png")
+        caption = f"原件第 {k + 1} 张图片（表格以图片印出）· picture {k + 1} of the original"
+        body = _boxed(src, f"原件第 {k + 1} 张图片", caption, pos["box"], size)
         return _page_html("原件", back, head + body)
     if {"table", "row", "col"} <= set(pos) or "sheet" in pos:
         if fmt not in TABLED:
@@ -229,6 +236,51 @@ async def source_view(request, datasette):
     return _page_html("原件", back, head)
 
 
+def _boxed(src: str, alt: str, caption: str, box: list, size: dict) -> str:
+    """An image of the original with a box drawn over it (the box in the image's units)."""
+    x0, top, x1, bottom = box
+    w, h = size["width"], size["height"]
+    style = (
+        f"left:{100 * x0 / w:.3f}%;top:{100 * top / h:.3f}%;"
+        f"width:{100 * (x1 - x0) / w:.3f}%;height:{100 * (bottom - top) / h:.3f}%"
+    )
+    return (
+        f"<p>{escape(caption)}</p>"
+        f'<div class="ogi-page"><img src="{escape(src)}" alt="{escape(alt)}">'
+        f'<div class="ogi-box" style="{style}"></div></div>'
+    )
+
+
+async def _picture_arg(datasette, sha: str, fmt: str, k: int) -> dict:
+    """What the child needs to number a document's pictures as the parsers did: for a web
+    page, its URL and the pictures captured with it (archive.build.page_pictures' rule)."""
+    arg: dict = {"name": f"x.{fmt}", "picture": k}
+    db = datasette.get_database("ogi")
+    if fmt != "html" or not await db.table_exists("captures"):
+        return arg
+    cap = (
+        await db.execute(
+            "SELECT url, COALESCE(final_url, url) AS u FROM captures WHERE sha256 = ? "
+            "ORDER BY id DESC LIMIT 1",
+            [sha],
+        )
+    ).first()
+    if cap is None:
+        return arg
+    root = _archive(datasette)
+    resources: dict[str, str] = {}
+    rows = await db.execute(
+        "SELECT COALESCE(final_url, url) AS u, url, sha256 FROM captures WHERE kind = 'image' "
+        "AND referer IN (?, ?) AND sha256 IS NOT NULL AND status = 200 AND error IS NULL "
+        "ORDER BY id",
+        [cap["u"], cap["url"]],
+    )
+    for r in rows:
+        blob = str(root / "blobs" / r["sha256"][:2] / r["sha256"])
+        resources[r["u"]] = resources[r["url"]] = blob
+    return {**arg, "url": cap["u"], "resources": resources}
+
+
 def _span(c: dict) -> str:
     out = ""
     if c["rowspan"] > 1:
@@ -246,16 +298,35 @@ def _num(value) -> str:
 
 async def page_image(request, datasette):
     """A page of a report's PDF (or image file) as PNG, rendered once and cached."""
-    sha, page = request.url_vars["sha"], int(request.url_vars["page"])
+    page = int(request.url_vars["page"])
+
+    async def arg(sha, fmt):
+        return {"page": page, "format": fmt}
+
+    return await _image(datasette, request.url_vars["sha"], "page", f"p{page}", arg)
+
+
+async def picture_image(request, datasette):
+    """A picture of a table inside a report's document as PNG, made once and cached."""
+    k = int(request.url_vars["k"])
+
+    async def arg(sha, fmt):
+        return await _picture_arg(datasette, sha, fmt, k)
+
+    return await _image(datasette, request.url_vars["sha"], "picture", f"i{k}", arg)
+
+
+async def _image(datasette, sha: str, job: str, suffix: str, arg) -> "_File":
+    """The PNG the child's `job` makes of a document, with what `await arg(sha, format)` says."""
     root = _archive(datasette)
     if root is None or "ogi" not in datasette.databases:
-        raise NotFound("No such page")
+        raise NotFound("No such image")
     fmt = await _format(datasette.get_database("ogi"), sha)
     path = await _path(datasette, sha)
-    if fmt not in PAGED or path is None:
-        raise NotFound("No such page")
-    out = _cache(root) / f"{sha}-p{page}.png"
-    await _run("page", path, out, {"page": page, "format": fmt})
+    if fmt not in (PAGED if job == "page" else PICTURED) or path is None:
+        raise NotFound("No such image")
+    out = _cache(root) / f"{sha}-{suffix}.png"
+    await _run(job, path, out, await arg(sha, fmt))
     return _File(out)
 
 
@@ -278,4 +349,5 @@ def register_routes():
     return [
         (r"^/-/ogi/source/(?P<report>\d{1,12})/(?P<cell>[a-z_.]{5,80})$", source_view),
         (r"^/-/ogi/page/(?P<sha>[0-9a-f]{64})/(?P<page>\d{1,4})\.png$", page_image),
+        (r"^/-/ogi/picture/(?P<sha>[0-9a-f]{64})/(?P<k>\d{1,4})\.png$", picture_image),
     ]

@@ -21,10 +21,11 @@ def parse_bytes(
     content_type: str = "",
     url: str = "",
     resources: dict | None = None,
+    read_pictures: bool = True,
 ) -> Document:
     """Sniff the format from the bytes (name and content type are only hints) and parse.
     `url` is where the file was found and `resources` {absolute url: bytes} the pictures
-    captured with a web page."""
+    captured with a web page; `read_pictures=False` leaves pictures as image blocks, unread."""
     from parsers.formats.sniff import CONTAINERS, sniff_format
     from parsers.runner.limits import precheck
 
@@ -35,10 +36,10 @@ def parse_bytes(
             f"a {fmt.upper()} archive, not a document: its members are (parsers.formats.containers)"
         )
     doc = _parse(data, fmt, content_type, url, resources)
-    if fmt in WITH_PICTURES:
-        from parsers.formats.pictures import read_pictures
+    if fmt in WITH_PICTURES and read_pictures:
+        from parsers.formats.pictures import read_pictures as ocr_pictures
 
-        doc = read_pictures(doc)
+        doc = ocr_pictures(doc)
     return doc
 
 

@@ -81,6 +81,7 @@ class TableReader:
             return
         self.appeal_values = []
         if self.read_header(row, joined):
+            self.pending = None  # a header between a label and the next row: not its values
             return
         if not row.values and all(
             re.search(L.REQUEST_HEADER, x) or re.search(L.APPEAL_HEADER, x) for x in row.labels
