@@ -25,7 +25,8 @@ class Value:
 
 def clean_cell(text: str) -> str:
     s = normalize_text(text or "")
-    s = _MARKERS.sub("", s)
+    if "[" in s:  # (most cells hold no marker: the regex not run for them)
+        s = _MARKERS.sub("", s)
     return "".join(s.split())
 
 
