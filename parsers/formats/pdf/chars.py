@@ -18,7 +18,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
 def clean(s: str) -> str:
-    return squash_spaces(normalize_text(_CONTROL.sub("", s)))
+    if not s.isprintable():  # (every character _CONTROL removes is unprintable)
+        s = _CONTROL.sub("", s)
+    return squash_spaces(normalize_text(s))
 
 
 # --- text lines: pdfium's own line breaks, characters with their boxes ---------------------

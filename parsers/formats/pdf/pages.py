@@ -120,11 +120,11 @@ def ocr_layer(page, objects: list | None = None) -> bool:
     w, h = page.get_size()
     left, b, r, t = (ctypes.c_float() for _ in range(4))
     objects = objects if objects is not None else page_objects(page)
+    image = praw.FPDF_PAGEOBJ_IMAGE
     picture = any(
-        kind == praw.FPDF_PAGEOBJ_IMAGE
-        and praw.FPDFPageObj_GetBounds(obj, left, b, r, t)
+        praw.FPDFPageObj_GetBounds(obj, left, b, r, t)
         and (r.value - left.value) * (t.value - b.value) >= 0.5 * w * h
-        for obj, kind in objects
+        for obj in [obj for obj, kind in objects if kind == image]
     )
     if not picture:
         return False
@@ -286,8 +286,13 @@ def _table_page(
         if i in taken:
             continue
         cur.append(ch)
-        cur_top = box[1] if cur_top is None else min(cur_top, box[1])
-        cur_bottom = box[3] if cur_bottom is None else max(cur_bottom, box[3])
+        if cur_top is None:
+            cur_top, cur_bottom = box[1], box[3]
+        else:
+            if box[1] < cur_top:
+                cur_top = box[1]
+            if box[3] > cur_bottom:
+                cur_bottom = box[3]
     if cur and cur_top is not None:
         lines.append((cur_top, cur_bottom, cur))
     items = []
