@@ -7,7 +7,9 @@ reports (--n-case-slow for the OCR cases).
     .venv/bin/python bench/extract.py --n 50 --seed 1 [--formats pdf,html,docx,text,doc,wps,scan]
     .venv/bin/python bench/extract.py --formats none --cases ofd,compilation --n-case 30
 
-Each method reads the first report once before its clock starts (imports, first-use caches).
+Each method reads the first report once before its clock starts (imports, first-use caches);
+the methods then take turns report by report, the garbage collector run between calls outside
+the clock, so a burst of other load or another call's garbage falls on both alike.
 Prints the load average, reports/s, pages/s (wall clock), CPU seconds (this process;
 LibreOffice and tesseract run in child processes and are in the wall time only), cell
 accuracy against the generator's truth, cells left blank and cells misread (a number that is
@@ -18,6 +20,7 @@ methods. The slow formats (doc, wps: LibreOffice; scan: OCR) use --n-slow report
 from __future__ import annotations
 
 import argparse
+import gc
 import io
 import os
 import random
@@ -109,26 +112,42 @@ def make_corpus(fmt: str, n: int, seed: int):
     return out
 
 
-def run_method(fn, corpus, ext: str):
-    total, exact, errors = Score(), 0, 0
-    try:  # one read before the clock starts, for every method: imports and first-use caches
-        fn(corpus[0][1], f"report.{ext}")
-    except Exception:
-        pass
-    t0, c0 = time.perf_counter(), time.process_time()
-    results = []
-    for _, data in corpus:
+def run_methods(methods: dict, corpus, ext: str) -> dict:
+    """Each method over the corpus, interleaved report by report (the order alternating), so
+    the machine's other load falls on every method alike; the garbage collector runs between
+    calls, outside the clock, so no call pays for another's garbage. Per method: (seconds,
+    CPU seconds, Score, exact, errors)."""
+    names = list(methods)
+    for fn in methods.values():  # one read before the clock starts: imports, first-use caches
         try:
-            results.append(fn(data, f"report.{ext}"))
-        except Exception:  # a crash scores every cell wrong
-            errors += 1
-            results.append({"tables": {}, "checks": []})
-    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
-    for (rep, _), got in zip(corpus, results, strict=True):
-        s = score(rep.record, got)
-        total.add(s)
-        exact += s.exact
-    return elapsed, cpu, total, exact, errors
+            fn(corpus[0][1], f"report.{ext}")
+        except Exception:
+            pass
+    wall = dict.fromkeys(names, 0.0)
+    cpu = dict.fromkeys(names, 0.0)
+    errors = dict.fromkeys(names, 0)
+    results: dict[str, list] = {name: [] for name in names}
+    for k, (_, data) in enumerate(corpus):
+        for name in names if k % 2 == 0 else names[::-1]:
+            gc.collect()
+            t0, c0 = time.perf_counter(), time.process_time()
+            try:
+                got = methods[name](data, f"report.{ext}")
+            except Exception:  # a crash scores every cell wrong
+                errors[name] += 1
+                got = {"tables": {}, "checks": []}
+            wall[name] += time.perf_counter() - t0
+            cpu[name] += time.process_time() - c0
+            results[name].append(got)
+    out = {}
+    for name in names:
+        total, exact = Score(), 0
+        for (rep, _), got in zip(corpus, results[name], strict=True):
+            s = score(rep.record, got)
+            total.add(s)
+            exact += s.exact
+        out[name] = (wall[name], cpu[name], total, exact, errors[name])
+    return out
 
 
 def main(argv=None) -> None:
@@ -160,8 +179,9 @@ def main(argv=None) -> None:
         counts = [spec["pages"](d) for _, d in corpus] if "pages" in spec else None
         pages = sum(p for p, _ in counts) if counts else None
         speeds, cpus = {}, {}
-        for name, fn in spec["methods"].items():
-            elapsed, cpu, total, exact, errors = run_method(fn, corpus, spec["ext"])
+        for name, (elapsed, cpu, total, exact, errors) in run_methods(
+            spec["methods"], corpus, spec["ext"]
+        ).items():
             speeds[name], cpus[name] = elapsed, cpu
             per_page = f"{pages / elapsed:8.1f}" if pages else f"{'-':>8}"
             print(

@@ -100,6 +100,7 @@ class CaptureMiddleware:
         self.crawler = crawler
         self.stats = crawler.stats
         self.maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        self.earlier: bool | None = None  # captures of earlier crawls in the archive (_earlier)
         crawler.signals.connect(self.dropped, signal=signals.request_dropped)
 
     @classmethod
@@ -122,7 +123,7 @@ class CaptureMiddleware:
             done = store.capture_in_run(sp.crawl_id, request.url, body_sha(request))
             if done:
                 return self._replay(request, done)
-        if request.method == "GET" and meta.get("kind") != "robots":
+        if request.method == "GET" and meta.get("kind") != "robots" and self._earlier(sp):
             prev = store.last_capture(request.url, before_crawl=sp.crawl_id)
             if prev:
                 headers = json.loads(prev["response_headers"] or "[]")
@@ -133,6 +134,20 @@ class CaptureMiddleware:
                 if h.get("last-modified"):
                     request.headers["If-Modified-Since"] = h["last-modified"]
         return None
+
+    def _earlier(self, sp) -> bool:
+        """Does the archive hold a whole capture from an earlier crawl (asked once)? A first
+        crawl into an empty archive then asks no store lookup per request for a conditional
+        GET it could not make."""
+        if self.earlier is None:
+            self.earlier = bool(
+                sp.store.db.execute(
+                    "select 1 from captures where crawl_id != ? and sha256 is not null"
+                    " and status = 200 and error is null limit 1",
+                    [sp.crawl_id],
+                ).fetchone()
+            )
+        return self.earlier
 
     def _replay(self, request, cap: dict):
         """A capture made earlier in this same (resumed) run: answer it from the store."""

@@ -46,6 +46,9 @@ HTTPERROR_ALLOW_ALL = True  # every status reaches the spider; the capture recor
 # suffix list from the network on first use.
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy's downloader/* byte and count stats: nothing reads them (the crawl report counts
+# from the capture rows), and sizing every request and response costs CPU on each
+DOWNLOADER_STATS = False
 LOG_LEVEL = "INFO"
 LOG_FILE_APPEND = True  # the log file (ARCHIVE/logs/<crawl>.log) goes on after a resume
 STATS_DUMP = True  # to the log file only (crawler/run.py sends no log to the console)

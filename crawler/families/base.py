@@ -46,34 +46,43 @@ def link_text(a) -> str:
 
 def links(response, scope: str = "a"):
     """(absolute url, link text) of the <a> elements under a CSS scope, javascript: skipped."""
+    for url, a in _anchors(response, scope):
+        yield url, link_text(a)
+
+
+def _anchors(response, scope: str = "a"):
+    """(absolute url, element) of the <a> elements under a CSS scope, javascript: skipped."""
     for a in response.css(scope):
         href = (a.attrib.get("href") or "").strip()
         if not href or href.startswith(("javascript:", "#", "mailto:")):
             continue
-        yield urljoin(response.url, href), link_text(a)
+        yield urljoin(response.url, href), a
 
 
 def attachments(response):
-    """(absolute url, link text) of every document a detail page offers."""
+    """(absolute url, link text) of every document a detail page offers (the text read only
+    for the links that are documents: a page has many more links than attachments)."""
     seen = set()
 
-    def out(url, text):
+    def out(url, text_of):
         url = urljoin(response.url, url)
         target = viewer_target(url)
         if target:
             url = urljoin(url, target)
         if url not in seen and (target or is_document_url(url)):
             seen.add(url)
-            yield url, text
+            yield url, text_of()
 
-    for url, text in links(response):
-        yield from out(url, text)
+    for url, a in _anchors(response):
+        yield from out(url, lambda a=a: link_text(a))
     for el in response.css("iframe[src], embed[src], object[data], frame[src]"):
-        yield from out(el.attrib.get("src") or el.attrib.get("data"), el.attrib.get("title", ""))
+        yield from out(
+            el.attrib.get("src") or el.attrib.get("data"), lambda el=el: el.attrib.get("title", "")
+        )
     for el in response.css("[onclick]"):
         for cand in QUOTED.findall(el.attrib["onclick"]):
             if is_document_url(cand) or viewer_target(cand):
-                yield from out(cand, link_text(el))
+                yield from out(cand, lambda el=el: link_text(el))
 
 
 def meta(response) -> dict:

@@ -66,7 +66,11 @@ _2019_SIGNS = ("本年新制作", "对外公开总数量", "上一年项目数�
 
 
 def title_candidate(line: str) -> bool:
-    s = clean_cell(line)
+    return _title_candidate(clean_cell(line))
+
+
+def _title_candidate(s: str) -> bool:
+    """title_candidate of a line clean_cell has cleaned already."""
     return (
         bool(_TITLE.search(s))
         and len(s) <= 60
@@ -101,13 +105,13 @@ def title_lines(lines: list[str]) -> list[tuple[int, str]]:
     out = []
     for i, x in enumerate(lines):
         s = clean_cell(x)
-        if title_candidate(s):
+        if _title_candidate(s):
             out.append((i, s))
         elif i + 1 < len(lines) and len(s) >= 8 and not re.search(r"[，。；]", s):
             nxt = clean_cell(lines[i + 1])
             if (
                 len(nxt) <= 12
-                and not title_candidate(nxt)
+                and not _title_candidate(nxt)
                 and title_candidate(s + nxt)
                 and not _TITLE.search(s + nxt[:-1] if len(nxt) > 1 else s)
             ):

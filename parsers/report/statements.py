@@ -31,6 +31,8 @@ _NOT_THIS = re.compile(
     r"咨询|举报|办结率|平均|每|月|季度|以上|以下|余件|多件"
 )
 _YEAR = re.compile(r"(\d{4})\s*年")
+_DIGIT = re.compile(r"\d")
+_COUNT = re.compile(_N)
 _APPLICATION = r"(?:政府信息公开|依申请公开|信息公开)(?:的)?申请(?:件)?"
 
 # (cell, pattern, templates): a pattern names its cell with the figure as its one group
@@ -166,11 +168,11 @@ def _read(text: str, where: list, template: str | None, year: int | None) -> lis
 
 
 def read_clause(clause: str, template: str | None, year: int | None) -> tuple[str, int] | None:
-    if not clause or _NOT_THIS.search(clause):
+    if not _DIGIT.search(clause) or _NOT_THIS.search(clause):  # (most clauses state no figure)
         return None
     if any(int(y) != year for y in _YEAR.findall(clause)) and year is not None:
         return None
-    if len(re.findall(r"\d+\s*(?:件|个|宗|起)", clause)) != 1:
+    if len(_COUNT.findall(clause)) != 1:
         return None
     hits = {
         (cell, int(m.group(1)))

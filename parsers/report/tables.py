@@ -9,7 +9,7 @@ taken in document order, so tables split over pages or flattened into text read 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from parsers.report import labels as L
 from parsers.model import Document, Table
@@ -311,7 +311,7 @@ def split_row(cells: list[str], where: list[dict | None] | None = None) -> Row:
     kinds = [read_value(c) for c in cells]
     if where:
         kinds = [
-            replace(k, pos=p) if k is not None and p else k
+            Value(k.number, k.unit, k.unreadable, p) if k is not None and p else k
             for k, p in zip(kinds, where, strict=False)
         ]
     last_label = max((i for i, k in enumerate(kinds) if k is None), default=-1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from parsers.normalize import normalize_text
 
@@ -25,12 +26,15 @@ class Value:
 
 def clean_cell(text: str) -> str:
     s = normalize_text(text or "")
-    s = _MARKERS.sub("", s)
+    if "[" in s:  # (most cells hold no marker: the regex not run for them)
+        s = _MARKERS.sub("", s)
     return "".join(s.split())
 
 
+@lru_cache(maxsize=8192)  # a report's cells repeat (0, 1, —): each text read once
 def read_value(text: str) -> Value | None:
-    """The cell as a value, or None when it is a label.
+    """The cell as a value, or None when it is a label (a Value is immutable: one is shared
+    by every cell that reads the same).
 
     A label has two or more hanzi, or one and no digit (一、 is a label, 人4 is noise). Other
     text that is not a number is an unreadable value: null, its digits never guessed at.

@@ -18,7 +18,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
 def clean(s: str) -> str:
-    return squash_spaces(normalize_text(_CONTROL.sub("", s)))
+    if not s.isprintable():  # (every character _CONTROL removes is unprintable)
+        s = _CONTROL.sub("", s)
+    return squash_spaces(normalize_text(s))
 
 
 # --- text lines: pdfium's own line breaks, characters with their boxes ---------------------
@@ -35,7 +37,8 @@ def page_chars(tp, top_y: float = 0.0) -> list[tuple[int, str, tuple | None]]:
     """(index, char, box) in content order without fake-bold copies; box = (x0, top, x1,
     bottom) measured down from `top_y`, or None for spaces and generated line breaks.
     (The inner loop of every page that holds a table, hence written flat: pdfium's
-    functions bound locally, and a copy looked for only in the buckets it can lie in.)"""
+    functions bound locally, and a copy looked for only in the buckets it can lie in, and
+    not at all for a character alone in its bucket and far from its edges.)"""
     seen: dict = {}  # (char, x // B, y // B) → [(x, y)]: where each character was drawn
     left, r, b, t = (ctypes.c_double() for _ in range(4))
     raw = tp.raw
@@ -43,6 +46,7 @@ def page_chars(tp, top_y: float = 0.0) -> list[tuple[int, str, tuple | None]]:
     out = []
     add = out.append
     B = _BUCKET
+    inner, outer = _MAX_TOL + 0.01, _BUCKET - _MAX_TOL - 0.01
     n = tp.count_chars()
     text = tp.get_text_range()  # one call for all characters, when it holds one per index
     if len(text) != n:
@@ -54,33 +58,30 @@ def page_chars(tp, top_y: float = 0.0) -> list[tuple[int, str, tuple | None]]:
             continue
         if not charbox(raw, i, left, r, b, t):
             continue
-        x0, x1, y0, y1 = left.value, r.value, b.value, t.value
+        x0, y0 = left.value, b.value
+        kx, ky = x0 // B, y0 // B
+        key = (ch, kx, ky)
+        got = seen.get(key)
+        if got is None and inner < x0 - kx * B < outer and inner < y0 - ky * B < outer:
+            # (most characters) none of its kind in its bucket, and too far inside it for a
+            # copy to lie in another: no copy
+            seen[key] = [(x0, y0)]
+            add((i, ch, (x0, top_y - t.value, r.value, top_y - y0)))
+            continue
+        x1, y1 = r.value, t.value
         # a copy: the same character drawn within tol of (x0, y0), tol a fifth of its size
         w, h = x1 - x0, y1 - y0
         tol = (h if h > w else w) * 0.2
         tol = 0.5 if tol < 0.5 else 2.0 if tol > 2.0 else tol
-        kx, ky = x0 // B, y0 // B
-        key = (ch, kx, ky)
-        fx, fy = x0 - kx * B, y0 - ky * B  # where in its bucket: near an edge, look next door
-        far = tol + 0.01  # (a margin for rounding: nearer than this, the exact test below)
-        keys = (
-            (key,)
-            if far < fx < B - far and far < fy < B - far
-            else [
-                (ch, bx, by)
-                for bx in {(x0 - tol) // B, (x0 + tol) // B}
-                for by in {(y0 - tol) // B, (y0 + tol) // B}
-            ]
-        )
         copy = False
-        for k in keys:
-            for px, py in seen.get(k, ()):
-                if abs(px - x0) <= tol and abs(py - y0) <= tol:
-                    copy = True
-                    break
+        for bx in {(x0 - tol) // B, (x0 + tol) // B}:
+            for by in {(y0 - tol) // B, (y0 + tol) // B}:
+                for px, py in seen.get((ch, bx, by), ()):
+                    if abs(px - x0) <= tol and abs(py - y0) <= tol:
+                        copy = True
+                        break
         if copy:
             continue
-        got = seen.get(key)
         if got is None:
             seen[key] = [(x0, y0)]
         else:
@@ -90,6 +91,7 @@ def page_chars(tp, top_y: float = 0.0) -> list[tuple[int, str, tuple | None]]:
 
 
 _BUCKET = 32.0  # pt: a copy lies in one of at most 4 buckets, in most cases in its own
+_MAX_TOL = 2.0  # pt: the largest distance between a character and its copy
 
 
 @dataclass

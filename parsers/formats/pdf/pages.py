@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 import pypdfium2 as pdfium
@@ -119,11 +120,11 @@ def ocr_layer(page, objects: list | None = None) -> bool:
     w, h = page.get_size()
     left, b, r, t = (ctypes.c_float() for _ in range(4))
     objects = objects if objects is not None else page_objects(page)
+    image = praw.FPDF_PAGEOBJ_IMAGE
     picture = any(
-        kind == praw.FPDF_PAGEOBJ_IMAGE
-        and praw.FPDFPageObj_GetBounds(obj, left, b, r, t)
+        praw.FPDFPageObj_GetBounds(obj, left, b, r, t)
         and (r.value - left.value) * (t.value - b.value) >= 0.5 * w * h
-        for obj, kind in objects
+        for obj in [obj for obj, kind in objects if kind == image]
     )
     if not picture:
         return False
@@ -219,30 +220,47 @@ def _table_page(
     height = top_y - bottom
     cell_chars: list[dict] = [{} for _ in grids]
     free: list[tuple[int, str, tuple | None]] = []  # outside the ruled tables, with breaks
-    last_owner = None  # (grid index, cell index) of the last char placed in a cell
+    add_free = free.append
+    owner_chars = None  # the character list of the cell the last character went into
+    # each grid's frame, lines and cells, unpacked for the loop below (RuledGrid.owner, inline:
+    # it runs for every character of every page that holds a table)
     frames = [
-        (g, grid, grid.xs[0], grid.ys[0], grid.xs[-1], grid.ys[-1]) for g, grid in enumerate(grids)
+        (
+            grid.xs[0],
+            grid.ys[0],
+            grid.xs[-1],
+            grid.ys[-1],
+            grid.xs,
+            grid.ys,
+            len(grid.xs) - 2,
+            len(grid.ys) - 2,
+            grid.owner_at,
+            cell_chars[g],
+        )
+        for g, grid in enumerate(grids)
     ]
     for i, ch, box in page_chars(tp, top_y):
         if box is None:
-            if ch in "\r\n":
-                free.append((i, ch, None))
-            elif last_owner is not None:
-                cell_chars[last_owner[0]].setdefault(last_owner[1], []).append((" ", None))
+            if ch in "\r\n" or owner_chars is None:
+                add_free((i, ch, None))
             else:
-                free.append((i, ch, None))
+                owner_chars.append((" ", None))
             continue
         cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-        for g, grid, gx0, gy0, gx1, gy1 in frames:
+        for gx0, gy0, gx1, gy1, xs, ys, last_c, last_r, owner_at, chars in frames:
             if gx0 <= cx <= gx1 and gy0 <= cy <= gy1:  # inside the frame: which cell?
-                k = grid.owner(cx, cy)
+                c = bisect_right(xs, cx) - 1
+                r = bisect_right(ys, cy) - 1
+                k = owner_at.get((r if r < last_r else last_r, c if c < last_c else last_c))
                 if k is not None:
-                    cell_chars[g].setdefault(k, []).append((ch, box))
-                    last_owner = (g, k)
+                    owner_chars = chars.get(k)
+                    if owner_chars is None:
+                        owner_chars = chars[k] = []
+                    owner_chars.append((ch, box))
                     break
         else:
-            last_owner = None
-            free.append((i, ch, box))
+            owner_chars = None
+            add_free((i, ch, box))
     recovered: list[layout.Recovered] = []
     if _layout_worth("".join(ch for _, ch, _ in free), continuing):
         glyphs = read_glyphs(tp, [(i, ch) for i, ch, box in free if box], top_y)
@@ -268,8 +286,13 @@ def _table_page(
         if i in taken:
             continue
         cur.append(ch)
-        cur_top = box[1] if cur_top is None else min(cur_top, box[1])
-        cur_bottom = box[3] if cur_bottom is None else max(cur_bottom, box[3])
+        if cur_top is None:
+            cur_top, cur_bottom = box[1], box[3]
+        else:
+            if box[1] < cur_top:
+                cur_top = box[1]
+            if box[3] > cur_bottom:
+                cur_bottom = box[3]
     if cur and cur_top is not None:
         lines.append((cur_top, cur_bottom, cur))
     items = []
