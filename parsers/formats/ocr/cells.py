@@ -21,7 +21,7 @@ from parsers.formats.ocr.readings import (
     numberish,
     reading,
 )
-from parsers.formats.ocr.tesseract import LANG, tesseract
+from parsers.formats.ocr.tesseract import LANG, tesseract, tesseract_each
 from parsers.model import Cell, Table
 
 LINE_PX = 40  # cell text is scaled to about this height for tesseract
@@ -295,13 +295,20 @@ def ocr_stacked(
             if b and b[0] <= mid < b[1]:
                 texts[i].append(w)
                 break
-    out = []
     confs = [w.conf for w in words]
-    for crop, ws in zip(crops, texts, strict=True):
+    # tesseract dropped a lone glyph: those cells are read each alone (one run for them all)
+    dropped = [
+        i for i, (c, ws) in enumerate(zip(crops, texts, strict=True)) if c is not None and not ws
+    ]
+    alone = tesseract_each(
+        [ImageOps.expand(crops[i], 20, 255) for i in dropped], psm=7, lang=lang, config=config
+    )
+    for i, ws in zip(dropped, alone, strict=True):
+        texts[i] = ws
+        confs.extend(w.conf for w in ws)
+    out = []
+    for ws in texts:
         ws.sort(key=lambda w: (w.block, w.par, w.line, w.word))
-        if crop is not None and not ws:  # tesseract dropped a lone glyph: read the cell alone
-            ws = tesseract(ImageOps.expand(crop, 20, 255), psm=7, lang=lang, config=config)
-            confs.extend(w.conf for w in ws)
         out.append(clean_cell(join_words([w.text for w in ws])))
         if cell_conf is not None:
             cell_conf.append(min((w.conf for w in ws), default=0.0))
