@@ -444,6 +444,8 @@ def cell_text(chars: list[tuple]) -> str:
     """A cell's characters in content order → one line of text. A character that does not
     move right of the previous one starts a new line (a wrap, or vertical text); the lines are
     joined without breaks."""
+    if len(chars) == 1:  # (most cells of a report's tables: one digit)
+        return clean(chars[0][0])
     lines: list[list[str]] = [[]]
     prev = None
     for ch, box in chars:
