@@ -218,6 +218,48 @@ def test_many_pages_only_some_with_tables():
     assert all(len(t.rows) == 25 for t in doc.tables())
 
 
+def _read_both_ways(data: bytes, monkeypatch) -> tuple:
+    """The document read as the parser reads it (prose lines clear of the tables taken whole)
+    and read character by character throughout; how many lines were taken whole."""
+    from parsers.formats.pdf import pages
+
+    whole = []
+    spans = pages._spans
+
+    def counting(tp, text, top_y, frames):
+        out = spans(tp, text, top_y, frames)
+        whole.extend(s for s in out if s[2] is not None)
+        return out
+
+    monkeypatch.setattr(pages, "_spans", counting)
+    fast = parse_pdf(data)
+    monkeypatch.setattr(pages, "_spans", lambda tp, text, top_y, frames: [(0, len(text), None)])
+    slow = parse_pdf(data)
+    monkeypatch.undo()
+    return fast, slow, len(whole)
+
+
+def test_prose_lines_taken_whole_read_as_per_character(monkeypatch):
+    """Beside ruled tables (one drawn twice as fake bold, prose above and below and a fake-bold
+    heading), lines taken whole give the same blocks, text and cells as every character
+    placed one by one."""
+    for data in (report_pdf(4, (1, 3)), long_table_pdf(40)):
+        fast, slow, whole = _read_both_ways(data, monkeypatch)
+        assert whole > 0
+        assert [(b.kind, b.text, b.page) for b in fast.blocks] == [
+            (b.kind, b.text, b.page) for b in slow.blocks
+        ]
+        assert [t.text_rows() for t in fast.tables()] == [t.text_rows() for t in slow.tables()]
+
+
+def test_prose_lines_taken_whole_real_report(shared_dir, monkeypatch):
+    fast, slow, whole = _read_both_ways(
+        (shared_dir / "corpus" / "hzq2023.pdf").read_bytes(), monkeypatch
+    )
+    assert whole > 0
+    assert fast.blocks == slow.blocks
+
+
 def test_corrupt_and_encrypted():
     with pytest.raises(ParseError, match="corrupt PDF"):
         parse_pdf(b"%PDF-1.7\n garbage garbage")

@@ -172,20 +172,23 @@ def squash_label(text: str) -> str:
         s = t
 
 
+_ROW_PATTERNS = {
+    table: [(key, re.compile(pat)) for key, pat in patterns]
+    for table, patterns in (
+        ("active", ACTIVE_ROW_PATTERNS),
+        ("requests", REQUEST_ROW_PATTERNS),
+        ("appeals", APPEAL_ROW_PATTERNS),
+        ("active columns", ACTIVE_COL_PATTERNS),
+    )
+}
+
+
 def match_row(table: str, label: str) -> str | None:
-    patterns = {
-        "active": ACTIVE_ROW_PATTERNS,
-        "requests": REQUEST_ROW_PATTERNS,
-        "appeals": APPEAL_ROW_PATTERNS,
-    }[table]
-    for key, pat in patterns:
-        if re.search(pat, label):
+    for key, pat in _ROW_PATTERNS[table]:
+        if pat.search(label):
             return key
     return None
 
 
 def match_active_col(label: str) -> str | None:
-    for key, pat in ACTIVE_COL_PATTERNS:
-        if re.search(pat, label):
-            return key
-    return None
+    return match_row("active columns", label)

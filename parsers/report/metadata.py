@@ -99,6 +99,9 @@ def find_title(doc: Document, lines: list[str]) -> tuple[str | None, int | None]
     return _with_agency_line(s, i, lines), i
 
 
+_CLAUSE_MARK = re.compile(r"[，。；]")
+
+
 def title_lines(lines: list[str]) -> list[tuple[int, str]]:
     """(index, title) of the lines that read as a report's title; a title a page wrapped
     over two lines (…政府信息公开工作 / 年度报告) is read as one."""
@@ -107,7 +110,7 @@ def title_lines(lines: list[str]) -> list[tuple[int, str]]:
         s = clean_cell(x)
         if _title_candidate(s):
             out.append((i, s))
-        elif i + 1 < len(lines) and len(s) >= 8 and not re.search(r"[，。；]", s):
+        elif i + 1 < len(lines) and len(s) >= 8 and not _CLAUSE_MARK.search(s):
             nxt = clean_cell(lines[i + 1])
             if (
                 len(nxt) <= 12

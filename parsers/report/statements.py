@@ -32,6 +32,7 @@ _NOT_THIS = re.compile(
 )
 _YEAR = re.compile(r"(\d{4})\s*年")
 _DIGIT = re.compile(r"\d")
+_CLAUSE = re.compile(r"[^，,；;。：:（）()！!？?\n]+")
 _COUNT = re.compile(_N)
 _APPLICATION = r"(?:政府信息公开|依申请公开|信息公开)(?:的)?申请(?:件)?"
 
@@ -158,7 +159,9 @@ def statements(doc: Document, template: str | None, year: int | None) -> list[di
 
 def _read(text: str, where: list, template: str | None, year: int | None) -> list[dict]:
     out = []
-    for m in re.finditer(r"[^，,；;。：:（）()！!？?\n]+", text):
+    for m in _CLAUSE.finditer(text):
+        if not _DIGIT.search(m.group()):  # (most clauses state no figure)
+            continue
         clause = "".join(m.group().split())
         hit = read_clause(clause, template, year)
         if hit:

@@ -25,10 +25,22 @@ class Value:
 
 
 def clean_cell(text: str) -> str:
-    s = normalize_text(text or "")
+    """The text without markers, compatibility characters or whitespace. (The extractor's
+    readers each clean the lines they look at, so a short line is cleaned once and then
+    looked up; a long one, which could be any size, is not kept.)"""
+    if text and len(text) <= 200:
+        return _clean_short(text)
+    return _clean(text or "")
+
+
+def _clean(text: str) -> str:
+    s = normalize_text(text)
     if "[" in s:  # (most cells hold no marker: the regex not run for them)
         s = _MARKERS.sub("", s)
     return "".join(s.split())
+
+
+_clean_short = lru_cache(maxsize=4096)(_clean)
 
 
 @lru_cache(maxsize=8192)  # a report's cells repeat (0, 1, —): each text read once

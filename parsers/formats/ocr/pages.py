@@ -161,7 +161,7 @@ def ocr_reason(doc: Document) -> str | None:
     pages = max(doc.pages or 1, 1)
     if len(text) < 40 * pages:
         return "the PDF has no text layer"
-    cjk = len(_HANZI.findall(text))
+    cjk = _HANZI.subn("", text)[1]  # (a count, without a list of every match)
     if cjk < 0.3 * len(text):
         return f"the PDF's text layer is garbage ({cjk / len(text):.0%} Chinese characters)"
     return None

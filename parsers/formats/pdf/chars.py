@@ -33,13 +33,22 @@ def text_lines(tp, text: str | None = None) -> list[str]:
     return [t for t in (clean(s) for s in LINE_BREAK.split(text)) if t]
 
 
-def page_chars(tp, top_y: float = 0.0) -> list[tuple[int, str, tuple | None]]:
+def page_chars(
+    tp,
+    top_y: float = 0.0,
+    text: str | None = None,
+    span: tuple[int, int] | None = None,
+    seen: dict | None = None,
+) -> list[tuple[int, str, tuple | None]]:
     """(index, char, box) in content order without fake-bold copies; box = (x0, top, x1,
     bottom) measured down from `top_y`, or None for spaces and generated line breaks.
+    `span`: only the characters start ≤ index < end, `text` the page's text when the caller
+    has it, `seen` where characters were drawn, kept by a caller that reads a page in spans.
     (The inner loop of every page that holds a table, hence written flat: pdfium's
     functions bound locally, and a copy looked for only in the buckets it can lie in, and
     not at all for a character alone in its bucket and far from its edges.)"""
-    seen: dict = {}  # (char, x // B, y // B) → [(x, y)]: where each character was drawn
+    if seen is None:
+        seen = {}  # (char, x // B, y // B) → [(x, y)]: where each character was drawn
     left, r, b, t = (ctypes.c_double() for _ in range(4))
     raw = tp.raw
     unicode, charbox = praw.FPDFText_GetUnicode, praw.FPDFText_GetCharBox
@@ -48,10 +57,11 @@ def page_chars(tp, top_y: float = 0.0) -> list[tuple[int, str, tuple | None]]:
     B = _BUCKET
     inner, outer = _MAX_TOL + 0.01, _BUCKET - _MAX_TOL - 0.01
     n = tp.count_chars()
-    text = tp.get_text_range()  # one call for all characters, when it holds one per index
+    if text is None:
+        text = tp.get_text_range()  # one call for all characters, when it holds one per index
     if len(text) != n:
         text = None
-    for i in range(n):
+    for i in range(*span) if span else range(n):
         ch = text[i] if text is not None else chr(unicode(raw, i))
         if ch.isspace():  # pdfium generates only spaces and line breaks: no need to ask it
             add((i, ch, None))
@@ -88,6 +98,24 @@ def page_chars(tp, top_y: float = 0.0) -> list[tuple[int, str, tuple | None]]:
             got.append((x0, y0))
         add((i, ch, (x0, top_y - y1, x1, top_y - y0)))
     return out
+
+
+def line_box(tp, start: int, end: int, top_y: float) -> tuple | None:
+    """(x0, top, x1, bottom) around the characters start ≤ index < end, measured down from
+    `top_y`: the union of their boxes, which pdfium adds up itself (FPDFText_CountRects, one
+    rectangle per text object), or None when none has a size."""
+    raw = tp.raw
+    k = praw.FPDFText_CountRects(raw, start, end - start)
+    if k <= 0:
+        return None
+    left, t, r, b = (ctypes.c_double() for _ in range(4))
+    x0 = y0 = float("inf")
+    x1 = y1 = float("-inf")
+    for j in range(k):
+        praw.FPDFText_GetRect(raw, j, left, t, r, b)
+        x0, x1 = min(x0, left.value), max(x1, r.value)
+        y0, y1 = min(y0, b.value), max(y1, t.value)
+    return (x0, top_y - y1, x1, top_y - y0)
 
 
 _BUCKET = 32.0  # pt: a copy lies in one of at most 4 buckets, in most cases in its own

@@ -14,11 +14,20 @@ import ctypes
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from itertools import repeat
 
 import pypdfium2 as pdfium
 
 from parsers.formats.pdf import layout
-from parsers.formats.pdf.chars import LINE_BREAK, clean, page_chars, read_glyphs, text_lines
+from parsers.formats.pdf.chars import (
+    _MAX_TOL,
+    LINE_BREAK,
+    clean,
+    line_box,
+    page_chars,
+    read_glyphs,
+    text_lines,
+)
 from parsers.formats.pdf.rulings import (
     TABLE_SETTINGS,
     PageCell,
@@ -239,28 +248,39 @@ def _table_page(
         )
         for g, grid in enumerate(grids)
     ]
-    for i, ch, box in page_chars(tp, top_y):
-        if box is None:
-            if ch in "\r\n" or owner_chars is None:
-                add_free((i, ch, None))
-            else:
-                owner_chars.append((" ", None))
-            continue
-        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-        for gx0, gy0, gx1, gy1, xs, ys, last_c, last_r, owner_at, chars in frames:
-            if gx0 <= cx <= gx1 and gy0 <= cy <= gy1:  # inside the frame: which cell?
-                c = bisect_right(xs, cx) - 1
-                r = bisect_right(ys, cy) - 1
-                k = owner_at.get((r if r < last_r else last_r, c if c < last_c else last_c))
-                if k is not None:
-                    owner_chars = chars.get(k)
-                    if owner_chars is None:
-                        owner_chars = chars[k] = []
-                    owner_chars.append((ch, box))
-                    break
-        else:
+    text = tp.get_text_range()
+    seen: dict = {}  # where page_chars saw each character drawn, over all spans
+    plain: list[tuple[int, int, int]] = []  # (position in free, start, end) of prose lines
+    for start, end, box in _spans(tp, text, top_y, frames):
+        if box is not None:  # a line of running text clear of every table: all of it is free
+            plain.append((len(free), start, end))
+            free.extend(
+                zip(range(start, end), text[start:end], repeat(box, end - start), strict=True)
+            )
             owner_chars = None
-            add_free((i, ch, box))
+            continue
+        for i, ch, box in page_chars(tp, top_y, text, (start, end), seen):
+            if box is None:
+                if ch in "\r\n" or owner_chars is None:
+                    add_free((i, ch, None))
+                else:
+                    owner_chars.append((" ", None))
+                continue
+            cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+            for gx0, gy0, gx1, gy1, xs, ys, last_c, last_r, owner_at, chars in frames:
+                if gx0 <= cx <= gx1 and gy0 <= cy <= gy1:  # inside the frame: which cell?
+                    c = bisect_right(xs, cx) - 1
+                    r = bisect_right(ys, cy) - 1
+                    k = owner_at.get((r if r < last_r else last_r, c if c < last_c else last_c))
+                    if k is not None:
+                        owner_chars = chars.get(k)
+                        if owner_chars is None:
+                            owner_chars = chars[k] = []
+                        owner_chars.append((ch, box))
+                        break
+            else:
+                owner_chars = None
+                add_free((i, ch, box))
     recovered: list[layout.Recovered] = []
     if _layout_worth("".join(ch for _, ch, _ in free), continuing):
         glyphs = read_glyphs(tp, [(i, ch) for i, ch, box in free if box], top_y)
@@ -271,6 +291,10 @@ def _table_page(
     if not grids and not recovered:
         return None
     taken = {k for t in recovered for k in t.keys}
+    if taken:  # the prose lines a recovered table took characters from: each character's box
+        for at, start, end in reversed(plain):  # (a later line first: `at` stays true)
+            if any(start <= k < end for k in taken):
+                free[at : at + end - start] = page_chars(tp, top_y, text, (start, end))
     lines: list[tuple[float, float, list[str]]] = []  # running text outside the tables
     cur: list[str] = []
     cur_top, cur_bottom = None, None
@@ -307,6 +331,44 @@ def _table_page(
     items += recovered_items(recovered, pageno)
     items.sort(key=lambda it: it.top)
     return items
+
+
+_LINE = re.compile(r"[^\r\n]+")
+# a line read character by character: one with a space (which may be drawn, with a box of its
+# own) or a character twice in a row (maybe "fake bold", whose copies page_chars drops)
+_NOT_PLAIN = re.compile(r"\s|([^\s\d])\1")
+
+
+def _spans(tp, text: str, top_y: float, frames: list) -> list[tuple[int, int, tuple | None]]:
+    """The page's characters in spans, in order: (start, end, box) for a line of running text
+    whose box lies clear of every table frame (so none of its characters can be in a cell: it
+    is taken whole, and pdfium is asked for one box instead of one per character), (start,
+    end, None) for the rest, which `page_chars` reads character by character. The frames are
+    widened by the distance a fake-bold copy may lie from its character."""
+    n = tp.count_chars()
+    if len(text) != n:
+        return [(0, n, None)]
+    pad = _MAX_TOL + 0.5
+    boxes = [(f[0] - pad, f[1] - pad, f[2] + pad, f[3] + pad) for f in frames]
+    out: list[tuple[int, int, tuple | None]] = []
+    at = 0  # where the pending span read character by character begins
+    for m in _LINE.finditer(text):
+        start, end = m.span()
+        if _NOT_PLAIN.search(text, start, end):
+            continue
+        box = line_box(tp, start, end, top_y)
+        if box is None or any(
+            box[0] <= x1 and x0 <= box[2] and box[1] <= y1 and y0 <= box[3]
+            for x0, y0, x1, y1 in boxes
+        ):
+            continue
+        if at < start:
+            out.append((at, start, None))
+        out.append((start, end, box))
+        at = end
+    if at < n:
+        out.append((at, n, None))
+    return out
 
 
 def recovered_items(recovered: list[layout.Recovered], pageno: int) -> list[PageItem]:

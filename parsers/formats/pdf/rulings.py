@@ -7,6 +7,7 @@ from __future__ import annotations
 import ctypes
 from bisect import bisect_right
 from dataclasses import dataclass
+from itertools import repeat
 
 import pypdfium2.raw as praw
 
@@ -72,10 +73,9 @@ class PageTable:
 def page_objects(page) -> list[tuple]:
     """(object, kind) of each top-level object of a page, listed once for all who look."""
     raw = page.raw
-    get, kind = praw.FPDFPage_GetObject, praw.FPDFPageObj_GetType
-    return [
-        (obj, kind(obj)) for obj in (get(raw, k) for k in range(praw.FPDFPage_CountObjects(raw)))
-    ]
+    n = praw.FPDFPage_CountObjects(raw)
+    objects = list(map(praw.FPDFPage_GetObject, repeat(raw, n), range(n)))
+    return list(zip(objects, map(praw.FPDFPageObj_GetType, objects), strict=True))
 
 
 def page_edges(page, objects: list | None = None) -> tuple[list[dict], list[dict]]:
@@ -444,6 +444,8 @@ def cell_text(chars: list[tuple]) -> str:
     """A cell's characters in content order → one line of text. A character that does not
     move right of the previous one starts a new line (a wrap, or vertical text); the lines are
     joined without breaks."""
+    if len(chars) == 1:  # (most cells of a report's tables: one digit)
+        return clean(chars[0][0])
     lines: list[list[str]] = [[]]
     prev = None
     for ch, box in chars:
