@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import fcntl
-import importlib.util
 import shutil
 import sys
 import tempfile
@@ -29,16 +28,6 @@ from parsers.formats.ocr import ppocr  # noqa: E402
 SEED = 99  # the calibration scans' reports (the benchmarks use other seeds)
 DET_PAGES = 4
 REC_LINES = 60
-
-
-def source_models() -> tuple[Path, Path]:
-    """The wheel's fp32 detector and recogniser (found without importing the package, whose
-    __init__ loads OpenCV)."""
-    spec = importlib.util.find_spec("rapidocr_onnxruntime")
-    if spec is None or not spec.submodule_search_locations:
-        raise SystemExit("rapidocr-onnxruntime is not installed (pip install -e .)")
-    models = Path(next(iter(spec.submodule_search_locations))) / "models"
-    return models / "ch_PP-OCRv4_det_infer.onnx", models / "ch_PP-OCRv4_rec_infer.onnx"
 
 
 class Recording:
@@ -132,7 +121,7 @@ def main(argv=None) -> None:
         if ppocr.available() and not args.force:
             print(f"int8 OCR models present in {target}")
             return
-        det, rec = source_models()
+        det, rec = ppocr.wheel_models()
         with tempfile.TemporaryDirectory(dir=target.parent, prefix=".quantize-") as tmp:
             work = Path(tmp)
             det_in, rec_in = calibration_inputs(det, rec)

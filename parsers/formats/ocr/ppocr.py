@@ -41,6 +41,18 @@ def model_dir() -> Path:
     return Path(base) / "ogi-archive" / "ppocr-v4-int8"
 
 
+def wheel_models() -> tuple[Path, Path]:
+    """The fp32 detector and recogniser inside the rapidocr-onnxruntime wheel (found without
+    importing the package, whose __init__ loads OpenCV)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("rapidocr_onnxruntime")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("rapidocr-onnxruntime is not installed (pip install -e .)")
+    models = Path(next(iter(spec.submodule_search_locations))) / "models"
+    return models / "ch_PP-OCRv4_det_infer.onnx", models / "ch_PP-OCRv4_rec_infer.onnx"
+
+
 def available() -> bool:
     """Whether the int8 models are there and onnxruntime can be imported."""
     d = model_dir()
@@ -53,11 +65,11 @@ def available() -> bool:
     return True
 
 
-def _session(path: Path):
+def _session(path: Path, threads: int = 1):
     import onnxruntime as ort
 
     so = ort.SessionOptions()
-    so.intra_op_num_threads = 1  # pages are read in parallel, one core each
+    so.intra_op_num_threads = threads  # 1: pages are read in parallel, one core each
     so.inter_op_num_threads = 1
     so.log_severity_level = 3
     return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
@@ -66,9 +78,9 @@ def _session(path: Path):
 class Reader:
     """The detector and recogniser sessions (safe to run from several threads at once)."""
 
-    def __init__(self, det: Path, rec: Path):
-        self.det = _session(det)
-        self.rec = _session(rec)
+    def __init__(self, det: Path, rec: Path, threads: int = 1):
+        self.det = _session(det, threads)
+        self.rec = _session(rec, threads)
         meta = self.rec.get_modelmeta().custom_metadata_map
         # the recogniser's classes: CTC's blank, its dictionary, a space
         self.chars = ["", *meta["character"].splitlines(), " "]
