@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import fcntl
+import logging
 import shutil
 import sys
 import tempfile
@@ -114,6 +115,7 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--force", action="store_true", help="remake the models even if present")
     args = ap.parse_args(argv)
+    logging.disable(logging.WARNING)  # the quantiser's advice to pre-process: done above
     target = ppocr.model_dir()
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target.parent / f".{target.name}.lock", "w") as lock:
