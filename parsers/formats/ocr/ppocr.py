@@ -24,8 +24,8 @@ REC_MODEL = "rec_int8.onnx"
 DET_SIDE = 1280  # the detector sees the page with its longer side at most this many pixels
 LINE_H = 48  # the recogniser's input height
 # Lines are narrowed to this share of their width before recognition: the recogniser gives a
-# column of output every 8 pixels, and a hanzi 48 pixels high still gets four of them, at 30 %
-# less time (and, measured, no more wrong characters: docs/architecture.md).
+# column of output every 8 pixels, and a hanzi of a 48-pixel line still spans three or four of
+# them, at 30 % less time (and, measured, no more wrong characters: docs/architecture.md).
 SQUEEZE = 0.7
 DET_THRESH = 0.3  # a pixel of the detector's map is text above this
 BOX_THRESH = 0.5  # a box is kept when its text pixels average above this
