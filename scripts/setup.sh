@@ -33,4 +33,6 @@ PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[synthetic,test]'  # the generator serves the demo and the tests
+# the int8 OCR models for scans' running text, made once from the wheel's fp32 ones (~1 min)
+.venv/bin/python scripts/quantize_ocr.py
 .venv/bin/ogi --help >/dev/null

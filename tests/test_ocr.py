@@ -259,3 +259,16 @@ def test_a_thousands_comma_read_as_a_dot_is_no_number():
     assert (
         decide("1,613", [reading("1,613", 90), reading("1613", 80), reading("1.613", 96)]) == "1613"
     )
+
+
+@pytest.mark.parametrize("angle", [0.7, -1.3])
+def test_skew_finds_the_rotation_of_a_page(angle):
+    from PIL import Image
+
+    from parsers.formats.ocr.pages import skew
+    from synthetic.render_pdf import render_pdf
+
+    page = next(rasterise(render_pdf(generate_report(24)), 300))
+    turned = page.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
+    assert skew(page) == 0.0
+    assert skew(turned) == pytest.approx(-angle, abs=0.03)

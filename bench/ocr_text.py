@@ -1,0 +1,127 @@
+"""Scans' running text: tesseract (chi_sim --psm 3, as before) against PP-OCRv4 through
+onnxruntime, int8 (the models scripts/quantize_ocr.py makes) and fp32 (the wheel's), on the
+same pages, taking turns page by page.
+
+    .venv/bin/python bench/ocr_text.py [--n 3] [--seed 1] [--threads 1]
+
+The pages are those of bench/extract.py's scans (same seeds and layouts), each deskewed and
+its tables blanked as parsers/formats/ocr/pages.py does before reading its text. The truth is
+the generator's PDF text outside its tables. Prints the load average, seconds per page (one
+page at a time, --threads for onnxruntime) and character accuracy: 1 - edits / characters
+(NFKC, whitespace dropped; edits counted from difflib's alignment, each differing stretch as
+its longer side).
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import io
+import os
+import random
+import sys
+import time
+import unicodedata
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import pdfplumber  # noqa: E402
+import pypdfium2 as pdfium  # noqa: E402
+from PIL import Image, ImageDraw  # noqa: E402
+
+from parsers.formats.ocr import ppocr  # noqa: E402
+from parsers.formats.ocr.grid import INK, find_tables  # noqa: E402
+from parsers.formats.ocr.pages import skew, tesseract_lines  # noqa: E402
+from parsers.formats.ocr.tesseract import DPI  # noqa: E402
+from synthetic.render_pdf import render_pdf  # noqa: E402
+from synthetic.render_scan import scan_pdf_bytes  # noqa: E402
+from synthetic.report import generate_report  # noqa: E402
+
+
+def pages(seed: int, n: int):
+    """(page picture as the text reader gets it, the page's text outside its tables)"""
+    rng = random.Random(seed)
+    for i in range(n):  # as bench/extract.py's make_corpus
+        rep = generate_report(seed * 1000 + i, pages=rng.randint(6, 10))
+        pdf = render_pdf(rep, layout=rng.choice([None, "split", "split", "template", "flat"]))
+        scan = pdfium.PdfDocument(scan_pdf_bytes(pdf, seed=rep.seed))
+        with pdfplumber.open(io.BytesIO(pdf)) as doc:
+            for page, src in zip(doc.pages, scan, strict=True):
+                yield _blanked(src.render(scale=DPI / 72, grayscale=True).to_pil()), _truth(page)
+
+
+def _blanked(gray):
+    gray = gray.convert("L")
+    angle = skew(gray)
+    if angle:
+        gray = gray.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
+    draw = ImageDraw.Draw(gray)
+    for t in find_tables(gray.point(lambda v: 0 if v < INK else 255)):
+        draw.rectangle((t.xs[0] - 6, t.ys[0] - 6, t.xs[-1] + 6, t.ys[-1] + 6), fill=255)
+    return gray
+
+
+def _truth(page) -> str:
+    boxes = [t.bbox for t in page.find_tables()]
+
+    def outside(o) -> bool:
+        if o.get("object_type") != "char":
+            return True
+        x, y = (o["x0"] + o["x1"]) / 2, (o["top"] + o["bottom"]) / 2
+        return not any(b[0] - 2 <= x <= b[2] + 2 and b[1] - 2 <= y <= b[3] + 2 for b in boxes)
+
+    return page.filter(outside).extract_text() or ""
+
+
+def norm(s: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", s).split())
+
+
+def edits(truth: str, got: str) -> int:
+    sm = difflib.SequenceMatcher(None, truth, got, autojunk=False)
+    return sum(max(i2 - i1, j2 - j1) for op, i1, i2, j1, j2 in sm.get_opcodes() if op != "equal")
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=3, help="reports (6-10 pages each)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=1, help="onnxruntime threads")
+    args = ap.parse_args(argv)
+    readers = {"tesseract": tesseract_lines}
+    d = ppocr.model_dir()
+    if ppocr.available():
+        int8 = ppocr.Reader(d / ppocr.DET_MODEL, d / ppocr.REC_MODEL, args.threads)
+        readers["pp-ocr int8"] = int8.lines
+    else:
+        print(f"no int8 models in {d}: run scripts/quantize_ocr.py")
+    readers["pp-ocr fp32"] = ppocr.Reader(*ppocr.wheel_models(), args.threads).lines
+    print("load average %.2f %.2f %.2f" % os.getloadavg(), flush=True)
+    total = {k: [0.0, 0] for k in readers}
+    chars = n = 0
+    for img, text in pages(args.seed, args.n):
+        truth = norm(text)
+        if len(truth) < 50:
+            continue  # a page of tables
+        n, chars = n + 1, chars + len(truth)
+        row = []
+        for name in list(readers) if n % 2 else list(readers)[::-1]:
+            t0 = time.perf_counter()
+            lines = readers[name](img)
+            dt = time.perf_counter() - t0
+            e = edits(truth, norm("".join(t for _, t, _ in sorted(lines, key=lambda x: x[0]))))
+            total[name][0] += dt
+            total[name][1] += e
+            row.append(f"{name} {dt:5.2f} s {1 - e / len(truth):7.2%}")
+        print(f"page {n:3d} {len(truth):5d} chars: " + " | ".join(sorted(row)), flush=True)
+    print("load average %.2f %.2f %.2f" % os.getloadavg())
+    for name, (secs, e) in total.items():
+        print(
+            f"{name:12} {secs / n:6.2f} s/page  characters {1 - e / chars:8.3%} right "
+            f"({e} edits in {chars} characters, {n} pages)"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,171 @@
+"""A scanned page's running text read by PP-OCRv4 (detection, then recognition line by line)
+through onnxruntime, with int8 weights.
+
+The models are the PP-OCRv4 Chinese detector and recogniser shipped inside the
+rapidocr-onnxruntime wheel (nothing is downloaded at run time); scripts/quantize_ocr.py turns
+them into int8 models (static QDQ, calibrated on synthetic scans) in `model_dir()`, which
+scripts/setup.sh runs. On this CPU the int8 pair reads a page's text in about two thirds of
+tesseract's time, with fewer wrong characters (docs/architecture.md, section 3). Where the
+int8 models are absent the page is read by tesseract as before (`available`).
+
+Only what a deskewed page needs is done here: text lines are horizontal, so a line's box is a
+band of the detector's map (rows, then runs along each row band), not a rotated rectangle.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+DET_MODEL = "det_int8.onnx"
+REC_MODEL = "rec_int8.onnx"
+DET_SIDE = 1280  # the detector sees the page with its longer side at most this many pixels
+LINE_H = 48  # the recogniser's input height
+# Lines are narrowed to this share of their width before recognition: the recogniser gives a
+# column of output every 8 pixels, and a hanzi of a 48-pixel line still spans three or four of
+# them, at 30 % less time (and, measured, no more wrong characters: docs/architecture.md).
+SQUEEZE = 0.7
+DET_THRESH = 0.3  # a pixel of the detector's map is text above this
+BOX_THRESH = 0.5  # a box is kept when its text pixels average above this
+UNCLIP = 1.6  # the detector's boxes are shrunk text; grown back by area * UNCLIP / perimeter
+
+
+def model_dir() -> Path:
+    """Where the int8 models are kept: $OGI_OCR_MODELS, else the user's cache."""
+    env = os.environ.get("OGI_OCR_MODELS")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "ogi-archive" / "ppocr-v4-int8"
+
+
+def wheel_models() -> tuple[Path, Path]:
+    """The fp32 detector and recogniser inside the rapidocr-onnxruntime wheel (found without
+    importing the package, whose __init__ loads OpenCV)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("rapidocr_onnxruntime")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("rapidocr-onnxruntime is not installed (pip install -e .)")
+    models = Path(next(iter(spec.submodule_search_locations))) / "models"
+    return models / "ch_PP-OCRv4_det_infer.onnx", models / "ch_PP-OCRv4_rec_infer.onnx"
+
+
+def available() -> bool:
+    """Whether the int8 models are there and onnxruntime can be imported."""
+    d = model_dir()
+    if not ((d / DET_MODEL).is_file() and (d / REC_MODEL).is_file()):
+        return False
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _session(path: Path, threads: int = 1):
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads  # 1: pages are read in parallel, one core each
+    so.inter_op_num_threads = 1
+    so.log_severity_level = 3
+    return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+
+
+class Reader:
+    """The detector and recogniser sessions (safe to run from several threads at once)."""
+
+    def __init__(self, det: Path, rec: Path, threads: int = 1):
+        self.det = _session(det, threads)
+        self.rec = _session(rec, threads)
+        meta = self.rec.get_modelmeta().custom_metadata_map
+        # the recogniser's classes: CTC's blank, its dictionary, a space
+        self.chars = ["", *meta["character"].splitlines(), " "]
+
+    def lines(self, gray) -> list[tuple[int, str, list[float]]]:
+        """(top y, text, [confidence 0–100]) of each text line of a deskewed greyscale page."""
+        out = []
+        w, h = gray.size
+        for x0, y0, x1, y1 in self.boxes(gray):
+            box = (max(0, int(x0)), max(0, int(y0)), min(w, int(x1) + 1), min(h, int(y1) + 1))
+            if box[2] - box[0] < 4 or box[3] - box[1] < 4:
+                continue
+            text, conf = self.read_line(gray.crop(box))
+            if text.strip():
+                out.append((box[1], text, [100 * conf]))
+        return out
+
+    def boxes(self, gray) -> list[tuple[float, float, float, float]]:
+        """Text line boxes (x0, y0, x1, y1) in the page's pixels, top to bottom."""
+        from PIL import Image
+
+        w, h = gray.size
+        f = min(1.0, DET_SIDE / max(w, h))
+        dw, dh = max(32, round(w * f / 32) * 32), max(32, round(h * f / 32) * 32)
+        x = _normalised(gray.resize((dw, dh), Image.Resampling.BILINEAR))
+        prob = self.det.run(None, {self.det.get_inputs()[0].name: x})[0][0, 0]
+        fx, fy = w / dw, h / dh
+        mask = prob > DET_THRESH
+        out = []
+        for y0, y1 in _runs(mask.any(axis=1)):
+            band = mask[y0:y1]
+            merged: list[list[int]] = []
+            for a, b in _runs(band.any(axis=0)):  # pieces closer than a gap of 2.5 heights join
+                if merged and a - merged[-1][1] < 2.5 * (y1 - y0):
+                    merged[-1][1] = b
+                else:
+                    merged.append([a, b])
+            for a, b in merged:
+                m = band[:, a:b]
+                if m.sum() < 4 or prob[y0:y1, a:b][m].mean() < BOX_THRESH:
+                    continue
+                bw, bh = b - a, y1 - y0
+                d = bw * bh * UNCLIP / (2 * (bw + bh))
+                out.append(((a - d) * fx, (y0 - d) * fy, (b + d) * fx, (y1 + d) * fy))
+        return out
+
+    def read_line(self, crop) -> tuple[str, float]:
+        """The text of one line's picture and its mean character probability (CTC, greedy)."""
+        from PIL import Image
+
+        width = max(8, round(crop.width * LINE_H / crop.height * SQUEEZE))
+        x = _normalised(crop.resize((width, LINE_H), Image.Resampling.BILINEAR))
+        p = self.rec.run(None, {self.rec.get_inputs()[0].name: x})[0][0]
+        idx, prob = p.argmax(axis=1), p.max(axis=1)
+        keep = idx != 0
+        keep[1:] &= idx[1:] != idx[:-1]  # a class repeated in adjacent columns is one character
+        text = "".join(self.chars[i] for i in idx[keep])
+        return text, float(prob[keep].mean()) if keep.any() else 0.0
+
+
+def _normalised(img):
+    """A greyscale picture as the models' input: 1×3×H×W, values in [-1, 1]."""
+    import numpy as np
+
+    a = np.asarray(img, dtype=np.float32) / 127.5 - 1.0
+    return np.ascontiguousarray(np.broadcast_to(a, (1, 3, *a.shape)))
+
+
+def _runs(flags) -> list[tuple[int, int]]:
+    """[start, end) of each run of True."""
+    import numpy as np
+
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], flags.astype(np.int8), [0]))))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+
+
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _reader(directory: str) -> Reader:
+    return Reader(Path(directory) / DET_MODEL, Path(directory) / REC_MODEL)
+
+
+def reader() -> Reader:
+    """The shared Reader (sessions load once per process)."""
+    with _lock:
+        return _reader(str(model_dir()))

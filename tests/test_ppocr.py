@@ -1,0 +1,90 @@
+"""Scans' running text read by PP-OCRv4 with int8 weights (parsers/formats/ocr/ppocr.py), and
+tesseract where those models are not prepared."""
+
+import difflib
+import io
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from parsers import parse_bytes
+from parsers.formats.ocr import ppocr
+from parsers.formats.ocr.pages import ocr_images
+from synthetic.render_pdf import FONT_PATH
+from synthetic.render_scan import scan_pdf_bytes
+from synthetic.report import generate_report
+
+needs_models = pytest.mark.skipif(
+    not ppocr.available(),
+    reason="int8 OCR models not prepared (scripts/quantize_ocr.py, run by scripts/setup.sh)",
+)
+needs_font = pytest.mark.skipif(not Path(FONT_PATH).exists(), reason="fonts-wqy-zenhei missing")
+
+
+def _norm(s: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", s).split())
+
+
+def _two_lines():
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(FONT_PATH, 44)
+    img = Image.new("L", (1400, 400), 255)
+    d = ImageDraw.Draw(img)
+    d.text((80, 80), "政府信息公开工作年度报告", font=font, fill=0)
+    d.text((80, 220), "2023年共收到申请1234件，办结1187件。", font=font, fill=0)
+    return img
+
+
+@needs_models
+@needs_font
+def test_lines_are_read_top_to_bottom():
+    lines = ppocr.reader().lines(_two_lines())
+    assert [_norm(t) for _, t, _ in lines] == [
+        "政府信息公开工作年度报告",
+        _norm("2023年共收到申请1234件，办结1187件。"),
+    ]
+    (y0, _, (c0,)), (y1, _, (c1,)) = lines
+    assert 60 < y0 < 100 < 200 < y1 < 240  # the top of each line, in the picture's pixels
+    assert c0 > 90 and c1 > 90
+
+
+@needs_models
+def test_a_scanned_page_text_is_read_near_verbatim():
+    """The first page of a generated report (title, introduction, no table), scanned: its text
+    as PP-OCR reads it against the generator's, character by character."""
+    import pypdfium2 as pdfium
+
+    from synthetic.render_pdf import render_pdf
+
+    pdf = pdfium.PdfDocument(render_pdf(generate_report(23)))
+    one = pdfium.PdfDocument.new()
+    one.import_pages(pdf, [0])
+    truth = _norm(one[0].get_textpage().get_text_range())
+    buf = io.BytesIO()
+    one.save(buf)
+    doc = parse_bytes(scan_pdf_bytes(buf.getvalue(), seed=23), name="scan.pdf")
+    assert any(n.startswith("ocr: text PP-OCRv4 int8") for n in doc.notes)
+    got = _norm("".join(b.text for b in doc.blocks if b.kind != "table"))
+    if doc.tables():
+        pytest.skip("the page has a table: its cells are tesseract's")
+    assert len(truth) > 800
+    assert difflib.SequenceMatcher(None, truth, got, autojunk=False).ratio() > 0.99
+
+
+@needs_font
+def test_without_the_models_tesseract_reads_the_text(monkeypatch, tmp_path):
+    monkeypatch.setenv("OGI_OCR_MODELS", str(tmp_path))  # an empty folder: no models
+    assert not ppocr.available()
+    doc = ocr_images([_two_lines()])
+    assert doc.notes[0].startswith("ocr: text tesseract chi_sim")
+    assert "政府信息公开工作年度报告" in _norm(doc.text())
+
+
+def test_model_dir_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("OGI_OCR_MODELS", str(tmp_path / "m"))
+    assert ppocr.model_dir() == tmp_path / "m"
+    monkeypatch.delenv("OGI_OCR_MODELS")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert ppocr.model_dir() == tmp_path / "cache" / "ogi-archive" / "ppocr-v4-int8"
