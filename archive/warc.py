@@ -56,20 +56,9 @@ class WarcFiles:
         # the body is stored de-chunked: a Transfer-Encoding header would misdescribe it
         headers = [(k, v) for k, v in response_headers if k.lower() != "transfer-encoding"]
         http = StatusAndHeaders(f"{status} {reason}".strip(), headers, protocol="HTTP/1.1")
-        warc_headers = {"WARC-Date": date, "WARC-Payload-Digest": _sha1_label(body)}
-        if truncated:
-            warc_headers["WARC-Truncated"] = truncated
         fh.level = _gzip_level(body)
-        # the length given and the payload digest made here: warcio then neither copies the
-        # body into a temporary file nor hashes it twice
-        resp = writer.create_warc_record(
-            url,
-            "response",
-            payload=io.BytesIO(body),
-            length=len(body),
-            http_headers=http,
-            warc_headers_dict=warc_headers,
-        )
+        more = {"WARC-Truncated": truncated} if truncated else {}
+        resp = _record(writer, url, "response", body, http, date, more)
         writer.write_record(resp)
         path_q = url.split("/", 3)[3] if url.count("/") >= 3 else ""
         req_http = StatusAndHeaders(
@@ -77,14 +66,7 @@ class WarcFiles:
         )
         request_body = request_body or b""
         fh.level = 6
-        req = writer.create_warc_record(
-            url,
-            "request",
-            payload=io.BytesIO(request_body),
-            length=len(request_body),
-            http_headers=req_http,
-            warc_headers_dict={"WARC-Date": date, "WARC-Payload-Digest": _sha1_label(request_body)},
-        )
+        req = _record(writer, url, "request", request_body, req_http, date)
         req.rec_headers.add_header(
             "WARC-Concurrent-To", resp.rec_headers.get_header("WARC-Record-ID")
         )
@@ -172,6 +154,20 @@ _COMPRESSED_MAGIC = (
     b"\x28\xb5\x2f\xfd",
     b"RIFF",
 )
+
+
+def _record(writer, url: str, kind: str, payload: bytes, http, date: str, more=None):
+    """A warcio record of `payload`. The length given and the payload digest made here:
+    warcio then neither copies the payload into a temporary file nor hashes it twice."""
+    headers = {"WARC-Date": date, "WARC-Payload-Digest": _sha1_label(payload), **(more or {})}
+    return writer.create_warc_record(
+        url,
+        kind,
+        payload=io.BytesIO(payload),
+        length=len(payload),
+        http_headers=http,
+        warc_headers_dict=headers,
+    )
 
 
 def _gzip_level(body: bytes) -> int:

@@ -55,7 +55,7 @@ def page_chars(
     out = []
     add = out.append
     B = _BUCKET
-    inner, outer = _MAX_TOL + 0.01, _BUCKET - _MAX_TOL - 0.01
+    inner, outer = MAX_COPY_DIST + 0.01, _BUCKET - MAX_COPY_DIST - 0.01
     n = tp.count_chars()
     if text is None:
         text = tp.get_text_range()  # one call for all characters, when it holds one per index
@@ -119,7 +119,7 @@ def line_box(tp, start: int, end: int, top_y: float) -> tuple | None:
 
 
 _BUCKET = 32.0  # pt: a copy lies in one of at most 4 buckets, in most cases in its own
-_MAX_TOL = 2.0  # pt: the largest distance between a character and its copy
+MAX_COPY_DIST = 2.0  # pt: the largest distance between a character and its copy
 
 
 @dataclass

@@ -20,8 +20,8 @@ import pypdfium2 as pdfium
 
 from parsers.formats.pdf import layout
 from parsers.formats.pdf.chars import (
-    _MAX_TOL,
     LINE_BREAK,
+    MAX_COPY_DIST,
     clean,
     line_box,
     page_chars,
@@ -348,7 +348,7 @@ def _spans(tp, text: str, top_y: float, frames: list) -> list[tuple[int, int, tu
     n = tp.count_chars()
     if len(text) != n:
         return [(0, n, None)]
-    pad = _MAX_TOL + 0.5
+    pad = MAX_COPY_DIST + 0.5
     boxes = [(f[0] - pad, f[1] - pad, f[2] + pad, f[3] + pad) for f in frames]
     out: list[tuple[int, int, tuple | None]] = []
     at = 0  # where the pending span read character by character begins
