@@ -193,8 +193,19 @@ def main(argv=None) -> int:
     report = run_crawl(
         a.sources, a.archive, a.portal, a.resume, a.fast, overrides=over, contact=a.contact
     )
+    report["peak_rss_mb"] = peak_rss_mb()
     print(json.dumps(report, ensure_ascii=False, indent=1))
     return 0 if report.get("status") == "finished" else 1
+
+
+def peak_rss_mb() -> float:
+    """This process's own peak resident memory (VmHWM). Not getrusage's ru_maxrss: Linux
+    carries into it the memory of the parent that forked this process before its exec."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def spawn_crawl(sources, archive, *args: str, python: str = sys.executable, **popen):
@@ -210,9 +221,9 @@ def spawn_crawl(sources, archive, *args: str, python: str = sys.executable, **po
 
 def crawl_in_subprocess(sources, archive, *args: str, timeout: float = 300, **popen) -> dict:
     """Run one crawl in a child process; returns its report (raises on failure), with
-    'peak_rss_mb' (the child's peak memory), 'stderr' and 'log'."""
+    'peak_rss_mb' (the child's own peak memory, as it measured it), 'stderr' and 'log'."""
     proc = spawn_crawl(sources, archive, *args, **popen)
-    out, err, peak = _finish(proc, timeout)
+    out, err = _finish(proc, timeout)
     try:
         report = json.loads(out)
     except ValueError:
@@ -220,36 +231,19 @@ def crawl_in_subprocess(sources, archive, *args: str, timeout: float = 300, **po
     logfile = log_path(archive, report["crawl_id"])
     report["stderr"] = err
     report["log"] = logfile.read_text(errors="replace") if logfile.exists() else ""
-    report["peak_rss_mb"] = peak
     return report
 
 
-def _finish(proc, timeout: float) -> tuple[str, str, float]:
-    """Read a child's output, reap it with wait4 for its peak RSS (communicate() would reap
-    it without); kill it past the timeout."""
+def _finish(proc, timeout: float) -> tuple[str, str]:
+    """Read a child's output; kill it past the timeout."""
     import subprocess
-    import threading
 
-    got: dict = {}
-    readers = [
-        threading.Thread(target=lambda k=k: got.__setitem__(k, getattr(proc, k).read()))
-        for k in ("stdout", "stderr")
-    ]
-    for t in readers:
-        t.start()
-    killed = []
-    timer = threading.Timer(timeout, lambda: (killed.append(True), proc.kill()))
-    timer.start()
     try:
-        _, status, usage = os.wait4(proc.pid, 0)
-    finally:
-        timer.cancel()
-    for t in readers:
-        t.join()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if killed:
-        raise subprocess.TimeoutExpired(proc.args, timeout)
-    return got["stdout"], got["stderr"], usage.ru_maxrss / 1024
+        return proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise
 
 
 if __name__ == "__main__":
