@@ -3,11 +3,14 @@
 
     .venv/bin/python scripts/quantize_ocr.py [--force]
 
-Static quantization (onnxruntime.quantization, QDQ: int8 weights per channel, uint8
-activations), calibrated with MinMax on the running text of synthetic scans (fixed seeds, so
-the same inputs each time): the detector on 4 pages, the recogniser on 60 of their lines, as
-the reader feeds them. The models are first made ONNX opset 13 (per-channel QDQ needs it) with
-their constants as initializers (onnxruntime's quant_pre_process). Written to
+The models are first made ONNX opset 14 with their constants as initializers (onnxruntime's
+quant_pre_process) and their elementwise chains folded (`fold`, exact in fp32): each
+convolution's scalar scale and shift, the same after an activation when a pointwise
+convolution follows, and x·clip(x+3, 0, 6)/6 as one HardSwish. Then static quantization
+(onnxruntime.quantization, QDQ: int8 weights per channel, uint8 activations) of the
+convolutions and matrix products only, calibrated with MinMax on the running text of synthetic
+scans (fixed seeds, so the same inputs each time): the detector on 4 pages, the recogniser on
+60 of their lines, as the reader feeds them. Written to
 ppocr.model_dir() under a lock, through a temporary folder renamed into place; scripts/setup.sh
 runs this. Takes about a minute on one core.
 """
@@ -91,13 +94,13 @@ def quantize(src: Path, out: Path, inputs: list, tmp: Path) -> None:
         def get_next(self):
             return next(self.it, None)
 
-    pre, pre13 = tmp / f"{src.stem}.pre.onnx", tmp / f"{src.stem}.13.onnx"
+    pre, folded = tmp / f"{src.stem}.pre.onnx", tmp / f"{src.stem}.folded.onnx"
     quant_pre_process(str(src), str(pre), skip_symbolic_shape=True)
-    model = version_converter.convert_version(onnx.load(str(pre)), 13)
-    onnx.save(model, str(pre13))
+    model = fold(version_converter.convert_version(onnx.load(str(pre)), 14))
+    onnx.save(model, str(folded))
     name = model.graph.input[0].name
     quantize_static(
-        str(pre13),
+        str(folded),
         str(out),
         Feed(name),
         quant_format=QuantFormat.QDQ,
@@ -105,10 +108,110 @@ def quantize(src: Path, out: Path, inputs: list, tmp: Path) -> None:
         activation_type=QuantType.QUInt8,
         weight_type=QuantType.QInt8,
         calibrate_method=CalibrationMethod.MinMax,
+        # the elementwise ops stay fp32: quantized, each costs a requantising pass of its own
+        op_types_to_quantize=["Conv", "MatMul"],
     )
     q = onnx.load(str(out))  # keep the source's metadata: the recogniser's dictionary
     onnx.helper.set_model_props(q, {p.key: p.value for p in onnx.load(str(src)).metadata_props})
     onnx.save(q, str(out))
+
+
+def fold(model):
+    """The model with its elementwise chains folded away, in place (see the module's note).
+    Hand-written because no optimiser we have does it: onnxruntime's Conv-Mul/Conv-Add fusions
+    do not take the one-element constants these models carry, and nothing fuses HardSwish."""
+    import numpy as np
+    from onnx import helper, numpy_helper
+
+    g = model.graph
+    const = {i.name: numpy_helper.to_array(i) for i in g.initializer}
+    users: dict[str, list] = {}
+    for n in g.node:
+        for i in n.input:
+            users.setdefault(i, []).append(n)
+
+    def scalar(name):
+        v = const.get(name)
+        return float(v.reshape(-1)[0]) if v is not None and v.size == 1 else None
+
+    def sole(name, op):
+        got = users.get(name, [])
+        return got[0] if len(got) == 1 and got[0].op_type == op else None
+
+    def affine(mul):  # Mul(x, s) -> Add(., b): (x, s, b, the Add), or None
+        ks = [i for i in mul.input if scalar(i) is not None]
+        add = sole(mul.output[0], "Add") if mul.op_type == "Mul" and len(ks) == 1 else None
+        bs = [i for i in add.input if scalar(i) is not None] if add else []
+        if len(bs) != 1:
+            return None
+        x = next(i for i in mul.input if i != ks[0])
+        return x, scalar(ks[0]), scalar(bs[0]), add
+
+    def set_conv(conv, x, w, b):
+        names = [f"{conv.output[0]}.w{len(const)}", f"{conv.output[0]}.b{len(const)}"]
+        for nm, v in zip(names, (w, b), strict=True):
+            const[nm] = v.astype(np.float32)
+            g.initializer.append(numpy_helper.from_array(const[nm], nm))
+        conv.input[:] = [x, *names]
+
+    def weights(conv):
+        w = const[conv.input[1]]
+        return w, const[conv.input[2]] if len(conv.input) > 2 else np.zeros(w.shape[0])
+
+    dropped, replaced = set(), {}
+    for n in list(g.node):  # Conv -> ·s -> +b: scale and shift the convolution's own output
+        got = n.op_type == "Conv" and sole(n.output[0], "Mul")
+        got = got and affine(got)
+        if got and got[0] == n.output[0]:
+            _, s, b, add = got
+            w, bias = weights(n)
+            set_conv(n, n.input[0], w * s, bias * s + b)
+            dropped.update([id(users[n.output[0]][0]), id(add)])
+            n.output[0] = add.output[0]  # the convolution now gives what the Add gave
+    for n in list(g.node):  # ·s -> +b -> 1×1 convolutions, unpadded, ungrouped: into them
+        got = n.op_type == "Mul" and id(n) not in dropped and affine(n)
+        convs = users.get(got[3].output[0], []) if got else []
+        if not convs or not all(_pointwise(c, const) for c in convs):
+            continue
+        x, s, b, add = got
+        for c in convs:
+            w, bias = weights(c)
+            set_conv(c, x, w * s, bias + b * w.sum(axis=(1, 2, 3)))
+        dropped.update([id(n), id(add)])
+    for n in list(g.node):  # x -> +3 -> clip(0, 6) -> ·x -> /6: HardSwish(x)
+        if n.op_type != "Add" or id(n) in dropped or len(n.input) != 2:
+            continue
+        xs = [i for i in n.input if scalar(i) != 3.0]
+        clip = len(xs) == 1 and sole(n.output[0], "Clip")
+        if not clip or [scalar(i) for i in clip.input[1:]] != [0.0, 6.0]:
+            continue
+        mul = sole(clip.output[0], "Mul")
+        div = mul and set(mul.input) == {xs[0], clip.output[0]} and sole(mul.output[0], "Div")
+        if div and div.input[0] == mul.output[0] and scalar(div.input[1]) == 6.0:
+            dropped.update([id(n), id(clip), id(mul)])
+            replaced[id(div)] = helper.make_node("HardSwish", xs, list(div.output))
+    nodes = [replaced.get(id(n), n) for n in g.node if id(n) not in dropped]
+    g.ClearField("node")
+    g.node.extend(nodes)
+    used = {i for n in nodes for i in n.input}
+    kept = [i for i in g.initializer if i.name in used]
+    g.ClearField("initializer")
+    g.initializer.extend(kept)
+    return model
+
+
+def _pointwise(conv, const) -> bool:
+    """A 1×1 convolution with no padding and one group (a shift of its input folds exactly)."""
+    from onnx import helper
+
+    if conv.op_type != "Conv" or conv.input[1] not in const:
+        return False
+    attrs = {a.name: helper.get_attribute_value(a) for a in conv.attribute}
+    return (
+        const[conv.input[1]].shape[2:] == (1, 1)
+        and not any(attrs.get("pads", []))
+        and attrs.get("group", 1) == 1
+    )
 
 
 def main(argv=None) -> None:

@@ -87,4 +87,41 @@ def test_model_dir_follows_the_environment(monkeypatch, tmp_path):
     assert ppocr.model_dir() == tmp_path / "m"
     monkeypatch.delenv("OGI_OCR_MODELS")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    assert ppocr.model_dir() == tmp_path / "cache" / "ogi-archive" / "ppocr-v4-int8"
+    assert (
+        ppocr.model_dir() == tmp_path / "cache" / "ogi-archive" / f"ppocr-v4-int8-r{ppocr.RECIPE}"
+    )
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["detector", "recogniser"])
+def test_folding_the_models_changes_no_output(which, tmp_path):
+    """scripts/quantize_ocr.py folds scales, shifts and HardSwish chains away before it
+    quantizes: the fp32 model after folding answers as before, with the chains gone."""
+    import sys
+    from collections import Counter
+
+    import numpy as np
+    import onnx
+    import onnxruntime as ort
+    from onnx import version_converter
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    from quantize_ocr import fold
+
+    src = ppocr.wheel_models()[which]
+    quant_pre_process(str(src), str(tmp_path / "pre.onnx"), skip_symbolic_shape=True)
+    before = version_converter.convert_version(onnx.load(str(tmp_path / "pre.onnx")), 14)
+    ops = Counter(n.op_type for n in before.graph.node)
+    after = fold(onnx.load_from_string(before.SerializeToString()))
+    onnx.checker.check_model(after)
+    folded = Counter(n.op_type for n in after.graph.node)
+    assert folded["HardSwish"] > 20 and folded["Clip"] == ops["Clip"] - folded["HardSwish"]
+    assert folded["Mul"] < ops["Mul"] - 2 * folded["HardSwish"]  # scales went into convolutions
+    so = ort.SessionOptions()
+    so.log_severity_level = 3
+    runs = [ort.InferenceSession(m.SerializeToString(), so) for m in (before, after)]
+    rng = np.random.default_rng(1)
+    shape = (1, 3, 320, 256) if which == 0 else (1, 3, 48, 480)
+    x = rng.uniform(-1, 1, shape).astype(np.float32)
+    a, b = (r.run(None, {r.get_inputs()[0].name: x})[0] for r in runs)
+    assert np.abs(a - b).max() < 1e-3

@@ -19,6 +19,7 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
+RECIPE = 2  # how scripts/quantize_ocr.py makes the models: a new recipe, a new folder
 DET_MODEL = "det_int8.onnx"
 REC_MODEL = "rec_int8.onnx"
 DET_SIDE = 1280  # the detector sees the page with its longer side at most this many pixels
@@ -38,7 +39,7 @@ def model_dir() -> Path:
     if env:
         return Path(env)
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "ogi-archive" / "ppocr-v4-int8"
+    return Path(base) / "ogi-archive" / f"ppocr-v4-int8-r{RECIPE}"
 
 
 def wheel_models() -> tuple[Path, Path]:
