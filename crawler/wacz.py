@@ -6,12 +6,20 @@ after `wb-manager add` (docs/crawling.md)."""
 from __future__ import annotations
 
 import contextlib
+import datetime
+import hashlib
 import io
 import json
+import logging
 import os
+import re
 import shutil
 import tempfile
+import warnings
+import zlib
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 
 def report_pages(store, crawl_id: str) -> list[dict]:
@@ -36,8 +44,6 @@ def report_pages(store, crawl_id: str) -> list[dict]:
 
 
 def _wacz_main():
-    import warnings
-
     with warnings.catch_warnings():  # pyamf, which wacz imports, still imports pkg_resources
         warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
         from wacz.main import main
@@ -45,45 +51,65 @@ def _wacz_main():
 
 
 def write_wacz(store, crawl_id: str) -> Path:
-    """ARCHIVE/wacz/<crawl_id>.wacz from the crawl's WARC; returns its path."""
-    wacz_main = _wacz_main()
-
+    """ARCHIVE/wacz/<crawl_id>.wacz from the crawl's WARC; returns its path. Packaged from the
+    index written with the WARC (`package`) when that index covers the whole file; otherwise
+    (a WARC written before it existed, one gathered from Scrapyd nodes, an index a kill left
+    short) `wacz create` reads the WARC again (`package_reindexed`)."""
     warc = store.warc.path(crawl_id)
     if not warc.exists():
         raise FileNotFoundError(f"no WARC for crawl {crawl_id}: {warc}")
     out = store.root / "wacz" / f"{crawl_id}.wacz"
     out.parent.mkdir(exist_ok=True)
+    try:
+        return package(store, crawl_id, out)
+    except StaleIndex as e:
+        log.info("WACZ of %s: %s; indexing its WARC again", crawl_id, e)
+    return package_reindexed(store, crawl_id, out)
+
+
+class StaleIndex(Exception):
+    """The index written with the WARC does not describe the file as it is."""
+
+
+def _pages_file(store, crawl_id: str, tmp: Path) -> tuple[Path, int]:
+    """pages.jsonl of the crawl's report pages (no timestamps: `wacz` finds them in the WARC),
+    and how many there are."""
+    pages = report_pages(store, crawl_id)
+    lines = [
+        {"format": "json-pages-1.0", "id": "pages", "title": f"Report pages of crawl {crawl_id}"},
+        *pages,
+    ]
+    path = tmp / "pages.jsonl"
+    path.write_text(
+        "\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8"
+    )
+    return path, len(pages)
+
+
+def _title(crawl_id: str, pages: int) -> tuple[str, str]:
+    return (
+        f"ogi-archive crawl {crawl_id}",
+        f"政府信息公开工作年度报告 captured by ogi-archive ({pages} pages)",
+    )
+
+
+def package_reindexed(store, crawl_id: str, out: Path) -> Path:
+    """The WACZ made by `wacz create`, which indexes the WARC with cdxj-indexer and reads every
+    entry of the zip back to hash it."""
+    wacz_main = _wacz_main()
+    warc = store.warc.path(crawl_id)
     part = out.with_suffix(".wacz.part")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        pages = report_pages(store, crawl_id)
-        pages_file = tmp / "pages.jsonl"
-        lines = [
-            {
-                "format": "json-pages-1.0",
-                "id": "pages",
-                "title": f"Report pages of crawl {crawl_id}",
-            },
-            *pages,
-        ]
-        pages_file.write_text(
-            "\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8"
-        )
-        args = [
-            "create",
-            "-o",
-            str(part),
-            "--title",
-            f"ogi-archive crawl {crawl_id}",
-            "--desc",
-            f"政府信息公开工作年度报告 captured by ogi-archive ({len(pages)} pages)",
-        ]
-        if pages:
+        pages_file, n_pages = _pages_file(store, crawl_id, tmp)
+        title, desc = _title(crawl_id, n_pages)
+        args = ["create", "-o", str(part), "--title", title, "--desc", desc]
+        if n_pages:
             args += ["-p", str(pages_file)]
-        log = store.root / "logs" / f"{crawl_id}.log"
-        if log.exists():
+        log_file = store.root / "logs" / f"{crawl_id}.log"
+        if log_file.exists():
             (tmp / "logs").mkdir()
-            shutil.copy(log, tmp / "logs" / log.name)
+            shutil.copy(log_file, tmp / "logs" / log_file.name)
             args += ["-l", str(tmp / "logs")]
         with contextlib.redirect_stdout(io.StringIO()) as said:  # wacz prints its progress
             status = wacz_main([*args, str(warc)])
@@ -92,6 +118,206 @@ def write_wacz(store, crawl_id: str) -> Path:
         raise RuntimeError(f"wacz create failed: {said.getvalue()[-500:]}")
     os.replace(part, out)
     return out
+
+
+def read_index(store, crawl_id: str) -> list[list]:
+    """The index entries written with the crawl's WARC (archive/warc.py), in file order; raises
+    StaleIndex unless their pairs tile the whole file, from 0 to its end."""
+    from archive.warc import parse_index_line
+
+    path, warc = store.warc.index_path(crawl_id), store.warc.path(crawl_id)
+    if not path.exists():
+        raise StaleIndex("no index was written with its WARC")
+    entries, at = [], 0
+    with open(path, "rb") as fh:
+        for n, line in enumerate(fh, 1):
+            entry = parse_index_line(line)
+            if entry is None:
+                raise StaleIndex(f"index line {n} is torn or not an index line")
+            if entry[0] != at:
+                raise StaleIndex(f"index line {n} starts at {entry[0]}, not {at}")
+            entries.append(entry)
+            at = entry[2]
+    size = warc.stat().st_size
+    if at != size:
+        raise StaleIndex(f"the index ends at byte {at} of {size}")
+    return entries
+
+
+class _Hashing:
+    """A writable that hashes (sha256) and counts what goes through it."""
+
+    def __init__(self, out):
+        self.out, self.sha, self.size = out, hashlib.sha256(), 0
+
+    def write(self, data: bytes) -> int:
+        self.sha.update(data)
+        self.size += len(data)
+        return self.out.write(data)
+
+    def resource(self, path: str) -> dict:
+        """The datapackage.json entry (WACZIndexer.generate_datapackage's fields)."""
+        name = os.path.basename(path).lower()
+        return {
+            "name": name,
+            "path": path,
+            "hash": "sha256:" + self.sha.hexdigest(),
+            "bytes": self.size,
+        }
+
+
+def _copy_range(src, dst, n: int, *hashers) -> None:
+    while n > 0:
+        data = src.read(min(n, 1 << 20))
+        if not data:
+            raise StaleIndex("the WARC ended before its index")
+        for h in hashers:
+            h.update(data)
+        dst.write(data)
+        n -= len(data)
+
+
+def _record_id(member: bytes) -> bytes:
+    """The WARC-Record-ID of the record starting a gzip member (from its first bytes)."""
+    head = zlib.decompressobj(wbits=31).decompress(member, 1024)
+    found = re.search(rb"\r\nWARC-Record-ID: *([^\r\n]*)", head)
+    return found.group(1) if found else b""
+
+
+def package(store, crawl_id: str, out: Path) -> Path:
+    """The WACZ written here from the index written with the WARC, with the pieces the `wacz`
+    and `cdxj-indexer` packages give (`wacz create` has no way to take a ready index): the WARC
+    is read once, to copy it into the zip, and each response record's digest, the WARC's
+    sha256 and the check that each index entry names the record at its offset are taken from
+    that copy. The same zip entries as `wacz create`'s (the archive first, as its hash is
+    needed by the index); raises StaleIndex if the index does not describe the WARC."""
+    import zipfile
+
+    from archive.warc import cdxj_line
+
+    with warnings.catch_warnings():  # pyamf, which wacz imports, still imports pkg_resources
+        warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
+        from cdxj_indexer.main import CompressedWriter, SortingWriter
+        from wacz.main import DEFAULT_NUM_LINES, PAGE_INDEX
+        from wacz.util import (
+            WACZ_VERSION,
+            check_http_and_https,
+            construct_passed_pages_dict,
+            get_py_wacz_version,
+            now,
+        )
+        from wacz.waczindexer import WACZIndexer
+
+    entries = read_index(store, crawl_id)
+    warc = store.warc.path(crawl_id)
+    name = warc.name
+    part = out.with_suffix(".wacz.part")
+    resources, lines = [], []
+    try:
+        with zipfile.ZipFile(part, "w") as z:
+            info = zipfile.ZipInfo.from_file(warc, f"archive/{name}")
+            with open(warc, "rb") as src, z.open(info, "w") as dst:
+                dst = _Hashing(dst)
+                for entry in entries:
+                    start, middle, end, record_id = entry[:4]
+                    head = src.read(min(middle - start, 4096))
+                    if _record_id(head) != record_id.encode():
+                        raise StaleIndex(f"no record {record_id} at byte {start}")
+                    digest = hashlib.sha256(head)
+                    dst.write(head)
+                    _copy_range(src, dst, middle - start - len(head), digest)
+                    _copy_range(src, dst, end - middle)
+                    lines.append(cdxj_line(entry, name, "sha256:" + digest.hexdigest()))
+                if src.read(1):
+                    raise StaleIndex("the WARC grew while it was packaged")
+            resources.append(dst.resource(info.filename))
+
+            idx = io.StringIO()
+            cdx = zipfile.ZipInfo("indexes/index.cdx.gz", now())
+            with z.open(cdx, "w") as data:
+                data = _Hashing(data)
+                sorting = SortingWriter(
+                    CompressedWriter(
+                        idx,
+                        data_out=data,
+                        num_lines=DEFAULT_NUM_LINES,
+                        data_out_name="index.cdx.gz",
+                        digest_records=True,
+                    )
+                )
+                for line in lines:
+                    sorting.write(line)
+                sorting.flush()
+            resources.append(data.resource(cdx.filename))
+            resources.append(_write_entry(z, "indexes/index.idx", idx.getvalue().encode()))
+
+            log_file = store.root / "logs" / f"{crawl_id}.log"
+            if log_file.exists():
+                info = zipfile.ZipInfo.from_file(log_file, f"logs/{log_file.name}")
+                with open(log_file, "rb") as src, z.open(info, "w") as dst:
+                    dst = _Hashing(dst)
+                    shutil.copyfileobj(src, dst)
+                resources.append(dst.resource(info.filename))
+
+            # pages.jsonl: each report page gets the timestamp of its first response record,
+            # as WACZIndexer.check_pages_and_text gives it
+            with tempfile.TemporaryDirectory() as tmp:
+                pages_file, n_pages = _pages_file(store, crawl_id, Path(tmp))
+                header, *passed = pages_file.read_text(encoding="utf-8").splitlines(True)
+            wanted = construct_passed_pages_dict(passed)
+            pages = {}
+            for entry in entries:
+                if not wanted:
+                    break
+                url, ts = entry[6]["url"], entry[5]
+                key = check_http_and_https(url, ts, wanted)
+                if key:
+                    page = wanted.pop(key)
+                    page["timestamp"] = ts
+                    page.setdefault("url", url)
+                    page.setdefault("title", url)
+                    pages[key] = page
+            if pages:
+                header = json.loads(header)
+                indexer = WACZIndexer(None, [])
+                text = "".join(
+                    indexer.serialize_json_pages(
+                        pages.values(), id=header["id"], title=header["title"]
+                    )
+                )
+                resources.append(_write_entry(z, PAGE_INDEX, text.encode("utf-8")))
+
+            title, desc = _title(crawl_id, n_pages)
+            datapackage = {"profile": "data-package", "resources": resources}
+            datapackage["title"], datapackage["description"] = title, desc
+            datapackage["created"] = datetime.datetime.now(datetime.UTC).strftime(
+                "%Y-%m-%dT%H:%M:%SZ"
+            )
+            datapackage["wacz_version"] = WACZ_VERSION
+            datapackage["software"] = "py-wacz " + get_py_wacz_version()
+            body = json.dumps(datapackage, indent=2).encode("utf-8")
+            _write_entry(z, "datapackage.json", body)
+            digest = WACZIndexer(None, []).generate_datapackage_digest(body)
+            _write_entry(z, "datapackage-digest.json", digest.encode("utf-8"))
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    os.replace(part, out)
+    return out
+
+
+def _write_entry(z, path: str, data: bytes) -> dict:
+    """A deflated zip entry (as `wacz create` writes its small ones); its datapackage entry."""
+    import zipfile
+
+    from wacz.util import now
+
+    info = zipfile.ZipInfo(path, now())
+    info.compress_type = zipfile.ZIP_DEFLATED
+    z.writestr(info, data)
+    out = _Hashing(io.BytesIO())
+    out.write(data)
+    return out.resource(path)
 
 
 def validate(path: str | Path) -> tuple[bool, str]:
