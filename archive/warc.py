@@ -274,10 +274,13 @@ def index_line(start: int, middle: int, end: int, resp, req, method: str, body: 
     `middle`; `body` the request body."""
     from warcio.timeutils import iso_date_to_timestamp
 
-    warc = _as_read(resp.rec_headers, resp.rec_headers.to_bytes)
+    warc = resp.rec_headers  # its other fields are made here, plain
+    url = warc.get_header("WARC-Target-URI")
+    if not _plain(url):
+        warc = _as_read(warc, warc.to_bytes)
+        url = warc.get_header("WARC-Target-URI")
     http = _as_read(resp.http_headers, lambda: resp.http_headers.headers_buff)
     req_http = _as_read(req.http_headers, lambda: req.http_headers.headers_buff)
-    url = warc.get_header("WARC-Target-URI")
     fields = {"url": url}
     mime = http.get_header("Content-Type")
     if mime:
