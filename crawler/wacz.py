@@ -43,6 +43,11 @@ def report_pages(store, crawl_id: str) -> list[dict]:
     return []
 
 
+# wacz.main's DEFAULT_NUM_LINES: CDXJ lines per gzip block of index.cdx.gz, as `wacz create`
+# writes them (wacz.main itself is not imported for it: it imports frictionless, some 0.4 s).
+INDEX_LINES = 1024
+
+
 def _wacz_main():
     with warnings.catch_warnings():  # pyamf, which wacz imports, still imports pkg_resources
         warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
@@ -198,7 +203,6 @@ def package(store, crawl_id: str, out: Path) -> Path:
     with warnings.catch_warnings():  # pyamf, which wacz imports, still imports pkg_resources
         warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
         from cdxj_indexer.main import CompressedWriter, SortingWriter
-        from wacz.main import DEFAULT_NUM_LINES, PAGE_INDEX
         from wacz.util import (
             WACZ_VERSION,
             check_http_and_https,
@@ -240,7 +244,7 @@ def package(store, crawl_id: str, out: Path) -> Path:
                     CompressedWriter(
                         idx,
                         data_out=data,
-                        num_lines=DEFAULT_NUM_LINES,
+                        num_lines=INDEX_LINES,
                         data_out_name="index.cdx.gz",
                         digest_records=True,
                     )
@@ -285,7 +289,7 @@ def package(store, crawl_id: str, out: Path) -> Path:
                         pages.values(), id=header["id"], title=header["title"]
                     )
                 )
-                resources.append(_write_entry(z, PAGE_INDEX, text.encode("utf-8")))
+                resources.append(_write_entry(z, "pages/pages.jsonl", text.encode("utf-8")))
 
             title, desc = _title(crawl_id, n_pages)
             datapackage = {"profile": "data-package", "resources": resources}

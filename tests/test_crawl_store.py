@@ -293,3 +293,17 @@ def test_a_later_failed_capture_does_not_unset_a_report_current(tmp_path):
     db = open_db(tmp_path)
     refresh_current(db)
     assert [r["current"] for r in db.query("select current from reports")] == [1]
+
+
+def test_index_of_many_records_is_cut_into_blocks_as_wacz_create_cuts_it(tmp_path):
+    """More lines than one gzip block of index.cdx.gz holds (wacz.main.DEFAULT_NUM_LINES):
+    index.idx lists the same blocks, sorted lines spread over them the same way."""
+    from crawler.wacz import INDEX_LINES
+
+    store = CaptureStore(tmp_path)
+    for i in range(INDEX_LINES + 200):
+        write_pair(store, "c1", f"http://127.0.0.{2 + i % 3}/p/{i * 7919 % 1237}.html")
+    store.close()
+    (tmp_path / "cmp").mkdir()
+    lines = assert_index_as_cdxj_indexer(CaptureStore(tmp_path), "c1", tmp_path / "cmp")
+    assert len(lines) == INDEX_LINES + 200
