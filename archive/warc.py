@@ -120,10 +120,10 @@ class WarcFiles:
         if path.exists():
             with open(path, "r+b") as fh:
                 fh.truncate(keep)
-        self._cut_index(crawl_id, keep)
+        self.cut_index(crawl_id, keep)
         return size - keep, lost
 
-    def _cut_index(self, crawl_id: str, keep: int) -> None:
+    def cut_index(self, crawl_id: str, keep: int) -> None:
         """The index lines of the pairs kept (ending at or before `keep`), up to the first
         torn or unreadable line: what a kill left past the cut describes bytes now gone."""
         path = self.index_path(crawl_id)
@@ -139,6 +139,19 @@ class WarcFiles:
         part = path.with_suffix(".part")
         part.write_bytes(b"".join(kept))
         os.replace(part, path)
+
+    def append_index(self, crawl_id: str, lines: Path, shift: int) -> None:
+        """Another WARC's index lines (a node's, crawler/node_store.py) for its file appended
+        to this crawl's at byte `shift`: their offsets moved by it. Stops at a torn line."""
+        with open(lines, "rb") as src, open(self.index_path(crawl_id), "ab") as out:
+            for line in src:
+                entry = parse_index_line(line)
+                if entry is None:
+                    break
+                entry[0], entry[1], entry[2] = entry[0] + shift, entry[1] + shift, entry[2] + shift
+                out.write(json.dumps(entry, ensure_ascii=False).encode("utf-8") + b"\n")
+            out.flush()
+            os.fsync(out.fileno())
 
     def close(self) -> None:
         for fh in self._open.values():
