@@ -76,19 +76,17 @@ class StaleIndex(Exception):
     """The index written with the WARC does not describe the file as it is."""
 
 
-def _pages_file(store, crawl_id: str, tmp: Path) -> tuple[Path, int]:
-    """pages.jsonl of the crawl's report pages (no timestamps: `wacz` finds them in the WARC),
-    and how many there are."""
-    pages = report_pages(store, crawl_id)
-    lines = [
-        {"format": "json-pages-1.0", "id": "pages", "title": f"Report pages of crawl {crawl_id}"},
-        *pages,
+def _pages_lines(store, crawl_id: str) -> list[str]:
+    """pages.jsonl of the crawl's report pages, header first (no timestamps: they are those of
+    the pages' records in the WARC)."""
+    header = {
+        "format": "json-pages-1.0",
+        "id": "pages",
+        "title": f"Report pages of crawl {crawl_id}",
+    }
+    return [
+        json.dumps(x, ensure_ascii=False) + "\n" for x in [header, *report_pages(store, crawl_id)]
     ]
-    path = tmp / "pages.jsonl"
-    path.write_text(
-        "\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8"
-    )
-    return path, len(pages)
 
 
 def _title(crawl_id: str, pages: int) -> tuple[str, str]:
@@ -106,11 +104,12 @@ def package_reindexed(store, crawl_id: str, out: Path) -> Path:
     part = out.with_suffix(".wacz.part")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        pages_file, n_pages = _pages_file(store, crawl_id, tmp)
-        title, desc = _title(crawl_id, n_pages)
+        pages = _pages_lines(store, crawl_id)
+        (tmp / "pages.jsonl").write_text("".join(pages), encoding="utf-8")
+        title, desc = _title(crawl_id, len(pages) - 1)
         args = ["create", "-o", str(part), "--title", title, "--desc", desc]
-        if n_pages:
-            args += ["-p", str(pages_file)]
+        if len(pages) > 1:
+            args += ["-p", str(tmp / "pages.jsonl")]
         log_file = store.root / "logs" / f"{crawl_id}.log"
         if log_file.exists():
             (tmp / "logs").mkdir()
@@ -184,77 +183,28 @@ def _copy_range(src, dst, n: int, *hashers) -> None:
 
 def _record_id(member: bytes) -> bytes:
     """The WARC-Record-ID of the record starting a gzip member (from its first bytes)."""
-    head = zlib.decompressobj(wbits=31).decompress(member, 1024)
+    try:
+        head = zlib.decompressobj(wbits=31).decompress(member, 1024)
+    except zlib.error:
+        return b""
     found = re.search(rb"\r\nWARC-Record-ID: *([^\r\n]*)", head)
     return found.group(1) if found else b""
 
 
 def package(store, crawl_id: str, out: Path) -> Path:
     """The WACZ written here from the index written with the WARC, with the pieces the `wacz`
-    and `cdxj-indexer` packages give (`wacz create` has no way to take a ready index): the WARC
-    is read once, to copy it into the zip, and each response record's digest, the WARC's
+    and `cdxj-indexer` packages give (`wacz create` has no way to take a ready index). The
+    WARC is read once, to copy it into the zip; the response records' digests, the WARC's
     sha256 and the check that each index entry names the record at its offset are taken from
-    that copy. The same zip entries as `wacz create`'s (the archive first, as its hash is
-    needed by the index); raises StaleIndex if the index does not describe the WARC."""
+    that copy. The entries of `wacz create` (the archive first here: the index needs its
+    digests); raises StaleIndex if the index does not describe the WARC."""
     import zipfile
 
-    from archive.warc import cdxj_line
-
-    with warnings.catch_warnings():  # pyamf, which wacz imports, still imports pkg_resources
-        warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
-        from cdxj_indexer.main import CompressedWriter, SortingWriter
-        from wacz.util import (
-            WACZ_VERSION,
-            check_http_and_https,
-            construct_passed_pages_dict,
-            get_py_wacz_version,
-            now,
-        )
-        from wacz.waczindexer import WACZIndexer
-
     entries = read_index(store, crawl_id)
-    warc = store.warc.path(crawl_id)
-    name = warc.name
     part = out.with_suffix(".wacz.part")
-    resources, lines = [], []
     try:
         with zipfile.ZipFile(part, "w") as z:
-            info = zipfile.ZipInfo.from_file(warc, f"archive/{name}")
-            with open(warc, "rb") as src, z.open(info, "w") as dst:
-                dst = _Hashing(dst)
-                for entry in entries:
-                    start, middle, end, record_id = entry[:4]
-                    head = src.read(min(middle - start, 4096))
-                    if _record_id(head) != record_id.encode():
-                        raise StaleIndex(f"no record {record_id} at byte {start}")
-                    digest = hashlib.sha256(head)
-                    dst.write(head)
-                    _copy_range(src, dst, middle - start - len(head), digest)
-                    _copy_range(src, dst, end - middle)
-                    lines.append(cdxj_line(entry, name, "sha256:" + digest.hexdigest()))
-                if src.read(1):
-                    raise StaleIndex("the WARC grew while it was packaged")
-            resources.append(dst.resource(info.filename))
-
-            idx = io.StringIO()
-            cdx = zipfile.ZipInfo("indexes/index.cdx.gz", now())
-            with z.open(cdx, "w") as data:
-                data = _Hashing(data)
-                sorting = SortingWriter(
-                    CompressedWriter(
-                        idx,
-                        data_out=data,
-                        num_lines=INDEX_LINES,
-                        data_out_name="index.cdx.gz",
-                        digest_records=True,
-                    )
-                )
-                for line in lines:
-                    sorting.write(line)
-                sorting.flush()
-            resources.append(data.resource(cdx.filename))
-            resources.append(_write_entry(z, "indexes/index.idx", idx.getvalue().encode()))
-
+            resources = [*_write_warc_and_index(z, store.warc.path(crawl_id), entries)]
             log_file = store.root / "logs" / f"{crawl_id}.log"
             if log_file.exists():
                 info = zipfile.ZipInfo.from_file(log_file, f"logs/{log_file.name}")
@@ -262,47 +212,11 @@ def package(store, crawl_id: str, out: Path) -> Path:
                     dst = _Hashing(dst)
                     shutil.copyfileobj(src, dst)
                 resources.append(dst.resource(info.filename))
-
-            # pages.jsonl: each report page gets the timestamp of its first response record,
-            # as WACZIndexer.check_pages_and_text gives it
-            with tempfile.TemporaryDirectory() as tmp:
-                pages_file, n_pages = _pages_file(store, crawl_id, Path(tmp))
-                header, *passed = pages_file.read_text(encoding="utf-8").splitlines(True)
-            wanted = construct_passed_pages_dict(passed)
-            pages = {}
-            for entry in entries:
-                if not wanted:
-                    break
-                url, ts = entry[6]["url"], entry[5]
-                key = check_http_and_https(url, ts, wanted)
-                if key:
-                    page = wanted.pop(key)
-                    page["timestamp"] = ts
-                    page.setdefault("url", url)
-                    page.setdefault("title", url)
-                    pages[key] = page
-            if pages:
-                header = json.loads(header)
-                indexer = WACZIndexer(None, [])
-                text = "".join(
-                    indexer.serialize_json_pages(
-                        pages.values(), id=header["id"], title=header["title"]
-                    )
-                )
-                resources.append(_write_entry(z, "pages/pages.jsonl", text.encode("utf-8")))
-
-            title, desc = _title(crawl_id, n_pages)
-            datapackage = {"profile": "data-package", "resources": resources}
-            datapackage["title"], datapackage["description"] = title, desc
-            datapackage["created"] = datetime.datetime.now(datetime.UTC).strftime(
-                "%Y-%m-%dT%H:%M:%SZ"
-            )
-            datapackage["wacz_version"] = WACZ_VERSION
-            datapackage["software"] = "py-wacz " + get_py_wacz_version()
-            body = json.dumps(datapackage, indent=2).encode("utf-8")
-            _write_entry(z, "datapackage.json", body)
-            digest = WACZIndexer(None, []).generate_datapackage_digest(body)
-            _write_entry(z, "datapackage-digest.json", digest.encode("utf-8"))
+            pages = _pages_lines(store, crawl_id)
+            found = _timestamped_pages(pages, entries)
+            if found:
+                resources.append(_write_entry(z, "pages/pages.jsonl", found.encode("utf-8")))
+            _write_datapackage(z, resources, *_title(crawl_id, len(pages) - 1))
     except BaseException:
         part.unlink(missing_ok=True)
         raise
@@ -310,13 +224,107 @@ def package(store, crawl_id: str, out: Path) -> Path:
     return out
 
 
+def _wacz_parts():
+    with warnings.catch_warnings():  # pyamf, which wacz imports, still imports pkg_resources
+        warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
+        import cdxj_indexer.main
+        import wacz.util
+        import wacz.waczindexer
+    return cdxj_indexer.main, wacz.util, wacz.waczindexer.WACZIndexer
+
+
+def _write_warc_and_index(z, warc: Path, entries: list[list]) -> list[dict]:
+    """archive/<warc>, then indexes/index.cdx.gz and index.idx from the entries' lines (sorted,
+    1,024 to a gzip block, as `wacz create`); their datapackage entries."""
+    import zipfile
+
+    from archive.warc import cdxj_line
+
+    cdxj, util, _ = _wacz_parts()
+    lines = []
+    info = zipfile.ZipInfo.from_file(warc, f"archive/{warc.name}")
+    with open(warc, "rb") as src, z.open(info, "w") as dst:
+        dst = _Hashing(dst)
+        for entry in entries:
+            start, middle, end, record_id = entry[:4]
+            head = src.read(min(middle - start, 4096))
+            if _record_id(head) != record_id.encode():
+                raise StaleIndex(f"no record {record_id} at byte {start}")
+            digest = hashlib.sha256(head)
+            dst.write(head)
+            _copy_range(src, dst, middle - start - len(head), digest)
+            _copy_range(src, dst, end - middle)
+            lines.append(cdxj_line(entry, warc.name, "sha256:" + digest.hexdigest()))
+        if src.read(1):
+            raise StaleIndex("the WARC grew while it was packaged")
+    idx = io.StringIO()
+    cdx = zipfile.ZipInfo("indexes/index.cdx.gz", util.now())
+    with z.open(cdx, "w") as data:
+        data = _Hashing(data)
+        writer = cdxj.CompressedWriter(
+            idx,
+            data_out=data,
+            num_lines=INDEX_LINES,
+            data_out_name="index.cdx.gz",
+            digest_records=True,
+        )
+        sorting = cdxj.SortingWriter(writer)
+        for line in lines:
+            sorting.write(line)
+        sorting.flush()
+    return [
+        dst.resource(info.filename),
+        data.resource(cdx.filename),
+        _write_entry(z, "indexes/index.idx", idx.getvalue().encode()),
+    ]
+
+
+def _timestamped_pages(pages: list[str], entries: list[list]) -> str:
+    """pages.jsonl with each page found in the WARC given the timestamp of its first response
+    record, as WACZIndexer.check_pages_and_text gives it; "" if none is found."""
+    _, util, indexer = _wacz_parts()
+    wanted = util.construct_passed_pages_dict(pages[1:])
+    found = {}
+    for entry in entries:
+        if not wanted:
+            break
+        url, ts = entry[6]["url"], entry[5]
+        key = util.check_http_and_https(url, ts, wanted)
+        if key:
+            page = wanted.pop(key)
+            page["timestamp"] = ts
+            page.setdefault("url", url)
+            page.setdefault("title", url)
+            found[key] = page
+    if not found:
+        return ""
+    header = json.loads(pages[0])
+    lines = indexer(None, []).serialize_json_pages(
+        found.values(), id=header["id"], title=header["title"]
+    )
+    return "".join(lines)
+
+
+def _write_datapackage(z, resources: list[dict], title: str, desc: str) -> None:
+    """datapackage.json (WACZIndexer.generate_datapackage's, from the hashes taken as each
+    entry was written) and datapackage-digest.json."""
+    _, util, indexer = _wacz_parts()
+    package = {"profile": "data-package", "resources": resources}
+    package["title"], package["description"] = title, desc
+    package["created"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    package["wacz_version"] = util.WACZ_VERSION
+    package["software"] = "py-wacz " + util.get_py_wacz_version()
+    body = json.dumps(package, indent=2).encode("utf-8")
+    _write_entry(z, "datapackage.json", body)
+    digest = indexer(None, []).generate_datapackage_digest(body)
+    _write_entry(z, "datapackage-digest.json", digest.encode("utf-8"))
+
+
 def _write_entry(z, path: str, data: bytes) -> dict:
     """A deflated zip entry (as `wacz create` writes its small ones); its datapackage entry."""
     import zipfile
 
-    from wacz.util import now
-
-    info = zipfile.ZipInfo(path, now())
+    info = zipfile.ZipInfo(path, _wacz_parts()[1].now())
     info.compress_type = zipfile.ZIP_DEFLATED
     z.writestr(info, data)
     out = _Hashing(io.BytesIO())
