@@ -10,8 +10,8 @@ import zipfile
 
 def assert_index_as_cdxj_indexer(store, crawl_id: str, tmp) -> list[str]:
     """Both WACZs of the crawl: the same index.cdx.gz and index.idx byte for byte, the same
-    entries with the same hashes (pages.jsonl but for its random ids), both valid. Returns
-    the CDXJ lines."""
+    entries, stored or deflated alike, with the same hashes (pages.jsonl but for its random
+    ids), both valid. Returns the CDXJ lines."""
     from crawler.wacz import package, package_reindexed, validate
 
     ours = package(store, crawl_id, tmp / "ours.wacz")  # raises if the index is stale
@@ -19,6 +19,9 @@ def assert_index_as_cdxj_indexer(store, crawl_id: str, tmp) -> list[str]:
     assert validate(ours)[0], validate(ours)[1]
     with zipfile.ZipFile(ours) as a, zipfile.ZipFile(theirs) as b:
         assert sorted(a.namelist()) == sorted(b.namelist())
+        # stored or deflated alike: a replayer reads ranges of the stored WARC and index.cdx.gz
+        kinds = ({i.filename: i.compress_type for i in z.infolist()} for z in (a, b))
+        assert next(kinds) == next(kinds)
         lines = gzip.decompress(a.read("indexes/index.cdx.gz")).decode().splitlines(True)
         theirs_lines = gzip.decompress(b.read("indexes/index.cdx.gz")).decode().splitlines(True)
         assert lines == theirs_lines
