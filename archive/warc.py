@@ -279,7 +279,7 @@ def warc_members(path: Path) -> dict[int, int]:
 # referrer, req.http:cookie, requestBody, method (those it finds). Here the same fields are
 # taken from the records as warcio writes them; length, offset, filename and recordDigest (the
 # sha256 of the record's gzip member) are added when the WACZ is packaged, from the bytes then
-# copied. tests/test_crawl.py compares the result with cdxj-indexer's, byte for byte.
+# copied. tests/wacz_check.py compares the result with cdxj-indexer's, byte for byte.
 
 
 def index_line(start: int, middle: int, end: int, resp, req, method: str, body: bytes) -> bytes:
