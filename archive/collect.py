@@ -9,8 +9,9 @@ What is merged, and how it stays idempotent — run it twice, nothing changes:
 - capture rows: copied in the node's order, each keyed by `node_capture` = "<job>:<node id>"
   (a unique index), with `node` naming the machine that fetched it;
 - the WARC: the node's file (checked against the manifest's size and SHA-256) appended to the
-  crawl's one WARC, `warc_offset`s moved by where it starts. The file is first cut back to the
-  end of the last job merged, so a merge killed half-way leaves nothing twice;
+  crawl's one WARC, `warc_offset`s moved by where it starts, and the index lines written with
+  it (archive/warc.py) likewise. Both files are first cut back to the end of the last job
+  merged, so a merge killed half-way leaves nothing twice;
 - the rows and the job's ledger row are written in one SQLite transaction; one merge at a time
   per archive (a lock file).
 Change events are not merged: a node store has no history; the head concludes them from the
@@ -185,11 +186,15 @@ def _merge(store: CaptureStore, job: dict, source: Source, workers: int) -> dict
         if any(r["crawl_id"] != job["crawl_id"] for r in rows):
             raise CollectError(f"{source}: captures of another crawl in the store")
         _pull_bodies(store, source, rows, documents, tmp, workers)
-        warc = None
+        warc = index = None
         if manifest.get("warc"):
             warc = tmp / "job.warc.gz"
             _fetch_checked(source, f"warc/{job['crawl_id']}.warc.gz", warc, manifest["warc"])
-        return _commit(store, job, manifest, rows, warc)
+        if manifest.get("warc_index"):
+            index = tmp / "job.index.jsonl"
+            rel = f"warc/{job['crawl_id']}.index.jsonl"
+            _fetch_checked(source, rel, index, manifest["warc_index"])
+        return _commit(store, job, manifest, rows, warc, index)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -223,7 +228,9 @@ def _pull_bodies(store, source, rows, documents, tmp: Path, workers: int) -> Non
             )
 
 
-def _commit(store: CaptureStore, job: dict, manifest: dict, rows, warc: Path | None) -> dict:
+def _commit(
+    store: CaptureStore, job: dict, manifest: dict, rows, warc: Path | None, index: Path | None
+) -> dict:
     crawl_id = job["crawl_id"]
     base = committed_warc_end(store, crawl_id)
     end = base
@@ -239,6 +246,11 @@ def _commit(store: CaptureStore, job: dict, manifest: dict, rows, warc: Path | N
             out.flush()
             os.fsync(out.fileno())
             end = out.tell()
+        # the index written with the node's WARC, moved to where it now starts (without one,
+        # the WACZ is made by indexing the whole WARC again: crawler/wacz.py)
+        store.warc.cut_index(crawl_id, base)
+        if index is not None:
+            store.warc.append_index(crawl_id, index, base)
     cols = COPIED + ["node", "node_capture"]
     values = []
     for r in rows:

@@ -3,13 +3,22 @@
 Each fetch is a response record and a request record (warcio builds them), each record its own
 gzip member, so a reader can seek to any record and a torn tail can be cut back to the last
 complete pair. The capture rows that point at these records live in archive/captures.py.
+
+Beside each WARC, ARCHIVE/warc/<crawl_id>.index.jsonl holds, for every pair as it is written,
+the parts of its CDXJ line (what cdxj-indexer would read back from the records) and where the
+pair lies in the file: the crawl's WACZ is packaged from it without reading the WARC again
+(crawler/wacz.py). A line is a JSON array:
+[start, response end, pair end, response WARC-Record-ID, urlkey, timestamp, fields, request fields]
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import json
+import os
 import re
+import warnings
 import zlib
 from pathlib import Path
 
@@ -21,11 +30,16 @@ class WarcFiles:
         self.root = Path(root)  # the archive: paths given back are relative to it
         (self.root / "warc").mkdir(parents=True, exist_ok=True)
         self._open: dict[str, _GzipMembers] = {}
+        self._index: dict[str, object] = {}  # the open index files, beside the WARCs
 
     def path(self, crawl_id: str) -> Path:
         if not re.match(r"^[\w.-]+$", crawl_id):
             raise ValueError(f"unsafe crawl id {crawl_id!r}")
         return self.root / "warc" / f"{crawl_id}.warc.gz"
+
+    def index_path(self, crawl_id: str) -> Path:
+        """The crawl's index lines, written with its WARC (see the module's doc)."""
+        return self.path(crawl_id).with_name(f"{crawl_id}.index.jsonl")
 
     def write(
         self,
@@ -50,6 +64,7 @@ class WarcFiles:
         fh = self._open.get(crawl_id)
         if fh is None:
             fh = self._open[crawl_id] = _GzipMembers(open(path, "ab"))
+            self._index[crawl_id] = open(self.index_path(crawl_id), "ab")
         offset = fh.tell()
         writer = fh.writer
         date = fetched_at.replace(".000000", "")[:19] + "Z"
@@ -60,6 +75,7 @@ class WarcFiles:
         more = {"WARC-Truncated": truncated} if truncated else {}
         resp = _record(writer, url, "response", body, http, date, more)
         writer.write_record(resp)
+        middle = fh.tell()
         path_q = url.split("/", 3)[3] if url.count("/") >= 3 else ""
         req_http = StatusAndHeaders(
             f"{method} /{path_q} HTTP/1.1", request_headers, is_http_request=True
@@ -71,12 +87,16 @@ class WarcFiles:
             "WARC-Concurrent-To", resp.rec_headers.get_header("WARC-Record-ID")
         )
         writer.write_record(req)
+        line = index_line(offset, middle, fh.tell(), resp, req, method, request_body)
+        self._index[crawl_id].write(line)
         return f"warc/{path.name}", offset
 
     def flush(self) -> None:
         """Every open file's buffered bytes to the OS (records end their gzip member as they
-        are written)."""
+        are written); a capture row is committed only after this."""
         for fh in self._open.values():
+            fh.flush()
+        for fh in self._index.values():
             fh.flush()
 
     def keep_pairs(self, crawl_id: str, offsets: list[int]) -> tuple[int, set[int]]:
@@ -86,6 +106,7 @@ class WarcFiles:
         path = self.path(crawl_id)
         if crawl_id in self._open:
             self._open.pop(crawl_id).close()
+            self._index.pop(crawl_id).close()
         members = warc_members(path) if path.exists() else {}
         keep, lost = 0, set()
         for offset in offsets:
@@ -99,12 +120,46 @@ class WarcFiles:
         if path.exists():
             with open(path, "r+b") as fh:
                 fh.truncate(keep)
+        self.cut_index(crawl_id, keep)
         return size - keep, lost
+
+    def cut_index(self, crawl_id: str, keep: int) -> None:
+        """The index lines of the pairs kept (ending at or before `keep`), up to the first
+        torn or unreadable line: what a kill left past the cut describes bytes now gone."""
+        path = self.index_path(crawl_id)
+        if not path.exists():
+            return
+        kept = []
+        with open(path, "rb") as fh:
+            for line in fh:
+                entry = parse_index_line(line)
+                if entry is None or entry[2] > keep:
+                    break
+                kept.append(line)
+        part = path.with_suffix(".part")
+        part.write_bytes(b"".join(kept))
+        os.replace(part, path)
+
+    def append_index(self, crawl_id: str, lines: Path, shift: int) -> None:
+        """Another WARC's index lines (a node's, crawler/node_store.py) for its file appended
+        to this crawl's at byte `shift`: their offsets moved by it. Stops at a torn line."""
+        with open(lines, "rb") as src, open(self.index_path(crawl_id), "ab") as out:
+            for line in src:
+                entry = parse_index_line(line)
+                if entry is None:
+                    break
+                entry[0], entry[1], entry[2] = entry[0] + shift, entry[1] + shift, entry[2] + shift
+                out.write(json.dumps(entry, ensure_ascii=False).encode("utf-8") + b"\n")
+            out.flush()
+            os.fsync(out.fileno())
 
     def close(self) -> None:
         for fh in self._open.values():
             fh.close()
+        for fh in self._index.values():
+            fh.close()
         self._open.clear()
+        self._index.clear()
 
 
 class _GzipMembers:
@@ -214,3 +269,123 @@ def warc_members(path: Path) -> dict[int, int]:
                 d = zlib.decompressobj(wbits=31)
             else:
                 fed = base + len(data)
+
+
+# -- the index lines written with the WARC -----------------------------------------------------
+# cdxj-indexer (as `wacz create` runs it: post_append, digest_records, fields
+# "referrer,req.http:cookie") makes one line per response record from what it reads back: the
+# urlkey (SURT of the URL; for POST/PUT with the method and body appended), the 14-digit
+# WARC-Date, then JSON of url, mime, status, digest, length, offset, filename, recordDigest,
+# referrer, req.http:cookie, requestBody, method (those it finds). Here the same fields are
+# taken from the records as warcio writes them; length, offset, filename and recordDigest (the
+# sha256 of the record's gzip member) are added when the WACZ is packaged, from the bytes then
+# copied. tests/wacz_check.py compares the result with cdxj-indexer's, byte for byte.
+
+
+def index_line(start: int, middle: int, end: int, resp, req, method: str, body: bytes) -> bytes:
+    """The index line of a response/request pair written at [start, end), its request from
+    `middle`; `body` the request body."""
+    from warcio.timeutils import iso_date_to_timestamp
+
+    warc = resp.rec_headers  # its other fields are made here, plain
+    url = warc.get_header("WARC-Target-URI")
+    if not _plain(url):
+        warc = _as_read(warc, warc.to_bytes)
+        url = warc.get_header("WARC-Target-URI")
+    http = _as_read(resp.http_headers, lambda: resp.http_headers.headers_buff)
+    req_http = _as_read(req.http_headers, lambda: req.http_headers.headers_buff)
+    fields = {"url": url}
+    mime = http.get_header("Content-Type")
+    if mime:
+        mime = _MIME_END.split(mime, 1)[0].strip()
+    if mime is not None:
+        fields["mime"] = mime
+    fields["status"] = http.get_statuscode()
+    fields["digest"] = warc.get_header("WARC-Payload-Digest")
+    more = {}
+    for name, key in (("Referer", "referrer"), ("Cookie", "req.http:cookie")):
+        value = req_http.get_header(name)
+        if value:
+            more[key] = value
+    urlkey = url
+    if method.upper() in ("POST", "PUT"):  # cdxj_indexer/bufferiter.py: join_req_resp
+        with warnings.catch_warnings():  # its pyamf still imports pkg_resources
+            warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
+            from cdxj_indexer.postquery import append_method_query
+        query, tail = append_method_query(
+            method,
+            req_http.get_header("Content-Type"),
+            req_http.get_header("Content-Length"),
+            io.BytesIO(body),
+            req.rec_headers.get_header("WARC-Target-URI"),
+        )
+        more["requestBody"], more["method"] = query, method.upper()
+        urlkey = url + tail
+    entry = [
+        start,
+        middle,
+        end,
+        resp.rec_headers.get_header("WARC-Record-ID"),
+        url_key(urlkey),
+        iso_date_to_timestamp(warc.get_header("WARC-Date")),
+        fields,
+        more,
+    ]
+    return json.dumps(entry, ensure_ascii=False).encode("utf-8") + b"\n"
+
+
+def parse_index_line(line: bytes) -> list | None:
+    """An index line read back; None if it is torn or not one."""
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return None
+    ok = (
+        isinstance(entry, list)
+        and len(entry) == 8
+        and all(isinstance(x, int) for x in entry[:3])
+        and entry[0] < entry[1] < entry[2]
+    )
+    return entry if ok and line.endswith(b"\n") else None
+
+
+def cdxj_line(entry: list, filename: str, record_digest: str) -> str:
+    """The CDXJ line of an index entry, as cdxj-indexer writes it (json.dumps' defaults)."""
+    start, middle, _end, _id, urlkey, ts, fields, more = entry
+    index = {
+        **fields,
+        "length": str(middle - start),
+        "offset": str(start),
+        "filename": filename,
+        "recordDigest": record_digest,
+        **more,
+    }
+    return f"{urlkey} {ts} {json.dumps(index)}\n"
+
+
+def url_key(url: str) -> str:
+    """The SURT key of a URL (cdxj_indexer's CDXJIndexer.get_url_key)."""
+    import surt
+
+    try:
+        return surt.surt(url)
+    except Exception:  # noqa: BLE001 — cdxj-indexer keys an unparsable URL by itself
+        return url
+
+
+_MIME_END = re.compile(r"[;\s]")  # cdxj_indexer's CDXJIndexer.RE_SPACE
+
+
+def _plain(text: str) -> bool:
+    return text.isascii() and text.isprintable() and text == text.strip()
+
+
+def _as_read(headers, written):
+    """`headers` as a WARC reader parses them back from the bytes `written()` gives (warcio
+    %-encodes non-ASCII HTTP header values, and a reader strips the edges of each value): the
+    headers themselves when every name and value would come back unchanged."""
+    from warcio.statusandheaders import StatusAndHeadersParser
+
+    if all(_plain(k) and ":" not in k and _plain(v) for k, v in headers.headers):
+        return headers
+    return StatusAndHeadersParser([], verify=False).parse(io.BytesIO(written()))

@@ -141,6 +141,7 @@ def finish(spider, status: str) -> dict:
     db = root / "archive.db"
     checkpoint(db)
     warc = root / "warc" / f"{spider.crawl_id}.warc.gz"
+    index = root / "warc" / f"{spider.crawl_id}.index.jsonl"  # archive/warc.py
     manifest = {
         "crawl_id": spider.crawl_id,
         "job": getattr(spider, "_job", None),
@@ -152,6 +153,7 @@ def finish(spider, status: str) -> dict:
         "columns": columns_state(spider),
         "db": file_info(db),
         "warc": file_info(warc) if warc.exists() else None,
+        "warc_index": file_info(index) if index.exists() else None,
         "finished_at": now(),
     }
     _write_json(root / MANIFEST, manifest)

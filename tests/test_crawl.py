@@ -234,6 +234,25 @@ def test_first_crawl_is_packaged_as_a_valid_wacz(world):
     assert {p["url"] for p in pages} == set(world["first_truth"])
 
 
+def test_wacz_index_written_with_the_warc_is_cdxj_indexers(world, tmp_path):
+    """The first crawl's WACZ packaged from the index written with its WARC: index.cdx.gz and
+    index.idx byte for byte what `wacz create` (cdxj-indexer reading the WARC) writes, and the
+    crawl's own WACZ is that one (its archive entry first; `wacz create` puts it third)."""
+    import zipfile
+
+    from wacz_check import assert_index_as_cdxj_indexer  # tests/wacz_check.py
+
+    first = world["runs"][0]
+    store = CaptureStore(world["archive"])
+    lines = assert_index_as_cdxj_indexer(store, first["crawl_id"], tmp_path)
+    assert len(lines) == len([c for c in store.captures(first["crawl_id"]) if c["status"]])
+    with zipfile.ZipFile(world["archive"] / first["wacz"]) as z:
+        assert z.namelist()[0] == f"archive/{first['crawl_id']}.warc.gz"
+        assert z.read("indexes/index.idx") == zipfile.ZipFile(tmp_path / "ours.wacz").read(
+            "indexes/index.idx"
+        )
+
+
 def test_writes_inline_or_in_the_writer_thread_give_the_same_captures(tmp_path):
     """OGI_WRITER_THREAD only moves the writes off the reactor: same rows, same WARC."""
     from warcio.archiveiterator import ArchiveIterator

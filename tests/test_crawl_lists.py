@@ -86,6 +86,21 @@ def test_every_column_is_read_whole(world):
     assert set(list2.truth()) <= set(report_captures(store, report["crawl_id"]))
 
 
+def test_the_api_posts_are_indexed_as_cdxj_indexer_reads_them(world, tmp_path):
+    """The WACZ index written with the WARC keys each API POST by its body (__wb_method=post
+    and the form or JSON body in the urlkey), byte for byte as cdxj-indexer does."""
+    from wacz_check import assert_index_as_cdxj_indexer  # tests/wacz_check.py
+
+    store = CaptureStore(world["archive"])
+    (run,) = store.runs()
+    lines = assert_index_as_cdxj_indexer(store, run["id"], tmp_path)
+    posts = [x for x in lines if '"method": "POST"' in x]
+    captured = [c for c in store.captures(run["id"]) if c["method"] == "POST" and c["status"]]
+    assert len(posts) == len(captured) >= 5 and all(
+        "__wb_method=post" in x.split(" ", 1)[0] for x in posts
+    )
+
+
 def test_a_report_gone_from_a_column_read_whole_is_removed(world):
     farm = world["farm"]
     gone = site(world, TrsList2Site).docs[-1]  # listed by the API's last page

@@ -16,6 +16,7 @@ from crawler.run import crawl_in_subprocess, spawn_crawl
 from synthetic.farm import Farm
 
 from synthetic.faults import DocPortal
+from wacz_check import assert_index_as_cdxj_indexer  # tests/wacz_check.py
 
 SLOW = ("--fast", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
 FIELDS = ("portal", "url", "final_url", "method", "status", "sha256", "kind", "is_report", "error")
@@ -74,6 +75,9 @@ def test_killed_crawl_resumes_to_the_same_captures(tmp_path, sig, status):
         # events too: every published report is 'new' exactly once
         events = CaptureStore(archive).events(run["id"])
         assert sorted(e["url"] for e in events) == sorted(farm.truth())
+        # the index written with the WARC across both runs (after a SIGKILL: cut back with it)
+        (tmp_path / "cmp").mkdir()
+        assert_index_as_cdxj_indexer(CaptureStore(archive), run["id"], tmp_path / "cmp")
 
 
 def big_docs(n: int = 6, mb: int = 24) -> DocPortal:
@@ -144,3 +148,7 @@ def test_warc_torn_by_a_kill_is_repaired_on_resume(tmp_path):
             assert c["final_url"] in by_url
         for path, body in site.docs.items():  # every document whole, once, in the WARC
             assert by_url[site.base + path] == [hashlib.sha256(body).hexdigest()]
+        # the index written with the WARC: the torn pair's line cut with it
+        (tmp_path / "cmp").mkdir()
+        lines = assert_index_as_cdxj_indexer(store, resumed["crawl_id"], tmp_path / "cmp")
+        assert len(lines) == len(rows)

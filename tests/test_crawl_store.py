@@ -9,6 +9,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.captures import CaptureStore
+from wacz_check import assert_index_as_cdxj_indexer  # tests/wacz_check.py
 
 
 def test_bodies_stored_once_by_sha256(tmp_path):
@@ -131,6 +132,136 @@ def test_repair_warc_cuts_a_torn_tail_and_writes_lost_records_again(tmp_path):
     for c in store.captures("c1"):
         assert abs(offsets[c["url"]] - c["warc_offset"]) <= 4  # warcio's offsets are near
         assert c["sha256"] in {d for t, u, _, d in got if u == c["url"] and t == "response"}
+    # the index written with the WARC lost the torn pairs' lines and has the rewritten ones
+    (tmp_path / "cmp").mkdir()
+    lines = assert_index_as_cdxj_indexer(store, "c1", tmp_path / "cmp")
+    assert len(lines) == 3
+
+
+def write_pair(store, crawl_id, url, **kw):
+    args = {
+        "method": "GET",
+        "request_headers": [],
+        "request_body": b"",
+        "status": 200,
+        "reason": "OK",
+        "response_headers": [("Content-Type", "text/html; charset=utf-8")],
+        "body": b"<html>x</html>",
+        "fetched_at": "2026-01-01T00:00:00.000000Z",
+        **kw,
+    }
+    return store.warc.write(crawl_id, url, **args)
+
+
+def test_index_written_with_the_warc_reads_fields_as_cdxj_indexer_does(tmp_path):
+    """POST bodies in the urlkey, referrer and cookie of the request, non-ASCII header values
+    (warcio %-encodes them), values with spaces at their edges, no Content-Type, a
+    truncated record, a PDF stored in its member: the same lines as cdxj-indexer reads."""
+    store = CaptureStore(tmp_path)
+    html = [("Content-Type", "text/html; charset=utf-8")]
+    write_pair(
+        store,
+        "c1",
+        "http://127.0.0.2/a.html?x=1",
+        request_headers=[("Referer", "http://127.0.0.2/"), ("Cookie", "s=1; t=2")],
+    )
+    write_pair(
+        store,
+        "c1",
+        "http://127.0.0.2/search",
+        method="POST",
+        request_headers=[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Content-Length", "21"),
+        ],
+        request_body="q=%E6%8A%A5%E5%91%8A&y=2023".encode()[:21],
+    )
+    write_pair(
+        store,
+        "c1",
+        "http://127.0.0.2/api",
+        method="PUT",
+        request_headers=[("Content-Type", "application/json")],
+        request_body=b'{"page": 2, "kw": "\xe5\xb9\xb4\xe6\x8a\xa5"}',
+    )
+    write_pair(
+        store,
+        "c1",
+        "http://127.0.0.2/%E6%8A%A5%E5%91%8A/2023.html",  # Scrapy sends URLs %-encoded
+        request_headers=[("Referer", "http://127.0.0.2/列表.html"), ("Cookie", "")],
+        response_headers=[
+            ("Content-Type", "  text/html ;charset=gb2312  "),
+            ("Content-Disposition", 'attachment; filename="年度报告.pdf"'),
+            ("X-Note", "值"),
+        ],
+    )
+    write_pair(store, "c1", "http://127.0.0.2/none", response_headers=[], body=b"")
+    write_pair(
+        store,
+        "c1",
+        "http://127.0.0.2/r.pdf",
+        response_headers=[("Content-Type", "application/pdf")],
+        body=b"%PDF-1.4\n" + bytes(range(256)) * 200,
+        truncated="disconnect",
+    )
+    write_pair(
+        store,
+        "c1",
+        "http://127.0.0.2/old.html",
+        status=304,
+        reason="Not Modified",
+        response_headers=html,
+        body=b"",
+    )
+    write_pair(store, "c1", "http://127.0.0.2/gone", status=404, reason="", response_headers=[])
+    store.close()
+    (tmp_path / "cmp").mkdir()
+    lines = assert_index_as_cdxj_indexer(CaptureStore(tmp_path), "c1", tmp_path / "cmp")
+    assert len(lines) == 8
+    assert any("__wb_method=post" in x and '"requestBody": "q=' in x for x in lines)
+    assert any(
+        '"referrer": "http://127.0.0.2/' in x and '"req.http:cookie": "s=1' in x for x in lines
+    )
+
+
+def test_a_stale_index_falls_back_to_indexing_the_warc_again(tmp_path):
+    """A WARC the index does not cover (written before the index existed, or by a node and
+    gathered on the head) is packaged by `wacz create`, which indexes it again."""
+    import zipfile
+
+    from crawler.wacz import StaleIndex, package, read_index, validate, write_wacz
+
+    store = CaptureStore(tmp_path)
+    for i in range(3):
+        write_pair(store, "c1", f"http://127.0.0.2/{i}.html")
+    store.close()
+    store = CaptureStore(tmp_path)
+    entries = read_index(store, "c1")
+    assert len(entries) == 3
+    index = store.warc.index_path("c1")
+    lines = index.read_bytes().splitlines(True)
+    for broken, why in [
+        (lines[1:], "starts at"),
+        (lines[:2], "ends at byte"),
+        (lines[:2] + [lines[2][:-5]], "torn"),
+        (lines + lines[2:], "starts at"),
+    ]:
+        index.write_bytes(b"".join(broken))
+        with pytest.raises(StaleIndex, match=why):
+            package(store, "c1", tmp_path / "x.wacz")
+        out = write_wacz(store, "c1")
+        assert validate(out)[0]
+        with zipfile.ZipFile(out) as z:  # wacz create's order: the indexes first
+            assert z.namelist()[0] == "indexes/index.cdx.gz"
+    index.unlink()
+    with pytest.raises(StaleIndex, match="no index"):
+        package(store, "c1", tmp_path / "x.wacz")
+    # an index line naming another record than the one at its offset
+    other = lines[1].replace(b"urn:uuid:", b"urn:uuid:0", 1)
+    index.write_bytes(lines[0] + other + lines[2])
+    with pytest.raises(StaleIndex, match="no record"):
+        package(store, "c1", tmp_path / "x.wacz")
+    assert not (tmp_path / "x.wacz.part").exists()
 
 
 def test_a_later_failed_capture_does_not_unset_a_report_current(tmp_path):
@@ -162,3 +293,17 @@ def test_a_later_failed_capture_does_not_unset_a_report_current(tmp_path):
     db = open_db(tmp_path)
     refresh_current(db)
     assert [r["current"] for r in db.query("select current from reports")] == [1]
+
+
+def test_index_of_many_records_is_cut_into_blocks_as_wacz_create_cuts_it(tmp_path):
+    """More lines than one gzip block of index.cdx.gz holds (wacz.main.DEFAULT_NUM_LINES):
+    index.idx lists the same blocks, sorted lines spread over them the same way."""
+    from crawler.wacz import INDEX_LINES
+
+    store = CaptureStore(tmp_path)
+    for i in range(INDEX_LINES + 200):
+        write_pair(store, "c1", f"http://127.0.0.{2 + i % 3}/p/{i * 7919 % 1237}.html")
+    store.close()
+    (tmp_path / "cmp").mkdir()
+    lines = assert_index_as_cdxj_indexer(CaptureStore(tmp_path), "c1", tmp_path / "cmp")
+    assert len(lines) == INDEX_LINES + 200

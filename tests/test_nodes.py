@@ -20,6 +20,7 @@ from archive.captures import CaptureStore
 from crawler.run import crawl_in_subprocess
 from synthetic.farm import Farm, free_port
 from synthetic.nodes import start_nodes
+from wacz_check import assert_index_as_cdxj_indexer  # tests/wacz_check.py
 
 ROOT = Path(__file__).resolve().parents[1]
 OGI = [sys.executable, "-m", "ogi.cli"]
@@ -155,6 +156,10 @@ def test_three_nodes_equal_one_machine_and_a_second_merge_changes_nothing(nodes,
     from crawler.wacz import validate
 
     assert validate(multi / report["wacz"])[0]
+    # the nodes' indexes, written with their WARCs, moved to where each part of the head's
+    # WARC starts: what cdxj-indexer reads from the whole file
+    (tmp_path / "cmp1").mkdir()
+    assert_index_as_cdxj_indexer(CaptureStore(multi), report["crawl_id"], tmp_path / "cmp1")
 
     # the merge again: nothing changes
     before = snapshot(multi)
@@ -178,6 +183,8 @@ def test_three_nodes_equal_one_machine_and_a_second_merge_changes_nothing(nodes,
     assert captures(multi, report["crawl_id"]) == captures(tmp_path / "one", one["crawl_id"])
     assert events(multi, report["crawl_id"]) == events(tmp_path / "one", one["crawl_id"])
     check_warc(multi, report["crawl_id"])
+    (tmp_path / "cmp2").mkdir()  # the index cut back with the WARC, and the job's added once
+    assert_index_as_cdxj_indexer(CaptureStore(multi), report["crawl_id"], tmp_path / "cmp2")
 
     # a second crawl on the nodes: the head concludes 'changed' and 'removed' from the
     # merged captures against the archive's history (a node has none)
