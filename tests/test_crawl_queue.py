@@ -4,11 +4,12 @@ short. The whole path (interrupted crawl, queue kept, resumed) is in test_crawl_
 
 from __future__ import annotations
 
+import pytest
 import scrapy
 from scrapy.squeues import LifoMemoryQueue, PickleLifoDiskQueue
 from scrapy.utils.test import get_crawler
 
-from crawler.queues import SpillingLifoQueue
+from crawler.queues import SpillingLifoQueue, RequestFile
 
 
 class Spider(scrapy.Spider):
@@ -142,3 +143,18 @@ def test_a_short_queue_touches_no_file(tmp_path):
     q.close()
     assert not key.parent.exists()
     assert not c.stats.get_value("ogi/queue_spilled")
+
+
+def test_requests_go_to_the_file_as_scrapy_writes_them(tmp_path):
+    """The dict made without inspect.getmembers is Scrapy's own `Request.to_dict`, field for
+    field, for every request the spider makes; anything else goes Scrapy's way."""
+    c = crawler(limit=4)
+    f = RequestFile(c, str(tmp_path / "f"))
+    plain = scrapy.Request("http://127.0.0.2/a", callback=c.spider.parse_detail)
+    for r in [request(c.spider, i) for i in range(14)] + [plain]:
+        assert f.as_dict(r) == r.to_dict(spider=c.spider)
+    not_ours = scrapy.Request("http://127.0.0.2/b", callback=print)
+    assert f.as_dict(not_ours) is None
+    with pytest.raises(ValueError):  # Scrapy's refusal: the scheduler keeps it in memory
+        f.push(not_ours)
+    f.close()
