@@ -26,6 +26,10 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 # one queue per host: a host that waits (delay, Retry-After) does not hold the others up
 SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
+# each queue's newest requests in memory, the rest and what is left at close in Scrapy's own
+# pickled files in the JOBDIR (crawler/queues.py)
+SCHEDULER_DISK_QUEUE = "crawler.queues.SpillingLifoQueue"
+OGI_QUEUE_IN_MEMORY = 32  # requests per host and priority kept in memory (~1.6 KB each)
 DOWNLOADER = "crawler.downloader.Downloader"  # the per-host limit held (crawler/downloader.py)
 
 DOWNLOAD_TIMEOUT = 60
