@@ -179,3 +179,16 @@ def test_memory_of_helpers_counts_together(monkeypatch, tmp_path):
     assert res.status == "memory" and res.error == "out of memory (limit 200 MB)", res.error
     assert res.peak_rss_mb > 200
     assert all(_gone(int(p)) for p in pids.read_text().split())
+
+
+def test_a_helpers_peak_is_its_own_not_the_callers():
+    # a converter started by the child inherits, in its ru_maxrss, the resident size the child
+    # had at the fork (the caller's, forked): the peak must not grow with the caller
+    from synthetic.render_doc import render_doc
+
+    doc = render_doc(generate_report(31))
+    ballast = bytearray(600 * 2**20)
+    ballast[:: 2**12] = b"\1" * len(ballast[:: 2**12])
+    res = run_guarded(doc, name="r.doc", timeout_s=120, memory_mb=1024)
+    del ballast
+    assert res.ok and 0 < res.peak_rss_mb < 600  # LibreOffice's own: ~210 MB here

@@ -67,8 +67,9 @@ def run_child(task, out: Path, err: Path, memory_mb: int, document: bool):
         self_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - base_rss
         with open("/proc/self/statm") as f:
             self_peak -= max(0, int(f.read().split()[2]) * PAGE - base_shared)
-        helpers_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
-        res["peak_mb"] = max(self_peak, helpers_peak, 0) / _MB
+        # helpers' memory is what the parent's watch saw: their ru_maxrss would carry this
+        # child's resident size (the caller's, forked) across their fork and exec
+        res["peak_mb"] = max(self_peak, 0) / _MB
         tmp = out.with_suffix(".tmp")
         with open(tmp, "wb") as f:
             pickle.dump(res, f, protocol=pickle.HIGHEST_PROTOCOL)

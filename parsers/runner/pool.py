@@ -337,7 +337,7 @@ class _Pool:
                 res["record"],
                 res["error"],
                 seconds,
-                max(res["peak_mb"], 0.0),
+                max(res["peak_mb"], run.peak / _MB),  # the child's own; its helpers' as watched
                 res["status"],
                 res["document"],
             )
