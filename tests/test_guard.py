@@ -192,3 +192,48 @@ def test_a_helpers_peak_is_its_own_not_the_callers():
     res = run_guarded(doc, name="r.doc", timeout_s=120, memory_mb=1024)
     del ballast
     assert res.ok and 0 < res.peak_rss_mb < 600  # LibreOffice's own: ~210 MB here
+
+
+def test_a_helper_between_fork_and_exec_is_not_counted_twice(tmp_path):
+    # a child that holds 300 MB forks; until the fork runs a program of its own, its pages
+    # are the child's: the watch counts them once, then counts the program's own memory
+    from parsers.runner import procs
+    from parsers.runner.pool import _Pool, _Run
+
+    base_anon = procs.statm(os.getpid())[1]
+    pid = os.fork()
+    if pid == 0:  # the "child": 300 MB, then a fork that waits before it execs
+        try:
+            held = bytearray(300 * 2**20)
+            held[:: 2**12] = b"\1" * len(held[:: 2**12])
+            r, w = os.pipe()
+            if os.fork() == 0:
+                os.read(r, 1)  # wait for the word to exec
+                os.execv(sys.executable, [sys.executable, "-c", "import time; time.sleep(60)"])
+            (tmp_path / "ready").write_text("1")
+            time.sleep(2)
+            os.write(w, b"x")
+            time.sleep(60)
+        finally:
+            os._exit(0)
+    try:
+        while not (tmp_path / "ready").exists():
+            time.sleep(0.01)
+        pool = _Pool(tmp_path, timeout_s=60, memory_mb=1024, document=False)
+        run = _Run(
+            0, None, pid, None, time.monotonic(), 0, base_anon, tmp_path / "o", tmp_path / "e"
+        )
+        run.seen = {}
+        grandchild = procs.descendants(pid)
+        assert len(grandchild) == 1 and procs.cmdline(grandchild[0]) == pool.cmdline
+        before = pool._watch(run)
+        assert 300 * 2**20 < before < 450 * 2**20  # the child's 300 MB once, not twice
+        deadline = time.monotonic() + 20
+        while procs.cmdline(grandchild[0]) == pool.cmdline and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)
+        assert pool._watch(run) > before  # the program it runs now counts
+    finally:
+        procs.kill(pid)
+        procs.kill_seen(run.seen)
+        os.waitpid(pid, 0)

@@ -221,6 +221,7 @@ class _Pool:
         self.running: dict[int, _Run] = {}  # pid → run
         self.sel = selectors.DefaultSelector()
         self.next_watch = 0.0
+        self.cmdline = procs.cmdline("self")  # a forked child's, until it execs
 
     def start(self, index: int, item, task: Task) -> GuardResult | None:
         preload()
@@ -285,13 +286,16 @@ class _Pool:
     def _watch(self, run: _Run) -> int:
         """Resident bytes the child and its descendants added; remembers the descendants.
         The child's own: anonymous memory over what it started with (library pages it maps
-        are shared, not its own); a helper's: all of its resident memory."""
+        are shared, not its own); a helper's: all of its resident memory, once it runs its
+        own program (between fork and exec its pages are the child's, counted already: seen
+        as the helper's, a large child looked twice its size)."""
         total = max(0, procs.statm(run.pid)[1] - run.base_anon)
         for pid in procs.descendants(run.pid):
             started = procs.start_time(pid)
             if started is not None:
                 run.seen.setdefault(pid, started)
-            total += procs.statm(pid)[0]
+            if procs.cmdline(pid) != self.cmdline:
+                total += procs.statm(pid)[0]
         run.peak = max(run.peak, total)
         return total
 

@@ -72,6 +72,15 @@ def statm(pid) -> tuple[int, int]:
     return resident * PAGE, (resident - shared) * PAGE
 
 
+def cmdline(pid) -> bytes | None:
+    """A process's command line; None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
 def start_time(pid: int) -> int | None:
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
