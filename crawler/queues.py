@@ -33,6 +33,7 @@ class SpillingLifoQueue:
         self.crawler, self.key = crawler, key
         self.limit = max(1, crawler.settings.getint("OGI_QUEUE_IN_MEMORY", 32))
         self.top: list = []  # oldest first
+        self.unpicklable: set[int] = set()  # ids of requests in `top` the file refused
         # a file at `key` is what an interrupted crawl left (an empty queue leaves none)
         self.disk = RequestFile(crawler, key) if Path(key).exists() else None
 
@@ -47,7 +48,9 @@ class SpillingLifoQueue:
 
     def pop(self):
         if self.top:
-            return self.top.pop()
+            request = self.top.pop()
+            self.unpicklable.discard(id(request))
+            return request
         if self.disk is None:
             return None
         request = self.disk.pop()
@@ -78,10 +81,14 @@ class SpillingLifoQueue:
             self.disk = RequestFile(self.crawler, self.key)
         kept = []
         for request in self.top[:n]:
+            if id(request) in self.unpicklable:  # refused before: counted once, as Scrapy does
+                kept.append(request)
+                continue
             try:
                 self.disk.push(request)
             except ValueError as e:  # not picklable: Scrapy keeps such a request in memory
                 self._unserializable(request, e)
+                self.unpicklable.add(id(request))
                 kept.append(request)
         self.top[:n] = kept
         self.crawler.stats.inc_value("ogi/queue_spilled", n - len(kept))

@@ -158,3 +158,22 @@ def test_requests_go_to_the_file_as_scrapy_writes_them(tmp_path):
     with pytest.raises(ValueError):  # Scrapy's refusal: the scheduler keeps it in memory
         f.push(not_ours)
     f.close()
+
+
+def test_a_request_that_cannot_be_pickled_is_counted_once_and_not_tried_again(tmp_path):
+    """Scrapy keeps such a request in memory and counts it once (scheduler/unserializable);
+    here it stays in memory too (popped before the file, as Scrapy pops its memory queue
+    first), and is not pickled again at every spill."""
+    c = crawler(limit=4)
+    q = SpillingLifoQueue.from_crawler(c, str(tmp_path / "slot" / "0"))
+    odd = scrapy.Request("http://127.0.0.2/odd", callback=print)  # not a spider's method
+    q.push(odd)
+    for i in range(40):  # deep enough to spill many times
+        q.push(request(c.spider, i))
+    assert c.stats.get_value("scheduler/unserializable") == 1
+    assert c.stats.get_value("ogi/queue_spilled") == 40 - len(q.top) + 1
+    popped = [q.pop() for _ in range(41)]
+    assert [r for r in popped if r is odd] == [odd] and q.pop() is None
+    urls = [r.url for r in popped if r is not odd]
+    assert urls == [request(c.spider, i).url for i in range(39, -1, -1)]
+    q.close()

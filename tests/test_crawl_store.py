@@ -225,8 +225,8 @@ def test_index_written_with_the_warc_reads_fields_as_cdxj_indexer_does(tmp_path)
 
 
 def test_a_stale_index_falls_back_to_indexing_the_warc_again(tmp_path):
-    """A WARC the index does not cover (written before the index existed, or by a node and
-    gathered on the head) is packaged by `wacz create`, which indexes it again."""
+    """A WARC the index does not cover (written before the index existed, or gathered from a
+    node that wrote none) is packaged by `wacz create`, which indexes it again."""
     import zipfile
 
     from crawler.wacz import StaleIndex, package, read_index, validate, write_wacz
