@@ -25,8 +25,8 @@ class Spider(scrapy.Spider):
         pass
 
 
-def crawler(limit: int):
-    c = get_crawler(Spider, {"OGI_QUEUE_IN_MEMORY": limit})
+def crawler(limit: int, total: int = 4096):
+    c = get_crawler(Spider, {"OGI_QUEUE_IN_MEMORY": limit, "OGI_QUEUE_IN_MEMORY_TOTAL": total})
     c.spider = c._create_spider()
     return c
 
@@ -143,6 +143,26 @@ def test_a_short_queue_touches_no_file(tmp_path):
     q.close()
     assert not key.parent.exists()
     assert not c.stats.get_value("ogi/queue_spilled")
+
+
+def test_the_crawls_queues_together_hold_a_bounded_number_in_memory(tmp_path):
+    """Many hosts' queues, each short of its own limit: past the crawl-wide bound a queue
+    pushed to keeps only its newest in memory, the rest in its file, and every queue is still
+    one stack."""
+    c = crawler(limit=32, total=100)
+    queues = [SpillingLifoQueue.from_crawler(c, str(tmp_path / f"h{h}" / "0")) for h in range(50)]
+    for i in range(10):
+        for h, q in enumerate(queues):
+            q.push(request(c.spider, h * 100 + i))
+            held = sum(len(q.top) for q in queues)
+            assert held == c._ogi_queue_held[0] <= 100 + len(queues)
+    assert c.stats.get_value("ogi/queue_spilled") >= 500 - 150
+    for h, q in enumerate(queues):
+        got = [q.pop().url for _ in range(10)]
+        assert got == [request(c.spider, h * 100 + i).url for i in range(9, -1, -1)]
+        assert q.pop() is None
+        q.close()
+    assert c._ogi_queue_held[0] == 0
 
 
 def test_requests_go_to_the_file_as_scrapy_writes_them(tmp_path):
