@@ -16,11 +16,15 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import os
 import re
 import warnings
 import zlib
 from pathlib import Path
+
+
+log = logging.getLogger(__name__)
 
 
 class WarcFiles:
@@ -87,8 +91,14 @@ class WarcFiles:
             "WARC-Concurrent-To", resp.rec_headers.get_header("WARC-Record-ID")
         )
         writer.write_record(req)
-        line = index_line(offset, middle, fh.tell(), resp, req, method, request_body)
-        self._index[crawl_id].write(line)
+        try:
+            line = index_line(offset, middle, fh.tell(), resp, req, method, request_body)
+        except Exception as e:  # cdxj-indexer's parsing of an odd request body, say
+            # the pair is in the WARC and its capture must be filed: without its line, the
+            # crawl's WACZ is not packaged from the index (crawler/wacz.py falls back)
+            log.warning("no index line for %s %s: %r; its WACZ will index the WARC", method, url, e)
+        else:
+            self._index[crawl_id].write(line)
         return f"warc/{path.name}", offset
 
     def flush(self) -> None:

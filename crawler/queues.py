@@ -8,7 +8,9 @@ time, about a tenth of the crawl's CPU (py-spy, docs/crawling.md). The file only
 the crawl stops: after a clean stop (Ctrl-C, SIGTERM) the resume reads it; after a kill it may
 be torn and crawler/run.py discards it. So here the newest requests of each queue stay in
 memory, up to OGI_QUEUE_IN_MEMORY; past that the oldest go to Scrapy's own PickleLifoDiskQueue
-at the same path, and on close every request left goes there. The files are the ones Scrapy
+at the same path, and on close every request left goes there. All queues of a crawl together
+hold at most OGI_QUEUE_IN_MEMORY_TOTAL in memory (beyond it, a queue pushed to keeps only its
+newest): a crawl of thousands of hosts stays bounded too. The files are the ones Scrapy
 writes, in the same order: a crawl interrupted before this change resumes after it. Scrapy has
 no queue that holds requests in memory and writes them at close (its memory queues are never
 written), hence this class; it keeps its queues bounded, as the disk queue's purpose is.
@@ -32,7 +34,10 @@ class SpillingLifoQueue:
     def __init__(self, crawler, key: str):
         self.crawler, self.key = crawler, key
         self.limit = max(1, crawler.settings.getint("OGI_QUEUE_IN_MEMORY", 32))
+        self.total = max(1, crawler.settings.getint("OGI_QUEUE_IN_MEMORY_TOTAL", 4096))
+        self.held = _held(crawler)  # [requests in memory in all of the crawl's queues]
         self.top: list = []  # oldest first
+        self.unpicklable: set[int] = set()  # ids of requests in `top` the file refused
         # a file at `key` is what an interrupted crawl left (an empty queue leaves none)
         self.disk = RequestFile(crawler, key) if Path(key).exists() else None
 
@@ -42,12 +47,18 @@ class SpillingLifoQueue:
 
     def push(self, request) -> None:
         self.top.append(request)
+        self.held[0] += 1
         if len(self.top) > self.limit:
             self._spill(len(self.top) - self.limit // 2)
+        elif self.held[0] > self.total:
+            self._spill(len(self.top) - 1)
 
     def pop(self):
         if self.top:
-            return self.top.pop()
+            request = self.top.pop()
+            self.held[0] -= 1
+            self.unpicklable.discard(id(request))
+            return request
         if self.disk is None:
             return None
         request = self.disk.pop()
@@ -78,12 +89,17 @@ class SpillingLifoQueue:
             self.disk = RequestFile(self.crawler, self.key)
         kept = []
         for request in self.top[:n]:
+            if id(request) in self.unpicklable:  # refused before: counted once, as Scrapy does
+                kept.append(request)
+                continue
             try:
                 self.disk.push(request)
             except ValueError as e:  # not picklable: Scrapy keeps such a request in memory
                 self._unserializable(request, e)
+                self.unpicklable.add(id(request))
                 kept.append(request)
         self.top[:n] = kept
+        self.held[0] -= n - len(kept)
         self.crawler.stats.inc_value("ogi/queue_spilled", n - len(kept))
 
     def _unserializable(self, request, error) -> None:
@@ -91,6 +107,14 @@ class SpillingLifoQueue:
         if not stats.get_value("scheduler/unserializable"):
             logger.warning("Unable to serialize request %s: %s", request, error)
         stats.inc_value("scheduler/unserializable")
+
+
+def _held(crawler) -> list[int]:
+    """The count of requests the crawl's queues hold in memory, one shared by all of them."""
+    held = getattr(crawler, "_ogi_queue_held", None)
+    if held is None:
+        held = crawler._ogi_queue_held = [0]
+    return held
 
 
 class RequestFile(PickleLifoDiskQueue):

@@ -30,6 +30,7 @@ SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
 # pickled files in the JOBDIR (crawler/queues.py)
 SCHEDULER_DISK_QUEUE = "crawler.queues.SpillingLifoQueue"
 OGI_QUEUE_IN_MEMORY = 32  # requests per host and priority kept in memory (~1.6 KB each)
+OGI_QUEUE_IN_MEMORY_TOTAL = 4096  # and in all queues of a crawl together (~6.5 MB)
 DOWNLOADER = "crawler.downloader.Downloader"  # the per-host limit held (crawler/downloader.py)
 
 DOWNLOAD_TIMEOUT = 60

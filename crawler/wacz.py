@@ -58,8 +58,9 @@ def _wacz_main():
 def write_wacz(store, crawl_id: str) -> Path:
     """ARCHIVE/wacz/<crawl_id>.wacz from the crawl's WARC; returns its path. Packaged from the
     index written with the WARC (`package`) when that index covers the whole file; otherwise
-    (a WARC written before it existed, one gathered from Scrapyd nodes, an index a kill left
-    short) `wacz create` reads the WARC again (`package_reindexed`)."""
+    (a WARC written before it existed, a part gathered from a Scrapyd node that wrote none,
+    an index a kill left short; `ogi collect` merges the nodes' indexes) `wacz create` reads
+    the WARC again (`package_reindexed`)."""
     warc = store.warc.path(crawl_id)
     if not warc.exists():
         raise FileNotFoundError(f"no WARC for crawl {crawl_id}: {warc}")

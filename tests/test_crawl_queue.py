@@ -25,8 +25,8 @@ class Spider(scrapy.Spider):
         pass
 
 
-def crawler(limit: int):
-    c = get_crawler(Spider, {"OGI_QUEUE_IN_MEMORY": limit})
+def crawler(limit: int, total: int = 4096):
+    c = get_crawler(Spider, {"OGI_QUEUE_IN_MEMORY": limit, "OGI_QUEUE_IN_MEMORY_TOTAL": total})
     c.spider = c._create_spider()
     return c
 
@@ -145,6 +145,26 @@ def test_a_short_queue_touches_no_file(tmp_path):
     assert not c.stats.get_value("ogi/queue_spilled")
 
 
+def test_the_crawls_queues_together_hold_a_bounded_number_in_memory(tmp_path):
+    """Many hosts' queues, each short of its own limit: past the crawl-wide bound a queue
+    pushed to keeps only its newest in memory, the rest in its file, and every queue is still
+    one stack."""
+    c = crawler(limit=32, total=100)
+    queues = [SpillingLifoQueue.from_crawler(c, str(tmp_path / f"h{h}" / "0")) for h in range(50)]
+    for i in range(10):
+        for h, q in enumerate(queues):
+            q.push(request(c.spider, h * 100 + i))
+            held = sum(len(q.top) for q in queues)
+            assert held == c._ogi_queue_held[0] <= 100 + len(queues)
+    assert c.stats.get_value("ogi/queue_spilled") >= 500 - 150
+    for h, q in enumerate(queues):
+        got = [q.pop().url for _ in range(10)]
+        assert got == [request(c.spider, h * 100 + i).url for i in range(9, -1, -1)]
+        assert q.pop() is None
+        q.close()
+    assert c._ogi_queue_held[0] == 0
+
+
 def test_requests_go_to_the_file_as_scrapy_writes_them(tmp_path):
     """The dict made without inspect.getmembers is Scrapy's own `Request.to_dict`, field for
     field, for every request the spider makes; anything else goes Scrapy's way."""
@@ -158,3 +178,22 @@ def test_requests_go_to_the_file_as_scrapy_writes_them(tmp_path):
     with pytest.raises(ValueError):  # Scrapy's refusal: the scheduler keeps it in memory
         f.push(not_ours)
     f.close()
+
+
+def test_a_request_that_cannot_be_pickled_is_counted_once_and_not_tried_again(tmp_path):
+    """Scrapy keeps such a request in memory and counts it once (scheduler/unserializable);
+    here it stays in memory too (popped before the file, as Scrapy pops its memory queue
+    first), and is not pickled again at every spill."""
+    c = crawler(limit=4)
+    q = SpillingLifoQueue.from_crawler(c, str(tmp_path / "slot" / "0"))
+    odd = scrapy.Request("http://127.0.0.2/odd", callback=print)  # not a spider's method
+    q.push(odd)
+    for i in range(40):  # deep enough to spill many times
+        q.push(request(c.spider, i))
+    assert c.stats.get_value("scheduler/unserializable") == 1
+    assert c.stats.get_value("ogi/queue_spilled") == 40 - len(q.top) + 1
+    popped = [q.pop() for _ in range(41)]
+    assert [r for r in popped if r is odd] == [odd] and q.pop() is None
+    urls = [r.url for r in popped if r is not odd]
+    assert urls == [request(c.spider, i).url for i in range(39, -1, -1)]
+    q.close()

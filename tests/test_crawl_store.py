@@ -225,8 +225,8 @@ def test_index_written_with_the_warc_reads_fields_as_cdxj_indexer_does(tmp_path)
 
 
 def test_a_stale_index_falls_back_to_indexing_the_warc_again(tmp_path):
-    """A WARC the index does not cover (written before the index existed, or by a node and
-    gathered on the head) is packaged by `wacz create`, which indexes it again."""
+    """A WARC the index does not cover (written before the index existed, or gathered from a
+    node that wrote none) is packaged by `wacz create`, which indexes it again."""
     import zipfile
 
     from crawler.wacz import StaleIndex, package, read_index, validate, write_wacz
@@ -262,6 +262,33 @@ def test_a_stale_index_falls_back_to_indexing_the_warc_again(tmp_path):
     with pytest.raises(StaleIndex, match="no record"):
         package(store, "c1", tmp_path / "x.wacz")
     assert not (tmp_path / "x.wacz.part").exists()
+
+
+def test_a_pair_whose_index_line_fails_is_kept_and_not_packaged_from_the_index(tmp_path, caplog):
+    """A multipart POST whose body cdxj-indexer cannot parse: the pair is written and the
+    writer goes on (the capture is filed, the next pairs indexed); the index has a gap, so the
+    WACZ is not packaged from it. (`wacz create`, the fallback, stops on the same body: the
+    crawl then stands without its package, logged, as before the index was written.)"""
+    from crawler.wacz import StaleIndex, package
+
+    store = CaptureStore(tmp_path)
+    write_pair(store, "c1", "http://127.0.0.2/0.html")
+    bad = {"Content-Type": "multipart/form-data; boundary=x"}
+    wf, off = write_pair(
+        store,
+        "c1",
+        "http://127.0.0.2/list",
+        method="POST",
+        request_headers=list(bad.items()),
+        request_body=b"--x\r\nnot a part",
+    )
+    assert off > 0 and "no index line for POST http://127.0.0.2/list" in caplog.text
+    write_pair(store, "c1", "http://127.0.0.2/2.html")
+    store.close()
+    store = CaptureStore(tmp_path)
+    assert len(store.warc.index_path("c1").read_bytes().splitlines()) == 2
+    with pytest.raises(StaleIndex, match="starts at"):
+        package(store, "c1", tmp_path / "x.wacz")
 
 
 def test_a_later_failed_capture_does_not_unset_a_report_current(tmp_path):

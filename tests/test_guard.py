@@ -211,7 +211,9 @@ def test_a_helper_between_fork_and_exec_is_not_counted_twice(tmp_path):
                 os.read(r, 1)  # wait for the word to exec
                 os.execv(sys.executable, [sys.executable, "-c", "import time; time.sleep(60)"])
             (tmp_path / "ready").write_text("1")
-            time.sleep(2)
+            deadline = time.monotonic() + 60
+            while not (tmp_path / "go").exists() and time.monotonic() < deadline:
+                time.sleep(0.01)  # until the test has watched the fork before its exec
             os.write(w, b"x")
             time.sleep(60)
         finally:
@@ -228,6 +230,7 @@ def test_a_helper_between_fork_and_exec_is_not_counted_twice(tmp_path):
         assert len(grandchild) == 1 and procs.cmdline(grandchild[0]) == pool.cmdline
         before = pool._watch(run)
         assert 300 * 2**20 < before < 450 * 2**20  # the child's 300 MB once, not twice
+        (tmp_path / "go").write_text("1")  # now the fork may exec
         deadline = time.monotonic() + 20
         while procs.cmdline(grandchild[0]) == pool.cmdline and time.monotonic() < deadline:
             time.sleep(0.05)
