@@ -4,6 +4,7 @@ tesseract where those models are not prepared."""
 import difflib
 import io
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -40,7 +41,8 @@ def _two_lines():
 @needs_models
 @needs_font
 def test_lines_are_read_top_to_bottom():
-    lines = ppocr.reader().lines(_two_lines())
+    with ppocr.reader() as r:
+        lines = r.lines(_two_lines())
     assert [_norm(t) for _, t, _ in lines] == [
         "政府信息公开工作年度报告",
         _norm("2023年共收到申请1234件，办结1187件。"),
@@ -48,6 +50,28 @@ def test_lines_are_read_top_to_bottom():
     (y0, _, (c0,)), (y1, _, (c1,)) = lines
     assert 60 < y0 < 100 < 200 < y1 < 240  # the top of each line, in the picture's pixels
     assert c0 > 90 and c1 > 90
+
+
+@needs_models
+@needs_font
+def test_threads_reading_at_once_each_have_their_own_sessions():
+    """Two blocks open at once get two Readers (one shared session makes threads wait on each
+    other); a Reader given back is the one the next block gets, its sessions loaded once."""
+    with ppocr.reader() as a, ppocr.reader() as b:
+        assert a is not b and a.rec is not b.rec and a.det is not b.det
+    with ppocr.reader() as c:
+        assert c in (a, b)
+    seen = []
+
+    def read():
+        with ppocr.reader() as r:
+            seen.append(r)
+            return r.lines(_two_lines())
+
+    with ThreadPoolExecutor(2) as pool:
+        texts = [[t for _, t, _ in lines] for lines in pool.map(lambda _: read(), range(4))]
+    assert all(t == texts[0] for t in texts) and len(texts[0]) == 2
+    assert len({id(r) for r in seen}) <= 2  # no more Readers than threads reading at once
 
 
 @needs_models

@@ -214,7 +214,8 @@ def text_lines(img) -> list[tuple[int, str, list[float]]]:
     """(top y, text, confidences) of each text line: PP-OCR's where its models are prepared
     (faster and fewer wrong characters on this CPU), else tesseract's."""
     if ppocr.available():
-        return ppocr.reader().lines(img)
+        with ppocr.reader() as r:
+            return r.lines(img)
     return tesseract_lines(img)
 
 

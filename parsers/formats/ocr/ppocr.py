@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import os
 import threading
-from functools import lru_cache
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 RECIPE = 2  # how scripts/quantize_ocr.py makes the models: a new recipe, a new folder
@@ -80,7 +81,7 @@ def _session(path: Path, threads: int = 1):
 
 
 class Reader:
-    """The detector and recogniser sessions (safe to run from several threads at once)."""
+    """The detector and recogniser sessions, for one thread at a time (`reader`)."""
 
     def __init__(self, det: Path, rec: Path, threads: int = 1):
         self.det = _session(det, threads)
@@ -162,14 +163,22 @@ def _runs(flags) -> list[tuple[int, int]]:
 
 
 _lock = threading.Lock()
+_idle: dict[str, list[Reader]] = {}
 
 
-@lru_cache(maxsize=1)
-def _reader(directory: str) -> Reader:
-    return Reader(Path(directory) / DET_MODEL, Path(directory) / REC_MODEL)
-
-
-def reader() -> Reader:
-    """The shared Reader (sessions load once per process)."""
+@contextmanager
+def reader() -> Iterator[Reader]:
+    """A Reader of the calling thread's own while the block runs, kept for the next page when
+    it ends (sessions load once, ~0.1 s). Threads reading at once each get their own: on one
+    shared onnxruntime session two threads read no faster than one, at twice the CPU
+    (measured: bench/ocr_threads.py)."""
+    key = str(model_dir())
     with _lock:
-        return _reader(str(model_dir()))
+        idle = _idle.setdefault(key, [])
+        found = idle.pop() if idle else None
+    r = found or Reader(Path(key) / DET_MODEL, Path(key) / REC_MODEL)
+    try:
+        yield r
+    finally:
+        with _lock:
+            _idle[key].append(r)
