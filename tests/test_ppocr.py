@@ -75,6 +75,20 @@ def test_threads_reading_at_once_each_have_their_own_sessions():
 
 
 @needs_models
+def test_readers_of_models_moved_elsewhere_are_let_go(monkeypatch, tmp_path):
+    d = ppocr.model_dir()
+    for name in (ppocr.DET_MODEL, ppocr.REC_MODEL):
+        (tmp_path / name).symlink_to(d / name)
+    with ppocr.reader():
+        pass
+    assert str(d) in ppocr._idle
+    monkeypatch.setenv("OGI_OCR_MODELS", str(tmp_path))
+    with ppocr.reader() as r:
+        assert r.rec.get_modelmeta().custom_metadata_map["character"]
+    assert list(ppocr._idle) == [str(tmp_path)]
+
+
+@needs_models
 def test_a_scanned_page_text_is_read_near_verbatim():
     """The first page of a generated report (title, introduction, no table), scanned: its text
     as PP-OCR reads it against the generator's, character by character."""

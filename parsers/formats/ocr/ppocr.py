@@ -174,6 +174,8 @@ def reader() -> Iterator[Reader]:
     (measured: bench/ocr_threads.py)."""
     key = str(model_dir())
     with _lock:
+        for other in [k for k in _idle if k != key]:  # models moved ($OGI_OCR_MODELS): let go
+            del _idle[other]
         idle = _idle.setdefault(key, [])
         found = idle.pop() if idle else None
     r = found or Reader(Path(key) / DET_MODEL, Path(key) / REC_MODEL)
@@ -181,4 +183,4 @@ def reader() -> Iterator[Reader]:
         yield r
     finally:
         with _lock:
-            _idle[key].append(r)
+            _idle.setdefault(key, []).append(r)
