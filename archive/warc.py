@@ -95,8 +95,11 @@ class WarcFiles:
             line = index_line(offset, middle, fh.tell(), resp, req, method, request_body)
         except Exception as e:  # cdxj-indexer's parsing of an odd request body, say
             # the pair is in the WARC and its capture must be filed: without its line, the
-            # crawl's WACZ is not packaged from the index (crawler/wacz.py falls back)
-            log.warning("no index line for %s %s: %r; its WACZ will index the WARC", method, url, e)
+            # crawl's WACZ is not packaged from the index (crawler/wacz.py falls back to
+            # `wacz create`, whose cdxj-indexer may stop on the same body: then no WACZ)
+            log.warning(
+                "no index line for %s %s: %r; the WACZ will index the WARC again", method, url, e
+            )
         else:
             self._index[crawl_id].write(line)
         return f"warc/{path.name}", offset

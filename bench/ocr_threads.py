@@ -1,11 +1,13 @@
-"""Two threads reading scanned text lines at once: on one shared onnxruntime session, and on a
+"""Two threads reading scanned text at once: on one shared onnxruntime session, and on a
 session each (what parsers/formats/ocr/ppocr.reader gives), against one thread alone.
 
     .venv/bin/python bench/ocr_threads.py [--n 2] [--seed 1] [--rounds 3]
 
-The lines are those PP-OCR's detector finds on bench/ocr_text.py's pages (deskewed, tables
-blanked). Each way reads every line once per round, the ways taking turns round by round.
-Prints the load average, and per way the wall clock, the process's CPU and lines per second.
+Two workloads, on bench/ocr_text.py's pages (deskewed, tables blanked): "pages", each page read
+as text_lines reads it (detection, then recognition of each line: Reader.lines), and "lines",
+only the recognition of the lines PP-OCR's detector finds on them (Reader.read_line). Each way
+reads every item once per round, the ways taking turns round by round. Prints the load
+average, and per workload and way the wall clock, the process's CPU and items per second.
 """
 
 from __future__ import annotations
@@ -24,10 +26,10 @@ from ocr_text import pages  # noqa: E402
 from parsers.formats.ocr import ppocr  # noqa: E402
 
 
-def line_crops(n: int, seed: int) -> list:
+def line_crops(imgs: list) -> list:
     with ppocr.reader() as r:
         crops = []
-        for img, _ in pages(seed, n):
+        for img in imgs:
             w, h = img.size
             for x0, y0, x1, y1 in r.boxes(img):
                 box = (max(0, int(x0)), max(0, int(y0)), min(w, int(x1) + 1), min(h, int(y1) + 1))
@@ -36,11 +38,12 @@ def line_crops(n: int, seed: int) -> list:
     return crops
 
 
-def in_threads(crops: list, readers: list) -> None:
-    """Each reader reads every len(readers)-th line in a thread of its own."""
+def in_threads(items: list, readers: list, read: str) -> None:
+    """Each reader reads every len(readers)-th item in a thread of its own (`read`: the
+    Reader's method)."""
     k = len(readers)
     threads = [
-        threading.Thread(target=lambda i=i: [readers[i].read_line(c) for c in crops[i::k]])
+        threading.Thread(target=lambda i=i: [getattr(readers[i], read)(x) for x in items[i::k]])
         for i in range(k)
     ]
     for t in threads:
@@ -58,27 +61,31 @@ def main(argv=None) -> None:
     d = ppocr.model_dir()
     if not ppocr.available():
         sys.exit(f"no int8 models in {d}: run scripts/quantize_ocr.py")
-    crops = line_crops(args.n, args.seed)
+    imgs = [img for img, _ in pages(args.seed, args.n)]
+    work = {"pages": (imgs, "lines"), "lines": (line_crops(imgs), "read_line")}
     one, other = (ppocr.Reader(d / ppocr.DET_MODEL, d / ppocr.REC_MODEL) for _ in range(2))
     ways = {
         "one thread": [one],
         "two threads, one shared session": [one, one],
         "two threads, a session each": [one, other],
     }
-    for readers in ways.values():  # first use outside the clock
-        in_threads(crops[:4], readers)
+    for items, read in work.values():
+        for readers in ways.values():  # first use outside the clock
+            in_threads(items[:4], readers, read)
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"{len(crops)} lines, {args.rounds} rounds")
-    total = {name: [0.0, 0.0] for name in ways}
+    print(f"{len(imgs)} pages, {len(work['lines'][0])} lines, {args.rounds} rounds")
+    total = {(w, name): [0.0, 0.0] for w in work for name in ways}
     for k in range(args.rounds):
-        for name in list(ways) if k % 2 == 0 else list(ways)[::-1]:
-            t0, c0 = time.perf_counter(), time.process_time()
-            in_threads(crops, ways[name])
-            total[name][0] += time.perf_counter() - t0
-            total[name][1] += time.process_time() - c0
-    print(f"{'way':34s} {'wall s':>8s} {'cpu s':>8s} {'lines/s':>8s}")
-    for name, (wall, cpu) in total.items():
-        print(f"{name:34s} {wall:8.2f} {cpu:8.2f} {len(crops) * args.rounds / wall:8.1f}")
+        for w, (items, read) in work.items():
+            for name in list(ways) if k % 2 == 0 else list(ways)[::-1]:
+                t0, c0 = time.perf_counter(), time.process_time()
+                in_threads(items, ways[name], read)
+                total[w, name][0] += time.perf_counter() - t0
+                total[w, name][1] += time.process_time() - c0
+    print(f"{'work':6s} {'way':34s} {'wall s':>8s} {'cpu s':>8s} {'items/s':>8s}")
+    for (w, name), (wall, cpu) in total.items():
+        n = len(work[w][0]) * args.rounds
+        print(f"{w:6s} {name:34s} {wall:8.2f} {cpu:8.2f} {n / wall:8.1f}")
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
