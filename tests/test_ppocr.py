@@ -75,6 +75,33 @@ def test_threads_reading_at_once_each_have_their_own_sessions():
 
 
 @needs_models
+@needs_font
+def test_a_child_forked_while_a_thread_holds_the_lock_reads():
+    """A child forked while a thread of the parent's holds the readers' lock gets a free one,
+    and reads with a Reader the parent kept idle."""
+    import os
+
+    with ppocr.reader():
+        pass
+    ppocr._lock.acquire()  # as if another thread held it at the fork
+    try:
+        pid = os.fork()
+        if pid == 0:  # the child: never return into pytest
+            ok = False
+            try:
+                if ppocr._lock.acquire(timeout=5):  # held for ever without the fork's reset
+                    ppocr._lock.release()
+                    with ppocr.reader() as r:
+                        ok = r.read_line(_two_lines().crop((60, 60, 1000, 140)))[0] != ""
+            finally:
+                os._exit(0 if ok else 1)
+    finally:
+        ppocr._lock.release()
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
+@needs_models
 def test_readers_of_models_moved_elsewhere_are_let_go(monkeypatch, tmp_path):
     d = ppocr.model_dir()
     for name in (ppocr.DET_MODEL, ppocr.REC_MODEL):

@@ -166,6 +166,16 @@ _lock = threading.Lock()
 _idle: dict[str, list[Reader]] = {}
 
 
+def _unlocked() -> None:
+    """In a forked child: a lock no thread holds (a thread of the parent's may have held it at
+    the fork). The idle Readers stay usable: their sessions run in the calling thread only."""
+    global _lock
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_unlocked)
+
+
 @contextmanager
 def reader() -> Iterator[Reader]:
     """A Reader of the calling thread's own while the block runs, kept for the next page when
