@@ -54,6 +54,32 @@ def test_lines_are_read_top_to_bottom():
 
 @needs_models
 @needs_font
+def test_text_in_a_corner_of_a_dusty_page_is_found_where_it_is():
+    """The detector reads only the inked part of a page: specks of dust do not widen it, and
+    the lines' boxes come back in the whole page's pixels."""
+    import random
+
+    from PIL import Image
+
+    page = Image.new("L", (2480, 3508), 255)
+    page.paste(_two_lines(), (1000, 2900))
+    rng = random.Random(5)
+    for _ in range(1500):
+        page.putpixel((rng.randrange(2480), rng.randrange(3508)), rng.choice((0, 60, 110)))
+    left, top, right, bottom = ppocr._inked(page)
+    assert 1000 < left + 48 < 1100 and 2900 < top + 48 < 3000  # round the text, not the dust
+    assert right < 2480 and bottom < 3400
+    with ppocr.reader() as r:
+        lines = r.lines(page)
+    assert [_norm(t) for _, t, _ in lines] == [
+        "政府信息公开工作年度报告",
+        _norm("2023年共收到申请1234件，办结1187件。"),
+    ]
+    assert 2960 < lines[0][0] < 3000 < 3100 < lines[1][0] < 3140
+
+
+@needs_models
+@needs_font
 def test_threads_reading_at_once_each_have_their_own_sessions():
     """Two blocks open at once get two Readers (one shared session makes threads wait on each
     other); a Reader given back is the one the next block gets, its sessions loaded once."""

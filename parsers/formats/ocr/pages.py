@@ -16,7 +16,6 @@ import math
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
-from itertools import pairwise
 
 from parsers.formats.ocr import ppocr
 from parsers.formats.ocr.cells import read_table
@@ -279,23 +278,44 @@ def skew(gray, max_angle: float = 2.0) -> float:
     w, h = gray.size
 
     def ink(f: int):
-        return gray.resize((w // f, h // f), Image.Resampling.BOX).point(
-            lambda v: 255 if v < INK + 40 else 0
-        )
-
-    def score(img, angle: float) -> float:
-        rot = img.rotate(angle, resample=Image.Resampling.BILINEAR, fillcolor=0)
-        prof = rot.resize((1, rot.height), Image.Resampling.BOX).tobytes()
-        return sum((a - b) ** 2 for a, b in pairwise(prof))
+        small = gray.resize((max(w // f, 1), max(h // f, 1)), Image.Resampling.BOX)
+        return _ink_points(small)
 
     tiny, small = ink(6), ink(3)
     best = max(
         (a / 10 for a in range(int(-max_angle * 10), int(max_angle * 10) + 1)),
-        key=lambda a: score(tiny, a),
+        key=lambda a: _profile_score(tiny, a),
     )
-    best = max((best + d / 20 for d in range(-3, 4)), key=lambda a: score(small, a))
-    best = max((best + d / 100 for d in range(-4, 5)), key=lambda a: score(small, a))
+    best = max((best + d / 20 for d in range(-3, 4)), key=lambda a: _profile_score(small, a))
+    best = max((best + d / 100 for d in range(-4, 5)), key=lambda a: _profile_score(small, a))
     return 0.0 if abs(best) < 0.02 else best
+
+
+def _ink_points(img):
+    """(x, y, height) of an image's ink pixels, centred on the image's middle."""
+    import numpy as np
+
+    ys, xs = np.nonzero(np.asarray(img) < INK + 40)
+    return (xs + 0.5 - img.width / 2, ys + 0.5 - img.height / 2, img.height)
+
+
+def _profile_score(points, angle: float) -> float:
+    """How sharp the rows' ink profile is once the page is turned by `angle` (as Pillow's
+    rotate turns it): the sum of squared differences between neighbouring rows. Computed on
+    the ink pixels' coordinates, each shared between the two rows it falls across, rather
+    than by rotating the picture at every angle (4× the time: a page is mostly paper)."""
+    import numpy as np
+
+    x, y, h = points
+    a = math.radians(angle)
+    row = h / 2 - x * math.sin(a) + y * math.cos(a) - 0.5
+    row = row[(row > -1) & (row < h)]  # ink turned off the page is cut off, as Pillow cuts it
+    low = np.floor(row)
+    part = row - low
+    low = low.astype(np.int64) + 1  # row -1 is index 0
+    n = h + 2
+    prof = np.bincount(low, 1 - part, minlength=n) + np.bincount(low + 1, part, minlength=n)
+    return float(np.square(np.diff(prof)).sum())
 
 
 def _to_dpi(img, dpi):
