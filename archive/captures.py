@@ -182,9 +182,15 @@ class CaptureStore:
 
     def _ensure_schema(self) -> None:
         ensure_tables(self.db)
-        for col in ("sha256", "url", "portal", "crawl_id", "final_url"):
+        for col in ("sha256", "url", "portal", "final_url"):
             self.db["captures"].create_index([col], if_not_exists=True)
+        # a crawl's conclusion reads each portal's rows of the crawl, and each portal's events:
+        # with an index on crawl_id alone, each portal read the whole crawl's rows (quadratic in
+        # the portals of a crawl; bench/conclude.py). This index serves crawl_id alone too.
+        self.db["captures"].create_index(["crawl_id", "portal"], if_not_exists=True)
+        self.db.execute("drop index if exists idx_captures_crawl_id")
         self.db["change_events"].create_index(["url"], if_not_exists=True)
+        self.db["change_events"].create_index(["portal", "crawl_id"], if_not_exists=True)
         # a capture merged from a node store: its job and id there (archive/collect.py)
         self.db["captures"].create_index(["node_capture"], unique=True, if_not_exists=True)
         self.db["crawl_jobs"].create_index(["crawl_id"], if_not_exists=True)
@@ -359,10 +365,11 @@ class CaptureStore:
     ) -> dict | None:
         """The capture of url already made in this crawl (used to replay on resume). A request
         with a body (a form POST: each page of a list API at one URL) is matched by the
-        body's hash too."""
+        body's hash too. (`+crawl_id`: looked up by URL, not by the crawl's index, which
+        would read every row of the crawl so far for each request of a resumed crawl.)"""
         rows = list(
             self.db.query(
-                "select * from captures where crawl_id = ? and (url = ? or final_url = ?)"
+                "select * from captures where +crawl_id = ? and (url = ? or final_url = ?)"
                 " and (error is null or error not like 'redirect_to_seen%')"
                 " and coalesce(request_sha256, '') = ?"
                 " order by id desc limit 1",
@@ -375,11 +382,11 @@ class CaptureStore:
         self, crawl_id: str, url: str, error_kind: str, request_sha256: str | None = None
     ) -> bool:
         """Whether this crawl already recorded url (and request body) with an error of this
-        kind (resume)."""
+        kind (resume). Looked up by URL (`+crawl_id`), as capture_in_run."""
         return bool(
             list(
                 self.db.query(
-                    "select 1 from captures where crawl_id = ? and url = ? and error like ?"
+                    "select 1 from captures where +crawl_id = ? and url = ? and error like ?"
                     " and coalesce(request_sha256, '') = ? limit 1",
                     [crawl_id, url, f"{error_kind}%", request_sha256 or ""],
                 )
@@ -432,15 +439,25 @@ class CaptureStore:
 
     def live_report_urls(self, portal: str) -> dict[str, str]:
         """Report urls of a portal whose latest event is not 'removed', and that did not move
-        to another URL since: {final_url: sha256}."""
-        sql = """
-        select e.url, e.new_sha256 from change_events e
-        where e.portal = ? and e.id = (select max(id) from change_events where url = e.url
-                                        and portal = e.portal)
-          and e.event != 'removed'
-          and not exists (select 1 from change_events m where m.portal = e.portal
-                          and m.event = 'moved' and m.from_url = e.url and m.id > e.id)"""
-        return {r["url"]: r["new_sha256"] for r in self.db.query(sql, [portal])}
+        to another URL since: {final_url: sha256}. One pass over the portal's events (an
+        index range) rather than a correlated subquery per event, which read every later
+        event of the archive for each one."""
+        latest: dict[str, tuple] = {}  # url: (id, event, new_sha256)
+        moved_away: dict[str, int] = {}  # url: id of the latest 'moved' from it
+        for e in self.db.execute(
+            "select id, url, event, new_sha256, from_url from change_events where portal = ?",
+            [portal],
+        ):
+            eid, url, event, new_sha, from_url = e
+            if eid > latest.get(url, (0,))[0]:
+                latest[url] = (eid, event, new_sha)
+            if event == "moved" and from_url and eid > moved_away.get(from_url, 0):
+                moved_away[from_url] = eid
+        return {
+            url: new_sha
+            for url, (eid, event, new_sha) in latest.items()
+            if event != "removed" and moved_away.get(url, 0) <= eid
+        }
 
     # -- WARC (archive/warc.py writes the files) ------------------------------------------
     def repair_warc(self, crawl_id: str) -> dict:

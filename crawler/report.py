@@ -122,9 +122,16 @@ def _previous(store: CaptureStore, crawl_id: str) -> dict[str, int]:
     return found
 
 
-def portal_figures(store: CaptureStore, crawl_id: str, name: str) -> dict:
+def first_capture(store: CaptureStore, crawl_id: str) -> int | None:
+    """The id of the crawl's first capture row (asked once a report: it reads the crawl's
+    part of the (crawl_id, portal) index)."""
+    row = next(store.db.query("select min(id) as m from captures where crawl_id = ?", [crawl_id]))
+    return row["m"]
+
+
+def portal_figures(store: CaptureStore, crawl_id: str, name: str, first: int | None) -> dict:
     """Counts of one portal in one crawl, from its captures and events (so a resumed crawl
-    counts everything)."""
+    counts everything); `first`: first_capture() of the crawl."""
     q = store.db.query
     fig = {
         "pages": 0,
@@ -163,17 +170,17 @@ def portal_figures(store: CaptureStore, crawl_id: str, name: str) -> dict:
             fig["errors"][kind] = fig["errors"].get(kind, 0) + r["n"]
     # report documents: every attachment document, and every detail page that offered none
     # (an HTML report); a detail page whose document failed adds nothing
-    # (NOT IN: the referers are gathered once into an index; a correlated NOT EXISTS read the
-    # crawl's captures again for every detail page, quadratic in the crawl's size)
+    # (NOT IN: the portal's referers are gathered once into an index; a correlated NOT EXISTS
+    # read the crawl's captures again for every detail page, quadratic in the crawl's size)
     fig["documents"] = (
         fig["attachments"]
         + next(
             q(
                 "select count(*) as n from captures d where d.crawl_id = ? and d.portal = ? and "
                 "d.kind = 'detail' and d.is_report = 1 and d.final_url not in (select a.referer "
-                "from captures a where a.crawl_id = ? and a.kind = 'attachment' and "
-                "a.referer is not null)",
-                [crawl_id, name, crawl_id],
+                "from captures a where a.crawl_id = ? and a.portal = ? and "
+                "a.kind = 'attachment' and a.referer is not null)",
+                [crawl_id, name, crawl_id, name],
             )
         )["n"]
     )
@@ -183,7 +190,6 @@ def portal_figures(store: CaptureStore, crawl_id: str, name: str) -> dict:
         [crawl_id, name],
     ):
         fig[r["event"]] = r["n"]
-    first = next(q("select min(id) as m from captures where crawl_id = ?", [crawl_id]))["m"]
     if first is not None:
         fig["stored"] = next(
             q(
@@ -225,9 +231,10 @@ def build_report(
     """The report of one crawl (`columns`: what each column declared and gave)."""
     previous = _previous(store, crawl_id)
     yields = reports_by_portal(store.db)
+    first = first_capture(store, crawl_id)
     out: dict = {}
     for name in portals:
-        fig = portal_figures(store, crawl_id, name)
+        fig = portal_figures(store, crawl_id, name, first)
         extra = (figures or {}).get(name, {})
         if extra.get("offsite"):
             fig["offsite"] = extra["offsite"]

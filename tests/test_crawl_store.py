@@ -33,8 +33,37 @@ def test_schema_wal_and_indexes(tmp_path):
     idx = " ".join(
         r[0] or "" for r in db.execute("select sql from sqlite_master where type = 'index'")
     )
-    for col in ("sha256", "url", "portal", "crawl_id"):
+    for col in ("sha256", "url", "portal"):
         assert f'ON "captures" ("{col}")' in idx
+    assert 'ON "captures" ("crawl_id", "portal")' in idx
+    assert 'ON "change_events" ("portal", "crawl_id")' in idx
+
+
+def test_lookups_by_url_and_portal_do_not_read_the_whole_crawl(tmp_path):
+    """The per-request lookups of a resumed crawl, and the per-portal ones of a crawl's
+    conclusion, go through an index on what they look for (the URL, the crawl and portal),
+    not through the crawl's rows alone: each would read the whole crawl, once a request or a
+    portal (bench/conclude.py)."""
+    store = CaptureStore(tmp_path)
+    for i in range(50):
+        store.add_capture(crawl_id="c1", portal=f"p{i % 5}", url=f"http://x/{i}", kind="detail")
+    plans = []
+
+    def explain(sql):
+        if "sqlite_master" not in sql and sql.lstrip().lower().startswith("select"):
+            plans.append((sql, [r[3] for r in store.db.conn.execute("explain query plan " + sql)]))
+
+    store.db.conn.set_trace_callback(explain)  # the statements as run, their values inlined
+    store.capture_in_run("c1", "http://x/3", None)
+    store.has_row("c1", "http://x/3", "robots_denied", None)
+    store.live_report_urls("p1")
+    store.events("c1", "p1")
+    store.db.conn.set_trace_callback(None)
+    assert len(plans) == 4
+    for sql, plan in plans:
+        assert any("USING INDEX" in step or "USING COVERING INDEX" in step for step in plan), sql
+        assert not any(step.startswith("SCAN") for step in plan), (sql, plan)
+        assert not any("(crawl_id=?)" in step for step in plan), (sql, plan)
 
 
 def test_runs_captures_events_and_warc(tmp_path):
