@@ -108,10 +108,15 @@ def reports_by_portal(db) -> dict[str, int]:
     }
 
 
-def _previous(store: CaptureStore, crawl_id: str) -> dict[str, int]:
-    """Report documents found per portal by the latest earlier finished crawl of it."""
+def _previous(store: CaptureStore, crawl_id: str, portals) -> dict[str, int]:
+    """Report documents found per portal by the latest earlier finished crawl of it. Runs are
+    read newest first until every one of `portals` is found (years of crawls are not all
+    parsed again at each close)."""
     found: dict[str, int] = {}
+    wanted = set(portals)
     for run in reversed(store.runs("finished")):
+        if wanted <= found.keys():
+            break
         if run["id"] == crawl_id or not run["report"]:
             continue
         for name, fig in json.loads(run["report"]).get("portals", {}).items():
@@ -229,7 +234,7 @@ def build_report(
     columns=None,
 ) -> dict:
     """The report of one crawl (`columns`: what each column declared and gave)."""
-    previous = _previous(store, crawl_id)
+    previous = _previous(store, crawl_id, portals)
     yields = reports_by_portal(store.db)
     first = first_capture(store, crawl_id)
     out: dict = {}
