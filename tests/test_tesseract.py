@@ -63,7 +63,7 @@ def test_engines_are_lent_and_kept_for_the_next_document():
     img = _cell("2023")
     key = (7, "eng", (DIGITS,))
     T.tesseract(img, psm=7, lang="eng", config=(DIGITS,))  # loaded once
-    idle = list(T._idle[("eng", 7, (DIGITS,))])
+    idle = list(T._idle["eng"])
     got = []
     threads = [
         threading.Thread(
@@ -75,7 +75,7 @@ def test_engines_are_lent_and_kept_for_the_next_document():
         t.start()
         t.join()
     assert [[w.text for w in ws] for ws in got] == [["2023"]] * 3
-    assert T._idle[("eng", 7, (DIGITS,))] == idle  # the same engine, lent and given back
+    assert T._idle["eng"] == idle  # the same engine, lent and given back
 
 
 def test_a_language_not_installed_is_a_parse_error():

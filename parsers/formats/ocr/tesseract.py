@@ -80,10 +80,11 @@ def in_process() -> bool:
     return bool(first) and tesserocr.tesseract_version().strip().splitlines()[:1] == first
 
 
-# Engines not in use, by (language, mode, setting): a call borrows one and gives it back, so
-# the page threads of the next document find them loaded (a thread of its own would die with
-# the document's pool, and its engines with it).
-_idle: dict[tuple, list] = {}
+# Engines not in use, by language (~45 MB each for chi_sim): a call borrows one, sets the
+# page segmentation mode and the settings it reads with, and gives it back, so the page
+# threads of the next document find them loaded (a thread of its own would die with the
+# document's pool, and its engines with it).
+_idle: dict[str, list] = {}
 _lock = threading.Lock()
 
 
@@ -100,17 +101,22 @@ os.register_at_fork(after_in_child=_unlocked)
 def _read_in_process(img, psm: int, lang: str, config: tuple[str, ...]) -> list[Word]:
     import tesserocr
 
-    key = (lang, psm, config)
     with _lock:
-        idle = _idle.setdefault(key, [])
-        api = idle.pop() if idle else None
-    if api is None:
-        variables = dict(c.split("=", 1) for c in config)
+        idle = _idle.setdefault(lang, [])
+        engine = idle.pop() if idle else None
+    if engine is None:
         try:
-            api = tesserocr.PyTessBaseAPI(lang=lang, psm=psm, variables=variables)
+            engine = (tesserocr.PyTessBaseAPI(lang=lang), {})
         except RuntimeError as e:  # a language not installed, say
             raise ParseError(f"tesseract failed: {e}") from None
+    api, defaults = engine  # defaults: each setting's value before a call first changed it
+    settings = dict(c.split("=", 1) for c in config)
+    for name in settings.keys() - defaults.keys():
+        defaults[name] = api.GetVariableAsString(name)
     try:
+        api.SetPageSegMode(psm)
+        for name, default in defaults.items():
+            api.SetVariable(name, settings.get(name, default))
         api.SetImage(img)
         api.SetSourceResolution(DPI)
         tsv = api.GetTSVText(0) or ""
@@ -118,7 +124,7 @@ def _read_in_process(img, psm: int, lang: str, config: tuple[str, ...]) -> list[
     except RuntimeError as e:
         raise ParseError(f"tesseract failed: {e}") from None
     with _lock:
-        _idle[key].append(api)
+        _idle[lang].append(engine)
     return _tsv_words(tsv, 1)[0]
 
 
