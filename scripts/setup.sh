@@ -10,6 +10,10 @@ APT_PACKAGES=(
   libreoffice-calc-nogui      # spreadsheets LibreOffice opens
   tesseract-ocr               # OCR of scanned reports
   tesseract-ocr-chi-sim
+  libtesseract-dev            # tesserocr built against the command's own libtesseract (below)
+  g++                         #   and what building it takes
+  pkg-config
+  python3-dev
   unar                        # RAR attachments (rarfile lists them, unar extracts)
   chromium                    # headless browser tests of the datasette instance
 )
@@ -33,6 +37,10 @@ PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[synthetic,test]'  # the generator serves the demo and the tests
+# tesseract in-process (parsers/formats/ocr/tesseract.py): tesserocr built from source against
+# Debian's libtesseract, so it reads as the `tesseract` command does; its PyPI wheel bundles
+# another tesseract version (then the command is used, as without tesserocr)
+.venv/bin/python -m pip install -q --no-binary tesserocr 'tesserocr==2.13.0'
 # the int8 OCR models for scans' running text, made once from the wheel's fp32 ones (~1 min)
 .venv/bin/python scripts/quantize_ocr.py
 .venv/bin/ogi --help >/dev/null

@@ -1,0 +1,87 @@
+"""tesseract in-process (tesserocr, as scripts/setup.sh builds it) against the `tesseract`
+command: the same words, boxes and confidences, engines kept loaded between documents."""
+
+import threading
+
+import pytest
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+from parsers.formats.ocr import tesseract as T
+from parsers.formats.ocr.readings import DIGITS
+
+tesserocr = pytest.importorskip("tesserocr")
+
+
+def _cell(text: str, size: int = 40):
+    from synthetic.render_pdf import FONT_PATH
+
+    font = ImageFont.truetype(FONT_PATH, size)
+    x0, y0, x1, y1 = font.getbbox(text)
+    img = Image.new("L", (x1 - x0 + 24, y1 - y0 + 24), 255)
+    ImageDraw.Draw(img).text((12 - x0, 12 - y0), text, font=font, fill=0)
+    return img.filter(ImageFilter.GaussianBlur(0.8))  # a scan's soft edges
+
+
+def _sheet(texts):
+    cells = [_cell(t) for t in texts]
+    sheet = Image.new("L", (max(c.width for c in cells) + 48, sum(c.height + 24 for c in cells)))
+    sheet.paste(255, (0, 0, *sheet.size))
+    y = 12
+    for c in cells:
+        sheet.paste(c, (24, y))
+        y += c.height + 24
+    return sheet
+
+
+def test_the_binding_is_the_commands_own_libtesseract():
+    """setup.sh builds tesserocr from source against Debian's libtesseract; the PyPI wheel
+    bundles another version, whose readings differ, and would not be used."""
+    assert T.in_process()
+
+
+@pytest.mark.parametrize(
+    "psm,lang,config",
+    [(6, "chi_sim", ()), (6, "chi_sim", (DIGITS,)), (6, "eng", (DIGITS,)), (7, "chi_sim", ())],
+)
+def test_in_process_reads_what_the_command_reads(psm, lang, config):
+    if not T.in_process():
+        pytest.skip("tesserocr is not linked to the command's libtesseract")
+    imgs = [
+        _sheet(["收到申请数", "1,613", "0", "政府信息公开", "27", "/", "-3", "主动公开"]),
+        _cell("行政复议 12"),
+        _cell("8"),
+    ]
+    by_command = T._command_each(imgs, psm, lang, config)
+    in_process = T.tesseract_each(imgs, psm=psm, lang=lang, config=config)
+    assert sum(len(ws) for ws in by_command) >= 3
+    assert in_process == by_command  # text, boxes and confidence of every word
+
+
+def test_engines_are_lent_and_kept_for_the_next_document():
+    if not T.in_process():
+        pytest.skip("tesserocr is not linked to the command's libtesseract")
+    img = _cell("2023")
+    key = (7, "eng", (DIGITS,))
+    T.tesseract(img, psm=7, lang="eng", config=(DIGITS,))  # loaded once
+    idle = list(T._idle["eng"])
+    got = []
+    threads = [
+        threading.Thread(
+            target=lambda: got.append(T.tesseract(img, psm=key[0], lang=key[1], config=key[2]))
+        )
+        for _ in range(3)
+    ]
+    for t in threads:  # one after the other, each a new thread (a document's new pool)
+        t.start()
+        t.join()
+    assert [[w.text for w in ws] for ws in got] == [["2023"]] * 3
+    assert T._idle["eng"] == idle  # the same engine, lent and given back
+
+
+def test_a_language_not_installed_is_a_parse_error():
+    from parsers.model import ParseError
+
+    if not T.in_process():
+        pytest.skip("tesserocr is not linked to the command's libtesseract")
+    with pytest.raises(ParseError, match="tesseract failed"):
+        T.tesseract(_cell("1"), psm=7, lang="xyz_not_installed")
