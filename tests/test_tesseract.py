@@ -85,3 +85,34 @@ def test_a_language_not_installed_is_a_parse_error():
         pytest.skip("tesserocr is not linked to the command's libtesseract")
     with pytest.raises(ParseError, match="tesseract failed"):
         T.tesseract(_cell("1"), psm=7, lang="xyz_not_installed")
+
+
+def test_a_child_forked_after_engines_were_used_still_reads(tmp_path):
+    """The build's child, forked from a process that had read with an engine, hung reading
+    a page's pictures of tables in-process until its time limit; such a child now reads by
+    the command."""
+    if not T.in_process():
+        pytest.skip("tesseract is read by the command here already")
+    from archive.build import build
+    from archive.captures import CaptureStore
+    from archive.testing import add_portal, capture_body
+    from synthetic.render_pictures import render_html_pictures
+    from synthetic.report import generate_report
+
+    T.tesseract(_cell("2023"), psm=7, lang="eng", config=(DIGITS,))  # an engine used here
+    page_url = "http://linqing.test/art/2023/ndbg.html"
+    rep = generate_report(905, agency="临清市烟店镇人民政府", year=2023, pages=4)
+    page, pictures = render_html_pictures(rep, layout="template", base=page_url)
+    store = CaptureStore(tmp_path)
+    add_portal(store, "临清市人民政府", "371581", level="县", parent="聊城市人民政府")
+    capture_body(
+        store, page, page_url, "临清市人民政府", link_text="2023年政府信息公开工作年度报告"
+    )
+    for url, body in pictures.items():
+        capture_body(
+            store, body, url, "临清市人民政府", content_type="image/png", kind="image",
+            is_report=False, referer=page_url,
+        )  # fmt: skip
+    store.close()
+    stats = build(tmp_path, workers=1, progress=False)
+    assert stats.failed == {} and stats.filed == {"report": 1}

@@ -55,7 +55,7 @@ def tesseract_each(
     once, where starting tesseract costs about 0.1 s a run)."""
     if not imgs:
         return []
-    if in_process():
+    if in_process() and not _forked_after_load.is_set():
         return [_read_in_process(img, psm, lang, config) for img in imgs]
     return _command_each(imgs, psm, lang, config)
 
@@ -88,13 +88,25 @@ _idle: dict[str, list] = {}
 _lock = threading.Lock()
 
 
+_loaded = False  # whether this process has loaded an engine
+_inherited: list = []  # a forked child's copies of its parent's engines: kept, never used
+
+
 def _unlocked() -> None:
     """In a forked child: a lock no thread holds (one of the parent's threads may have held
-    it at the fork)."""
+    it at the fork). A child of a process that has loaded libtesseract's engines reads by the
+    command: such a child hung reading a picture of a table in-process, until the build's
+    time limit (tests/test_tesseract.py; the cause inside libtesseract was not found). The
+    parent's engines are kept, not freed: freeing them would run libtesseract's teardown."""
     global _lock
     _lock = threading.Lock()
+    if _loaded:
+        _inherited.extend(_idle.values())
+        _idle.clear()
+        _forked_after_load.set()
 
 
+_forked_after_load = threading.Event()  # set in a child forked after engines were loaded
 os.register_at_fork(after_in_child=_unlocked)
 
 
@@ -105,6 +117,8 @@ def _read_in_process(img, psm: int, lang: str, config: tuple[str, ...]) -> list[
         idle = _idle.setdefault(lang, [])
         engine = idle.pop() if idle else None
     if engine is None:
+        global _loaded
+        _loaded = True
         try:
             engine = (tesserocr.PyTessBaseAPI(lang=lang), {})
         except RuntimeError as e:  # a language not installed, say
