@@ -182,13 +182,13 @@ class CaptureStore:
 
     def _ensure_schema(self) -> None:
         ensure_tables(self.db)
-        for col in ("sha256", "url", "portal", "final_url"):
+        for col in ("sha256", "url", "portal", "crawl_id", "final_url"):
             self.db["captures"].create_index([col], if_not_exists=True)
         # a crawl's conclusion reads each portal's rows of the crawl, and each portal's events:
         # with an index on crawl_id alone, each portal read the whole crawl's rows (quadratic in
-        # the portals of a crawl; bench/conclude.py). This index serves crawl_id alone too.
+        # the portals of a crawl; bench/conclude.py). crawl_id alone stays: a crawl's rows in
+        # id order (WARC repair, WACZ pages, datasette's captures?crawl_id=) read it unsorted.
         self.db["captures"].create_index(["crawl_id", "portal"], if_not_exists=True)
-        self.db.execute("drop index if exists idx_captures_crawl_id")
         self.db["change_events"].create_index(["url"], if_not_exists=True)
         self.db["change_events"].create_index(["portal", "crawl_id"], if_not_exists=True)
         # a capture merged from a node store: its job and id there (archive/collect.py)
@@ -449,9 +449,9 @@ class CaptureStore:
             [portal],
         ):
             eid, url, event, new_sha, from_url = e
-            if eid > latest.get(url, (0,))[0]:
+            if url is not None and eid > latest.get(url, (0,))[0]:
                 latest[url] = (eid, event, new_sha)
-            if event == "moved" and from_url and eid > moved_away.get(from_url, 0):
+            if event == "moved" and from_url is not None and eid > moved_away.get(from_url, 0):
                 moved_away[from_url] = eid
         return {
             url: new_sha

@@ -128,8 +128,8 @@ def _previous(store: CaptureStore, crawl_id: str, portals) -> dict[str, int]:
 
 
 def first_capture(store: CaptureStore, crawl_id: str) -> int | None:
-    """The id of the crawl's first capture row (asked once a report: it reads the crawl's
-    part of the (crawl_id, portal) index)."""
+    """The id of the crawl's first capture row (asked once a report; one step of the
+    crawl_id index)."""
     row = next(store.db.query("select min(id) as m from captures where crawl_id = ?", [crawl_id]))
     return row["m"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import random
 import sqlite3
 
 import pytest
@@ -33,7 +34,7 @@ def test_schema_wal_and_indexes(tmp_path):
     idx = " ".join(
         r[0] or "" for r in db.execute("select sql from sqlite_master where type = 'index'")
     )
-    for col in ("sha256", "url", "portal"):
+    for col in ("sha256", "url", "portal", "crawl_id"):
         assert f'ON "captures" ("{col}")' in idx
     assert 'ON "captures" ("crawl_id", "portal")' in idx
     assert 'ON "change_events" ("portal", "crawl_id")' in idx
@@ -64,6 +65,31 @@ def test_lookups_by_url_and_portal_do_not_read_the_whole_crawl(tmp_path):
         assert any("USING INDEX" in step or "USING COVERING INDEX" in step for step in plan), sql
         assert not any(step.startswith("SCAN") for step in plan), (sql, plan)
         assert not any("(crawl_id=?)" in step for step in plan), (sql, plan)
+
+
+def test_a_crawls_rows_in_order_are_read_without_sorting(tmp_path):
+    """A crawl's rows in id order (WARC repair, WACZ pages, datasette's captures?crawl_id=,
+    a crawl's first row) come from the crawl_id index as they lie, not sorted from the
+    (crawl_id, portal) one: a sort reads the whole crawl before the first row."""
+    store = CaptureStore(tmp_path)
+    for i in range(50):
+        store.add_capture(crawl_id=f"c{i % 2}", portal=f"p{i % 5}", url=f"http://x/{i}")
+    for sql in (
+        "select * from captures where crawl_id = 'c1' order by id",
+        "select * from captures where crawl_id = 'c1' order by id limit 101",
+        "select min(id) from captures where crawl_id = 'c1'",
+    ):
+        plan = [r[3] for r in store.db.conn.execute("explain query plan " + sql)]
+        assert not any("TEMP B-TREE" in step for step in plan), (sql, plan)
+        assert not any(step.startswith("SCAN captures") and "INDEX" not in step for step in plan)
+    assert [c["url"] for c in store.captures("c1")] == [f"http://x/{i}" for i in range(1, 50, 2)]
+    plan = [
+        r[3]
+        for r in store.db.conn.execute(
+            "explain query plan select * from captures where crawl_id = 'c1' and portal = 'p1'"
+        )
+    ]
+    assert any("(crawl_id=? AND portal=?)" in step for step in plan), plan
 
 
 def test_runs_captures_events_and_warc(tmp_path):
@@ -113,6 +139,39 @@ def test_runs_captures_events_and_warc(tmp_path):
     assert recs == [("response", "http://127.0.0.2/a.html"), ("request", "http://127.0.0.2/a.html")]
     with pytest.raises(ValueError):
         CaptureStore(tmp_path).warc.path("../evil")
+
+
+# What live_report_urls means, written as SQL (it was this query, one correlated subquery an
+# event, before it became one pass over the portal's events).
+_LIVE_SQL = """
+select e.url, e.new_sha256 from change_events e
+where e.portal = ? and e.id = (select max(id) from change_events where url = e.url
+                                and portal = e.portal)
+  and e.event != 'removed'
+  and not exists (select 1 from change_events m where m.portal = e.portal
+                  and m.event = 'moved' and m.from_url = e.url and m.id > e.id)"""
+
+
+def test_live_report_urls_means_what_its_sql_says(tmp_path):
+    """Over a history of new, changed, moved (within and across portals, and back again),
+    removed and returning reports, the one-pass live_report_urls answers as the SQL does."""
+    rng = random.Random(16)
+    store = CaptureStore(tmp_path)
+    urls = [f"http://x/{i}" for i in range(40)]
+    for crawl in range(12):
+        for _ in range(60):
+            portal = rng.choice(["p1", "p2", "p3"])
+            url = rng.choice(urls)
+            event = rng.choice(["new", "changed", "moved", "removed", "unchanged"])
+            from_url = rng.choice(urls + [""]) if event == "moved" else None
+            sha = None if event == "removed" else f"{rng.getrandbits(64):016x}"
+            store.record_event(f"c{crawl}", portal, url, event, new_sha256=sha, from_url=from_url)
+    seen = 0
+    for portal in ("p1", "p2", "p3", "none"):
+        want = {r[0]: r[1] for r in store.db.execute(_LIVE_SQL, [portal])}
+        assert store.live_report_urls(portal) == want, portal
+        seen += len(want)
+    assert 20 < seen < 120  # some removed or moved away, some live, in every portal
 
 
 def test_repair_warc_cuts_a_torn_tail_and_writes_lost_records_again(tmp_path):
