@@ -35,6 +35,7 @@ from parsers.formats.pdf.rulings import (
     RuledGrid,
     find_grids,
     page_edges,
+    as_object,
     page_objects,
 )
 from parsers.model import Block, Document, ParseError
@@ -131,7 +132,7 @@ def ocr_layer(page, objects: list | None = None) -> bool:
     objects = objects if objects is not None else page_objects(page)
     image = praw.FPDF_PAGEOBJ_IMAGE
     picture = any(
-        praw.FPDFPageObj_GetBounds(obj, left, b, r, t)
+        praw.FPDFPageObj_GetBounds(as_object(obj), left, b, r, t)
         and (r.value - left.value) * (t.value - b.value) >= 0.5 * w * h
         for obj in [obj for obj, kind in objects if kind == image]
     )
@@ -141,7 +142,7 @@ def ocr_layer(page, objects: list | None = None) -> bool:
         1
         for obj, kind in objects
         if kind == praw.FPDF_PAGEOBJ_TEXT
-        and praw.FPDFTextObj_GetTextRenderMode(obj) == praw.FPDF_TEXTRENDERMODE_INVISIBLE
+        and praw.FPDFTextObj_GetTextRenderMode(as_object(obj)) == praw.FPDF_TEXTRENDERMODE_INVISIBLE
     )
     texts = sum(1 for _, kind in objects if kind == praw.FPDF_PAGEOBJ_TEXT)
     return bool(picture) and invisible > 0 and invisible >= 0.8 * texts

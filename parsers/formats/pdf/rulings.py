@@ -7,6 +7,7 @@ from __future__ import annotations
 import ctypes
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import repeat
 
 import pypdfium2.raw as praw
@@ -70,12 +71,30 @@ class PageTable:
         return Table(rows=rows, page=self.page)
 
 
+# A page's objects are listed through pdfium's own two functions typed to take and give plain
+# addresses: pypdfium2's bindings make a pointer object of every handle they return, and at
+# ~300 objects a page (one a line of text) that was a third of the listing's time.
+_address = ctypes.c_void_p
+_get_object = ctypes.CFUNCTYPE(_address, _address, ctypes.c_int)(
+    ctypes.cast(praw.FPDFPage_GetObject, _address).value
+)
+_object_type = ctypes.CFUNCTYPE(ctypes.c_int, _address)(
+    ctypes.cast(praw.FPDFPageObj_GetType, _address).value
+)
+_OBJECT = praw.FPDFPage_GetObject.restype  # what pypdfium2's functions take
+
+
 def page_objects(page) -> list[tuple]:
-    """(object, kind) of each top-level object of a page, listed once for all who look."""
+    """(address, kind) of each top-level object of a page, listed once for all who look;
+    `as_object` makes an address what pypdfium2's functions take."""
     raw = page.raw
     n = praw.FPDFPage_CountObjects(raw)
-    objects = list(map(praw.FPDFPage_GetObject, repeat(raw, n), range(n)))
-    return list(zip(objects, map(praw.FPDFPageObj_GetType, objects), strict=True))
+    objects = list(map(_get_object, repeat(ctypes.cast(raw, _address).value, n), range(n)))
+    return list(zip(objects, map(_object_type, objects), strict=True))
+
+
+def as_object(address: int):
+    return ctypes.cast(address, _OBJECT)
 
 
 def page_edges(page, objects: list | None = None) -> tuple[list[dict], list[dict]]:
@@ -87,7 +106,7 @@ def page_edges(page, objects: list | None = None) -> tuple[list[dict], list[dict
     ident = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
     path = praw.FPDF_PAGEOBJ_PATH
     stack = [
-        (obj, ident)
+        (as_object(obj), ident)
         for obj, kind in (objects if objects is not None else page_objects(page))
         if kind == path or kind == praw.FPDF_PAGEOBJ_FORM
     ]
@@ -445,7 +464,7 @@ def cell_text(chars: list[tuple]) -> str:
     move right of the previous one starts a new line (a wrap, or vertical text); the lines are
     joined without breaks."""
     if len(chars) == 1:  # (most cells of a report's tables: one digit)
-        return clean(chars[0][0])
+        return _clean_one(chars[0][0])
     lines: list[list[str]] = [[]]
     prev = None
     for ch, box in chars:
@@ -455,6 +474,9 @@ def cell_text(chars: list[tuple]) -> str:
             prev = box
         lines[-1].append(ch)
     return join_lines(clean("".join(ln)) for ln in lines)
+
+
+_clean_one = lru_cache(maxsize=4096)(clean)  # a cell of one character: a few distinct ones
 
 
 def join_lines(lines) -> str:
