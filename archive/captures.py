@@ -456,7 +456,7 @@ class CaptureStore:
         return {
             url: new_sha
             for url, (eid, event, new_sha) in latest.items()
-            if event != "removed" and moved_away.get(url, 0) <= eid
+            if event is not None and event != "removed" and moved_away.get(url, 0) <= eid
         }
 
     # -- WARC (archive/warc.py writes the files) ------------------------------------------
