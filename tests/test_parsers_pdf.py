@@ -218,6 +218,34 @@ def test_many_pages_only_some_with_tables():
     assert all(len(t.rows) == 25 for t in doc.tables())
 
 
+def test_page_objects_are_pdfiums_own_list():
+    """The object list read through address-typed prototypes (rulings.page_objects) is the one
+    pypdfium2 gives, object for object and kind for kind, and an address made a pypdfium2
+    pointer again is read by its functions as the object itself."""
+    import ctypes
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as praw
+
+    from parsers.formats.pdf.rulings import as_object, page_objects
+
+    pdf = pdfium.PdfDocument(report_pdf(3, (2,)))
+    kinds = set()
+    for page in pdf:
+        ours = page_objects(page)
+        theirs = [
+            (ctypes.cast(o.raw, ctypes.c_void_p).value, o.type)
+            for o in page.get_objects(max_depth=1)
+        ]
+        assert ours == theirs and len(ours) > 10
+        for address, kind in ours:
+            assert praw.FPDFPageObj_GetType(as_object(address)) == kind
+            kinds.add(kind)
+        page.close()
+    pdf.close()
+    assert {praw.FPDF_PAGEOBJ_TEXT, praw.FPDF_PAGEOBJ_PATH} <= kinds
+
+
 def _read_both_ways(data: bytes, monkeypatch) -> tuple:
     """The document read as the parser reads it (prose lines clear of the tables taken whole)
     and read character by character throughout; how many lines were taken whole."""

@@ -33,9 +33,9 @@ from parsers.formats.pdf.rulings import (
     PageCell,
     PageTable,
     RuledGrid,
+    as_object,
     find_grids,
     page_edges,
-    as_object,
     page_objects,
 )
 from parsers.model import Block, Document, ParseError
