@@ -18,8 +18,11 @@ from parsers.model import Block, Cell, Document, ParseError, Table
 # Bump when a change to any parser or the extractor can change a record: the archive re-parses.
 # tests/test_fingerprint.py fails when records change and this does not.
 PARSER_VERSION = (
-    "9"  # 9: scans: skew from ink coordinates, text lines 40 px high, detector on the inked part
+    "10"  # 10: scans: the OCR models' activations on int8 values (recipe 4), a page's text
 )
+#                      may differ in a character
+#                      (9: scans: skew from ink coordinates, text lines 40 px high, detector
+#                      on the inked part)
 #                      (7: a scan's running text read by PP-OCRv4 int8, fewer wrong characters)
 #                      (6: a header row between a label and the next row ends the wait for
 #                      that label's values (a sheet's title row above table 四)

@@ -183,11 +183,20 @@ def test_model_dir_follows_the_environment(monkeypatch, tmp_path):
     )
 
 
+def _quantize_ocr():
+    import importlib.util
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "quantize_ocr.py"
+    spec = importlib.util.spec_from_file_location("quantize_ocr", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.mark.parametrize("which", [0, 1], ids=["detector", "recogniser"])
 def test_folding_the_models_changes_no_output(which, tmp_path):
     """scripts/quantize_ocr.py folds scales, shifts and HardSwish chains away before it
     quantizes: the fp32 model after folding answers as before, with the chains gone."""
-    import importlib.util
     from collections import Counter
 
     import numpy as np
@@ -196,11 +205,7 @@ def test_folding_the_models_changes_no_output(which, tmp_path):
     from onnx import version_converter
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
-    script = Path(__file__).resolve().parents[1] / "scripts" / "quantize_ocr.py"
-    spec = importlib.util.spec_from_file_location("quantize_ocr", script)
-    quantize_ocr = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(quantize_ocr)
-    fold = quantize_ocr.fold
+    fold = _quantize_ocr().fold
 
     src = ppocr.wheel_models()[which]
     quant_pre_process(str(src), str(tmp_path / "pre.onnx"), skip_symbolic_shape=True)
@@ -219,3 +224,83 @@ def test_folding_the_models_changes_no_output(which, tmp_path):
     x = rng.uniform(-1, 1, shape).astype(np.float32)
     a, b = (r.run(None, {r.get_inputs()[0].name: x})[0] for r in runs)
     assert np.abs(a - b).max() < 1e-3
+
+
+def _island(act: str, a: float, b: float):
+    """x → quantize → dequantize → act (→ ·a → +b) → quantize: the shape onnxruntime's
+    quantizer leaves round an activation it does not quantize."""
+    import numpy as np
+    from onnx import TensorProto, helper, numpy_helper
+
+    consts = {
+        "s0": np.float32(0.05),  # x in [-6.4, 6.35]: HardSwish's curve and both flat parts
+        "z0": np.uint8(128),
+        "s2": np.float32(0.03),
+        "z2": np.uint8(40),
+        "a": np.array([a], np.float32),
+        "b": np.array([b], np.float32),
+    }
+    nodes = [
+        helper.make_node("QuantizeLinear", ["x", "s0", "z0"], ["q"]),
+        helper.make_node("DequantizeLinear", ["q", "s0", "z0"], ["d"]),
+        helper.make_node(act, ["d"], ["h"]),
+    ]
+    last = "h"
+    if act == "HardSwish":
+        nodes += [
+            helper.make_node("Mul", ["a", "h"], ["m"]),
+            helper.make_node("Add", ["m", "b"], ["y"]),
+        ]
+        last = "y"
+    nodes.append(helper.make_node("QuantizeLinear", [last, "s2", "z2"], ["out"]))
+    graph = helper.make_graph(
+        nodes,
+        "island",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [256])],
+        [helper.make_tensor_value_info("out", TensorProto.UINT8, [256])],
+        [numpy_helper.from_array(v, k) for k, v in consts.items()],
+    )
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)])
+
+
+@pytest.mark.parametrize(
+    "act,a,b",
+    [
+        ("HardSwish", 1.0, 0.0),
+        ("HardSwish", 0.53, 0.157),
+        ("HardSwish", 1.98, -0.75),
+        ("Relu", 1, 0),
+    ],
+)
+def test_activations_on_int8_values_answer_as_the_fp32_island(act, a, b):
+    """scripts/quantize_ocr.py's int8_activations: each of the 256 inputs comes out as the
+    dequantize → fp32 → quantize island gave it, within one step of the output's scale (the
+    hard sigmoid is held in 1/255 steps, a shift b in whole steps), and Relu exactly."""
+    from collections import Counter
+
+    import numpy as np
+    import onnx
+    import onnxruntime as ort
+
+    before = _island(act, a, b)
+    after = _quantize_ocr().int8_activations(onnx.load_from_string(before.SerializeToString()))
+    ops = Counter(n.op_type for n in after.graph.node)
+    assert ops[act] == ops["DequantizeLinear"] == ops["Mul"] == ops["Add"] == 0
+    so = ort.SessionOptions()
+    so.log_severity_level = 3
+    x = (np.arange(256, dtype=np.float32) - 128) * np.float32(0.05)  # every uint8 input
+    want, got = (
+        ort.InferenceSession(m.SerializeToString(), so).run(None, {"x": x})[0].astype(int)
+        for m in (before, after)
+    )
+    assert np.abs(want - got).max() <= (0 if act == "Relu" else 1)
+    assert len(set(want.tolist())) > 60  # many outputs, not a flat line
+
+
+def test_an_activation_the_int8_operators_cannot_hold_stays_as_it_was():
+    """A negative scale after HardSwish (it would turn x's scale negative) is left in fp32."""
+    import onnx
+
+    before = _island("HardSwish", -0.5, 0.1)
+    after = _quantize_ocr().int8_activations(onnx.load_from_string(before.SerializeToString()))
+    assert [n.op_type for n in after.graph.node] == [n.op_type for n in before.graph.node]
