@@ -272,3 +272,41 @@ def test_skew_finds_the_rotation_of_a_page(angle):
     turned = page.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
     assert skew(page) == 0.0
     assert skew(turned) == pytest.approx(-angle, abs=0.03)
+
+
+def test_a_scan_read_as_tasks_is_its_pages_read_one_by_one():
+    """ocr_pdf reads a report's tables and text as tasks of their own across threads, pages
+    rendered meanwhile: the blocks, their order and pages and cell boxes, and the notes are
+    those of each page read whole, one after another."""
+    import pypdfium2 as pdfium
+
+    from parsers.formats.ocr.pages import DPI, ocr_page, ocr_pdf, scale_boxes
+    from synthetic.render_pdf import render_pdf
+
+    report = generate_report(22)
+    src = pdfium.PdfDocument(render_pdf(report))
+    tables = next(
+        i for i in range(len(src)) if "本年新收" in src[i].get_textpage().get_text_range()
+    )
+    picked = pdfium.PdfDocument.new()
+    picked.import_pages(src, [0, tables, len(src) - 1])  # text, a table, the last page
+    buf = io.BytesIO()
+    picked.save(buf)
+    scan = scan_pdf_bytes(buf.getvalue(), seed=22)
+
+    doc = ocr_pdf(scan)
+    one_by_one, confs = [], []
+    for n, gray in enumerate(rasterise(scan, dpi=DPI), 1):
+        blocks, c, _ = ocr_page(gray.convert("L"), n)
+        one_by_one += blocks
+        confs += c
+    scale_boxes(one_by_one, 72 / DPI)
+    assert [(b.kind, b.page) for b in doc.blocks] == [(b.kind, b.page) for b in one_by_one]
+    assert {b.page for b in doc.blocks} == {1, 2, 3}
+    assert any(b.kind == "table" for b in doc.blocks)
+    assert [b.text for b in doc.blocks] == [b.text for b in one_by_one]
+    assert [[(c.text, c.pos) for r in b.table.rows for c in r] for b in doc.blocks if b.table] == [
+        [(c.text, c.pos) for r in b.table.rows for c in r] for b in one_by_one if b.table
+    ]
+    assert f"mean confidence {sum(confs) / len(confs):.1f}" in doc.notes[0]
+    assert "3 page(s)" in doc.notes[0]

@@ -16,10 +16,11 @@ import math
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
 
 from parsers.formats.ocr import ppocr
 from parsers.formats.ocr.cells import read_table
-from parsers.formats.ocr.grid import INK, find_tables
+from parsers.formats.ocr.grid import INK, Grid, find_tables
 from parsers.formats.ocr.readings import join_words
 from parsers.formats.ocr.tesseract import DPI, LANG, tesseract
 from parsers.model import Block, Document, ParseError
@@ -41,16 +42,17 @@ def ocr_pdf(data: bytes, pages: list[int] | None = None, layer: bool = False) ->
         n = len(pdf)
         if n > MAX_PAGES:
             raise ParseError(f"too many pages to OCR: {n} (limit {MAX_PAGES})")
-        wanted = pages or list(range(1, n + 1))
-        images, layers = [], []
-        for p in wanted:
-            page = pdf[p - 1]
-            images.append(page.render(scale=DPI / 72, grayscale=True).to_pil().convert("L"))
-            layers.append(layer_chars(page) if layer else None)
-            page.close()
+
+        def rendered():  # in this thread only (pdfium is not thread-safe), as pages are read
+            for p in pages or range(1, n + 1):
+                page = pdf[p - 1]
+                gray = page.render(scale=DPI / 72, grayscale=True).to_pil().convert("L")
+                yield gray, p, layer_chars(page) if layer else None
+                page.close()
+
+        doc = _ocr_pages(rendered())
     finally:
         pdf.close()
-    doc = ocr_images(images, page_numbers=wanted, layers=layers)
     scale_boxes(doc.blocks, 72 / DPI)  # pixels of the page read at DPI → PDF points
     doc.format = "pdf"
     doc.pages = n
@@ -117,22 +119,37 @@ def layer_chars(page) -> list[tuple[str, float, float]]:
 
 
 def ocr_images(images, page_numbers: list[int] | None = None, layers=None) -> Document:
-    doc = Document(format="image", pages=len(images))
+    numbers = page_numbers or range(1, len(images) + 1)
+    return _ocr_pages(zip(images, numbers, layers or [None] * len(images), strict=True))
+
+
+def _ocr_pages(pages) -> Document:
+    """A Document of the pages (picture, page number, OCR layer or None) as they come. Each
+    page is deskewed and its tables found, then each table and the rest of the page are read
+    as tasks of their own, so both cores stay busy to the end of a report (a task is at most
+    one page's text); the next page is rendered meanwhile."""
+    doc = Document(format="image")
     confs: list[float] = []
     set_aside = 0
-    numbers = page_numbers or list(range(1, len(images) + 1))
-    layers = layers or [None] * len(images)
     with ThreadPoolExecutor(
         max_workers=max(1, min(os.cpu_count() or 1, 4))
-    ) as pool:  # tesseract runs in parallel
-        for blocks, c, n in pool.map(ocr_page, images, numbers, layers):
+    ) as pool:  # onnxruntime and tesseract let go of the GIL while they read
+        found = [(pool.submit(_found, gray, layer), no) for gray, no, layer in pages]
+        doc.pages = len(found)
+        reads = []
+        for f, no in found:
+            page = f.result()
+            tables = [pool.submit(read_table, page.gray, t, page.layer) for t in page.tables]
+            reads.append((page, no, tables, pool.submit(text_lines, page.rest)))
+        for page, no, tables, text in reads:
+            blocks, c, n = _placed(page, no, [t.result() for t in tables], text.result())
             doc.blocks.extend(blocks)
             confs.extend(c)
             set_aside += n
     mean = sum(confs) / len(confs) if confs else 0.0
     text = "PP-OCRv4 int8" if ppocr.available() else f"tesseract {LANG}"
     doc.notes.append(
-        f"ocr: text {text}, tables tesseract {LANG}, {len(images)} page(s), "
+        f"ocr: text {text}, tables tesseract {LANG}, {doc.pages} page(s), "
         f"mean confidence {mean:.1f}"
     )
     if set_aside:
@@ -177,32 +194,51 @@ def ocr_page(gray, page_no: int = 1, layer=None) -> tuple[list[Block], list[floa
     """Blocks of one page image in reading order, the word confidences, and how many number
     cells were set aside as unreadable. `layer`: the page's own OCR layer (layer_chars), a
     reading each number must not contradict."""
+    page = _found(gray, layer)
+    tables = [read_table(page.gray, t, page.layer) for t in page.tables]
+    return _placed(page, page_no, tables, text_lines(page.rest))
+
+
+class _Page(NamedTuple):
+    gray: object  # the page deskewed
+    angle: float  # the rotation that deskewed it
+    layer: list | None  # its OCR layer, rotated with it
+    tables: list[Grid]
+    rest: object  # the page with its tables blanked out: the running text
+
+
+def _found(gray, layer=None) -> _Page:
+    """A page deskewed, its tables' grids found and blanked out of a copy."""
     from PIL import Image, ImageDraw
 
     angle = skew(gray)
     if angle:
         layer = _rotated(layer, angle, gray.size) if layer else layer
         gray = gray.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
-    ink = gray.point(lambda v: 0 if v < INK else 255)
-    tables = find_tables(ink)
-    placed: list[tuple[int, Block]] = []
-    confs: list[float] = []
-    set_aside = 0
-    for t in tables:
-        table, c, n = read_table(gray, t, layer)
-        set_aside += n
-        table.page = page_no
-        for row in table.rows:
-            for cell in row:
-                cell.pos = {"page": page_no, "box": _unrotated(cell.pos["box"], angle, gray.size)}
-        placed.append((t.ys[0], Block("table", table=table, page=page_no)))
-        confs.extend(c)
-    # the rest of the page, tables blanked out
+    tables = find_tables(gray.point(lambda v: 0 if v < INK else 255))
     rest = gray.copy()
     draw = ImageDraw.Draw(rest)
     for t in tables:
         draw.rectangle((t.xs[0] - 6, t.ys[0] - 6, t.xs[-1] + 6, t.ys[-1] + 6), fill=255)
-    for y, text, c in text_lines(rest):
+    return _Page(gray, angle, layer, tables, rest)
+
+
+def _placed(page: _Page, page_no: int, tables: list, lines: list):
+    """A page's blocks in reading order from its tables' readings (read_table's) and its
+    text lines, with the confidences and the count of cells set aside."""
+    placed: list[tuple[int, Block]] = []
+    confs: list[float] = []
+    set_aside = 0
+    for t, (table, c, n) in zip(page.tables, tables, strict=True):
+        set_aside += n
+        table.page = page_no
+        for row in table.rows:
+            for cell in row:
+                box = _unrotated(cell.pos["box"], page.angle, page.gray.size)
+                cell.pos = {"page": page_no, "box": box}
+        placed.append((t.ys[0], Block("table", table=table, page=page_no)))
+        confs.extend(c)
+    for y, text, c in lines:
         placed.append((y, Block("paragraph", text=text, page=page_no)))
         confs.extend(c)
     placed.sort(key=lambda p: p[0])
