@@ -1,12 +1,12 @@
 """Scans → Document: PP-OCRv4 int8 (or tesseract chi_sim) for the text, ruling lines and
 tesseract for the tables.
 
-Per page: deskew, find the table ruling lines (`grid`), rebuild each table's cell grid
-and read its cells (`cells`, which lets several readings vote on each number:
-`readings`), and OCR the rest of the page as text lines (`ppocr` where its int8 models are
-prepared, else tesseract). A scan that carries its own OCR
+Per page: deskew, find the table ruling lines (`grid`) and rebuild each table's cell grid;
+then, as tasks of their own across the threads, read each table's cells (`cells`, which lets
+several readings vote on each number: `readings`) and OCR the rest of the page as text lines
+(`ppocr` where its int8 models are prepared, else tesseract). A scan that carries its own OCR
 layer is read the same way; the layer only gets a say against our numbers (`layer_chars`).
-Pillow only; tesseract is called through its TSV output (`tesseract`).
+Pillow for the pictures; tesseract is called through `tesseract` (in-process, or its command).
 """
 
 from __future__ import annotations
