@@ -162,17 +162,24 @@ def int8_activations(model):
         b = [scalar(i) for i in add[0].input if scalar(i) is not None]
         return (a[0], b[0], [mul[0], add[0]]) if len(b) == 1 else (1.0, 0.0, [])
 
+    def per_tensor_uint8(node) -> bool:  # one scale and one uint8 zero point, constants
+        if len(node.input) < 3 or scalar(node.input[1]) is None or scalar(node.input[2]) is None:
+            return False
+        return const[node.input[2]].dtype == np.uint8
+
     dropped, replaced = set(), {}
     for act in g.node:
         dq = made.get(act.input[0]) if act.op_type in ("HardSwish", "Relu") else None
-        if dq is None or dq.op_type != "DequantizeLinear" or const[dq.input[1]].size != 1:
+        if dq is None or dq.op_type != "DequantizeLinear" or not per_tensor_uint8(dq):
             continue
         a, b, chain = affine(act)
         last = chain[-1] if chain else act
         qs = users.get(last.output[0], [])
-        if not qs or last.output[0] in outputs or any(q.op_type != "QuantizeLinear" for q in qs):
+        if not qs or last.output[0] in outputs:
             continue
-        zs = [int(const[q.input[2]]) + round(b / float(const[q.input[1]])) for q in qs]
+        if not all(q.op_type == "QuantizeLinear" and per_tensor_uint8(q) for q in qs):
+            continue
+        zs = [round(scalar(q.input[2])) + round(b / scalar(q.input[1])) for q in qs]
         if not all(0 <= z <= 255 for z in zs):
             continue
         x, s, z = dq.input
