@@ -10,8 +10,9 @@ reports (--n-case-slow for the OCR cases).
 Each method reads the first report once before its clock starts (imports, first-use caches);
 the methods then take turns report by report, the garbage collector run between calls outside
 the clock, so a burst of other load or another call's garbage falls on both alike.
-Prints the load average, reports/s, pages/s (wall clock), CPU seconds (this process;
-LibreOffice and tesseract run in child processes and are in the wall time only), cell
+Prints the load average, reports/s, pages/s (wall clock), CPU seconds (this process:
+tesseract's where it reads in-process, as it does where tesserocr is built; LibreOffice runs in
+child processes and is in the wall time only), cell
 accuracy against the generator's truth, cells left blank and cells misread (a number that is
 not the truth), and the speed ratio. A format is one entry in FORMATS: a renderer and its
 methods. The slow formats (doc, wps: LibreOffice; scan: OCR) use --n-slow reports. Scans are
@@ -36,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import pdfplumber  # noqa: E402
 
 import parsers  # noqa: E402
+from parsers.formats.ocr import ppocr  # noqa: E402
 from parsers.model import Block, Cell, Document, Table  # noqa: E402
 from parsers.report import extract  # noqa: E402
 from synthetic.render_doc import render_doc, render_wps  # noqa: E402
@@ -196,6 +198,10 @@ def main(argv=None) -> None:
     )
     for fmt in [f for f in args.formats.split(",") if f != "none"]:
         spec = FORMATS[fmt]
+        if fmt == "scan" and not ppocr.available():
+            print(
+                f"scan: no int8 OCR models in {ppocr.model_dir()}: ours reads text by tesseract too"
+            )
         t0 = time.perf_counter()
         corpus = make_corpus(fmt, args.n_slow if spec.get("slow") else args.n, args.seed)
         gen = time.perf_counter() - t0

@@ -310,3 +310,37 @@ def test_a_scan_read_as_tasks_is_its_pages_read_one_by_one():
     ]
     assert f"mean confidence {sum(confs) / len(confs):.1f}" in doc.notes[0]
     assert "3 page(s)" in doc.notes[0]
+
+
+def test_a_page_that_fails_stops_the_scan_and_later_pages_are_not_rendered(monkeypatch):
+    """Pages are taken from the renderer only a few ahead of those being read, and a page
+    that fails cancels what is queued: a broken page 1 of 40 raises at once, and the rest are
+    neither rendered nor read."""
+    import os
+    import time
+
+    from PIL import Image
+
+    from parsers.formats.ocr import pages as ocr_pages
+
+    real, calls, pulled = ocr_pages._found, [], []
+
+    def found(gray, layer=None):
+        calls.append(gray)
+        if len(calls) == 1:
+            raise ValueError("a broken page")
+        time.sleep(0.2)  # the others take a while: queued ones are cancelled, not run
+        return real(gray, layer)
+
+    def rendered():
+        for n in range(1, 41):
+            pulled.append(n)
+            yield Image.new("L", (300, 300), 255), n, None
+
+    monkeypatch.setattr(ocr_pages, "_found", found)
+    with pytest.raises(ValueError, match="a broken page"):
+        ocr_pages._ocr_pages(rendered())
+    workers = min(os.cpu_count() or 1, 4)
+    assert len(pulled) <= ocr_pages.AHEAD * workers + 1
+    time.sleep(0.5)  # had they not been cancelled, the queued pages would be read by now
+    assert len(calls) <= 1 + workers < len(pulled)

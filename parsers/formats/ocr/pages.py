@@ -15,6 +15,7 @@ import io
 import math
 import os
 import re
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
@@ -26,6 +27,7 @@ from parsers.formats.ocr.tesseract import DPI, LANG, tesseract
 from parsers.model import Block, Document, ParseError
 
 TEXT_DPI = 200  # running text is read at this resolution (pages are rendered at DPI)
+AHEAD = 2  # pages rendered and deskewed ahead of those being read, per thread
 MAX_PAGES = 200
 
 
@@ -125,27 +127,44 @@ def ocr_images(images, page_numbers: list[int] | None = None, layers=None) -> Do
 
 def _ocr_pages(pages) -> Document:
     """A Document of the pages (picture, page number, OCR layer or None) as they come. Each
-    page is deskewed and its tables found, then each table and the rest of the page are read
-    as tasks of their own, so both cores stay busy to the end of a report (a task is at most
-    one page's text); the next page is rendered meanwhile."""
-    doc = Document(format="image")
+    page is deskewed and its tables found (`_found`), then each table and the rest of the
+    page are read as tasks of their own, so both cores stay busy to the end of a report (a
+    task is at most one page's text). The next pages are rendered meanwhile, at most AHEAD
+    per thread beyond those being read, and a page's pictures are let go once it is read: a
+    long scan holds a few pages' pictures, not all of them. A page that fails cancels the
+    rest."""
+    doc = Document(format="image", pages=0)
     confs: list[float] = []
     set_aside = 0
-    with ThreadPoolExecutor(
-        max_workers=max(1, min(os.cpu_count() or 1, 4))
-    ) as pool:  # onnxruntime and tesseract let go of the GIL while they read
-        found = [(pool.submit(_found, gray, layer), no) for gray, no, layer in pages]
-        doc.pages = len(found)
-        reads = []
-        for f, no in found:
-            page = f.result()
-            tables = [pool.submit(read_table, page.gray, t, page.layer) for t in page.tables]
-            reads.append((page, no, tables, pool.submit(text_lines, page.rest)))
+    workers = max(1, min(os.cpu_count() or 1, 4))
+    found: deque = deque()  # (the future of a page's _found, its number), oldest first
+    reads = []  # (the page without its pictures, its number, table futures, text future)
+    # onnxruntime and tesseract let go of the GIL while they read
+    pool = ThreadPoolExecutor(max_workers=workers)
+
+    def read(future, no: int) -> None:
+        page = future.result()
+        tables = [pool.submit(read_table, page.gray, t, page.layer) for t in page.tables]
+        text = pool.submit(text_lines, page.rest)
+        reads.append((page._replace(gray=None, rest=None, layer=None), no, tables, text))
+
+    try:
+        for gray, no, layer in pages:
+            found.append((pool.submit(_found, gray, layer), no))
+            doc.pages += 1
+            if len(found) > AHEAD * workers:
+                read(*found.popleft())
+        while found:
+            read(*found.popleft())
         for page, no, tables, text in reads:
             blocks, c, n = _placed(page, no, [t.result() for t in tables], text.result())
             doc.blocks.extend(blocks)
             confs.extend(c)
             set_aside += n
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown()
     mean = sum(confs) / len(confs) if confs else 0.0
     text = "PP-OCRv4 int8" if ppocr.available() else f"tesseract {LANG}"
     doc.notes.append(
@@ -201,6 +220,7 @@ def ocr_page(gray, page_no: int = 1, layer=None) -> tuple[list[Block], list[floa
 
 class _Page(NamedTuple):
     gray: object  # the page deskewed
+    size: tuple[int, int]
     angle: float  # the rotation that deskewed it
     layer: list | None  # its OCR layer, rotated with it
     tables: list[Grid]
@@ -220,12 +240,13 @@ def _found(gray, layer=None) -> _Page:
     draw = ImageDraw.Draw(rest)
     for t in tables:
         draw.rectangle((t.xs[0] - 6, t.ys[0] - 6, t.xs[-1] + 6, t.ys[-1] + 6), fill=255)
-    return _Page(gray, angle, layer, tables, rest)
+    return _Page(gray, gray.size, angle, layer, tables, rest)
 
 
 def _placed(page: _Page, page_no: int, tables: list, lines: list):
     """A page's blocks in reading order from its tables' readings (read_table's) and its
-    text lines, with the confidences and the count of cells set aside."""
+    text lines, with the confidences and the count of cells set aside (the page's pictures
+    are not needed)."""
     placed: list[tuple[int, Block]] = []
     confs: list[float] = []
     set_aside = 0
@@ -234,7 +255,7 @@ def _placed(page: _Page, page_no: int, tables: list, lines: list):
         table.page = page_no
         for row in table.rows:
             for cell in row:
-                box = _unrotated(cell.pos["box"], page.angle, page.gray.size)
+                box = _unrotated(cell.pos["box"], page.angle, page.size)
                 cell.pos = {"page": page_no, "box": box}
         placed.append((t.ys[0], Block("table", table=table, page=page_no)))
         confs.extend(c)
