@@ -10,11 +10,11 @@ convolution follows, and x·clip(x+3, 0, 6)/6 as one HardSwish. Then static quan
 (onnxruntime.quantization, QDQ: int8 weights per channel, uint8 activations) of the
 convolutions and matrix products only, calibrated with MinMax on the running text of synthetic
 scans (fixed seeds, so the same inputs each time): the detector on 4 pages, the recogniser on
-60 of their lines, as the reader feeds them. Last, each activation left in fp32 between a
-dequantize and a quantize is done on the uint8 values by onnxruntime's own int8 operators
-(`int8_activations`). Written to
-ppocr.model_dir() under a lock, through a temporary folder renamed into place; scripts/setup.sh
-runs this. Takes about a minute on one core.
+60 of their lines, as the reader feeds them. Last, each HardSwish left in fp32 between a
+dequantize and a quantize (with the affine block after it) is done on the uint8 values by
+onnxruntime's own int8 operators (`int8_activations`). Written to ppocr.model_dir() under a
+lock, through a temporary folder renamed into place; scripts/setup.sh runs this. Takes under
+a minute on one core.
 """
 
 from __future__ import annotations
