@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -59,16 +60,11 @@ def ours(data: bytes, name: str) -> dict:
 def tesseract_text(data: bytes, name: str) -> dict:
     """The previous engine for scans: the running text read by tesseract (chi_sim --psm 3),
     as where the int8 PP-OCR models are absent; the tables read the same way as ours."""
-    saved = os.environ.get("OGI_OCR_MODELS")
-    with tempfile.TemporaryDirectory() as empty:  # no models there: ppocr.available() is False
-        os.environ["OGI_OCR_MODELS"] = empty
-        try:
-            return parsers.extract_bytes(data, name=name)
-        finally:
-            if saved is None:
-                del os.environ["OGI_OCR_MODELS"]
-            else:
-                os.environ["OGI_OCR_MODELS"] = saved
+    with (
+        tempfile.TemporaryDirectory() as empty,  # no models there: ppocr.available() is False
+        mock.patch.dict(os.environ, {"OGI_OCR_MODELS": empty}),
+    ):
+        return parsers.extract_bytes(data, name=name)
 
 
 def pdfplumber_naive(data: bytes, name: str) -> dict:

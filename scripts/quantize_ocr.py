@@ -138,29 +138,21 @@ def int8_activations(model):
     from onnx import helper, numpy_helper
 
     ms = "com.microsoft"
-    g = model.graph
-    const = {i.name: numpy_helper.to_array(i) for i in g.initializer}
-    made, users = _producers_users(g)
+    graph = _Graph(model)
+    g, const, made, users, scalar = graph.g, graph.const, graph.made, graph.users, graph.scalar
     outputs = {o.name for o in g.output}
-
-    def scalar(name):
-        v = const.get(name)
-        return float(v.reshape(-1)[0]) if v is not None and v.size == 1 else None
 
     def new_const(name, value):
         g.initializer.append(numpy_helper.from_array(value, name))
         return name
 
     def affine(act):  # act -> ·a -> +b, a > 0: (a, b, [the Mul, the Add]), else (1, 0, [])
-        mul = users.get(act.output[0], [])
-        if len(mul) != 1 or mul[0].op_type != "Mul":
+        mul = graph.sole(act.output[0], "Mul")
+        got = mul and graph.affine(mul)
+        if not got or got[1] <= 0:
             return 1.0, 0.0, []
-        a = [scalar(i) for i in mul[0].input if scalar(i) is not None]
-        add = users.get(mul[0].output[0], [])
-        if len(a) != 1 or a[0] <= 0 or len(add) != 1 or add[0].op_type != "Add":
-            return 1.0, 0.0, []
-        b = [scalar(i) for i in add[0].input if scalar(i) is not None]
-        return (a[0], b[0], [mul[0], add[0]]) if len(b) == 1 else (1.0, 0.0, [])
+        _, a, b, add = got
+        return a, b, [mul, add]
 
     def per_tensor_uint8(node) -> bool:  # one scale and one uint8 zero point, constants
         if len(node.input) < 3 or scalar(node.input[1]) is None or scalar(node.input[2]) is None:
@@ -232,14 +224,40 @@ def _set_nodes(g, nodes) -> None:
     g.initializer.extend(kept)
 
 
-def _producers_users(g) -> tuple[dict, dict]:
-    """{tensor: the node that makes it}, {tensor: the nodes that take it}"""
-    made = {o: n for n in g.node for o in n.output}
-    users: dict[str, list] = {}
-    for n in g.node:
-        for i in n.input:
-            users.setdefault(i, []).append(n)
-    return made, users
+class _Graph:
+    """A model's graph with its constants, the node that makes each tensor and the nodes that
+    take it (as the graph was when made), and the patterns `fold` and `int8_activations`
+    both look for."""
+
+    def __init__(self, model):
+        from onnx import numpy_helper
+
+        self.g = model.graph
+        self.const = {i.name: numpy_helper.to_array(i) for i in self.g.initializer}
+        self.made = {o: n for n in self.g.node for o in n.output}
+        self.users: dict[str, list] = {}
+        for n in self.g.node:
+            for i in n.input:
+                self.users.setdefault(i, []).append(n)
+
+    def scalar(self, name) -> float | None:
+        v = self.const.get(name)
+        return float(v.reshape(-1)[0]) if v is not None and v.size == 1 else None
+
+    def sole(self, name, op):
+        """The one node that takes `name`, if it is an `op`."""
+        got = self.users.get(name, [])
+        return got[0] if len(got) == 1 and got[0].op_type == op else None
+
+    def affine(self, mul):
+        """Mul(x, s) -> Add(., b), s and b scalars: (x, s, b, the Add), or None."""
+        ks = [i for i in mul.input if self.scalar(i) is not None]
+        add = self.sole(mul.output[0], "Add") if mul.op_type == "Mul" and len(ks) == 1 else None
+        bs = [i for i in add.input if self.scalar(i) is not None] if add else []
+        if len(bs) != 1:
+            return None
+        x = next(i for i in mul.input if i != ks[0])
+        return x, self.scalar(ks[0]), self.scalar(bs[0]), add
 
 
 def fold(model):
@@ -249,26 +267,9 @@ def fold(model):
     import numpy as np
     from onnx import helper, numpy_helper
 
-    g = model.graph
-    const = {i.name: numpy_helper.to_array(i) for i in g.initializer}
-    _, users = _producers_users(g)
-
-    def scalar(name):
-        v = const.get(name)
-        return float(v.reshape(-1)[0]) if v is not None and v.size == 1 else None
-
-    def sole(name, op):
-        got = users.get(name, [])
-        return got[0] if len(got) == 1 and got[0].op_type == op else None
-
-    def affine(mul):  # Mul(x, s) -> Add(., b): (x, s, b, the Add), or None
-        ks = [i for i in mul.input if scalar(i) is not None]
-        add = sole(mul.output[0], "Add") if mul.op_type == "Mul" and len(ks) == 1 else None
-        bs = [i for i in add.input if scalar(i) is not None] if add else []
-        if len(bs) != 1:
-            return None
-        x = next(i for i in mul.input if i != ks[0])
-        return x, scalar(ks[0]), scalar(bs[0]), add
+    graph = _Graph(model)
+    g, const, users = graph.g, graph.const, graph.users
+    scalar, sole, affine = graph.scalar, graph.sole, graph.affine
 
     def set_conv(conv, x, w, b):
         names = [f"{conv.output[0]}.w{len(const)}", f"{conv.output[0]}.b{len(const)}"]
