@@ -18,9 +18,10 @@ from parsers.model import Block, Cell, Document, ParseError, Table
 # Bump when a change to any parser or the extractor can change a record: the archive re-parses.
 # tests/test_fingerprint.py fails when records change and this does not.
 PARSER_VERSION = (
-    "10"  # 10: scans: the OCR models' activations on int8 values (recipe 4), a page's text
+    "11"  # 11: scans: the text detector reads the page at 1152 pixels (was 1280), a page's
 )
-#                      may differ in a character
+#                      text may differ in a character
+#                      (10: scans: the OCR models' activations on int8 values (recipe 4))
 #                      (9: scans: skew from ink coordinates, text lines 40 px high, detector
 #                      on the inked part)
 #                      (7: a scan's running text read by PP-OCRv4 int8, fewer wrong characters)

@@ -78,6 +78,51 @@ def test_text_in_a_corner_of_a_dusty_page_is_found_where_it_is():
     assert 2960 < lines[0][0] < 3000 < 3100 < lines[1][0] < 3140
 
 
+class _Sizes:
+    """A detector session that notes the size of each picture it is given."""
+
+    def __init__(self, session):
+        self.session, self.sizes = session, []
+
+    def get_inputs(self):
+        return self.session.get_inputs()
+
+    def run(self, names, feed):
+        x = next(iter(feed.values()))
+        self.sizes.append(x.shape[2:])
+        return self.session.run(names, feed)
+
+
+@needs_models
+@needs_font
+@pytest.mark.parametrize("side", [ppocr.DET_SIDE, 960])
+def test_the_detector_sees_an_inked_page_at_its_side(side):
+    """The detector sees an A4 page at 300 dpi scaled to the reader's det_side (ppocr.DET_SIDE
+    unless told; its inked part only, in steps of 32); the lines come back in the page's own
+    pixels."""
+    from PIL import Image
+
+    page = Image.new("L", (2480, 3508), 255)
+    page.paste(_two_lines(), (60, 60))
+    page.paste(_two_lines(), (1000, 3000))
+    d = ppocr.model_dir()
+    r = ppocr.Reader(d / ppocr.DET_MODEL, d / ppocr.REC_MODEL, det_side=side)
+    r.det = _Sizes(r.det)
+    lines = r.lines(page)
+    ((h, w),) = r.det.sizes
+    left, top, right, bottom = ppocr._inked(page)  # at the page's scale: side / 3508
+    assert (h, w) == (
+        round((bottom - top) * side / 3508 / 32) * 32,
+        round((right - left) * side / 3508 / 32) * 32,
+    )
+    assert h > 0.9 * side  # nearly the whole page's height
+    assert [_norm(t) for _, t, _ in lines] == 2 * [
+        "政府信息公开工作年度报告",
+        _norm("2023年共收到申请1234件，办结1187件。"),
+    ]
+    assert 120 < lines[0][0] < 160 and 3200 < lines[-1][0] < 3240
+
+
 @needs_models
 @needs_font
 def test_threads_reading_at_once_each_have_their_own_sessions():
