@@ -78,21 +78,6 @@ def test_text_in_a_corner_of_a_dusty_page_is_found_where_it_is():
     assert 2960 < lines[0][0] < 3000 < 3100 < lines[1][0] < 3140
 
 
-class _Sizes:
-    """A detector session that notes the size of each picture it is given."""
-
-    def __init__(self, session):
-        self.session, self.sizes = session, []
-
-    def get_inputs(self):
-        return self.session.get_inputs()
-
-    def run(self, names, feed):
-        x = next(iter(feed.values()))
-        self.sizes.append(x.shape[2:])
-        return self.session.run(names, feed)
-
-
 @needs_models
 @needs_font
 @pytest.mark.parametrize("side", [ppocr.DET_SIDE, 960])
@@ -107,9 +92,9 @@ def test_the_detector_sees_an_inked_page_at_its_side(side):
     page.paste(_two_lines(), (1000, 3000))
     d = ppocr.model_dir()
     r = ppocr.Reader(d / ppocr.DET_MODEL, d / ppocr.REC_MODEL, det_side=side)
-    r.det = _Sizes(r.det)
+    r.det = _quantize_ocr().Recording(r.det)  # keeps what the detector is given
     lines = r.lines(page)
-    ((h, w),) = r.det.sizes
+    ((h, w),) = [x.shape[2:] for x in r.det.inputs]
     left, top, right, bottom = ppocr._inked(page)  # at the page's scale: side / 3508
     assert (h, w) == (
         round((bottom - top) * side / 3508 / 32) * 32,
