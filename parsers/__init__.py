@@ -21,7 +21,8 @@ PARSER_VERSION = (
     "11"  # 11: scans: the text detector reads the page at 1152 pixels (was 1280), a page's
 )
 #                      text may differ in a character
-#                      (10: scans: the OCR models' activations on int8 values (recipe 4))
+#                      (10: scans: the OCR models' activations on int8 values (recipe 4),
+#                      a page's text may differ in a character)
 #                      (9: scans: skew from ink coordinates, text lines 40 px high, detector
 #                      on the inked part)
 #                      (7: a scan's running text read by PP-OCRv4 int8, fewer wrong characters)

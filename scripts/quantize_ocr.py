@@ -35,7 +35,7 @@ SEED = 99  # the calibration scans' reports (the benchmarks use other seeds)
 DET_PAGES = 4
 REC_LINES = 60
 # the detector's side the calibration pages are read at: the reader's own when recipe 4 was
-# made (it reads at ppocr.DET_SIDE = 1152 since; pinned so the recipe's models stay the same)
+# made (ppocr.DET_SIDE has changed since; pinned so the recipe's models stay the same)
 CALIBRATION_DET_SIDE = 1280
 
 

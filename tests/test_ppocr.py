@@ -80,8 +80,8 @@ def test_text_in_a_corner_of_a_dusty_page_is_found_where_it_is():
 
 @needs_models
 @needs_font
-@pytest.mark.parametrize("side", [ppocr.DET_SIDE, 960])
-def test_the_detector_sees_an_inked_page_at_its_side(side):
+@pytest.mark.parametrize("told", [None, 960], ids=["default", "960"])
+def test_the_detector_sees_an_inked_page_at_its_side(told):
     """The detector sees an A4 page at 300 dpi scaled to the reader's det_side (ppocr.DET_SIDE
     unless told; its inked part only, in steps of 32); the lines come back in the page's own
     pixels."""
@@ -91,7 +91,9 @@ def test_the_detector_sees_an_inked_page_at_its_side(side):
     page.paste(_two_lines(), (60, 60))
     page.paste(_two_lines(), (1000, 3000))
     d = ppocr.model_dir()
-    r = ppocr.Reader(d / ppocr.DET_MODEL, d / ppocr.REC_MODEL, det_side=side)
+    more = {} if told is None else {"det_side": told}
+    r = ppocr.Reader(d / ppocr.DET_MODEL, d / ppocr.REC_MODEL, **more)
+    side = told or ppocr.DET_SIDE
     r.det = _quantize_ocr().Recording(r.det)  # keeps what the detector is given
     lines = r.lines(page)
     ((h, w),) = [x.shape[2:] for x in r.det.inputs]

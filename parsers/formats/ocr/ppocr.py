@@ -25,8 +25,8 @@ RECIPE = 4  # how scripts/quantize_ocr.py makes the models: a new recipe, a new 
 DET_MODEL = "det_int8.onnx"
 REC_MODEL = "rec_int8.onnx"
 # the detector sees the page with its longer side at most this many pixels (at 1280 it read
-# the same text no better, in 0.06 s a page more of detection and recognition: the lines it
-# finds at 1152 are read at a slightly smaller size; docs/architecture.md)
+# no better, in 0.06 s a page more of detection and recognition: the lines it finds at 1152
+# are read at a slightly smaller size; docs/architecture.md)
 DET_SIDE = 1152
 LINE_H = 40  # the recogniser's input height (its own is 48: at 40, and calibrated at 40, it reads
 #              a page's text in 25 % less time with no more wrong characters: docs/architecture.md)
