@@ -28,11 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pdfplumber  # noqa: E402
 import pypdfium2 as pdfium  # noqa: E402
-from PIL import Image, ImageDraw  # noqa: E402
 
 from parsers.formats.ocr import ppocr  # noqa: E402
-from parsers.formats.ocr.grid import INK, find_tables  # noqa: E402
-from parsers.formats.ocr.pages import skew, tesseract_lines  # noqa: E402
+from parsers.formats.ocr.pages import prepare_page, tesseract_lines  # noqa: E402
 from parsers.formats.ocr.tesseract import DPI  # noqa: E402
 from synthetic.render_pdf import render_pdf  # noqa: E402
 from synthetic.render_scan import scan_pdf_bytes  # noqa: E402
@@ -48,18 +46,8 @@ def pages(seed: int, n: int):
         scan = pdfium.PdfDocument(scan_pdf_bytes(pdf, seed=rep.seed))
         with pdfplumber.open(io.BytesIO(pdf)) as doc:
             for page, src in zip(doc.pages, scan, strict=True):
-                yield _blanked(src.render(scale=DPI / 72, grayscale=True).to_pil()), _truth(page)
-
-
-def _blanked(gray):
-    gray = gray.convert("L")
-    angle = skew(gray)
-    if angle:
-        gray = gray.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
-    draw = ImageDraw.Draw(gray)
-    for t in find_tables(gray.point(lambda v: 0 if v < INK else 255)):
-        draw.rectangle((t.xs[0] - 6, t.ys[0] - 6, t.xs[-1] + 6, t.ys[-1] + 6), fill=255)
-    return gray
+                gray = src.render(scale=DPI / 72, grayscale=True).to_pil().convert("L")
+                yield prepare_page(gray).rest, _truth(page)
 
 
 def _truth(page) -> str:

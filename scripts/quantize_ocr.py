@@ -58,10 +58,7 @@ class Recording:
 
 def calibration_inputs(det: Path, rec: Path) -> tuple[list, list]:
     """What the fp32 reader feeds its two models on the running text of synthetic scans."""
-    from PIL import Image, ImageDraw
-
-    from parsers.formats.ocr.grid import INK, find_tables
-    from parsers.formats.ocr.pages import skew
+    from parsers.formats.ocr.pages import prepare_page
     from synthetic.render_scan import rasterise, render_scan
     from synthetic.report import generate_report
 
@@ -69,12 +66,7 @@ def calibration_inputs(det: Path, rec: Path) -> tuple[list, list]:
     reader.det, reader.rec = Recording(reader.det), Recording(reader.rec)
     pages = rasterise(render_scan(generate_report(SEED, pages=6), seed=SEED), dpi=300)
     for _, gray in zip(range(DET_PAGES), pages, strict=False):
-        angle = skew(gray)
-        gray = gray.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
-        draw = ImageDraw.Draw(gray)
-        for t in find_tables(gray.point(lambda v: 0 if v < INK else 255)):
-            draw.rectangle((t.xs[0] - 6, t.ys[0] - 6, t.xs[-1] + 6, t.ys[-1] + 6), fill=255)
-        reader.lines(gray)
+        reader.lines(prepare_page(gray).rest)  # deskewed, its tables blanked, as a scan's text
     lines = reader.rec.inputs
     step = max(1, len(lines) // REC_LINES)
     return reader.det.inputs, lines[::step][:REC_LINES]

@@ -323,7 +323,7 @@ def test_a_page_that_fails_stops_the_scan_and_later_pages_are_not_rendered(monke
 
     from parsers.formats.ocr import pages as ocr_pages
 
-    real, calls, pulled = ocr_pages._found, [], []
+    real, calls, pulled = ocr_pages.prepare_page, [], []
 
     def found(gray, layer=None):
         calls.append(gray)
@@ -337,7 +337,7 @@ def test_a_page_that_fails_stops_the_scan_and_later_pages_are_not_rendered(monke
             pulled.append(n)
             yield Image.new("L", (300, 300), 255), n, None
 
-    monkeypatch.setattr(ocr_pages, "_found", found)
+    monkeypatch.setattr(ocr_pages, "prepare_page", found)
     with pytest.raises(ValueError, match="a broken page"):
         ocr_pages._ocr_pages(rendered())
     workers = min(os.cpu_count() or 1, 4)

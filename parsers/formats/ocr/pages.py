@@ -127,8 +127,8 @@ def ocr_images(images, page_numbers: list[int] | None = None, layers=None) -> Do
 
 def _ocr_pages(pages) -> Document:
     """A Document of the pages (picture, page number, OCR layer or None) as they come. Each
-    page is deskewed and its tables found (`_found`), then each table and the rest of the
-    page are read as tasks of their own, so both cores stay busy to the end of a report (a
+    page is deskewed and its tables found (`prepare_page`), then each table and the rest of
+    the page are read as tasks of their own, so both cores stay busy to the end of a report (a
     task is at most one page's text). The next pages are rendered meanwhile, at most AHEAD
     per thread beyond those being read, and a page's pictures are let go once it is read: a
     long scan holds a few pages' pictures, not all of them. A page that fails cancels the
@@ -137,7 +137,7 @@ def _ocr_pages(pages) -> Document:
     confs: list[float] = []
     set_aside = 0
     workers = max(1, min(os.cpu_count() or 1, 4))
-    found: deque = deque()  # (the future of a page's _found, its number), oldest first
+    found: deque = deque()  # (a page's prepare_page future, its number), oldest first
     reads = []  # (the page without its pictures, its number, table futures, text future)
     # onnxruntime and tesseract let go of the GIL while they read
     pool = ThreadPoolExecutor(max_workers=workers)
@@ -150,7 +150,7 @@ def _ocr_pages(pages) -> Document:
 
     try:
         for gray, no, layer in pages:
-            found.append((pool.submit(_found, gray, layer), no))
+            found.append((pool.submit(prepare_page, gray, layer), no))
             doc.pages += 1
             if len(found) > AHEAD * workers:
                 read(*found.popleft())
@@ -213,12 +213,12 @@ def ocr_page(gray, page_no: int = 1, layer=None) -> tuple[list[Block], list[floa
     """Blocks of one page image in reading order, the word confidences, and how many number
     cells were set aside as unreadable. `layer`: the page's own OCR layer (layer_chars), a
     reading each number must not contradict."""
-    page = _found(gray, layer)
+    page = prepare_page(gray, layer)
     tables = [read_table(page.gray, t, page.layer) for t in page.tables]
     return _placed(page, page_no, tables, text_lines(page.rest))
 
 
-class _Page(NamedTuple):
+class PreparedPage(NamedTuple):
     gray: object  # the page deskewed
     size: tuple[int, int]
     angle: float  # the rotation that deskewed it
@@ -227,7 +227,7 @@ class _Page(NamedTuple):
     rest: object  # the page with its tables blanked out: the running text
 
 
-def _found(gray, layer=None) -> _Page:
+def prepare_page(gray, layer=None) -> PreparedPage:
     """A page deskewed, its tables' grids found and blanked out of a copy."""
     from PIL import Image, ImageDraw
 
@@ -240,10 +240,10 @@ def _found(gray, layer=None) -> _Page:
     draw = ImageDraw.Draw(rest)
     for t in tables:
         draw.rectangle((t.xs[0] - 6, t.ys[0] - 6, t.xs[-1] + 6, t.ys[-1] + 6), fill=255)
-    return _Page(gray, gray.size, angle, layer, tables, rest)
+    return PreparedPage(gray, gray.size, angle, layer, tables, rest)
 
 
-def _placed(page: _Page, page_no: int, tables: list, lines: list):
+def _placed(page: PreparedPage, page_no: int, tables: list, lines: list):
     """A page's blocks in reading order from its tables' readings (read_table's) and its
     text lines, with the confidences and the count of cells set aside (the page's pictures
     are not needed)."""
