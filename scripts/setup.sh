@@ -41,6 +41,4 @@ PYTHON=${PYTHON:-python3}
 # Debian's libtesseract, so it reads as the `tesseract` command does; its PyPI wheel bundles
 # another tesseract version (then the command is used, as without tesserocr)
 .venv/bin/python -m pip install -q --no-binary tesserocr 'tesserocr==2.13.0'
-# the int8 OCR models for scans' running text, made once from the wheel's fp32 ones (~1 min)
-.venv/bin/python scripts/quantize_ocr.py
 .venv/bin/ogi --help >/dev/null

@@ -1,11 +1,11 @@
-"""Scans → Document: image-only PDFs and image files; running text read by PP-OCRv4 int8,
+"""Scans → Document: image-only PDFs and image files; running text read by PP-OCRv6 tiny,
 tables by tesseract (chi_sim).
 
 - `pages`: render and deskew each page, read its running text, place its tables;
 - `grid`: a table's cell grid (with merged cells) from the page's ruling lines;
 - `cells`: each cell's ink cropped and read, all cells of a page in one tesseract run;
 - `readings`: a number cell keeps a number only when independent readings agree;
-- `ppocr`: a page's running text by PP-OCRv4 (int8, onnxruntime), tesseract where absent;
+- `ppocr`: a page's running text by PP-OCRv6 tiny (onnxruntime), tesseract where absent;
 - `tesseract`: the tesseract command and its TSV output.
 """
 

@@ -1,10 +1,10 @@
-"""Scans → Document: PP-OCRv4 int8 (or tesseract chi_sim) for the text, ruling lines and
+"""Scans → Document: PP-OCRv6 tiny (or tesseract chi_sim) for the text, ruling lines and
 tesseract for the tables.
 
 Per page: deskew, find the table ruling lines (`grid`) and rebuild each table's cell grid;
 then, as tasks of their own across the threads, read each table's cells (`cells`, which lets
 several readings vote on each number: `readings`) and OCR the rest of the page as text lines
-(`ppocr` where its int8 models are prepared, else tesseract). A scan that carries its own OCR
+(`ppocr` where its models are installed, else tesseract). A scan that carries its own OCR
 layer is read the same way; the layer only gets a say against our numbers (`layer_chars`).
 Pillow for the pictures; tesseract is called through `tesseract` (in-process, or its command).
 """
@@ -166,7 +166,7 @@ def _ocr_pages(pages) -> Document:
         raise
     pool.shutdown()
     mean = sum(confs) / len(confs) if confs else 0.0
-    text = "PP-OCRv4 int8" if ppocr.available() else f"tesseract {LANG}"
+    text = ppocr.NAME if ppocr.available() else f"tesseract {LANG}"
     doc.notes.append(
         f"ocr: text {text}, tables tesseract {LANG}, {doc.pages} page(s), "
         f"mean confidence {mean:.1f}"
@@ -267,7 +267,7 @@ def _placed(page: PreparedPage, page_no: int, tables: list, lines: list):
 
 
 def text_lines(img) -> list[tuple[int, str, list[float]]]:
-    """(top y, text, confidences) of each text line: PP-OCR's where its models are prepared
+    """(top y, text, confidences) of each text line: PP-OCR's where its models are installed
     (faster and fewer wrong characters on this CPU), else tesseract's."""
     if ppocr.available():
         with ppocr.reader() as r:

