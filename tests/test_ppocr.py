@@ -79,7 +79,7 @@ def test_text_in_a_corner_of_a_dusty_page_is_found_where_it_is():
 
 @needs_models
 @needs_font
-@pytest.mark.parametrize("told", [None, 960], ids=["default", "960"])
+@pytest.mark.parametrize("told", [None, 1280], ids=["default", "1280"])
 def test_the_detector_sees_an_inked_page_at_its_side(told):
     """The detector sees an A4 page at 300 dpi scaled to the reader's det_side (ppocr.DET_SIDE
     unless told; its inked part only, in steps of 32); the lines come back in the page's own

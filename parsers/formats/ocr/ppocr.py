@@ -25,9 +25,9 @@ NAME = "PP-OCRv6 tiny"
 DET_MODEL = "tiny/det/det.onnx"
 REC_MODEL = "tiny/rec/rec.onnx"
 DICTIONARY = "ppocrv6_tiny_dict.txt"  # the recogniser's classes, one a line
-# the detector sees the page with its longer side at most this many pixels (the lines it
-# finds are as good as at 1280, in less time: docs/architecture.md)
-DET_SIDE = 1152
+# the detector sees the page with its longer side at most this many pixels (its lines read
+# as well as at 1152, in less time: docs/architecture.md)
+DET_SIDE = 960
 DET_MEAN = (0.485, 0.456, 0.406)  # the detector's input: (value / 255 - mean) / std, per
 DET_STD = (0.229, 0.224, 0.225)  #   channel, as the model's own inference.yml normalises it
 LINE_H = 48  # the recogniser's input height (fixed in the model)
