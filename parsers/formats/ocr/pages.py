@@ -293,16 +293,6 @@ def tesseract_lines(img) -> list[tuple[int, str, list[float]]]:
     return out
 
 
-def deskew(gray, max_angle: float = 2.0):
-    """Rotate so text lines and rulings are horizontal (projection-profile search)."""
-    from PIL import Image
-
-    angle = skew(gray, max_angle)
-    if not angle:
-        return gray
-    return gray.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
-
-
 def _unrotated(box, angle: float, size) -> list[float]:
     """A box found on the page rotated by `angle` where it is on the page as it came (the
     box round its four corners turned back)."""
