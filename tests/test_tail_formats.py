@@ -380,13 +380,13 @@ def test_checks_a_blank_makes_unevaluable_are_skipped_not_failed():
 def test_the_layers_characters_follow_the_page_when_it_is_deskewed():
     from PIL import Image, ImageDraw
 
-    from parsers.formats.ocr.pages import _rotated
+    from parsers.formats.ocr.deskew import rotated
 
     img = Image.new("L", (1000, 800), 255)
     ImageDraw.Draw(img).ellipse((895, 95, 905, 105), fill=0)
     for angle in (1.5, -1.5):
         bbox = img.rotate(angle, fillcolor=255).point(lambda v: 255 if v < 128 else 0).getbbox()
-        ((_, x, y),) = _rotated([("1", 900, 100)], angle, img.size)
+        ((_, x, y),) = rotated([("1", 900, 100)], angle, img.size)
         assert abs(x - (bbox[0] + bbox[2]) / 2) < 1.5 and abs(y - (bbox[1] + bbox[3]) / 2) < 1.5
 
 

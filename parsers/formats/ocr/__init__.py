@@ -1,7 +1,8 @@
 """Scans → Document: image-only PDFs and image files; running text read by PP-OCRv6 tiny,
 tables by tesseract (chi_sim).
 
-- `pages`: render and deskew each page, read its running text, place its tables;
+- `pages`: render each page, read its running text, place its tables;
+- `deskew`: a page's skew, and the page turned straight where it is read;
 - `grid`: a table's cell grid (with merged cells) from the page's ruling lines;
 - `cells`: each cell's ink cropped and read, all cells of a page in one tesseract run;
 - `readings`: a number cell keeps a number only when independent readings agree;

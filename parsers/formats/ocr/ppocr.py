@@ -103,15 +103,17 @@ class Reader:
                 f"{classes} classes (its blank, the dictionary and a space)"
             )
 
-    def lines(self, gray) -> list[tuple[int, str, list[float]]]:
-        """(top y, text, [confidence 0–100]) of each text line of a deskewed greyscale page."""
+    def lines(self, gray, page=None) -> list[tuple[int, str, list[float]]]:
+        """(top y, text, [confidence 0–100]) of each text line of a deskewed greyscale page;
+        the lines' pictures are cropped from `page` where given (the same page, drawn better:
+        `deskew.Turned`)."""
         out = []
         w, h = gray.size
         for x0, y0, x1, y1 in self.boxes(gray):
             box = (max(0, int(x0)), max(0, int(y0)), min(w, int(x1) + 1), min(h, int(y1) + 1))
             if box[2] - box[0] < 4 or box[3] - box[1] < 4:
                 continue
-            text, conf = self.read_line(gray.crop(box))
+            text, conf = self.read_line((page or gray).crop(box))
             if text.strip():
                 out.append((box[1], text, [100 * conf]))
         return out

@@ -168,10 +168,14 @@ def fix_slips(text: str) -> str:
 
 
 def numberish(text: str) -> bool:
-    """Whether a cell's first reading may be a number: no Chinese, one character only, or
-    digits with one stray character (人4, 4】: noise on a number). A number with its unit is
-    read well already and keeps its unit."""
-    t = text.replace(" ", "").strip(_JUNK)
+    """Whether a cell's first reading may be a number: no Chinese, one character only,
+    digits with one stray character (人4, 4】: noise on a number), or punctuation alone (a 0
+    read as ")"), a blank mark aside. A number with its unit is read well already and keeps
+    its unit."""
+    t = text.replace(" ", "")
+    if t and not t.strip(_JUNK):
+        return t not in BLANK_MARKS
+    t = t.strip(_JUNK)
     if not t or len(t) > 16 or _WITH_UNIT.fullmatch(t):
         return False
     cjk = len(_CJK.findall(t))
