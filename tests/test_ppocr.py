@@ -283,3 +283,76 @@ def test_the_detector_input_is_normalised_per_channel():
         assert np.allclose(x[0, c, :, :32], -m / s) and np.allclose(x[0, c, :, 32:], (1 - m) / s)
     y = ppocr._normalised(img)
     assert y.shape == (1, 3, 32, 64) and y.min() == -1.0 and y.max() == 1.0
+
+
+@needs_models
+def test_traditional_only_characters_are_read_as_simplified():
+    """The recogniser knows both scripts; a report is in simplified Chinese. A character only
+    traditional script writes becomes its simplified form; one GB2312 holds stays."""
+    r = ppocr.Reader(ppocr.model_dir())
+    assert "信息內容們".translate(r.simplified) == "信息内容们"
+    assert "乾县於".translate(r.simplified) == "乾县於"  # a county's name, a surname
+    assert all(len(v) == 1 for v in r.simplified.values())
+
+
+def _cell(lines: list[str], width: int = 900):
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(FONT_PATH, 40)
+    img = Image.new("L", (width, 20 + 60 * len(lines)), 255)
+    d = ImageDraw.Draw(img)
+    for k, text in enumerate(lines):
+        d.text((10, 10 + 60 * k), text, font=font, fill=0)
+    x0, y0, x1, y1 = img.point(lambda v: 255 if v < 160 else 0).getbbox()
+    return img.crop((x0 - 4, y0 - 4, x1 + 4, y1 + 4))  # as a cell's ink is cropped
+
+
+@needs_font
+def test_a_cell_s_text_is_cut_into_its_lines():
+    from parsers.formats.ocr.cells import text_rows
+
+    digits_h = 30  # as the font draws 0-9 at 40 pixels
+    two = text_rows(_cell(["(二)部分公开(区分处理的", "只计这一情形)"]), digits_h)
+    assert len(two) == 2 and two[0][1] <= two[1][0] + 6
+    assert len(text_rows(_cell(["二"], 120), digits_h)) == 1  # its strokes are one line
+    assert len(text_rows(_cell(["三", "二"], 120), digits_h)) == 2
+
+
+@needs_models
+@needs_font
+def test_labels_are_read_by_pp_ocr_and_numbers_left_to_tesseract():
+    from parsers.formats.ocr.cells import read_labels
+
+    crops = [
+        _cell(["(二)部分公开(区分处理的，只计", "这一情形，不计其他情形)"]),
+        _cell(["信息内容"], 260),
+        _cell(["1234"], 140),  # one short line: may be a number
+        _cell(["12345678901234"], 420),  # read, but a number: tesseract's
+        None,
+    ]
+    got = read_labels(crops)
+    assert sorted(got) == [0, 1]
+    assert _norm(got[0][0]) == _norm("(二)部分公开(区分处理的，只计这一情形，不计其他情形)")
+    assert got[1][0] == "信息内容" and got[1][1] >= 85
+
+
+@needs_models
+@needs_font
+def test_pp_ocr_votes_on_numbers_but_never_decides_one_alone(monkeypatch):
+    """A number cell's votes: tesseract's general reading, its eng digits, PP-OCR. Two of
+    tesseract's readings agreeing on a 9 where the cell prints 0: PP-OCR's 0 sets it aside.
+    A faint first reading PP-OCR agrees with stands; PP-OCR alone makes no number."""
+    import parsers.formats.ocr.cells as ocr
+    from parsers.formats.ocr.readings import UNREADABLE
+
+    def fake(crops, lang=ocr.LANG, config=(), cell_conf=None, line_px=None):
+        cell_conf.extend([95.0] * len(crops))
+        if line_px:  # the second look at the cells set aside, larger: nothing new
+            return [""] * len(crops), [95.0] * len(crops)
+        assert lang == "eng"  # chi_sim read once, as the general reading
+        return ["9", "", ""], [95.0] * len(crops)
+
+    monkeypatch.setattr(ocr, "ocr_stacked", fake)
+    crops = [_cell(["0"], 120), _cell(["7"], 120), _cell(["5"], 120)]
+    texts, set_aside = ocr.read_numbers(crops, ["9", "7", "人"], [95.0, 45.0, 30.0])
+    assert texts == [UNREADABLE + "9", "7", UNREADABLE + "5"] and set_aside == 2

@@ -1,10 +1,10 @@
 """Scans → Document: image-only PDFs and image files; running text read by PP-OCRv6 tiny,
-tables by tesseract (chi_sim).
+tables by tesseract (chi_sim, eng digits) and PP-OCRv6 tiny (labels, and a vote on numbers).
 
 - `pages`: render each page, read its running text, place its tables;
 - `deskew`: a page's skew, and the page turned straight where it is read;
 - `grid`: a table's cell grid (with merged cells) from the page's ruling lines;
-- `cells`: each cell's ink cropped and read, all cells of a page in one tesseract run;
+- `cells`: each cell's ink cropped and read: labels by PP-OCR, the rest in one tesseract run;
 - `readings`: a number cell keeps a number only when independent readings agree;
 - `ppocr`: a page's running text by PP-OCRv6 tiny (onnxruntime), tesseract where absent;
 - `tesseract`: the tesseract command and its TSV output.

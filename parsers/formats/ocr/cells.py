@@ -1,14 +1,17 @@
-"""Reading the cells of a scanned table: each cell's ink cropped clean, the cells stacked into
-one image so one tesseract run reads them all without text running across cells, and every
-cell that may hold a number read twice more, digits only, for the vote (`readings`)."""
+"""Reading the cells of a scanned table: each cell's ink cropped clean; the labels read by
+PP-OCR (`read_labels`); the other cells stacked into one image so one tesseract run reads
+them all without text running across cells; and every cell that may hold a number read twice
+more, by tesseract's eng digits and by PP-OCR, for the vote (`readings`)."""
 
 from __future__ import annotations
 
+from parsers.formats.ocr import ppocr
 from parsers.formats.ocr.grid import INK, Grid, cell_regions
 from parsers.formats.ocr.readings import (
     BLANK_MARKS,
     DIGITS,
     NUMBER,
+    OPPOSE_CONF,
     UNREADABLE,
     UNREADABLE_BLANK,
     Reading,
@@ -25,6 +28,9 @@ from parsers.formats.ocr.tesseract import LANG, tesseract, tesseract_each
 from parsers.model import Cell, Table
 
 LINE_PX = 40  # cell text is scaled to about this height for tesseract
+LABEL_CONF = 0.85  # PP-OCR's mean character probability over which its reading of a label stands
+NARROW = 2.5  # a one-line cell narrower than this many heights may be a number
+PP_CONF = 80.0  # PP-OCR's vote on a number is at most this sure: under ALONE_CONF
 SURE_CONF = 60.0  # three readings this sure of one number outvote a PDF's own OCR layer
 
 
@@ -40,7 +46,12 @@ def read_table(gray, g: Grid, layer=None) -> tuple[Table, list[float], int]:
         box = (g.xs[c] + 5, g.ys[r] + 5, g.xs[c + cs] - 4, g.ys[r + rs] - 4)
         crops.append(_ink_crop(gray, box))
     cell_conf: list[float] = []
-    texts, confs = ocr_stacked(crops, cell_conf=cell_conf)
+    labels = read_labels(crops)
+    sheet = [None if k in labels else c for k, c in enumerate(crops)]
+    texts, confs = ocr_stacked(sheet, cell_conf=cell_conf)
+    for k, (text, conf) in labels.items():
+        texts[k] = text
+        confs.append(conf)
     texts = [fix_slips(t) for t in texts]
     sure: set[int] = set()
     texts, set_aside = read_numbers(crops, texts, cell_conf, sure)
@@ -67,6 +78,54 @@ def read_table(gray, g: Grid, layer=None) -> tuple[Table, list[float], int]:
     for (r, _, rs, cs), text, box in zip(regions, texts, boxes, strict=True):
         rows[r].append(Cell(text, rowspan=rs, colspan=cs, pos={"box": list(box)}))
     return Table(rows=rows, ocr=True), confs, set_aside
+
+
+def read_labels(crops) -> dict[int, tuple[str, float]]:
+    """The cells PP-OCR reads as words, a label's (its text, its confidence 0-100), by
+    index: a label is read there at about a third of tesseract's cost a character. A cell
+    that may hold a number (one short line), that reads as one (`numberish`) or that PP-OCR
+    is not sure of is left to tesseract's stacked sheet, whose reading of a number the
+    digit readers vote on. None without PP-OCR's models."""
+    if not ppocr.available():
+        return {}
+    live = sorted(c.height - 8 for c in crops if c is not None)  # _ink_crop's margins
+    if not live:
+        return {}
+    digits_h = live[len(live) // 4]  # most cells hold one line of digits
+    out = {}
+    with ppocr.reader() as r:
+        for k, crop in enumerate(crops):
+            if crop is None:
+                continue
+            rows = text_rows(crop, digits_h)
+            if len(rows) == 1 and crop.width < NARROW * crop.height:
+                continue
+            read = [r.read_line(crop.crop((0, y0, crop.width, y1))) for y0, y1 in rows]
+            conf = min((c for _, c in read), default=0.0)
+            text = clean_cell(join_words([w for t, _ in read for w in t.split()]))
+            if conf >= LABEL_CONF and text and not numberish(text):
+                out[k] = (text, 100 * conf)
+    return out
+
+
+def text_rows(crop, digits_h: float) -> list[tuple[int, int]]:
+    """The (top, bottom) of each line of a cell's text, where a line of digits is about
+    `digits_h` high: runs of inked rows, each joined to the line above while the two span
+    no more than a line of hanzi with its brackets (1.6 digits: the strokes of 二 are one
+    line, two lines with their spacing span more than 2.3). A thin run left alone (under
+    half a digit: what is left of a ruling, a dash) is no line."""
+    import numpy as np
+
+    from parsers.formats.ocr.ppocr import _runs
+
+    rows: list[tuple[int, int]] = []
+    for a, b in _runs((np.asarray(crop) < INK).any(axis=1)):
+        if rows and b - rows[-1][0] <= 1.6 * digits_h:
+            rows[-1] = (rows[-1][0], b)
+        else:
+            rows.append((a, b))
+    pad = 3
+    return [(max(0, a - pad), min(crop.height, b + pad)) for a, b in rows if b - a >= digits_h / 2]
 
 
 def _against_layer(texts: list[str], boxes, layer, sure: set[int]) -> int:
@@ -119,19 +178,24 @@ def _value_columns(regions, texts: list[str], crops, numbered: set[int]) -> int:
 def read_numbers(
     crops, texts: list[str], cell_conf: list[float], sure: set | None = None
 ) -> tuple[list[str], int]:
-    """Re-read every cell whose general reading may be a number twice more, digits only
-    (chi_sim, eng), and let decide() vote. Returns the cell texts and how many were set aside;
-    `sure` collects the cells whose three readings all say the number with SURE_CONF."""
+    """Re-read every cell whose general reading may be a number twice more, and let
+    decide() vote: digits only by tesseract's eng model, and by PP-OCR where its models are
+    installed (else digits only by chi_sim, as the general reading). Returns the cell
+    texts and how many were set aside; `sure` collects the cells whose three readings all
+    say the number with SURE_CONF."""
     nums = [i for i, t in enumerate(texts) if crops[i] is not None and numberish(t)]
     if not nums:
         return texts, 0
     sub = [crops[i] for i in nums]
     readings: list[list[Reading]] = [[first_reading(texts[i], cell_conf[i])] for i in nums]
-    for lang in ("chi_sim", "eng"):  # different models make different slips
+    pp = pp_readings(sub)
+    for lang in ("eng",) if pp else ("chi_sim", "eng"):  # different models, different slips
         conf: list[float] = []
         got, _ = ocr_stacked(sub, lang=lang, config=(DIGITS,), cell_conf=conf)
         for rs, t, c in zip(readings, got, conf, strict=False):
             rs.append(reading(t, c))
+    for rs, r in zip(readings, pp or [], strict=False):
+        rs.append(r)
     out = list(texts)
     for i, rs in zip(nums, readings, strict=True):
         out[i] = decide(texts[i], rs)
@@ -143,10 +207,30 @@ def read_numbers(
         ):
             sure.add(i)
     _recheck(crops, nums, readings, out)
-    for i in nums:  # a minus sign every reading dropped: the number's sign is unknown
+    for i, rs in zip(nums, readings, strict=True):
+        # a minus sign every reading dropped: the number's sign is unknown
         if NUMBER.fullmatch(out[i]) and out[i][0] not in "+-" and leading_dash(crops[i]):
             out[i] = UNREADABLE + out[i]
+        # what the second look confirmed, PP-OCR may still oppose
+        if pp and NUMBER.fullmatch(out[i]) and _opposed(rs[-1], out[i]):
+            out[i] = UNREADABLE + out[i]
     return out, sum(1 for i in nums if out[i].startswith(UNREADABLE))
+
+
+def pp_readings(crops) -> list[Reading] | None:
+    """PP-OCR's reading of each number cell, its confidence capped at PP_CONF: a vote of an
+    engine of its own (the general reading and chi_sim's digits only are one model read
+    twice, and on a sheet of number cells alone they read alike: a 0 both read as 9), that
+    agrees or opposes but never decides a number alone (its confidence is not on
+    tesseract's scale: ALONE_CONF). None without PP-OCR's models."""
+    if not ppocr.available():
+        return None
+    with ppocr.reader() as r:
+        return [reading(text, min(100 * conf, PP_CONF)) for text, conf in map(r.read_line, crops)]
+
+
+def _opposed(r: Reading, number: str) -> bool:
+    return bool(r.text) and r.conf >= OPPOSE_CONF and r.text != number.lstrip("+")
 
 
 def _recheck(crops, nums: list[int], readings: list[list[Reading]], out: list[str]) -> None:

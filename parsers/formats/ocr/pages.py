@@ -1,5 +1,5 @@
-"""Scans → Document: PP-OCRv6 tiny (or tesseract chi_sim) for the text, ruling lines and
-tesseract for the tables.
+"""Scans → Document: PP-OCRv6 tiny (or tesseract chi_sim) for the text; ruling lines,
+tesseract and PP-OCRv6 tiny for the tables.
 
 Per page: deskew (`deskew`), find the table ruling lines (`grid`) and rebuild each table's
 cell grid; then, as tasks of their own across the threads, read each table's cells (`cells`,
@@ -168,9 +168,9 @@ def _ocr_pages(pages) -> Document:
     pool.shutdown()
     mean = sum(confs) / len(confs) if confs else 0.0
     text = ppocr.NAME if ppocr.available() else f"tesseract {LANG}"
+    tables = f"tesseract {LANG} and {ppocr.NAME}" if ppocr.available() else f"tesseract {LANG}"
     doc.notes.append(
-        f"ocr: text {text}, tables tesseract {LANG}, {doc.pages} page(s), "
-        f"mean confidence {mean:.1f}"
+        f"ocr: text {text}, tables {tables}, {doc.pages} page(s), mean confidence {mean:.1f}"
     )
     if set_aside:
         doc.notes.append(

