@@ -85,7 +85,7 @@ def read_labels(crops) -> dict[int, tuple[str, float]]:
     index: a label is read there at about a third of tesseract's cost a character. A cell
     that may hold a number (one short line), that reads as one (`numberish`) or that PP-OCR
     is not sure of is left to tesseract's stacked sheet, whose reading of a number the
-    digit readers vote on. None without PP-OCR's models."""
+    digit readers vote on. Empty without PP-OCR's models."""
     if not ppocr.available():
         return {}
     live = sorted(c.height - 8 for c in crops if c is not None)  # _ink_crop's margins
