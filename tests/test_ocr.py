@@ -224,7 +224,7 @@ def test_a_cell_right_of_a_number_that_reads_as_no_number_keeps_the_row_aligned(
         d.rectangle((x, 90, x + 30, 110), fill=0)  # some ink in every cell
     first = {None: ["总计", "18", slip, "21"]}
 
-    def fake(crops, lang=ocr.LANG, config=(), cell_conf=None):
+    def fake(crops, lang=ocr.LANG, config=(), cell_conf=None, line_px=None):
         texts = first[None] if not config else ["18", "", "21"]
         cell_conf.extend([95.0] * len(texts))
         return list(texts), [95.0] * len(texts)
@@ -283,7 +283,7 @@ def test_a_turned_page_is_drawn_where_read_as_the_whole_page_turned(angle):
     """Turned draws only the boxes read, pixel for pixel as Pillow's rotate draws the whole
     page; its blank boxes come out white."""
     import numpy as np
-    from PIL import Image
+    from PIL import Image, ImageDraw
 
     from parsers.formats.ocr.deskew import Turned
     from synthetic.render_pdf import render_pdf
@@ -295,10 +295,25 @@ def test_a_turned_page_is_drawn_where_read_as_the_whole_page_turned(angle):
     for x0, y0, x1, y1 in [(0, 0, w, h), (100, 200, 900, 260), (w - 300, h - 90, w, h)]:
         got = np.asarray(turned.crop((x0, y0, x1, y1)))
         assert np.array_equal(got, whole[y0:y1, x0:x1])
-    blank = turned.blanked([(150, 210, 400, 240)])
-    got = np.asarray(blank.crop((100, 200, 900, 260)))
-    assert (got[10:41, 50:301] == 255).all()
-    assert np.array_equal(got[:, 301:], whole[200:260, 401:900])
+    ys, xs = np.nonzero(whole < 100)
+    x, y = int(xs[len(xs) // 2]), int(ys[len(ys) // 2])  # a pixel of ink
+    boxes = [(150, 210, 400, 240), (x - 60, y - 20, x, y + 20)]
+    blank = turned.blanked(boxes)
+    painted = page.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
+    draw = ImageDraw.Draw(painted)
+    for box in boxes:
+        draw.rectangle(box, fill=255)
+    painted = np.asarray(painted)
+    # a crop that cuts a box, one that starts on a box's last column (inked), one on its
+    # last row
+    for x0, y0, x1, y1 in [
+        (100, 200, 900, 260),
+        (x, y - 30, x + 50, y + 30),
+        (x - 50, y + 20, x + 10, y + 40),
+    ]:
+        got = np.asarray(blank.crop((x0, y0, x1, y1)))
+        assert np.array_equal(got, painted[y0:y1, x0:x1])
+    assert (np.asarray(blank.crop((100, 200, 900, 260)))[10:41, 50:301] == 255).all()
     rough = np.asarray(turned.coarse())  # nearest neighbour: near the bicubic page
     assert rough.shape == whole.shape
     assert np.mean(np.abs(rough.astype(int) - whole)) < 8

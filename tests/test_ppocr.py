@@ -347,8 +347,9 @@ def test_pp_ocr_votes_on_numbers_but_never_decides_one_alone(monkeypatch):
 
     def fake(crops, lang=ocr.LANG, config=(), cell_conf=None, line_px=None):
         cell_conf.extend([95.0] * len(crops))
-        if line_px:  # the second look at the cells set aside, larger: nothing new
-            return [""] * len(crops), [95.0] * len(crops)
+        if line_px:  # the second look at the cells set aside, larger: no number. confirm()
+            return [""] * len(crops), [95.0] * len(crops)  # puts back the first 9 (95 alone),
+        #                                                    and PP-OCR's 0 still opposes it
         assert lang == "eng"  # chi_sim read once, as the general reading
         return ["9", "", ""], [95.0] * len(crops)
 
@@ -356,3 +357,39 @@ def test_pp_ocr_votes_on_numbers_but_never_decides_one_alone(monkeypatch):
     crops = [_cell(["0"], 120), _cell(["7"], 120), _cell(["5"], 120)]
     texts, set_aside = ocr.read_numbers(crops, ["9", "7", "人"], [95.0, 45.0, 30.0])
     assert texts == [UNREADABLE + "9", "7", UNREADABLE + "5"] and set_aside == 2
+
+
+def test_without_pp_ocr_the_tables_are_read_by_tesseract_alone(monkeypatch):
+    """No models (or no OpenCC): no labels by PP-OCR, no vote of its own; chi_sim's digits
+    only vote again."""
+    import parsers.formats.ocr.cells as ocr
+
+    monkeypatch.setattr(ppocr, "available", lambda: False)
+    langs = []
+
+    def fake(crops, lang=ocr.LANG, config=(), cell_conf=None, line_px=None):
+        langs.append(lang)
+        cell_conf.extend([95.0] * len(crops))
+        return ["12"] * len(crops), [95.0] * len(crops)
+
+    monkeypatch.setattr(ocr, "ocr_stacked", fake)
+    crop = _cell(["12"], 120) if Path(FONT_PATH).exists() else None
+    assert ocr.read_labels([crop, None]) == {} and ocr.pp_readings([crop]) is None
+    if crop is not None:
+        texts, set_aside = ocr.read_numbers([crop], ["12"], [95.0])
+        assert texts == ["12"] and set_aside == 0 and langs == ["chi_sim", "eng"]
+
+
+@needs_models
+def test_without_opencc_the_models_are_not_available(monkeypatch):
+    import builtins
+
+    real = builtins.__import__
+
+    def no_opencc(name, *a, **kw):
+        if name == "opencc":
+            raise ImportError("no opencc")
+        return real(name, *a, **kw)
+
+    monkeypatch.setattr(builtins, "__import__", no_opencc)
+    assert not ppocr.available()

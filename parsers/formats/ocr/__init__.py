@@ -6,7 +6,7 @@ tables by tesseract (chi_sim, eng digits) and PP-OCRv6 tiny (labels, and a vote 
 - `grid`: a table's cell grid (with merged cells) from the page's ruling lines;
 - `cells`: each cell's ink cropped and read: labels by PP-OCR, the rest in one tesseract run;
 - `readings`: a number cell keeps a number only when independent readings agree;
-- `ppocr`: a page's running text by PP-OCRv6 tiny (onnxruntime), tesseract where absent;
+- `ppocr`: PP-OCRv6 tiny (onnxruntime): a page's running text, tables' labels, a vote on numbers;
 - `tesseract`: the tesseract command and its TSV output.
 """
 

@@ -1,7 +1,8 @@
 """Reading the cells of a scanned table: each cell's ink cropped clean; the labels read by
 PP-OCR (`read_labels`); the other cells stacked into one image so one tesseract run reads
 them all without text running across cells; and every cell that may hold a number read twice
-more, by tesseract's eng digits and by PP-OCR, for the vote (`readings`)."""
+more, by tesseract's eng digits and by PP-OCR (without its models, by tesseract's chi_sim
+and eng digits), for the vote (`readings`)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ SURE_CONF = 60.0  # three readings this sure of one number outvote a PDF's own O
 
 
 def read_table(gray, g: Grid, layer=None) -> tuple[Table, list[float], int]:
-    """OCR every cell of a grid; returns the Table (with spans), the word confidences and how
+    """OCR every cell of a grid; returns the Table (with spans), the confidences (tesseract's
+    words, PP-OCR's labels) and how
     many number cells were set aside as unreadable. `layer`: the page's own OCR layer
     [(char, x, y)], whose reading of a number must not contradict ours."""
     regions = cell_regions(g)

@@ -125,7 +125,7 @@ class Turned:
             )
         draw = None
         for bx0, by0, bx1, by1 in self.blank:
-            if bx0 < x1 and bx1 > x0 and by0 < y1 and by1 > y0:
+            if bx0 < x1 and bx1 >= x0 and by0 < y1 and by1 >= y0:  # rectangle() paints bx1, by1
                 draw = draw or ImageDraw.Draw(out)
                 draw.rectangle((bx0 - x0, by0 - y0, bx1 - x0, by1 - y0), fill=255)
         return out

@@ -63,12 +63,14 @@ def model_dir() -> Path | None:
 
 
 def available() -> bool:
-    """Whether the models are there and onnxruntime can be imported."""
+    """Whether the models are there and onnxruntime and OpenCC can be imported (a setup made
+    before OpenCC was a dependency reads by tesseract until it is installed again)."""
     d = model_dir()
     if d is None or not all((d / f).is_file() for f in (DET_MODEL, REC_MODEL, DICTIONARY)):
         return False
     try:
         import onnxruntime  # noqa: F401
+        import opencc  # noqa: F401
     except ImportError:
         return False
     return True

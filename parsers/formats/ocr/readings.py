@@ -28,7 +28,8 @@ UNREADABLE_BLANK = "?0"  # no digit seen: the 0 only makes parsers.report.values
 @dataclass
 class Reading:
     text: str  # "" when the reading is not a number
-    conf: float  # tesseract's lowest word confidence in the cell (0-100)
+    conf: float  # tesseract's lowest word confidence in the cell (0-100); PP-OCR's mean
+    #              character probability × 100, capped (cells.PP_CONF)
 
 
 BLANK_MARKS = {"/", "／", "\\", "…", "-", "－", "—", "——", "x", "X", "×"}
