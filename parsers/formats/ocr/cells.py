@@ -12,7 +12,6 @@ from parsers.formats.ocr.readings import (
     BLANK_MARKS,
     DIGITS,
     NUMBER,
-    OPPOSE_CONF,
     UNREADABLE,
     UNREADABLE_BLANK,
     Reading,
@@ -23,6 +22,7 @@ from parsers.formats.ocr.readings import (
     fix_slips,
     join_words,
     numberish,
+    opposes,
     reading,
 )
 from parsers.formats.ocr.tesseract import LANG, tesseract, tesseract_each
@@ -118,10 +118,8 @@ def text_rows(crop, digits_h: float) -> list[tuple[int, int]]:
     half a digit: what is left of a ruling, a dash) is no line."""
     import numpy as np
 
-    from parsers.formats.ocr.ppocr import _runs
-
     rows: list[tuple[int, int]] = []
-    for a, b in _runs((np.asarray(crop) < INK).any(axis=1)):
+    for a, b in ppocr.runs((np.asarray(crop) < INK).any(axis=1)):
         if rows and b - rows[-1][0] <= 1.6 * digits_h:
             rows[-1] = (rows[-1][0], b)
         else:
@@ -214,7 +212,7 @@ def read_numbers(
         if NUMBER.fullmatch(out[i]) and out[i][0] not in "+-" and leading_dash(crops[i]):
             out[i] = UNREADABLE + out[i]
         # what the second look confirmed, PP-OCR may still oppose
-        if pp and NUMBER.fullmatch(out[i]) and _opposed(rs[-1], out[i]):
+        if pp and NUMBER.fullmatch(out[i]) and opposes(rs[-1], out[i]):
             out[i] = UNREADABLE + out[i]
     return out, sum(1 for i in nums if out[i].startswith(UNREADABLE))
 
@@ -229,10 +227,6 @@ def pp_readings(crops) -> list[Reading] | None:
         return None
     with ppocr.reader() as r:
         return [reading(text, min(100 * conf, PP_CONF)) for text, conf in map(r.read_line, crops)]
-
-
-def _opposed(r: Reading, number: str) -> bool:
-    return bool(r.text) and r.conf >= OPPOSE_CONF and r.text != number.lstrip("+")
 
 
 def _recheck(crops, nums: list[int], readings: list[list[Reading]], out: list[str]) -> None:

@@ -147,7 +147,7 @@ def _ocr_pages(pages) -> Document:
         page = future.result()
         tables = [pool.submit(read_table, page.gray, t, page.layer) for t in page.tables]
         text = pool.submit(text_lines, page.rest, page.text)
-        reads.append((page._replace(gray=None, rest=None, text=None, layer=None), no, tables, text))
+        reads.append((page._replace(gray=None, rest=None, layer=None), no, tables, text))
 
     try:
         for gray, no, layer in pages:
@@ -167,8 +167,9 @@ def _ocr_pages(pages) -> Document:
         raise
     pool.shutdown()
     mean = sum(confs) / len(confs) if confs else 0.0
-    text = ppocr.NAME if ppocr.available() else f"tesseract {LANG}"
-    tables = f"tesseract {LANG} and {ppocr.NAME}" if ppocr.available() else f"tesseract {LANG}"
+    pp = ppocr.available()
+    text = ppocr.NAME if pp else f"tesseract {LANG}"
+    tables = f"tesseract {LANG} and {ppocr.NAME}" if pp else f"tesseract {LANG}"
     doc.notes.append(
         f"ocr: text {text}, tables {tables}, {doc.pages} page(s), mean confidence {mean:.1f}"
     )
@@ -226,7 +227,16 @@ class PreparedPage(NamedTuple):
     layer: list | None  # its OCR layer, rotated with it
     tables: list[Grid]
     rest: object  # the page deskewed roughly, its tables blanked out: where the text lines are
-    text: Turned  # the page deskewed, its tables blanked out: the lines' pictures
+
+    @property
+    def text(self) -> Turned:
+        """The page deskewed, its tables blanked out: the lines' pictures."""
+        return self.gray.blanked(_blanks(self.tables))
+
+
+def _blanks(tables: list[Grid]) -> list[tuple[int, int, int, int]]:
+    """The boxes blanked out of a page's running text: its tables with a margin."""
+    return [(t.xs[0] - 6, t.ys[0] - 6, t.xs[-1] + 6, t.ys[-1] + 6) for t in tables]
 
 
 def prepare_page(gray, layer=None) -> PreparedPage:
@@ -242,11 +252,10 @@ def prepare_page(gray, layer=None) -> PreparedPage:
     page = Turned(gray, angle)
     rough = page.coarse()
     tables = find_tables(rough.point(lambda v: 0 if v < INK else 255))
-    blank = [(t.xs[0] - 6, t.ys[0] - 6, t.xs[-1] + 6, t.ys[-1] + 6) for t in tables]
     draw = ImageDraw.Draw(rough)
-    for box in blank:
+    for box in _blanks(tables):
         draw.rectangle(box, fill=255)
-    return PreparedPage(page, gray.size, angle, layer, tables, rough, page.blanked(blank))
+    return PreparedPage(page, gray.size, angle, layer, tables, rough)
 
 
 def _placed(page: PreparedPage, page_no: int, tables: list, lines: list):

@@ -139,10 +139,10 @@ class Reader:
         fx, fy = (right - left) / dw, (bottom - top) / dh
         mask = prob > DET_THRESH
         out = []
-        for y0, y1 in _runs(mask.any(axis=1)):
+        for y0, y1 in runs(mask.any(axis=1)):
             band = mask[y0:y1]
             merged: list[list[int]] = []
-            for a, b in _runs(band.any(axis=0)):  # pieces closer than a gap of 2.5 heights join
+            for a, b in runs(band.any(axis=0)):  # pieces closer than a gap of 2.5 heights join
                 if merged and a - merged[-1][1] < 2.5 * (y1 - y0):
                     merged[-1][1] = b
                 else:
@@ -241,7 +241,7 @@ def _det_input(img):
     return ((a[None] - mean) / std)[None]
 
 
-def _runs(flags) -> list[tuple[int, int]]:
+def runs(flags) -> list[tuple[int, int]]:
     """[start, end) of each run of True."""
     import numpy as np
 

@@ -84,6 +84,11 @@ def decide(first: str, rs: list[Reading]) -> str:
     return UNREADABLE + best.text
 
 
+def opposes(r: Reading, number: str) -> bool:
+    """Whether a reading says another number than `number` with OPPOSE_CONF."""
+    return bool(r.text) and r.conf >= OPPOSE_CONF and r.text != number.lstrip("+")
+
+
 def confirm(rs: list[Reading], more: list[Reading], current: str) -> str:
     """A set-aside cell read again (digits chi_sim, digits eng, larger): the number the new
     readings decide by the rule of decide(), when an earlier reading saw it too; else the
