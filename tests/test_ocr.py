@@ -389,3 +389,19 @@ def test_a_page_that_fails_stops_the_scan_and_later_pages_are_not_rendered(monke
     assert len(pulled) <= ocr_pages.AHEAD * workers + 1
     time.sleep(0.5)  # had they not been cancelled, the queued pages would be read by now
     assert len(calls) <= 1 + workers < len(pulled)
+
+
+def test_min3_is_pillows_min_filter():
+    """The rulings' thickening: each pixel the darkest of its 3x3 neighbourhood, the edges
+    repeated outwards, as Pillow's MinFilter(3) draws it."""
+    import random
+
+    import numpy as np
+    from PIL import Image, ImageFilter
+
+    from parsers.formats.ocr.grid import min3
+
+    rng = random.Random(5)
+    img = Image.new("L", (57, 31), 255)
+    img.putdata([0 if rng.random() < 0.08 else rng.choice((255, 200, 90)) for _ in range(57 * 31)])
+    assert min3(img).tolist() == np.asarray(img.filter(ImageFilter.MinFilter(3))).tolist()

@@ -79,10 +79,11 @@ def test_text_in_a_corner_of_a_dusty_page_is_found_where_it_is():
 
 @needs_models
 @needs_font
-@pytest.mark.parametrize("told", [None, 1280], ids=["default", "1280"])
+@pytest.mark.parametrize("told", [None, 600], ids=["default", "600"])
 def test_the_detector_sees_an_inked_page_at_its_side(told):
-    """The detector sees an A4 page at 300 dpi scaled to the reader's det_side (ppocr.DET_SIDE
-    unless told; its inked part only, in steps of 32); the lines come back in the page's own
+    """The detector sees an A4 page at 300 dpi scaled so its text lines (44 pixels high, 96
+    apart) are ppocr.DET_LINE pixels high, at most at the reader's det_side (DET_SIDE unless
+    told; its inked part only, in steps of 32); the lines come back in the page's own
     pixels."""
     from PIL import Image
 
@@ -91,7 +92,10 @@ def test_the_detector_sees_an_inked_page_at_its_side(told):
     page.paste(_two_lines(), (1000, 3000))
     more = {} if told is None else {"det_side": told}
     r = ppocr.Reader(ppocr.model_dir(), **more)
-    side = told or ppocr.DET_SIDE
+    fit = ppocr._fit(page)
+    assert ppocr.DET_LINE / 50 < fit < ppocr.DET_LINE / 40  # the lines' height decides
+    side = min(told or ppocr.DET_SIDE, max(fit * 3508, ppocr.DET_MIN_SIDE))
+    assert side == (told or fit * 3508)
     r.det = _Recording(r.det)  # keeps what the detector is given
     lines = r.lines(page)
     ((h, w),) = [x.shape[2:] for x in r.det.inputs]
@@ -106,6 +110,28 @@ def test_the_detector_sees_an_inked_page_at_its_side(told):
         _norm("2023年共收到申请1234件，办结1187件。"),
     ]
     assert 120 < lines[0][0] < 160 and 3200 < lines[-1][0] < 3240
+
+
+@needs_models
+@needs_font
+def test_small_lines_set_close_are_seen_at_the_full_side():
+    """8-point lines 10 pixels apart (300 dpi) would run into each other below DET_SIDE: the
+    detector sees them there, and finds each line."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(FONT_PATH, 33)
+    page = Image.new("L", (2480, 3508), 255)
+    d = ImageDraw.Draw(page)
+    for k in range(30):
+        d.text((200, 300 + 44 * k), f"第{k + 1}行：本机关主动公开政府信息{k + 10}条，办结申请。", font=font, fill=0)
+    assert ppocr._fit(page) * 3508 > ppocr.DET_SIDE
+    r = ppocr.Reader(ppocr.model_dir())
+    r.det = _Recording(r.det)
+    lines = r.lines(page)
+    ((h, _),) = [x.shape[2:] for x in r.det.inputs]
+    left, top, right, bottom = ppocr._inked(page)
+    assert h == round((bottom - top) * ppocr.DET_SIDE / 3508 / 32) * 32
+    assert len(lines) == 30 and all(t.startswith("第") for _, t, _ in lines)
 
 
 class _Recording:
