@@ -325,7 +325,7 @@ def test_a_scan_read_as_tasks_is_its_pages_read_one_by_one():
     those of each page read whole, one after another."""
     import pypdfium2 as pdfium
 
-    from parsers.formats.ocr.pages import DPI, ocr_page, ocr_pdf, scale_boxes
+    from parsers.formats.ocr.pages import DPI, drawn, ocr_page, ocr_pdf, scale_boxes
     from synthetic.render_pdf import render_pdf
 
     report = generate_report(22)
@@ -341,8 +341,8 @@ def test_a_scan_read_as_tasks_is_its_pages_read_one_by_one():
 
     doc = ocr_pdf(scan)
     one_by_one, confs = [], []
-    for n, gray in enumerate(rasterise(scan, dpi=DPI), 1):
-        blocks, c, _ = ocr_page(gray.convert("L"), n)
+    for n, page in enumerate(pdfium.PdfDocument(scan), 1):
+        blocks, c, _ = ocr_page(drawn(page, DPI / 72), n)
         one_by_one += blocks
         confs += c
     scale_boxes(one_by_one, 72 / DPI)
@@ -405,3 +405,53 @@ def test_min3_is_pillows_min_filter():
     img = Image.new("L", (57, 31), 255)
     img.putdata([0 if rng.random() < 0.08 else rng.choice((255, 200, 90)) for _ in range(57 * 31)])
     assert min3(img).tolist() == np.asarray(img.filter(ImageFilter.MinFilter(3))).tolist()
+
+
+def _picture_pdf(img) -> bytes:
+    """A PDF page the size of `img` (at 150 dpi) that is only that picture."""
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    w, h = img.width * 72 / 150, img.height * 72 / 150
+    c = canvas.Canvas(buf, pagesize=(w, h))
+    c.drawImage(ImageReader(img), 0, 0, w, h, mask="auto")
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["scan", "transparent", "text"])
+def test_a_page_is_drawn_as_pdfium_renders_it(kind):
+    """A scanned page is its picture scaled by OpenCV (not rendered by pdfium): the same
+    pixels within two grey levels but at a few edges, transparent parts white; any other
+    page is rendered."""
+    import numpy as np
+    import pypdfium2 as pdfium
+    from PIL import Image, ImageDraw
+
+    from parsers.formats.ocr.pages import _whole_page_picture, drawn
+    from synthetic.render_pdf import render_pdf
+
+    if kind == "scan":
+        data = scan_pdf_bytes(render_pdf(generate_report(3)), seed=3)
+    elif kind == "transparent":
+        img = Image.new("RGBA", (600, 800), (0, 0, 0, 0))
+        d = ImageDraw.Draw(img)
+        d.rectangle((100, 100, 500, 300), fill=(20, 40, 200, 255))
+        d.rectangle((100, 400, 500, 700), fill=(200, 30, 30, 128))
+        data = _picture_pdf(img)
+    else:
+        data = render_pdf(generate_report(3))
+    page = pdfium.PdfDocument(data)[0]
+    assert (_whole_page_picture(page) is None) == (kind == "text")
+    want = np.asarray(page.render(scale=300 / 72, grayscale=True).to_pil().convert("L"), np.int16)
+    got = np.asarray(drawn(page, 300 / 72), np.int16)
+    assert got.shape == want.shape
+    off = np.abs(got - want)
+    if kind == "text":
+        assert off.max() == 0
+    else:  # at a picture's sharp edges the two bilinear scalings may differ by a few levels
+        assert (off <= 2).mean() > 0.99 and off.max() <= 16 and off.mean() < 0.5
+    if kind == "transparent":
+        assert got[50, 50] == 255 and got[400, 600] < 100 and 120 < got[1100, 600] < 220
