@@ -17,10 +17,11 @@ from parsers.model import Block, Cell, Document, ParseError, Table
 
 # Bump when a change to any parser or the extractor can change a record: the archive re-parses.
 # tests/test_fingerprint.py fails when records change and this does not.
-PARSER_VERSION = "16"  # 16: scans: the running text read on the page turned by nearest
+PARSER_VERSION = "17"  # 17: scans: a scanned page's picture scaled by OpenCV, not drawn by
+#                      pdfium
+#                      (16: scans: the running text read on the page turned by nearest
 #                      neighbour; the detector sees a page at a scale fit to its text
-#                      lines (640-960 pixels); the skew searched in 0.2° steps first; a
-#                      scanned page's picture scaled by OpenCV, not drawn by pdfium
+#                      lines (640-960 pixels); the skew searched in 0.2° steps first)
 #                      (15: scans: tables' labels read by PP-OCRv6 tiny, which votes on each
 #                      number in place of chi_sim's digits-only reading; characters only
 #                      traditional script writes read as simplified)
