@@ -18,7 +18,8 @@ from parsers.model import Block, Cell, Document, ParseError, Table
 # Bump when a change to any parser or the extractor can change a record: the archive re-parses.
 # tests/test_fingerprint.py fails when records change and this does not.
 PARSER_VERSION = "17"  # 17: scans: a scanned page's picture scaled by OpenCV, not drawn by
-#                      pdfium
+#                      pdfium; the tables' cells read by tesseract without its inverted
+#                      second reading
 #                      (16: scans: the running text read on the page turned by nearest
 #                      neighbour; the detector sees a page at a scale fit to its text
 #                      lines (640-960 pixels); the skew searched in 0.2° steps first)
