@@ -455,3 +455,23 @@ def test_a_page_is_drawn_as_pdfium_renders_it(kind):
         assert (off <= 2).mean() > 0.99 and off.max() <= 16 and off.mean() < 0.5
     if kind == "transparent":
         assert got[50, 50] == 255 and got[400, 600] < 100 and 120 < got[1100, 600] < 220
+
+
+def test_a_cell_printed_light_on_a_dark_fill_is_read():
+    """Tesseract reads the cells without its inverted second look: a cell printed white on
+    a dark fill is turned dark on light first, and reads as printed."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from parsers.formats.ocr.cells import _ink_crop, ocr_stacked
+    from synthetic.render_pdf import FONT_PATH
+
+    font = ImageFont.truetype(FONT_PATH, 36)
+    page = Image.new("L", (900, 120), 255)
+    d = ImageDraw.Draw(page)
+    d.rectangle((0, 0, 899, 119), fill=40)
+    boxes = [(0, 0, 200, 120), (200, 0, 500, 120), (500, 0, 900, 120)]
+    for (x0, _, _, _), text in zip(boxes, ["0", "123", "申请人数"], strict=True):
+        d.text((x0 + 40, 40), text, font=font, fill=255)
+    crops = [_ink_crop(page, b) for b in boxes]
+    assert all(c is not None and c.getpixel((0, 0)) == 255 for c in crops)
+    assert ocr_stacked(crops)[0] == ["0", "123", "申请人数"]
