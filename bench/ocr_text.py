@@ -75,7 +75,9 @@ def main(argv=None) -> None:
     ap.add_argument("--n", type=int, default=3, help="reports (6-10 pages each)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1, help="onnxruntime threads")
-    ap.add_argument("--det-side", type=int, default=ppocr.DET_SIDE, help="the detector's side at most")
+    ap.add_argument(
+        "--det-side", type=int, default=ppocr.DET_SIDE, help="the detector's side at most"
+    )
     ap.add_argument("--squeeze", type=float, default=ppocr.SQUEEZE, help="lines narrowed to this")
     args = ap.parse_args(argv)
     ppocr.SQUEEZE = args.squeeze

@@ -123,7 +123,8 @@ def test_small_lines_set_close_are_seen_at_the_full_side():
     page = Image.new("L", (2480, 3508), 255)
     d = ImageDraw.Draw(page)
     for k in range(30):
-        d.text((200, 300 + 44 * k), f"第{k + 1}行：本机关主动公开政府信息{k + 10}条，办结申请。", font=font, fill=0)
+        line = f"第{k + 1}行：本机关主动公开政府信息{k + 10}条，办结申请。"
+        d.text((200, 300 + 44 * k), line, font=font, fill=0)
     assert ppocr._fit(page) * 3508 > ppocr.DET_SIDE
     r = ppocr.Reader(ppocr.model_dir())
     r.det = _Recording(r.det)

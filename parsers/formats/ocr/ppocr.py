@@ -16,6 +16,7 @@ band of the detector's map (rows, then runs along each row band), not a rotated 
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from collections.abc import Iterator
@@ -240,7 +241,7 @@ def _fit(gray) -> float:
     if len(lines) < 3:
         return 1.0
     height = 2 * float(np.median([b - a for a, b in lines]))
-    gap = 2 * float(np.median([c - b for (_, b), (c, _) in zip(lines, lines[1:])]))
+    gap = 2 * float(np.median([c - b for (_, b), (c, _) in itertools.pairwise(lines)]))
     return max(DET_LINE / height, DET_GAP / gap)
 
 
