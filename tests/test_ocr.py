@@ -407,13 +407,16 @@ def test_min3_is_pillows_min_filter():
     assert min3(img).tolist() == np.asarray(img.filter(ImageFilter.MinFilter(3))).tolist()
 
 
-def _picture_pdf(img) -> bytes:
-    """A PDF page the size of `img` (at 150 dpi) that is only that picture."""
+def _picture_pdf(img, dpi: int = 150) -> bytes:
+    """A PDF page the size of `img` (at `dpi`) that is only that picture."""
+    buf = io.BytesIO()
+    if img.mode == "1":  # Pillow keeps it 1 bit a pixel
+        img.save(buf, "PDF", resolution=dpi)
+        return buf.getvalue()
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
 
-    buf = io.BytesIO()
-    w, h = img.width * 72 / 150, img.height * 72 / 150
+    w, h = img.width * 72 / dpi, img.height * 72 / dpi
     c = canvas.Canvas(buf, pagesize=(w, h))
     c.drawImage(ImageReader(img), 0, 0, w, h, mask="auto")
     c.showPage()
@@ -421,35 +424,48 @@ def _picture_pdf(img) -> bytes:
     return buf.getvalue()
 
 
-@pytest.mark.parametrize("kind", ["scan", "transparent", "text"])
+@pytest.mark.parametrize(
+    "kind", ["scan", "transparent", "text", "annotated", "one-bit", "fine", "cropped"]
+)
 def test_a_page_is_drawn_as_pdfium_renders_it(kind):
-    """A scanned page is its picture scaled by OpenCV (not rendered by pdfium): the same
-    pixels within two grey levels but at a few edges, transparent parts white; any other
-    page is rendered."""
+    """A scanned page drawn larger than it was scanned is its picture scaled by OpenCV (not
+    rendered by pdfium): the same pixels within two grey levels but at a few edges,
+    transparent parts white. Any other page is rendered by pdfium: one with text, an
+    annotation, a 1-bit picture, a picture finer than the page drawn, or a crop box the
+    picture does not fill."""
     import numpy as np
     import pypdfium2 as pdfium
+    import pypdfium2.raw as praw
     from PIL import Image, ImageDraw
 
-    from parsers.formats.ocr.pages import _whole_page_picture, drawn
+    from parsers.formats.ocr.pages import _scan_picture, drawn
     from synthetic.render_pdf import render_pdf
 
-    if kind == "scan":
-        data = scan_pdf_bytes(render_pdf(generate_report(3)), seed=3)
-    elif kind == "transparent":
-        img = Image.new("RGBA", (600, 800), (0, 0, 0, 0))
-        d = ImageDraw.Draw(img)
-        d.rectangle((100, 100, 500, 300), fill=(20, 40, 200, 255))
-        d.rectangle((100, 400, 500, 700), fill=(200, 30, 30, 128))
-        data = _picture_pdf(img)
-    else:
-        data = render_pdf(generate_report(3))
+    scan = scan_pdf_bytes(render_pdf(generate_report(3)), seed=3)
+    img = Image.new("RGBA", (600, 800), (0, 0, 0, 0))
+    d = ImageDraw.Draw(img)
+    d.rectangle((100, 100, 500, 300), fill=(20, 40, 200, 255))
+    d.rectangle((100, 400, 500, 700), fill=(200, 30, 30, 128))
+    data = {
+        "scan": scan,
+        "annotated": scan,
+        "cropped": scan,
+        "transparent": _picture_pdf(img),
+        "text": render_pdf(generate_report(3)),
+        "one-bit": _picture_pdf(img.convert("L").point(lambda v: 255 if v > 100 else 0, "1")),
+        "fine": _picture_pdf(img.convert("L"), dpi=600),
+    }[kind]
     page = pdfium.PdfDocument(data)[0]
-    assert (_whole_page_picture(page) is None) == (kind == "text")
+    if kind == "annotated":
+        praw.FPDFPage_CloseAnnot(praw.FPDFPage_CreateAnnot(page.raw, praw.FPDF_ANNOT_SQUARE))
+    if kind == "cropped":
+        page.set_cropbox(20, 30, 500, 700)
+    assert (_scan_picture(page, 300 / 72) is None) == (kind not in ("scan", "transparent"))
     want = np.asarray(page.render(scale=300 / 72, grayscale=True).to_pil().convert("L"), np.int16)
     got = np.asarray(drawn(page, 300 / 72), np.int16)
     assert got.shape == want.shape
     off = np.abs(got - want)
-    if kind == "text":
+    if kind not in ("scan", "transparent"):
         assert off.max() == 0
     else:  # at a picture's sharp edges the two bilinear scalings may differ by a few levels
         assert (off <= 2).mean() > 0.99 and off.max() <= 16 and off.mean() < 0.5
@@ -475,3 +491,25 @@ def test_a_cell_printed_light_on_a_dark_fill_is_read():
     crops = [_ink_crop(page, b) for b in boxes]
     assert all(c is not None and c.getpixel((0, 0)) == 255 for c in crops)
     assert ocr_stacked(crops)[0] == ["0", "123", "申请人数"]
+
+
+def test_the_cells_are_read_without_tesseracts_inverted_look(monkeypatch):
+    """Every tesseract reading of the cells' sheets is told not to try the picture inverted
+    (cells.NO_INVERT): on dark-on-light cells that look took zeros for 6, 10, 9 or 8."""
+    from PIL import Image, ImageDraw
+
+    import parsers.formats.ocr.cells as ocr
+
+    seen = []
+
+    def recording(img, psm=3, lang=ocr.LANG, config=()):
+        seen.append(config)
+        return []
+
+    monkeypatch.setattr(ocr, "tesseract", recording)
+    monkeypatch.setattr(ocr, "tesseract_each", lambda imgs, **k: [recording(i, **k) for i in imgs])
+    img = Image.new("L", (120, 60), 255)
+    ImageDraw.Draw(img).rectangle((30, 20, 60, 40), fill=0)
+    ocr.ocr_stacked([img])
+    ocr.ocr_stacked([img], lang="eng", config=(ocr.DIGITS,))
+    assert len(seen) == 4 and all(ocr.NO_INVERT in c for c in seen)

@@ -135,6 +135,26 @@ def test_small_lines_set_close_are_seen_at_the_full_side():
     assert len(lines) == 30 and all(t.startswith("第") for _, t, _ in lines)
 
 
+def test_the_detectors_scale_follows_the_lines_height_and_gaps():
+    """The scale at which lines are DET_LINE pixels high and DET_GAP apart; 1.0 (the
+    reader's side) for a page with fewer than three lines: blank, one line, one block."""
+    from PIL import Image, ImageDraw
+
+    def page(bars):
+        img = Image.new("L", (2480, 3508), 255)
+        for top, height in bars:
+            ImageDraw.Draw(img).rectangle((300, top, 2000, top + height - 1), fill=0)
+        return img
+
+    assert ppocr._fit(page([])) == 1.0
+    assert ppocr._fit(page([(500, 44)])) == 1.0
+    assert ppocr._fit(page([(300, 2800)])) == 1.0
+    spaced = [(300 + 72 * k, 44) for k in range(30)]  # 10.5 pt lines, 28 px apart
+    assert ppocr._fit(page(spaced)) == pytest.approx(ppocr.DET_LINE / 44)
+    close = [(300 + 44 * k, 34) for k in range(40)]  # 8 pt lines, 10 px apart
+    assert ppocr._fit(page(close)) == pytest.approx(ppocr.DET_GAP / 10)
+
+
 class _Recording:
     """An onnxruntime session that keeps every input it is given."""
 

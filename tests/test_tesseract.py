@@ -7,6 +7,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from parsers.formats.ocr import tesseract as T
+from parsers.formats.ocr.cells import NO_INVERT
 from parsers.formats.ocr.readings import DIGITS
 
 tesserocr = pytest.importorskip("tesserocr")
@@ -41,7 +42,14 @@ def test_the_binding_is_the_commands_own_libtesseract():
 
 @pytest.mark.parametrize(
     "psm,lang,config",
-    [(6, "chi_sim", ()), (6, "chi_sim", (DIGITS,)), (6, "eng", (DIGITS,)), (7, "chi_sim", ())],
+    [
+        (6, "chi_sim", ()),
+        (6, "chi_sim", (DIGITS,)),
+        (6, "eng", (DIGITS,)),
+        (7, "chi_sim", ()),
+        (6, "chi_sim", (NO_INVERT,)),
+        (6, "eng", (NO_INVERT, DIGITS)),
+    ],
 )
 def test_in_process_reads_what_the_command_reads(psm, lang, config):
     if not T.in_process():
@@ -76,6 +84,16 @@ def test_engines_are_lent_and_kept_for_the_next_document():
         t.join()
     assert [[w.text for w in ws] for ws in got] == [["2023"]] * 3
     assert T._idle["eng"] == idle  # the same engine, lent and given back
+
+
+def test_a_setting_this_tesseract_does_not_know_is_left_alone():
+    """A setting another tesseract release has (or has dropped) is not set, and the engine
+    that was asked for it reads the next image as any other."""
+    if not T.in_process():
+        pytest.skip("tesserocr is not linked to the command's libtesseract")
+    img = _cell("2023")
+    for config in [("no_such_setting_of_ours=1", DIGITS), (DIGITS,), ()]:
+        assert [w.text for w in T.tesseract(img, psm=7, lang="eng", config=config)] == ["2023"]
 
 
 def test_a_language_not_installed_is_a_parse_error():

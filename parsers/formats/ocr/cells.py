@@ -33,11 +33,11 @@ LABEL_CONF = 0.85  # PP-OCR's mean character probability over which its reading 
 NARROW = 2.5  # a one-line cell narrower than this many heights may be a number
 PP_CONF = 80.0  # PP-OCR's vote on a number is at most this sure: under ALONE_CONF
 SURE_CONF = 60.0  # three readings this sure of one number outvote a PDF's own OCR layer
-# Tesseract reads a line it is unsure of once more inverted (white on black) and keeps the
-# surer reading. A cell's ink is dark on light (`_ink_crop` turns a dark fill's light print),
-# and over 1,243 cells of 3 scans that second reading took 72 zeros for 6, 10, 9, 8 or
-# nothing, in 28 % of the sheets' time.
-NO_INVERT = "tessedit_do_invert=0"
+# Tesseract reads a line it is unsure of (mean confidence under invert_threshold) once more
+# inverted, white on black, and keeps the surer reading. A cell's ink is dark on light
+# (`_ink_crop` turns a dark fill's light print), and over 1,243 cells of 3 scans that second
+# reading took 72 zeros for 6, 10, 9, 8 or nothing, in 28 % of the sheets' time.
+NO_INVERT = "invert_threshold=0"
 
 
 def read_table(gray, g: Grid, layer=None) -> tuple[Table, list[float], int]:

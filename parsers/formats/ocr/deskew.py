@@ -81,7 +81,8 @@ class Turned:
     Pillow's rotate runs, over the box alone. A page is mostly paper and margins no reading
     looks at, and the bicubic turn of a whole 300-dpi page takes ~0.2 s; the rulings are
     found and the running text read on the page turned by nearest neighbour (`coarse`,
-    ~0.016 s), and only the cells read are drawn bicubic."""
+    ~0.016 s), and only the cells read are drawn bicubic (the whole page only for tesseract,
+    where PP-OCR's models are absent)."""
 
     def __init__(self, gray, angle: float, blank: list | tuple = ()):
         self.gray = gray

@@ -6,7 +6,7 @@ cell grid; then, as tasks of their own across the threads, read each table's cel
 which lets several readings vote on each number: `readings`) and OCR the rest of the page as
 text lines (`ppocr` where its models are installed, else tesseract). A scan that carries its
 own OCR layer is read the same way; the layer only gets a say against our numbers
-(`layer_chars`). Pillow for the pictures; tesseract is called through `tesseract`
+(`layer_chars`). Pillow and OpenCV for the pictures; tesseract is called through `tesseract`
 (in-process, or its command).
 """
 
@@ -64,42 +64,44 @@ def ocr_pdf(data: bytes, pages: list[int] | None = None, layer: bool = False) ->
 
 def drawn(page, scale: float):
     """A PDF page as a greyscale picture, `scale` pixels a point, as pdfium renders it. A
-    scanned page (one picture covering it, upright, and nothing else drawn but invisible
-    text) is its picture decoded by pdfium and scaled by OpenCV's bilinear resize instead:
-    pdfium scales a picture bilinearly too, so the pixels are the same within a grey level
-    or two, in ~40 % of the time (pdfium's smoothing is no faster than its rendering of the
-    whole page)."""
+    scanned page whose picture is scaled up (`_scan_picture`) is that picture decoded by
+    pdfium and scaled by OpenCV's bilinear resize instead: pdfium scales a picture up
+    bilinearly too, so the pixels are the same within a few grey levels, in 28 against 73 ms
+    for a 200-dpi page drawn at 300 (pdfium's smoothing takes most of its time)."""
     import cv2
     import numpy as np
+    import pypdfium2 as pdfium
     from PIL import Image
 
-    picture = _whole_page_picture(page)
-    if picture is None:
-        return page.render(scale=scale, grayscale=True).to_pil().convert("L")
-    bitmap = picture.get_bitmap(render=True)  # the picture's mask and colours applied
-    pixels = bitmap.to_numpy()
-    if bitmap.mode == "L":
-        gray = np.ascontiguousarray(pixels.reshape(pixels.shape[:2]))
-    elif bitmap.mode == "BGR":
-        gray = cv2.cvtColor(pixels, cv2.COLOR_BGR2GRAY)
-    else:
-        gray = cv2.cvtColor(pixels, cv2.COLOR_BGRA2GRAY)
-        if bitmap.mode in ("BGRA", "BGRa") and pixels[..., 3].min() < 255:
-            # transparent parts show the page's white ("BGRa": colours premultiplied)
-            alpha = pixels[..., 3].astype(np.float32) / 255
-            shown = gray * (alpha if bitmap.mode == "BGRA" else 1)
-            gray = (shown + 255 * (1 - alpha)).round().clip(0, 255).astype(np.uint8)
-    size = (math.ceil(page.get_width() * scale), math.ceil(page.get_height() * scale))
-    return Image.fromarray(cv2.resize(gray, size, interpolation=cv2.INTER_LINEAR))
+    picture = _scan_picture(page, scale)
+    if picture is not None:
+        try:
+            bitmap = picture.get_bitmap(render=True)  # its mask and colours applied
+            pixels = bitmap.to_numpy()
+        except (pdfium.PdfiumError, MemoryError):
+            bitmap = None
+        if bitmap is not None and bitmap.mode in ("BGRA", "BGRa", "BGRX"):
+            gray = cv2.cvtColor(pixels, cv2.COLOR_BGRA2GRAY)
+            if bitmap.mode != "BGRX" and pixels[..., 3].min() < 255:
+                # transparent parts show the page's white ("BGRa": colours premultiplied)
+                alpha = pixels[..., 3].astype(np.float32) / 255
+                shown = gray * (alpha if bitmap.mode == "BGRA" else 1)
+                gray = (shown + 255 * (1 - alpha)).round().clip(0, 255).astype(np.uint8)
+            size = (math.ceil(page.get_width() * scale), math.ceil(page.get_height() * scale))
+            return Image.fromarray(cv2.resize(gray, size, interpolation=cv2.INTER_LINEAR))
+    return page.render(scale=scale, grayscale=True).to_pil().convert("L")
 
 
-def _whole_page_picture(page):
-    """The page's one picture where it covers the page's box upright and nothing else is
-    drawn (text objects drawn invisibly, an OCR layer, aside); None otherwise."""
+def _scan_picture(page, scale: float):
+    """The page's one picture where the page is a scan drawn larger than it was scanned:
+    the picture covers the page's box upright, holds 8 bits or more a pixel and fewer
+    pixels than the page drawn at `scale`, and nothing else is drawn (no annotation; text
+    objects drawn invisibly, an OCR layer, aside). None otherwise: pdfium renders the page
+    (a 1-bit or larger picture it draws faster, and scales down by area)."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as praw
 
-    if page.get_rotation():
+    if page.get_rotation() or praw.FPDFPage_GetAnnotCount(page.raw) > 0:
         return None
     pictures = []
     for obj in page.get_objects(max_depth=0):
@@ -112,14 +114,18 @@ def _whole_page_picture(page):
             return None
     if len(pictures) != 1 or not isinstance(pictures[0], pdfium.PdfImage):
         return None
-    a, b, c, d, _, _ = pictures[0].get_matrix().get()
-    box = page.get_cropbox()
+    picture = pictures[0]
+    a, b, c, d, _, _ = picture.get_matrix().get()
     if b or c or a <= 0 or d <= 0:
         return None
-    bounds = pictures[0].get_bounds()
-    if any(abs(u - v) > 0.5 for u, v in zip(bounds, box, strict=True)):
+    box = page.get_bbox()  # the box pdfium draws: the crop box within the media box
+    if any(abs(u - v) > 0.5 for u, v in zip(picture.get_bounds(), box, strict=True)):
         return None
-    return pictures[0]
+    meta = picture.get_metadata()
+    drawn_px = (box[2] - box[0]) * scale * (box[3] - box[1]) * scale
+    if meta.bits_per_pixel < 8 or meta.width * meta.height > drawn_px:
+        return None
+    return picture
 
 
 def ocr_image(data: bytes) -> Document:
@@ -301,10 +307,11 @@ def _blanks(tables: list[Grid]) -> list[tuple[int, int, int, int]]:
 
 
 def prepare_page(gray, layer=None) -> PreparedPage:
-    """A page deskewed, its tables' grids found and blanked out of a copy. The rulings and
-    the text lines are found on the page turned by nearest neighbour; only the cells read
+    """A page deskewed, its tables' grids found and blanked out of a copy. The rulings are
+    found and the running text read on the page turned by nearest neighbour; only the cells read
     are drawn turned bicubic (`Turned`: ~0.7 s of a scan's CPU less, the cells read as
-    well: docs/architecture.md)."""
+    well: docs/architecture.md), and the whole page for tesseract's running text where
+    PP-OCR's models are absent."""
     from PIL import ImageDraw
 
     angle = skew(gray)

@@ -130,7 +130,8 @@ def _read_in_process(img, psm: int, lang: str, config: tuple[str, ...]) -> list[
     try:
         api.SetPageSegMode(psm)
         for name, default in defaults.items():
-            api.SetVariable(name, settings.get(name, default))
+            if default is not None:  # None: a setting this tesseract does not know
+                api.SetVariable(name, settings.get(name, default))
         api.SetImage(img)
         api.SetSourceResolution(DPI)
         tsv = api.GetTSVText(0) or ""
