@@ -473,6 +473,25 @@ def test_a_page_is_drawn_as_pdfium_renders_it(kind):
         assert got[50, 50] == 255 and got[400, 600] < 100 and 120 < got[1100, 600] < 220
 
 
+@pytest.mark.parametrize("failing", ["get_bitmap", "get_metadata"])
+def test_a_scan_picture_pdfium_cannot_decode_is_rendered(failing, monkeypatch):
+    """Where pdfium cannot tell the picture's kind or decode it, the page is rendered as
+    before: no scan fails on the faster path."""
+    import numpy as np
+    import pypdfium2 as pdfium
+
+    from parsers.formats.ocr.pages import drawn
+    from synthetic.render_pdf import render_pdf
+
+    def fail(*a, **k):
+        raise pdfium.PdfiumError("cannot")
+
+    page = pdfium.PdfDocument(scan_pdf_bytes(render_pdf(generate_report(3)), seed=3))[0]
+    monkeypatch.setattr(pdfium.PdfImage, failing, fail)
+    want = page.render(scale=300 / 72, grayscale=True).to_pil().convert("L")
+    assert np.array_equal(np.asarray(drawn(page, 300 / 72)), np.asarray(want))
+
+
 def test_a_cell_printed_light_on_a_dark_fill_is_read():
     """Tesseract reads the cells without its inverted second look: a cell printed white on
     a dark fill is turned dark on light first, and reads as printed."""

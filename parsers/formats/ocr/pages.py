@@ -73,22 +73,23 @@ def drawn(page, scale: float):
     import pypdfium2 as pdfium
     from PIL import Image
 
-    picture = _scan_picture(page, scale)
-    if picture is not None:
-        try:
+    bitmap = None
+    try:  # what pdfium cannot tell or decode here, it renders as before
+        picture = _scan_picture(page, scale)
+        if picture is not None:
             bitmap = picture.get_bitmap(render=True)  # its mask and colours applied
             pixels = bitmap.to_numpy()
-        except (pdfium.PdfiumError, MemoryError):
-            bitmap = None
-        if bitmap is not None and bitmap.mode in ("BGRA", "BGRa", "BGRX"):
-            gray = cv2.cvtColor(pixels, cv2.COLOR_BGRA2GRAY)
-            if bitmap.mode != "BGRX" and pixels[..., 3].min() < 255:
-                # transparent parts show the page's white ("BGRa": colours premultiplied)
-                alpha = pixels[..., 3].astype(np.float32) / 255
-                shown = gray * (alpha if bitmap.mode == "BGRA" else 1)
-                gray = (shown + 255 * (1 - alpha)).round().clip(0, 255).astype(np.uint8)
-            size = (math.ceil(page.get_width() * scale), math.ceil(page.get_height() * scale))
-            return Image.fromarray(cv2.resize(gray, size, interpolation=cv2.INTER_LINEAR))
+    except (pdfium.PdfiumError, MemoryError):
+        bitmap = None
+    if bitmap is not None and bitmap.mode in ("BGRA", "BGRa", "BGRX"):
+        gray = cv2.cvtColor(pixels, cv2.COLOR_BGRA2GRAY)
+        if bitmap.mode != "BGRX" and pixels[..., 3].min() < 255:
+            # transparent parts show the page's white ("BGRa": colours premultiplied)
+            alpha = pixels[..., 3].astype(np.float32) / 255
+            shown = gray * (alpha if bitmap.mode == "BGRA" else 1)
+            gray = (shown + 255 * (1 - alpha)).round().clip(0, 255).astype(np.uint8)
+        size = (math.ceil(page.get_width() * scale), math.ceil(page.get_height() * scale))
+        return Image.fromarray(cv2.resize(gray, size, interpolation=cv2.INTER_LINEAR))
     return page.render(scale=scale, grayscale=True).to_pil().convert("L")
 
 
@@ -308,8 +309,8 @@ def _blanks(tables: list[Grid]) -> list[tuple[int, int, int, int]]:
 
 def prepare_page(gray, layer=None) -> PreparedPage:
     """A page deskewed, its tables' grids found and blanked out of a copy. The rulings are
-    found and the running text read on the page turned by nearest neighbour; only the cells read
-    are drawn turned bicubic (`Turned`: ~0.7 s of a scan's CPU less, the cells read as
+    found and the running text read on the page turned by nearest neighbour; only the cells
+    read are drawn turned bicubic (`Turned`: ~0.7 s of a scan's CPU less, the cells read as
     well: docs/architecture.md), and the whole page for tesseract's running text where
     PP-OCR's models are absent."""
     from PIL import ImageDraw
