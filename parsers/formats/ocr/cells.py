@@ -42,9 +42,9 @@ NO_INVERT = "invert_threshold=0"
 
 def read_table(gray, g: Grid, layer=None) -> tuple[Table, list[float], int]:
     """OCR every cell of a grid; returns the Table (with spans), the confidences (tesseract's
-    words, PP-OCR's labels) and how
-    many number cells were set aside as unreadable. `layer`: the page's own OCR layer
-    [(char, x, y)], whose reading of a number must not contradict ours."""
+    words, PP-OCR's labels) and how many number cells were set aside as unreadable. `layer`:
+    the page's own OCR layer [(char, x, y)], whose reading of a number must not contradict
+    ours."""
     regions = cell_regions(g)
     crops = []
     boxes = []

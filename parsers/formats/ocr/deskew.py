@@ -13,8 +13,8 @@ def skew(gray, max_angle: float = 2.0) -> float:
     """The rotation (degrees) that makes text lines and rulings horizontal; 0 when none
     (projection-profile search: every 0.2° on the page at a sixth of its size, then 0.05° and
     0.01° steps about the best on the page at a third)."""
-    small = gray.reduce(3)  # box averages, as Pillow's BOX resize draws them, 4× faster
-    tiny, small = _ink_points(small.reduce(2)), _ink_points(small)
+    third = gray.reduce(3)  # box averages, as Pillow's BOX resize draws them, 4× faster
+    tiny, small = _ink_points(third.reduce(2)), _ink_points(third)
     # a text line at a sixth blurs over ~0.3° of turn: 0.2° steps find its peak
     best = max(
         (a / 5 for a in range(int(-max_angle * 5), int(max_angle * 5) + 1)),
